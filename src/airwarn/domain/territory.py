@@ -1,0 +1,196 @@
+"""The territory an authority covers: regions, districts, airports and shelters, and lookups over them."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from airwarn.domain.regimes import Plan
+
+#: One polygon ring as (lon, lat) pairs, GeoJSON order; first == last.
+Ring = tuple[tuple[float, float], ...]
+#: Outer rings of a (multi)polygon; holes are not used for admin areas here.
+Rings = tuple[Ring, ...]
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str  # ISO 3166-2, e.g. RU-ROS
+    name_en: str
+    name_ru: str
+    timezone: str  # IANA, e.g. Europe/Moscow
+    warning_s: int  # default warning time for the area, seconds
+    country: str = ""
+    polygon: Rings = ()
+    centre: tuple[float, float] | None = None  # (lat, lon)
+    aliases: tuple[str, ...] = ()
+    plans: tuple[Plan, ...] = ()
+
+    def plan(self, name: str) -> Plan | None:
+        key = fold(name)
+        for plan in self.plans:
+            if key in {fold(n) for n in (plan.name, *plan.aliases)}:
+                return plan
+        return None
+
+
+@dataclass(frozen=True)
+class District:
+    code: str  # region code + "-" + slug, e.g. RU-ROS-MILLEROVSKY
+    region: str
+    name_en: str  # without "District"/"Rayon"
+    name_ru: str
+    population: int | None = None
+    polygon: Rings = ()
+    centre: tuple[float, float] | None = None  # (lat, lon)
+    aliases: tuple[str, ...] = ()
+    polygon_approximate: bool = True
+
+    def names(self) -> tuple[str, ...]:
+        return (self.name_en, self.name_ru, self.code, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Airport:
+    icao: str
+    region: str
+    name_en: str
+    lat: float
+    lon: float
+    iata: str | None = None
+    name_ru: str = ""
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Shelter:
+    id: str
+    name: str
+    lat: float
+    lon: float
+    capacity: int | None = None
+    region: str | None = None
+
+
+def fold(name: str) -> str:
+    """Case-, accent- and ё-insensitive key for a place name ('Ковёр' == 'ковер')."""
+    text = unicodedata.normalize("NFKD", name.strip().casefold().replace("ё", "е"))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(text.replace("-", " ").split())
+
+
+def slug(name: str) -> str:
+    """Upper-case ASCII slug for codes: 'Verkhnedonskoy' -> 'VERKHNEDONSKOY'."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return "-".join("".join(c if c.isalnum() else " " for c in ascii_name).upper().split())
+
+
+def point_in_rings(lat: float, lon: float, rings: Rings) -> bool:
+    """Even-odd ray casting over every outer ring (enough for admin areas without holes)."""
+    for ring in rings:
+        inside = False
+        n = len(ring)
+        j = n - 1
+        for i in range(n):
+            xi, yi = ring[i]
+            xj, yj = ring[j]
+            if (yi > lat) != (yj > lat) and lon < (xj - xi) * (lat - yi) / (yj - yi) + xi:
+                inside = not inside
+            j = i
+        if inside:
+            return True
+    return False
+
+
+def bbox(rings: Rings) -> tuple[float, float, float, float]:
+    """(min_lon, min_lat, max_lon, max_lat) of the rings."""
+    lons = [p[0] for ring in rings for p in ring]
+    lats = [p[1] for ring in rings for p in ring]
+    return min(lons), min(lats), max(lons), max(lats)
+
+
+@dataclass
+class Territory:
+    """Everything known about places, indexed for the lookups reports and targeting need."""
+
+    regions: dict[str, Region] = field(default_factory=dict)
+    districts: dict[str, District] = field(default_factory=dict)
+    airports: dict[str, Airport] = field(default_factory=dict)
+    shelters: dict[str, Shelter] = field(default_factory=dict)
+    metadata: dict[str, str] = field(default_factory=dict)
+    _by_name: dict[tuple[str, str], str] = field(default_factory=dict, init=False, repr=False)
+    _region_by_name: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+    _bboxes: dict[str, tuple[float, float, float, float]] = field(
+        default_factory=dict, init=False, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        self.reindex()
+
+    @classmethod
+    def build(
+        cls,
+        regions: Iterable[Region],
+        districts: Iterable[District] = (),
+        airports: Iterable[Airport] = (),
+        shelters: Iterable[Shelter] = (),
+        metadata: dict[str, str] | None = None,
+    ) -> Territory:
+        return cls(
+            regions={r.code: r for r in regions},
+            districts={d.code: d for d in districts},
+            airports={a.icao: a for a in airports},
+            shelters={s.id: s for s in shelters},
+            metadata=dict(metadata or {}),
+        )
+
+    def reindex(self) -> None:
+        self._by_name = {}
+        for d in self.districts.values():
+            for name in d.names():
+                self._by_name.setdefault((d.region, fold(name)), d.code)
+        self._region_by_name = {}
+        for r in self.regions.values():
+            for name in (r.code, r.name_en, r.name_ru, *r.aliases):
+                self._region_by_name.setdefault(fold(name), r.code)
+        self._bboxes = {code: bbox(d.polygon) for code, d in self.districts.items() if d.polygon}
+
+    def region(self, code_or_name: str) -> Region | None:
+        code = self._region_by_name.get(fold(code_or_name))
+        return self.regions.get(code) if code else None
+
+    def district(self, region: str, name: str) -> District | None:
+        """A district of `region` by English/Russian name, alias or code; None when there is none."""
+        code = self._by_name.get((region, fold(name)))
+        return self.districts.get(code) if code else None
+
+    def districts_of(self, region: str) -> list[District]:
+        return [d for d in self.districts.values() if d.region == region]
+
+    def airports_of(self, region: str) -> list[Airport]:
+        return [a for a in self.airports.values() if a.region == region]
+
+    def locate(self, lat: float, lon: float) -> District | None:
+        """The district containing the point, or None outside every district polygon."""
+        for code, (x0, y0, x1, y1) in self._bboxes.items():
+            if x0 <= lon <= x1 and y0 <= lat <= y1:
+                district = self.districts[code]
+                if point_in_rings(lat, lon, district.polygon):
+                    return district
+        return None
+
+    def locate_region(self, lat: float, lon: float) -> Region | None:
+        district = self.locate(lat, lon)
+        if district is not None:
+            return self.regions.get(district.region)
+        for region in self.regions.values():
+            if region.polygon and point_in_rings(lat, lon, region.polygon):
+                return region
+        return None
+
+    def area_rings(self, region: str, districts: Sequence[str]) -> Rings:
+        """Polygons that cover the named districts, or the whole region when none are named."""
+        if districts:
+            return tuple(ring for code in districts for ring in self.districts[code].polygon)
+        return self.regions[region].polygon
