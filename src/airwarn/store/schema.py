@@ -1,0 +1,7 @@
+"""Every table airwarn owns, gathered on one MetaData for Alembic (each feature adds its module here)."""
+
+from __future__ import annotations
+
+from airwarn.store.tables import metadata
+
+__all__ = ["metadata"]
