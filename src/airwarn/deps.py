@@ -1,0 +1,75 @@
+"""What the use cases need from the outside world, as one object that bootstrap builds."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from airwarn.domain.alerts import Alert, ApprovalPolicy, Authority
+from airwarn.domain.regimes import Picture
+from airwarn.domain.territory import Territory
+from airwarn.store.repository import Repository
+from airwarn.store.uow import UnitOfWork
+
+
+class Renderer(Protocol):
+    def __call__(self, alert: Alert) -> str:
+        """The signed, schema-valid CAP 1.2 document for `alert`."""
+        ...
+
+
+class EventSink(Protocol):
+    def publish(self, topic: str, payload: dict[str, Any]) -> None:
+        """Announce a committed change to live listeners (never called inside a transaction)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One outbox row to write for an issued alert: which channel, which target, and why."""
+
+    channel: str
+    target: str
+    reason: str = ""
+
+
+#: Decides the delivery rows of an issued alert, inside the issuing transaction.
+Fanout = Callable[[Repository, Alert, Picture], list[Delivery]]
+
+
+def live_only(_repo: Repository, _alert: Alert, _picture: Picture) -> list[Delivery]:
+    """The default fan-out: the live stream; the CAP feed serves straight from the alerts table."""
+    return [Delivery("live", "*", "live stream for web clients")]
+
+
+class NullSink:
+    def publish(self, topic: str, payload: dict[str, Any]) -> None:
+        return None
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:20]}"
+
+
+@dataclass
+class Deps:
+    uow: UnitOfWork
+    territory: Territory
+    render: Renderer
+    authority: Authority = field(default_factory=Authority)
+    approval: ApprovalPolicy = field(default_factory=ApprovalPolicy)
+    events: EventSink = field(default_factory=NullSink)
+    fanout: Fanout = live_only
+    clock: Callable[[], datetime] = utc_now
+    future_tolerance: timedelta = timedelta(minutes=5)
+
+    def alert_id(self) -> str:
+        """CAP identifiers: sender-scoped, no spaces, commas or reserved characters."""
+        return "airwarn-" + uuid.uuid4().hex

@@ -1,0 +1,250 @@
+"""Applies a decision inside a transaction: regimes, measures, alerts, audit and outbox rows together."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from airwarn.deps import Deps, new_id
+from airwarn.domain.alerts import (
+    Alert,
+    AlertState,
+    Circumstances,
+    area_for,
+    compose_airport_notice,
+    compose_all_clear,
+    compose_regime_alert,
+)
+from airwarn.domain.regimes import Measure, MeasureKind, Picture, Regime
+from airwarn.domain.reports import Certainty, Report
+from airwarn.domain.rules import Decision
+from airwarn.store.codec import alert_to_dict
+from airwarn.store.repository import Repository
+
+
+@dataclass
+class Outcome:
+    """What one use case changed, for the response, the timeline and live listeners."""
+
+    report_id: str | None = None
+    queued: bool = False
+    regimes_declared: list[str] = field(default_factory=list)
+    regimes_lifted: list[str] = field(default_factory=list)
+    measures_started: list[str] = field(default_factory=list)
+    measures_ended: list[str] = field(default_factory=list)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "report_id": self.report_id,
+            "queued": self.queued,
+            "regimes_declared": self.regimes_declared,
+            "regimes_lifted": self.regimes_lifted,
+            "measures_started": self.measures_started,
+            "measures_ended": self.measures_ended,
+            "alerts": self.alerts,
+            "notes": self.notes,
+        }
+
+
+def audit(repo: Repository, deps: Deps, actor: str, action: str, entity: str, entity_id: str,
+          **data: Any) -> None:
+    repo.append_audit(at=deps.clock(), actor=actor, action=action, entity=entity, entity_id=entity_id,
+                      data=data)
+
+
+def store_alert(repo: Repository, deps: Deps, alert: Alert, picture: Picture, actor: str,
+                outcome: Outcome) -> Alert:
+    """Hold the alert for a second person, or sign and issue it with its outbox rows."""
+    if alert.state is AlertState.ISSUED and deps.approval.needs_approval(alert):
+        alert = replace(alert, state=AlertState.PENDING_APPROVAL)
+    if alert.state is AlertState.PENDING_APPROVAL:
+        repo.add_alert(alert, None, None)
+        audit(repo, deps, actor, "alert.pending_approval", "alert", alert.identifier,
+              headline=alert.headline, severity=alert.severity.value)
+    else:
+        issue(repo, deps, alert, picture, actor, new=True)
+    outcome.alerts.append(summary(alert))
+    return alert
+
+
+def issue(repo: Repository, deps: Deps, alert: Alert, picture: Picture, actor: str, *, new: bool) -> str:
+    """Sign the CAP document, store it and write one outbox row per delivery target."""
+    now = deps.clock()
+    xml = deps.render(alert)
+    if new:
+        repo.add_alert(alert, xml, now)
+    else:
+        repo.replace_alert(alert, xml, now)
+    deliveries = deps.fanout(repo, alert, picture)
+    for d in deliveries:
+        repo.add_outbox(alert_id=alert.identifier, channel=d.channel, target=d.target, reason=d.reason, now=now)
+    audit(repo, deps, actor, "alert.issued", "alert", alert.identifier, msg_type=alert.msg_type.value,
+          status=alert.status.value, headline=alert.headline, approved_by=alert.approved_by,
+          references=[r.identifier for r in alert.references],
+          channels=sorted({d.channel for d in deliveries}))
+    return xml
+
+
+def summary(alert: Alert) -> dict[str, Any]:
+    return {
+        "identifier": alert.identifier,
+        "msg_type": alert.msg_type.value,
+        "status": alert.status.value,
+        "state": alert.state.value,
+        "severity": alert.severity.value,
+        "headline": alert.headline,
+        "region": alert.region,
+        "districts": list(alert.districts),
+        "sent": alert.sent.isoformat(),
+        "references": [r.identifier for r in alert.references],
+    }
+
+
+def _circumstances(report: Report, deps: Deps, plans_en: list[str], plans_ru: list[str]) -> Circumstances:
+    who_en = report.source.name or report.source.type.value
+    details_en, details_ru = [], []
+    if report.count is not None:
+        details_en.append(f"Reported: {report.count.qualifier.value.replace('_', ' ')} {report.count.value}.")
+        details_ru.append(f"Сообщается о количестве: {report.count.value}.")
+    if report.casualties == 0:
+        details_en.append("No casualties reported.")
+        details_ru.append("Пострадавших нет.")
+    elif report.casualties:
+        details_en.append(f"Casualties: {report.casualties}.")
+        details_ru.append(f"Пострадавшие: {report.casualties}.")
+    if report.damage is False:
+        details_en.append("No damage reported.")
+        details_ru.append("Разрушений нет.")
+    elif report.damage:
+        details_en.append("Damage reported.")
+        details_ru.append("Есть разрушения.")
+    return Circumstances(
+        source_en=f"Source: {who_en} ({report.kind.value.replace('_', ' ')}).",
+        source_ru=f"Источник: {who_en}.",
+        details_en=" ".join(details_en),
+        details_ru=" ".join(details_ru),
+        extra_instruction_en=" ".join(plans_en),
+        extra_instruction_ru=" ".join(plans_ru),
+    )
+
+
+def apply_decision(
+    repo: Repository, deps: Deps, picture: Picture, decision: Decision, report: Report, actor: str,
+    *, certainty: Certainty | None = None,
+) -> Outcome:
+    """Carry out `decision` for `report` in the open transaction; everything or nothing commits."""
+    now = deps.clock()
+    out = Outcome(report_id=report.id, notes=list(decision.notes))
+    at = min(report.time, now)
+    declared: list[Regime] = []
+    for draft in decision.declare:
+        regime = Regime(
+            id=new_id("reg"), kind=draft.kind, region=draft.region, district=draft.district,
+            declared_at=at, declared_by=actor, reason=f"report {report.id}: {report.kind.value}",
+            status=picture.status, report_id=report.id,
+        )
+        repo.add_regime(regime)
+        picture.regimes.append(regime)
+        declared.append(regime)
+        out.regimes_declared.append(regime.id)
+        audit(repo, deps, actor, "regime.declared", "regime", regime.id, kind=regime.kind.value,
+              region=regime.region, district=regime.district, report=report.id)
+    if decision.lift:
+        lift_regimes(repo, deps, picture, decision.lift, actor, f"report {report.id}", out)
+    for m in decision.start:
+        measure = Measure(
+            id=new_id("msr"), kind=m.kind, region=m.region, started_at=at, actor=actor,
+            reason=f"plan {m.plan}" if m.plan else f"report {report.id}", target=m.target,
+            status=picture.status, report_id=report.id,
+        )
+        repo.add_measure(measure)
+        picture.measures.append(measure)
+        out.measures_started.append(measure.id)
+        audit(repo, deps, actor, "measure.started", "measure", measure.id, kind=m.kind.value,
+              region=m.region, target=m.target, plan=m.plan)
+        if m.kind is MeasureKind.AIRPORT_SUSPENDED and m.target:
+            _airport_notice(repo, deps, picture, m.target, True, at, actor, report.id, out)
+    for end in decision.end:
+        kind, target = end if isinstance(end, tuple) else (end, None)
+        for measure in [x for x in picture.measures if x.active and x.kind == kind and x.region == report.region
+                        and (target is None or x.target == target)]:
+            ended = measure.ended(at, actor)
+            repo.end_measure(ended)
+            picture.measures[picture.measures.index(measure)] = ended
+            out.measures_ended.append(measure.id)
+            audit(repo, deps, actor, "measure.ended", "measure", measure.id, kind=kind.value, target=target)
+            if kind is MeasureKind.AIRPORT_SUSPENDED and measure.target:
+                _airport_notice(repo, deps, picture, measure.target, False, at, actor, report.id, out)
+    plans_en = [p.instruction_en for p in decision.plans if p.instruction_en]
+    plans_ru = [p.instruction_ru for p in decision.plans if p.instruction_ru]
+    by_kind: dict[Any, list[Regime]] = defaultdict(list)
+    for regime in declared:
+        by_kind[(regime.kind, regime.region)].append(regime)
+    alert_certainty = certainty or report.certainty
+    for regimes in by_kind.values():
+        alert = compose_regime_alert(
+            identifier=deps.alert_id(), authority=deps.authority, sent=now, territory=deps.territory,
+            regimes=regimes, certainty=alert_certainty,
+            circumstances=_circumstances(report, deps, plans_en, plans_ru), created_by=actor,
+            report_id=report.id,
+        )
+        alert = store_alert(repo, deps, alert, picture, actor, out)
+        repo.link_regimes([r.id for r in regimes], alert.identifier)
+    return out
+
+
+def lift_regimes(repo: Repository, deps: Deps, picture: Picture, regimes: list[Regime], actor: str,
+                 reason: str, out: Outcome, *, all_clear: bool = True) -> None:
+    """Lift regimes; each original alert gets one all-clear for the part of its area now clear."""
+    now = deps.clock()
+    by_alert: dict[str, list[Regime]] = defaultdict(list)
+    for regime in regimes:
+        lifted = regime.lifted(now, actor, reason)
+        repo.lift_regime(lifted)
+        picture.regimes[picture.regimes.index(regime)] = lifted
+        out.regimes_lifted.append(regime.id)
+        audit(repo, deps, actor, "regime.lifted", "regime", regime.id, kind=regime.kind.value,
+              region=regime.region, district=regime.district, reason=reason)
+        found = repo.regime(regime.id)
+        if found and found[1]:
+            by_alert[found[1]].append(regime)
+    for alert_id, lifted_regimes in by_alert.items():
+        original = repo.alert(alert_id)
+        if original is None:
+            continue
+        alert = original[0]
+        still_active = [r for r in picture.active_regimes() if r.id in alert.regime_ids]
+        if alert.state is AlertState.PENDING_APPROVAL:
+            if not still_active:
+                repo.replace_alert(replace(alert, state=AlertState.WITHDRAWN), None, None)
+                audit(repo, deps, actor, "alert.withdrawn", "alert", alert.identifier, reason=reason)
+            continue
+        if not all_clear or alert.state is not AlertState.ISSUED:
+            continue
+        clear = compose_all_clear(identifier=deps.alert_id(), original=alert, sent=now, created_by=actor)
+        if still_active:  # part of the area stays under the regime: the all-clear names only the rest
+            districts = tuple(r.district for r in lifted_regimes if r.district)
+            clear = replace(clear, districts=districts,
+                            area=area_for(deps.territory, alert.region, districts))
+        store_alert(repo, deps, clear, picture, actor, out)
+
+
+def _airport_notice(repo: Repository, deps: Deps, picture: Picture, icao: str, suspended: bool,
+                    at: datetime, actor: str, report_id: str, out: Outcome) -> None:
+    airport = deps.territory.airports.get(icao)
+    if airport is None:
+        return
+    alert = compose_airport_notice(
+        identifier=deps.alert_id(), authority=deps.authority, sent=deps.clock(), territory=deps.territory,
+        airport=airport, suspended=suspended, at=at, status=picture.status, created_by=actor,
+        report_id=report_id,
+    )
+    store_alert(repo, deps, alert, picture, actor, out)
+
+
+def alert_json(alert: Alert) -> dict[str, Any]:
+    return alert_to_dict(alert)

@@ -1,0 +1,366 @@
+"""Reads and writes of domain objects on one connection inside the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, select, update
+
+from airwarn.domain.alerts import Alert, AlertState
+from airwarn.domain.audit import GENESIS, AuditRecord, record_hash
+from airwarn.domain.regimes import Measure, MeasureKind, Picture, Regime
+from airwarn.domain.reports import (
+    Certainty,
+    Count,
+    Qualifier,
+    RegimeKind,
+    Report,
+    ReportKind,
+    Source,
+    SourceType,
+    Status,
+)
+from airwarn.domain.users import Role, User
+from airwarn.store import tables as t
+from airwarn.store.codec import alert_from_dict, alert_to_dict
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything airwarn stores is UTC-aware."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+class Repository:
+    """The store's vocabulary in domain terms; it never commits (the unit of work does)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    # --- reports -----------------------------------------------------------------------------
+    def add_report(self, report: Report, *, review: str, outcome: dict[str, Any]) -> None:
+        self.conn.execute(
+            insert(t.reports).values(
+                id=report.id, status=report.status.value, kind=report.kind.value, region=report.region,
+                districts=list(report.districts),
+                lat=report.point[0] if report.point else None,
+                lon=report.point[1] if report.point else None,
+                count_value=report.count.value if report.count else None,
+                count_qualifier=report.count.qualifier.value if report.count else None,
+                time=report.time, received_at=report.received_at,
+                source_type=report.source.type.value, source_name=report.source.name,
+                certainty=report.certainty.value, casualties=report.casualties, damage=report.damage,
+                regime=report.regime.value if report.regime else None, plan=report.plan,
+                airport=report.airport, text=report.text, reported_by=report.reported_by,
+                review=review, outcome=outcome,
+            )
+        )
+
+    def set_review(
+        self, report_id: str, *, review: str, by: str, at: datetime, outcome: dict[str, Any] | None = None
+    ) -> None:
+        values: dict[str, Any] = {"review": review, "reviewed_by": by, "reviewed_at": at}
+        if outcome is not None:
+            values["outcome"] = outcome
+        self.conn.execute(update(t.reports).where(t.reports.c.id == report_id).values(**values))
+
+    def report_row(self, report_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute(select(t.reports).where(t.reports.c.id == report_id)).mappings().first()
+        return _report_dict(row) if row else None
+
+    def report(self, report_id: str) -> Report | None:
+        row = self.conn.execute(select(t.reports).where(t.reports.c.id == report_id)).mappings().first()
+        return _report_from_row(row) if row else None
+
+    def reports(
+        self, *, review: str | None = None, status: Status | None = None, limit: int = 100
+    ) -> list[dict[str, Any]]:
+        q = select(t.reports).order_by(t.reports.c.received_at.desc(), t.reports.c.id.desc()).limit(limit)
+        if review is not None:
+            q = q.where(t.reports.c.review == review)
+        if status is not None:
+            q = q.where(t.reports.c.status == status.value)
+        return [_report_dict(r) for r in self.conn.execute(q).mappings()]
+
+    # --- regimes and measures -----------------------------------------------------------------
+    def picture(self, status: Status) -> Picture:
+        regimes = [
+            _regime_from_row(r)
+            for r in self.conn.execute(
+                select(t.regimes).where(and_(t.regimes.c.status == status.value, t.regimes.c.lifted_at.is_(None)))
+            ).mappings()
+        ]
+        measures = [
+            _measure_from_row(r)
+            for r in self.conn.execute(
+                select(t.measures).where(
+                    and_(t.measures.c.status == status.value, t.measures.c.ended_at.is_(None))
+                )
+            ).mappings()
+        ]
+        return Picture(status=status, regimes=regimes, measures=measures)
+
+    def add_regime(self, regime: Regime) -> None:
+        self.conn.execute(
+            insert(t.regimes).values(
+                id=regime.id, status=regime.status.value, kind=regime.kind.value, region=regime.region,
+                district=regime.district, declared_at=regime.declared_at, declared_by=regime.declared_by,
+                reason=regime.reason, report_id=regime.report_id,
+            )
+        )
+
+    def lift_regime(self, regime: Regime) -> None:
+        self.conn.execute(
+            update(t.regimes).where(t.regimes.c.id == regime.id).values(
+                lifted_at=regime.lifted_at, lifted_by=regime.lifted_by, lift_reason=regime.lift_reason
+            )
+        )
+
+    def link_regimes(self, regime_ids: Sequence[str], alert_id: str) -> None:
+        if regime_ids:
+            self.conn.execute(
+                update(t.regimes).where(t.regimes.c.id.in_(list(regime_ids))).values(alert_id=alert_id)
+            )
+
+    def regime(self, regime_id: str) -> tuple[Regime, str | None] | None:
+        row = self.conn.execute(select(t.regimes).where(t.regimes.c.id == regime_id)).mappings().first()
+        return (_regime_from_row(row), row["alert_id"]) if row else None
+
+    def regimes(self, *, active: bool | None = None, status: Status | None = None) -> list[dict[str, Any]]:
+        q = select(t.regimes).order_by(t.regimes.c.declared_at)
+        if active is True:
+            q = q.where(t.regimes.c.lifted_at.is_(None))
+        elif active is False:
+            q = q.where(t.regimes.c.lifted_at.is_not(None))
+        if status is not None:
+            q = q.where(t.regimes.c.status == status.value)
+        return [_plain(r) for r in self.conn.execute(q).mappings()]
+
+    def add_measure(self, measure: Measure) -> None:
+        self.conn.execute(
+            insert(t.measures).values(
+                id=measure.id, status=measure.status.value, kind=measure.kind.value, region=measure.region,
+                target=measure.target, started_at=measure.started_at, actor=measure.actor,
+                reason=measure.reason, report_id=measure.report_id,
+            )
+        )
+
+    def end_measure(self, measure: Measure) -> None:
+        self.conn.execute(
+            update(t.measures).where(t.measures.c.id == measure.id).values(
+                ended_at=measure.ended_at, ended_by=measure.ended_by
+            )
+        )
+
+    def measures(self, *, active: bool | None = None, status: Status | None = None) -> list[dict[str, Any]]:
+        q = select(t.measures).order_by(t.measures.c.started_at)
+        if active is True:
+            q = q.where(t.measures.c.ended_at.is_(None))
+        if status is not None:
+            q = q.where(t.measures.c.status == status.value)
+        return [_plain(r) for r in self.conn.execute(q).mappings()]
+
+    def airport_history(self, icao: str) -> list[dict[str, Any]]:
+        q = (
+            select(t.measures)
+            .where(and_(t.measures.c.kind == MeasureKind.AIRPORT_SUSPENDED.value, t.measures.c.target == icao))
+            .order_by(t.measures.c.started_at)
+        )
+        return [_plain(r) for r in self.conn.execute(q).mappings()]
+
+    # --- alerts and outbox ---------------------------------------------------------------------
+    def add_alert(self, alert: Alert, xml: str | None, issued_at: datetime | None) -> None:
+        self.conn.execute(
+            insert(t.alerts).values(
+                identifier=alert.identifier, sender=alert.sender, sent=alert.sent, status=alert.status.value,
+                msg_type=alert.msg_type.value, state=alert.state.value, severity=alert.severity.value,
+                region=alert.region, districts=list(alert.districts), headline=alert.headline,
+                references=[r.identifier for r in alert.references], regime_ids=list(alert.regime_ids),
+                report_id=alert.report_id, created_by=alert.created_by, approved_by=alert.approved_by,
+                issued_at=issued_at, body=alert_to_dict(alert), xml=xml,
+            )
+        )
+
+    def replace_alert(self, alert: Alert, xml: str | None, issued_at: datetime | None) -> None:
+        """Rewrite a not-yet-issued alert (approval fixes its final `sent` and signature)."""
+        self.conn.execute(
+            update(t.alerts).where(t.alerts.c.identifier == alert.identifier).values(
+                sent=alert.sent, state=alert.state.value, approved_by=alert.approved_by,
+                issued_at=issued_at, body=alert_to_dict(alert), xml=xml,
+            )
+        )
+
+    def alert(self, identifier: str) -> tuple[Alert, str | None] | None:
+        row = self.conn.execute(
+            select(t.alerts.c.body, t.alerts.c.xml).where(t.alerts.c.identifier == identifier)
+        ).first()
+        return (alert_from_dict(row.body), row.xml) if row else None
+
+    def alerts(
+        self, *, status: Status | None = None, state: AlertState | None = None, limit: int = 100,
+        since: datetime | None = None,
+    ) -> list[tuple[Alert, str | None]]:
+        q = select(t.alerts.c.body, t.alerts.c.xml).order_by(
+            t.alerts.c.sent.desc(), t.alerts.c.identifier.desc()
+        ).limit(limit)
+        if status is not None:
+            q = q.where(t.alerts.c.status == status.value)
+        if state is not None:
+            q = q.where(t.alerts.c.state == state.value)
+        if since is not None:
+            q = q.where(t.alerts.c.sent >= since)
+        return [(alert_from_dict(r.body), r.xml) for r in self.conn.execute(q)]
+
+    def referencing(self, identifier: str) -> list[Alert]:
+        """Issued alerts that reference `identifier` (its update, all-clear or cancel)."""
+        found = []
+        for alert, _ in self.alerts(limit=10_000):
+            if any(r.identifier == identifier for r in alert.references):
+                found.append(alert)
+        return found
+
+    def add_outbox(
+        self, *, alert_id: str, channel: str, target: str, reason: str, now: datetime
+    ) -> None:
+        self.conn.execute(
+            insert(t.outbox).values(
+                alert_id=alert_id, channel=channel, target=target, state="pending", attempts=0,
+                created_at=now, next_attempt_at=now, reason=reason,
+            )
+        )
+
+    def outbox_rows(self, alert_id: str | None = None) -> list[dict[str, Any]]:
+        q = select(t.outbox).order_by(t.outbox.c.id)
+        if alert_id is not None:
+            q = q.where(t.outbox.c.alert_id == alert_id)
+        return [_plain(r) for r in self.conn.execute(q).mappings()]
+
+    # --- audit --------------------------------------------------------------------------------
+    def append_audit(
+        self, *, at: datetime, actor: str, action: str, entity: str, entity_id: str, data: dict[str, Any]
+    ) -> AuditRecord:
+        last = self.conn.execute(
+            select(t.audit_log.c.seq, t.audit_log.c.hash).order_by(t.audit_log.c.seq.desc()).limit(1)
+        ).first()
+        seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
+        digest = record_hash(
+            seq=seq, at=at, actor=actor, action=action, entity=entity, entity_id=entity_id, data=data,
+            prev_hash=prev,
+        )
+        self.conn.execute(
+            insert(t.audit_log).values(
+                seq=seq, at=at, actor=actor, action=action, entity=entity, entity_id=entity_id, data=data,
+                prev_hash=prev, hash=digest,
+            )
+        )
+        return AuditRecord(seq, at, actor, action, entity, entity_id, data, prev, digest)
+
+    def audit(self, *, after_seq: int = 0, limit: int | None = None) -> Iterator[AuditRecord]:
+        q = select(t.audit_log).where(t.audit_log.c.seq > after_seq).order_by(t.audit_log.c.seq)
+        if limit is not None:
+            q = q.limit(limit)
+        for r in self.conn.execute(q).mappings():
+            at = _aware(r["at"])
+            assert at is not None
+            yield AuditRecord(
+                r["seq"], at, r["actor"], r["action"], r["entity"], r["entity_id"], r["data"],
+                r["prev_hash"], r["hash"],
+            )
+
+    # --- users --------------------------------------------------------------------------------
+    def add_user(self, user: User, token_hash: str, at: datetime) -> None:
+        self.conn.execute(
+            insert(t.users).values(name=user.name, role=user.role.value, token_hash=token_hash, created_at=at,
+                                   active=True)
+        )
+
+    def user(self, name: str) -> User | None:
+        row = self.conn.execute(select(t.users).where(t.users.c.name == name)).mappings().first()
+        return User(row["name"], Role(row["role"])) if row else None
+
+    def user_by_token(self, token_hash: str) -> User | None:
+        row = self.conn.execute(
+            select(t.users).where(and_(t.users.c.token_hash == token_hash, t.users.c.active.is_(True)))
+        ).mappings().first()
+        return User(row["name"], Role(row["role"])) if row else None
+
+    def users(self) -> list[dict[str, Any]]:
+        q = select(t.users.c.name, t.users.c.role, t.users.c.created_at, t.users.c.active)
+        return [_plain(r) for r in self.conn.execute(q.order_by(t.users.c.name)).mappings()]
+
+    # --- territory ----------------------------------------------------------------------------
+    def territory_features(self) -> tuple[list[dict[str, Any]], dict[str, str]]:
+        features = [r.feature for r in self.conn.execute(select(t.territory_features.c.feature))]
+        meta = {r.key: r.value for r in self.conn.execute(select(t.territory_meta))}
+        return features, meta
+
+    def replace_territory(self, features: Sequence[dict[str, Any]], meta: dict[str, str]) -> None:
+        self.conn.execute(t.territory_features.delete())
+        self.conn.execute(t.territory_meta.delete())
+        rows = []
+        for f in features:
+            props = f.get("properties", {})
+            kind = props.get("kind", "")
+            code = props.get("code") or props.get("icao") or props.get("id")
+            rows.append({"kind": kind, "code": str(code), "feature": f})
+        if rows:
+            self.conn.execute(insert(t.territory_features), rows)
+        if meta:
+            self.conn.execute(insert(t.territory_meta), [{"key": k, "value": str(v)} for k, v in meta.items()])
+
+    def count(self, table: str) -> int:
+        return int(self.conn.execute(select(func.count()).select_from(t.metadata.tables[table])).scalar_one())
+
+
+def _plain(row: Any) -> dict[str, Any]:
+    return {k: (_aware(v) if isinstance(v, datetime) else v) for k, v in dict(row).items()}
+
+
+def _report_dict(row: Any) -> dict[str, Any]:
+    d = _plain(row)
+    lat, lon = d.pop("lat"), d.pop("lon")
+    d["point"] = [lat, lon] if lat is not None else None
+    value, qualifier = d.pop("count_value"), d.pop("count_qualifier")
+    d["count"] = {"value": value, "qualifier": qualifier} if value is not None else None
+    d["source"] = {"type": d.pop("source_type"), "name": d.pop("source_name")}
+    return d
+
+
+def _report_from_row(row: Any) -> Report:
+    time, received = _aware(row["time"]), _aware(row["received_at"])
+    assert time is not None and received is not None
+    return Report(
+        id=row["id"], kind=ReportKind(row["kind"]), region=row["region"], time=time,
+        source=Source(SourceType(row["source_type"]), row["source_name"]),
+        certainty=Certainty(row["certainty"]), received_at=received, districts=tuple(row["districts"]),
+        point=(row["lat"], row["lon"]) if row["lat"] is not None else None,
+        count=Count(row["count_value"], Qualifier(row["count_qualifier"])) if row["count_value"] is not None
+        else None,
+        casualties=row["casualties"], damage=row["damage"],
+        regime=RegimeKind(row["regime"]) if row["regime"] else None, plan=row["plan"], airport=row["airport"],
+        text=row["text"], status=Status(row["status"]), reported_by=row["reported_by"],
+    )
+
+
+def _regime_from_row(row: Any) -> Regime:
+    declared = _aware(row["declared_at"])
+    assert declared is not None
+    return Regime(
+        id=row["id"], kind=RegimeKind(row["kind"]), region=row["region"], district=row["district"],
+        declared_at=declared, declared_by=row["declared_by"], reason=row["reason"],
+        status=Status(row["status"]), report_id=row["report_id"], lifted_at=_aware(row["lifted_at"]),
+        lifted_by=row["lifted_by"], lift_reason=row["lift_reason"],
+    )
+
+
+def _measure_from_row(row: Any) -> Measure:
+    started = _aware(row["started_at"])
+    assert started is not None
+    return Measure(
+        id=row["id"], kind=MeasureKind(row["kind"]), region=row["region"], started_at=started,
+        actor=row["actor"], reason=row["reason"], target=row["target"], status=Status(row["status"]),
+        report_id=row["report_id"], ended_at=_aware(row["ended_at"]), ended_by=row["ended_by"],
+    )
