@@ -1,0 +1,88 @@
+"""The one place that builds concrete adapters from settings. Nothing here runs at import time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.engine import Engine
+
+from airwarn.cap.signing import Signer, load_or_create
+from airwarn.cap.validate import validate
+from airwarn.cap.xml import alert_to_xml
+from airwarn.deps import Deps, Renderer
+from airwarn.domain.alerts import Alert, ApprovalPolicy, Authority, Severity
+from airwarn.domain.territory import Territory
+from airwarn.errors import ConfigError
+from airwarn.settings import Settings
+from airwarn.store.engine import make_engine
+from airwarn.store.migrate import upgrade
+from airwarn.store.uow import UnitOfWork
+
+
+def build_engine(settings: Settings) -> Engine:
+    """An engine on the configured database, migrated to the newest schema."""
+    engine = make_engine(settings.db)
+    try:
+        upgrade(engine)
+    except Exception as exc:
+        raise ConfigError(f"cannot open or migrate the database {settings.db!r}: {exc}") from exc
+    return engine
+
+
+def ensure_territory(uow: UnitOfWork) -> Territory:
+    """The territory stored in the database; an empty database gets the bundled demo territory."""
+    from airwarn.territory_io import demo_territory, dump_territory, load_territory
+
+    with uow.read() as repo:
+        features, meta = repo.territory_features()
+    if features:
+        return load_territory({"type": "FeatureCollection", "features": features, "metadata": meta})
+    territory = demo_territory()
+    collection = dump_territory(territory)
+    with uow.write() as repo:
+        repo.replace_territory(collection["features"], dict(collection.get("metadata", {})))
+    return territory
+
+
+def cap_renderer(signer: Signer) -> Renderer:
+    def render(alert: Alert) -> str:
+        xml = alert_to_xml(alert)
+        validate(xml)
+        signed = signer.sign(xml)
+        return signed.decode()
+
+    return render
+
+
+def build_deps(settings: Settings, engine: Engine | None = None) -> Deps:
+    engine = engine or build_engine(settings)
+    uow = UnitOfWork(engine)
+    try:
+        severity = Severity(settings.approval_severity)
+    except ValueError:
+        raise ConfigError(f"AIRWARN_APPROVAL_SEVERITY must be one of {[s.value for s in Severity]}") from None
+    signer = load_or_create(settings.keys_dir)
+    return Deps(
+        uow=uow,
+        territory=ensure_territory(uow),
+        render=cap_renderer(signer),
+        authority=Authority(sender=settings.sender, name_en=settings.sender_name_en,
+                            name_ru=settings.sender_name_ru, web=settings.public_url),
+        approval=ApprovalPolicy(min_severity=severity),
+        future_tolerance=timedelta(seconds=settings.future_tolerance_s),
+    )
+
+
+def import_territory(settings: Settings, raw: dict) -> Territory:  # type: ignore[type-arg]
+    """Validate a GeoJSON territory fully, then replace the stored one in one transaction."""
+    from airwarn.territory_io import dump_territory, load_territory
+
+    territory = load_territory(raw)
+    collection = dump_territory(territory)
+    uow = UnitOfWork(build_engine(settings))
+    with uow.write() as repo:
+        repo.replace_territory(collection["features"], dict(collection.get("metadata", {})))
+        repo.append_audit(at=datetime.now(UTC), actor="admin-cli", action="territory.imported",
+                          entity="territory", entity_id="all",
+                          data={"regions": len(territory.regions), "districts": len(territory.districts)})
+    return territory

@@ -1,0 +1,23 @@
+"""Settings from the environment (AIRWARN_*), with defaults that run on one machine with nothing installed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AIRWARN_", extra="ignore")
+
+    db: str = Field("sqlite:///airwarn.db", description="SQLAlchemy URL of the database")
+    keys_dir: Path = Field(Path("airwarn-keys"), description="where the authority's signing key lives")
+    sender: str = "airwarn@authority.example"
+    sender_name_en: str = "Emergency Warning Authority"
+    sender_name_ru: str = "Служба оповещения"
+    approval_severity: str = Field("Severe", description="Actual alerts at or above need a second person")
+    future_tolerance_s: int = 300
+    max_body_bytes: int = 1_048_576
+    bus: str = Field("memory://", description="memory:// or nats://host:port")
+    public_url: str = "http://127.0.0.1:8000"

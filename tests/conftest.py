@@ -1,0 +1,81 @@
+"""Shared fixtures: a test territory, databases (SQLite always, PostgreSQL when configured) and users."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from airwarn.cap.signing import Signer, load_or_create
+from airwarn.deps import Deps
+from airwarn.domain.territory import Territory
+from airwarn.domain.users import Role, User
+from airwarn.store.engine import make_engine
+from airwarn.store.migrate import upgrade
+from airwarn.store.uow import UnitOfWork
+from tests.fixtures.territory import small_territory
+
+POSTGRES_URL = os.environ.get("AIRWARN_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(scope="session")
+def signer(tmp_path_factory: pytest.TempPathFactory) -> Signer:
+    return load_or_create(tmp_path_factory.mktemp("keys"))
+
+
+@pytest.fixture
+def territory() -> Territory:
+    return small_territory()
+
+
+def _backends() -> list[object]:
+    return [
+        "sqlite",
+        pytest.param(
+            "postgresql",
+            marks=[pytest.mark.postgres, pytest.mark.skipif(
+                not POSTGRES_URL, reason="PostgreSQL not configured: set AIRWARN_TEST_POSTGRES_URL")],
+        ),
+    ]
+
+
+@pytest.fixture(params=_backends())
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database: a SQLite file, or a private schema on the test PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'airwarn.db'}"
+        upgrade(make_engine(url))
+        yield url
+        return
+    assert POSTGRES_URL
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{POSTGRES_URL}{'&' if '?' in POSTGRES_URL else '?'}options=-csearch_path%3D{schema}"
+    upgrade(make_engine(url))
+    yield url
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def deps(db_url: str, territory: Territory, signer: Signer) -> Deps:
+    from airwarn.bootstrap import cap_renderer
+
+    return Deps(uow=UnitOfWork(make_engine(db_url)), territory=territory, render=cap_renderer(signer))
+
+
+@pytest.fixture
+def operator() -> User:
+    return User("olga", Role.OPERATOR)
+
+
+@pytest.fixture
+def approver() -> User:
+    return User("artem", Role.APPROVER)
