@@ -107,8 +107,11 @@ def _regime_lifted(report: Report, picture: Picture, territory: Territory, d: De
         return
     region = territory.regions[report.region]
     lifted_kinds = {r.kind for r in d.lift}
+    lifted_ids = {r.id for r in d.lift}
     for plan in region.plans:
-        if plan.trigger in lifted_kinds and not picture.covering(plan.trigger, report.region, None):
+        remaining = [r for r in picture.active_regimes(report.region)
+                     if r.kind == plan.trigger and r.id not in lifted_ids]
+        if plan.trigger in lifted_kinds and not remaining:
             for step in plan.steps:
                 kind = _STEP_MEASURE.get(step)
                 if kind is not None and picture.active_measure(kind, report.region):
