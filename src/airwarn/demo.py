@@ -12,6 +12,7 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import uvicorn
@@ -175,22 +176,29 @@ def _export(http: httpx.Client, alerts: list[dict[str, Any]], directory: Path) -
     return written
 
 
+def _local(territory: Any, region: str, iso: str) -> str:
+    """HH:MM in the region's own time zone, as the night's reports give it."""
+    tz = territory.regions[region].timezone if region in territory.regions else "UTC"
+    return datetime.fromisoformat(iso).astimezone(ZoneInfo(tz)).strftime("%H:%M")
+
+
 def _print_summary(console: Console, result: DemoResult, territory: Any) -> None:
     summary = result.summary
     console.rule("[bold]Summary[/]")
     regimes = Table(title="Regimes in force")
-    for col in ("region", "regime", "area", "since (UTC)"):
+    for col in ("region", "regime", "area", "since (local)"):
         regimes.add_column(col)
     for r in summary["regimes"]:
         region = territory.regions.get(r["region"])
         area = territory.districts[r["district"]].name_en if r["district"] else "whole region"
-        regimes.add_row(region.name_en if region else r["region"], r["kind"], area, str(r["declared_at"])[11:16])
+        regimes.add_row(region.name_en if region else r["region"], r["kind"], area,
+                        _local(territory, r["region"], r["declared_at"]))
     console.print(regimes)
     airports = Table(title="Measures in force")
-    for col in ("region", "measure", "target", "since (UTC)"):
+    for col in ("region", "measure", "target", "since (local)"):
         airports.add_column(col)
     for m in summary["measures"]:
-        airports.add_row(m["region"], m["kind"], m["target"] or "", str(m["started_at"])[11:16])
+        airports.add_row(m["region"], m["kind"], m["target"] or "", _local(territory, m["region"], m["started_at"]))
     console.print(airports)
     alerts = Table(title=f"Alerts ({len(summary['alerts'])})")
     for col in ("type", "state", "severity", "headline"):

@@ -1,0 +1,3 @@
+from airwarn.cli import main
+
+main()
