@@ -1,0 +1,54 @@
+"""Shelters over HTTP: nearest reachable shelter for a point, and coverage of the whole area."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+
+from airwarn.errors import InvalidInput, NotFound
+from airwarn.shelters.model import PROFILES_M_S
+
+router = APIRouter(prefix="/api/v1/shelters", tags=["shelters"])
+
+
+def _service(request: Request) -> Any:
+    svc = getattr(request.app.state, "shelters", None)
+    if svc is None:
+        raise NotFound("the shelter service is not configured on this server", field="shelters")
+    return svc
+
+
+def _speed(speed: float | None, profile: str) -> float:
+    if profile not in PROFILES_M_S:
+        raise InvalidInput(f"profile must be one of {', '.join(PROFILES_M_S)}", field="profile")
+    return PROFILES_M_S[profile] if speed is None else speed
+
+
+@router.get("/nearest")
+def nearest(
+    request: Request,
+    lat: float = Query(..., ge=-90, le=90, description="latitude, WGS84"),
+    lon: float = Query(..., ge=-180, le=180, description="longitude, WGS84"),
+    speed: float | None = Query(None, gt=0, le=10, description="walking speed, m/s (default 1.2)"),
+    profile: str = Query("default", description="default (1.2 m/s) or elderly (0.8 m/s)"),
+    warning: float | None = Query(None, ge=0, le=86400, description="override the area's warning time, s"),
+) -> dict[str, Any]:
+    """Nearest open shelter by walking time, the route, and whether it is reached before the warning ends."""
+    result: dict[str, Any] = _service(request).nearest(lat, lon, _speed(speed, profile), warning)
+    return result
+
+
+@router.get("/coverage")
+def coverage(
+    request: Request,
+    warning: float | None = Query(None, ge=0, le=86400, description="warning time, s (default: the area's)"),
+    speed: float | None = Query(None, gt=0, le=10, description="walking speed, m/s"),
+    profile: str = Query("default", description="default or elderly"),
+    capacity: bool = Query(True, description="respect shelter capacity"),
+) -> dict[str, Any]:
+    """Share of people reaching a shelter with room in time, by district; uncovered places as GeoJSON."""
+    result: dict[str, Any] = _service(request).coverage(
+        warning, _speed(speed, profile), capacity_aware=capacity
+    )
+    return result

@@ -1,0 +1,193 @@
+"""`airwarn shelters …`: import streets and shelters, nearest shelter, coverage, siting plan."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from airwarn.errors import AirwarnError, InvalidInput
+from airwarn.shelters.model import DEFAULT_ENTRY_S, DEFAULT_WARNING_S, PROFILES_M_S
+
+DB_HELP = "SQLAlchemy URL of the database (default: $AIRWARN_DB or sqlite:///airwarn.db)"
+
+
+def _service(db: str | None) -> Any:
+    from airwarn.shelters.service import ShelterService
+    from airwarn.store.engine import make_engine
+
+    return ShelterService.from_engine(
+        make_engine(db or os.environ.get("AIRWARN_DB") or "sqlite:///airwarn.db")
+    )
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Airwarn errors -> `Error: …` on stderr; exit 2 for bad input, 1 for everything else."""
+    try:
+        yield
+    except AirwarnError as exc:
+        where = f" ({exc.field})" if exc.field else ""
+        print(f"Error: {exc.message}{where}", file=sys.stderr)
+        raise typer.Exit(2 if isinstance(exc, InvalidInput) else 1) from None
+
+
+def _speed(speed: float | None, profile: str) -> float:
+    if profile not in PROFILES_M_S:
+        raise InvalidInput(
+            f"profile must be one of {', '.join(PROFILES_M_S)}, got {profile!r}", field="profile"
+        )
+    return speed if speed is not None else PROFILES_M_S[profile]
+
+
+@contextmanager
+def _progress(what: str) -> Iterator[Callable[[str], None]]:
+    console = Console(stderr=True)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(what, total=None)
+        yield lambda step: bar.update(task, description=f"{what}: {step}")
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `shelters` sub-commands to the main Typer app."""
+    shelters = typer.Typer(
+        help="Walk graph, nearest shelter, coverage and siting plan.", no_args_is_help=True
+    )
+    app.add_typer(shelters, name="shelters")
+
+    @shelters.command("import-osm")
+    def import_osm(
+        file: Path = typer.Argument(..., help="OpenStreetMap extract (.osm.pbf)"),
+        registry: Path | None = typer.Option(None, "--registry", help="shelter registry (.csv or .geojson)"),
+        districts: Path | None = typer.Option(None, "--districts", help="GeoJSON polygons with a 'name'"),
+        warning_s: float = typer.Option(DEFAULT_WARNING_S, "--warning-s", help="the area's warning time (s)"),
+        entry_s: float = typer.Option(DEFAULT_ENTRY_S, "--entry-s", help="time to get inside a shelter (s)"),
+        as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
+        db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    ) -> None:
+        """Load streets, buildings and shelters into the database (all or nothing)."""
+        with _errors():
+            svc = _service(db)
+            with _progress("importing") as step:
+                summary = svc.import_osm(
+                    file, registry, warning_s=warning_s, entry_s=entry_s, districts=districts, progress=step
+                )
+            if as_json:
+                _print_json(summary)
+            else:
+                print(
+                    f"Imported {summary['nodes']} nodes, {summary['segments']} segments, "
+                    f"{summary['buildings']} buildings (~{summary['people']} people, estimated), "
+                    f"{summary['shelters']} shelters ({summary['open_shelters']} open)."
+                )
+
+    @shelters.command("nearest")
+    def nearest(
+        lat: float = typer.Option(..., "--lat", help="latitude (WGS84)"),
+        lon: float = typer.Option(..., "--lon", help="longitude (WGS84)"),
+        speed: float | None = typer.Option(None, "--speed", help="walking speed, m/s (default 1.2)"),
+        profile: str = typer.Option("default", "--profile", help="default (1.2 m/s) or elderly (0.8 m/s)"),
+        warning: float | None = typer.Option(None, "--warning", help="override the area's warning time (s)"),
+        db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    ) -> None:
+        """Nearest open shelter by walking time; the same JSON as GET /api/v1/shelters/nearest."""
+        with _errors():
+            _print_json(_service(db).nearest(lat, lon, _speed(speed, profile), warning))
+
+    @shelters.command("coverage")
+    def coverage(
+        warning: float = typer.Option(..., "--warning", help="warning time (s)"),
+        speed: float | None = typer.Option(None, "--speed", help="walking speed, m/s"),
+        profile: str = typer.Option("default", "--profile", help="default or elderly"),
+        no_capacity: bool = typer.Option(False, "--no-capacity", help="ignore shelter capacity"),
+        as_json: bool = typer.Option(False, "--json", help="print JSON"),
+        db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    ) -> None:
+        """Share of people who reach a shelter with room for them in time, by district."""
+        with _errors():
+            svc = _service(db)
+            with _progress("coverage"):
+                data = svc.coverage(warning, _speed(speed, profile), capacity_aware=not no_capacity)
+            if as_json:
+                _print_json(data)
+                return
+            table = Table(
+                title=f"Shelter coverage, warning {warning:g} s, walk budget {data['budget_m']:g} m"
+            )
+            for col in ("district", "buildings", "people", "covered", "share"):
+                table.add_column(col, justify="left" if col == "district" else "right")
+            for name, row in data["by_district"].items():
+                table.add_row(
+                    name,
+                    str(row["buildings"]),
+                    str(row["people"]),
+                    str(row["covered_people"]),
+                    f"{row['covered_share']:.1%}",
+                )
+            table.add_row(
+                "all",
+                "",
+                str(data["people"]),
+                str(data["covered_people"]),
+                f"{data['covered_share']:.1%}",
+                style="bold",
+            )
+            Console().print(table)
+
+    @shelters.command("plan")
+    def plan(
+        add: int = typer.Option(..., "--add", help="how many new shelters to site"),
+        warning: float | None = typer.Option(None, "--warning", help="warning time (s)"),
+        speed: float | None = typer.Option(None, "--speed", help="walking speed, m/s"),
+        method: str = typer.Option("auto", "--method", help="auto, greedy or exact"),
+        as_json: bool = typer.Option(False, "--json", help="print JSON"),
+        db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    ) -> None:
+        """The K new sites that cover the most people who cannot reach a shelter today."""
+        with _errors():
+            svc = _service(db)
+            with _progress("planning"):
+                data = svc.plan(add, warning, speed, method)
+            if as_json:
+                _print_json(data)
+                return
+            table = Table(title=f"{add} new shelter sites ({data['method']}), budget {data['budget_m']:g} m")
+            for col in ("rank", "building", "lat", "lon", "district", "people covered"):
+                table.add_column(col)
+            for s in data["sites"]:
+                table.add_row(
+                    str(s["rank"]),
+                    s["name"] or s["building_id"],
+                    f"{s['lat']:.6f}",
+                    f"{s['lon']:.6f}",
+                    s["district"],
+                    str(s["covered_people"]),
+                )
+            console = Console()
+            console.print(table)
+            gap = data.get("gap", data.get("gap_bound"))
+            console.print(
+                f"covers {data['covered_people_added']} of {data['uncovered_people_before']} uncovered "
+                f"people; greedy vs exact gap {gap:.2%}"
+                if gap is not None
+                else ""
+            )

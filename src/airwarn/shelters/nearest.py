@@ -1,0 +1,229 @@
+"""Nearest reachable shelter from any point, answered in O(snap) after one multi-source Dijkstra.
+
+At load time one pass of ``scipy.sparse.csgraph.dijkstra(min_only=True)`` labels every node with
+its distance to the nearest open shelter (and, separately, to the nearest building, the fallback
+"safe room"). A query snaps the point onto its nearest segment (a, b, t) and takes
+``snap + min(t*L + D[a], (1-t)*L + D[b])``; the route follows the predecessor tree.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
+
+from airwarn.errors import InvalidInput
+from airwarn.shelters.graph import F64, I64, WalkGraph
+from airwarn.shelters.model import (
+    DEFAULT_ENTRY_S,
+    DEFAULT_SPEED_M_S,
+    DEFAULT_WARNING_S,
+    Building,
+    ShelterSite,
+)
+
+#: A point farther than this from every walkable segment is outside the graph.
+MAX_SNAP_M = 500.0
+#: Walks within this much (m) of the budget count as reaching the shelter (float noise, not people).
+REACH_TOLERANCE_M = 1e-3
+
+
+@dataclass
+class SourceField:
+    """Distance from every node to its nearest source node, with the shortest-path tree."""
+
+    dist_m: F64
+    pred: I64
+    source: I64
+
+    @classmethod
+    def build(cls, graph: WalkGraph, nodes: I64, limit_m: float = np.inf) -> SourceField:
+        n = graph.node_count
+        if len(nodes) == 0:
+            return cls(np.full(n, np.inf), np.full(n, -9999, np.int64), np.full(n, -9999, np.int64))
+        dist, pred, source = dijkstra(
+            graph.matrix,
+            directed=True,
+            indices=np.asarray(nodes),
+            min_only=True,
+            return_predecessors=True,
+            limit=limit_m,
+        )
+        return cls(np.asarray(dist), np.asarray(pred, np.int64), np.asarray(source, np.int64))
+
+    def path(self, node: int) -> list[int]:
+        """Nodes from ``node`` back to its source (inclusive)."""
+        out = [node]
+        while self.pred[out[-1]] >= 0:
+            out.append(int(self.pred[out[-1]]))
+        return out
+
+
+@dataclass(frozen=True)
+class Approach:
+    """Best way from a snapped point to the nearest source of a field."""
+
+    distance_m: float
+    source_node: int
+    route_xy: list[tuple[float, float]]
+
+
+class NearestIndex:
+    """Shelters, buildings and the walk graph, ready for queries."""
+
+    def __init__(
+        self,
+        graph: WalkGraph,
+        shelters: list[ShelterSite],
+        buildings: list[Building],
+        *,
+        warning_s: float = DEFAULT_WARNING_S,
+        entry_s: float = DEFAULT_ENTRY_S,
+        max_snap_m: float = MAX_SNAP_M,
+    ) -> None:
+        self.graph = graph
+        self.shelters = shelters
+        self.buildings = buildings
+        self.warning_s = float(warning_s)
+        self.entry_s = float(entry_s)
+        self.max_snap_m = float(max_snap_m)
+        self.proj = graph.projection
+        self.open_shelters = [s for s in shelters if s.open and s.node >= 0]
+        self._shelter_at = {s.node: s for s in self.open_shelters}
+        self._building_at = {b.node: b for b in buildings if b.node >= 0}
+        self.shelter_field = SourceField.build(
+            graph, np.array([s.node for s in self.open_shelters], np.int64)
+        )
+        self.building_field = SourceField.build(graph, np.array(list(self._building_at), np.int64))
+        self._door_nodes = np.array(list(self._shelter_at), np.int64)
+        self._door_tree = (
+            cKDTree(np.column_stack([graph.x_m[self._door_nodes], graph.y_m[self._door_nodes]]))
+            if self._shelter_at
+            else None
+        )
+        graph.snap(float(graph.x_m[0]), float(graph.y_m[0]))  # build the segment index now, not at query 1
+
+    # ---- geometry helpers --------------------------------------------------------------------
+    def _xy(self, lat: float, lon: float) -> tuple[float, float]:
+        if not (math.isfinite(lat) and -90 <= lat <= 90):
+            raise InvalidInput(f"lat {lat} is not a latitude", field="lat")
+        if not (math.isfinite(lon) and -180 <= lon <= 180):
+            raise InvalidInput(f"lon {lon} is not a longitude", field="lon")
+        x, y = self.proj.to_xy(lon, lat)
+        return float(x), float(y)
+
+    def _linestring(self, xy: list[tuple[float, float]]) -> dict[str, Any]:
+        pts = [xy[0]] + [p for prev, p in zip(xy, xy[1:], strict=False) if p != prev]
+        if len(pts) == 1:
+            pts = pts * 2
+        lon, lat = self.proj.to_lonlat(np.array([p[0] for p in pts]), np.array([p[1] for p in pts]))
+        return {
+            "type": "LineString",
+            "coordinates": [[round(float(a), 7), round(float(b), 7)] for a, b in zip(lon, lat, strict=True)],
+        }
+
+    def approach(self, x: float, y: float, field: SourceField) -> Approach | None:
+        """Shortest walk from (x, y) to the nearest source of ``field``; None if none is connected."""
+        snap = self.graph.snap(x, y)
+        if snap.dist_m > self.max_snap_m:
+            raise InvalidInput(
+                f"the point is {snap.dist_m:.0f} m from the nearest walkable path "
+                f"(limit {self.max_snap_m:.0f} m): it is outside the imported street graph",
+                field="lat,lon",
+            )
+        a, b = int(self.graph.seg_a[snap.seg]), int(self.graph.seg_b[snap.seg])
+        length = float(self.graph.length_m[snap.seg])
+        via_a = snap.dist_m + snap.t * length + field.dist_m[a]
+        via_b = snap.dist_m + (1.0 - snap.t) * length + field.dist_m[b]
+        end = a if via_a <= via_b else b
+        best = min(via_a, via_b)
+        if not math.isfinite(best):
+            return None
+        nodes = field.path(end)
+        route = [(x, y), (snap.foot_x, snap.foot_y)] + [
+            (float(self.graph.x_m[n]), float(self.graph.y_m[n])) for n in nodes
+        ]
+        return Approach(float(best), nodes[-1], route)
+
+    def _direct_door(self, x: float, y: float, snap_m: float) -> Approach | None:
+        """A shelter door no farther than the nearest path is walked to in a straight line."""
+        if self._door_tree is None:
+            return None
+        dist, i = self._door_tree.query([x, y])
+        if dist > snap_m:
+            return None
+        node = int(self._door_nodes[int(i)])
+        return Approach(
+            float(dist), node, [(x, y), (float(self.graph.x_m[node]), float(self.graph.y_m[node]))]
+        )
+
+    # ---- the query ---------------------------------------------------------------------------
+    def nearest(
+        self, lat: float, lon: float, speed_m_s: float = DEFAULT_SPEED_M_S, warning_s: float | None = None
+    ) -> dict[str, Any]:
+        """The DESIGN.md nearest-shelter answer for a point (JSON-ready)."""
+        if not (math.isfinite(speed_m_s) and 0.1 <= speed_m_s <= 10.0):
+            raise InvalidInput(f"speed {speed_m_s} m/s is outside 0.1..10", field="speed")
+        warn_s = self.warning_s if warning_s is None else float(warning_s)
+        if not (math.isfinite(warn_s) and 0 <= warn_s <= 86400):
+            raise InvalidInput(f"warning {warn_s} s is outside 0..86400", field="warning")
+        x, y = self._xy(lat, lon)
+        best = self.approach(x, y, self.shelter_field)
+        if best is not None:
+            direct = self._direct_door(
+                x,
+                y,
+                math.hypot(
+                    best.route_xy[0][0] - best.route_xy[1][0], best.route_xy[0][1] - best.route_xy[1][1]
+                ),
+            )
+            if direct is not None and direct.distance_m < best.distance_m:
+                best = direct
+        out: dict[str, Any] = {
+            "shelter": None,
+            "distance_m": None,
+            "walk_s": None,
+            "warning_s": warn_s,
+            "reachable": False,
+            "short_by_m": None,
+            "short_by_s": None,
+            "route": None,
+        }
+        if best is not None:
+            site = self._shelter_at[best.source_node]
+            walk_s = best.distance_m / speed_m_s + self.entry_s
+            budget_m = max(0.0, warn_s - self.entry_s) * speed_m_s
+            short_m = best.distance_m - budget_m if best.distance_m > budget_m + REACH_TOLERANCE_M else 0.0
+            if warn_s < self.entry_s:  # not even time to get through the door
+                short_m = best.distance_m + (self.entry_s - warn_s) * speed_m_s
+            out.update(
+                shelter=site.public(),
+                distance_m=round(best.distance_m, 2),
+                walk_s=round(walk_s, 2),
+                reachable=short_m == 0.0,
+                short_by_m=round(short_m, 2),
+                short_by_s=round(short_m / speed_m_s, 2),
+                route=self._linestring(best.route_xy),
+            )
+        out.update(speed_m_s=speed_m_s, entry_s=self.entry_s, alternative=None)
+        if not out["reachable"]:
+            out["alternative"] = self._safe_room(x, y, speed_m_s)
+        return out
+
+    def _safe_room(self, x: float, y: float, speed_m_s: float) -> dict[str, Any] | None:
+        alt = self.approach(x, y, self.building_field)
+        if alt is None:
+            return None
+        b = self._building_at[alt.source_node]
+        return {
+            "kind": "safe_room",
+            "advice": "No shelter in time: go to the nearest building, an inner room away from windows.",
+            "building": {"id": b.id, "name": b.name, "lat": b.lat, "lon": b.lon},
+            "distance_m": round(alt.distance_m, 2),
+            "walk_s": round(alt.distance_m / speed_m_s, 2),
+            "route": self._linestring(alt.route_xy),
+        }

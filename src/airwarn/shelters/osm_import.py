@@ -1,0 +1,209 @@
+"""Read an OpenStreetMap ``.osm.pbf`` (via pyrosm): walkable segments, buildings and tagged shelters.
+
+Population is an *estimate*: floors x footprint / ``FLOOR_M2_PER_PERSON``. Floors come from
+``building:levels``, else ``height`` / 3 m, else ``DEFAULT_FLOORS``; building types nobody lives or
+works in (roofs, sheds, garages, ...) get none.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+
+from airwarn.errors import InvalidInput
+from airwarn.shelters.graph import LocalProjection, WalkGraph
+from airwarn.shelters.model import Building, ShelterSite
+
+#: Floor area per person (m2) used to estimate people in a building (Nordic average, rounded).
+FLOOR_M2_PER_PERSON = 40.0
+#: Floors assumed when a building has neither ``building:levels`` nor ``height``.
+DEFAULT_FLOORS = 3.0
+#: Metres per storey when converting ``height`` to floors.
+STOREY_M = 3.0
+#: Building types counted as holding nobody.
+EMPTY_TYPES = frozenset(
+    {"roof", "shed", "kiosk", "garage", "garages", "carport", "hut", "utility", "tower", "ruins", "bunker"}
+)
+#: ``shelter_type`` values that protect against air threats (bus stops and picnic roofs do not).
+PROTECTIVE_SHELTER_TYPES = frozenset({"bomb_shelter", "air_raid_shelter", "civil_defence", "basement"})
+#: ``emergency=*`` values that denote a protective shelter (hydrants, defibrillators etc. do not).
+EMERGENCY_SHELTER_VALUES = frozenset({"shelter", "bomb_shelter", "air_raid_shelter", "civil_defence_shelter"})
+
+
+@dataclass
+class OsmExtract:
+    """What an import needs from a PBF, in plain arrays and records."""
+
+    graph: WalkGraph
+    buildings: list[Building]
+    shelters: list[ShelterSite]
+
+
+def _pyrosm() -> Any:
+    try:
+        import pyrosm
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise InvalidInput("reading .osm.pbf needs pyrosm: pip install pyrosm", field="file") from exc
+    return pyrosm
+
+
+def _tags(row: Any) -> dict[str, Any]:
+    """Column values plus pyrosm's JSON ``tags`` overflow, NaN-free."""
+    out: dict[str, Any] = {}
+    raw = row.get("tags")
+    if isinstance(raw, str) and raw:
+        with contextlib.suppress(ValueError):
+            out.update(json.loads(raw))
+    elif isinstance(raw, dict):
+        out.update(raw)
+    for key, value in row.items():
+        if key in ("tags", "geometry") or value is None:
+            continue
+        if isinstance(value, float) and math.isnan(value):
+            continue
+        out[key] = value
+    return out
+
+
+def _number(text: Any) -> float | None:
+    match = re.search(r"\d+(?:[.,]\d+)?", str(text)) if text is not None else None
+    return float(match.group(0).replace(",", ".")) if match else None
+
+
+def estimate_floors(tags: dict[str, Any]) -> float:
+    levels = _number(tags.get("building:levels"))
+    if levels is not None and levels > 0:
+        return levels
+    height = _number(tags.get("height"))
+    if height is not None and height > 0:
+        return max(1.0, round(height / STOREY_M))
+    return DEFAULT_FLOORS
+
+
+def is_shelter(tags: dict[str, Any]) -> bool:
+    """True for tags that mark a protective shelter (see the module constants)."""
+    if tags.get("amenity") == "shelter" and tags.get("shelter_type") in PROTECTIVE_SHELTER_TYPES:
+        return True
+    if tags.get("building") == "bunker" or tags.get("military") == "bunker":
+        return True
+    return tags.get("emergency") in EMERGENCY_SHELTER_VALUES
+
+
+def walk_segments(edges: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Split every way geometry into straight segments; vertices are merged by exact coordinate."""
+    parts = shapely.get_parts(np.asarray(edges.geometry.values))
+    coords, owner = shapely.get_coordinates(parts, return_index=True)
+    if coords.shape[0] < 2:
+        return np.zeros(0), np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    keys = np.round(coords * 1e7).astype(np.int64)
+    uniq, inv = np.unique(keys, axis=0, return_inverse=True)
+    inv = np.asarray(inv).ravel()
+    same = owner[1:] == owner[:-1]
+    a, b = inv[:-1][same], inv[1:][same]
+    return uniq[:, 0] / 1e7, uniq[:, 1] / 1e7, a.astype(np.int64), b.astype(np.int64)
+
+
+def read_pbf(path: str | Path) -> tuple[Any, Any, Any]:
+    """(walking edges, buildings, shelter POIs) as GeoDataFrames; a clear error for a bad file."""
+    pyrosm = _pyrosm()
+    name = str(path)
+    if not Path(name).is_file():
+        raise InvalidInput(f"no such file: {name}", field="file")
+    try:
+        osm = pyrosm.OSM(name)
+        edges = osm.get_network(network_type="walking")
+        buildings = osm.get_buildings()
+        pois = osm.get_pois(
+            custom_filter={
+                "amenity": ["shelter"],
+                "building": ["bunker"],
+                "military": ["bunker"],
+                "emergency": True,
+            }
+        )
+    except InvalidInput:
+        raise
+    except Exception as exc:  # pyrosm raises protobuf, ValueError, KeyError ... on broken files
+        raise InvalidInput(f"{name} is not a readable OSM PBF file: {exc}", field="file") from exc
+    if edges is None or len(edges) == 0:
+        raise InvalidInput(f"{name} has no streets or paths a pedestrian can use", field="file")
+    return edges, buildings, pois
+
+
+def extract(path: str | Path, sample_m: float = 10.0) -> OsmExtract:
+    """Walk graph (projected metres), buildings with population estimates and OSM-tagged shelters."""
+    edges, buildings_df, pois = read_pbf(path)
+    lon, lat, a, b = walk_segments(edges)
+    if a.size == 0:
+        raise InvalidInput(f"{path} has no walkable segments", field="file")
+    proj = LocalProjection(float(np.mean(lat)), float(np.mean(lon)))
+    x, y = proj.to_xy(lon, lat)
+    graph = WalkGraph(x, y, a, b, proj.lat0, proj.lon0, sample_m)
+    return OsmExtract(graph, _buildings(buildings_df, proj), _shelters(pois))
+
+
+def _buildings(df: Any, proj: LocalProjection) -> list[Building]:
+    if df is None or len(df) == 0:
+        return []
+    geoms = np.asarray(df.geometry.values)
+    projected = shapely.transform(geoms, lambda xy: np.column_stack(proj.to_xy(xy[:, 0], xy[:, 1])))
+    area_m2 = shapely.area(projected)
+    centre = shapely.centroid(projected)
+    cx, cy = shapely.get_x(centre), shapely.get_y(centre)
+    clon, clat = proj.to_lonlat(cx, cy)
+    out: list[Building] = []
+    for i, (_, row) in enumerate(df.iterrows()):
+        if not np.isfinite(cx[i]):
+            continue
+        tags = _tags(row)
+        floors = estimate_floors(tags)
+        kind = str(tags.get("building", "yes"))
+        people = 0.0 if kind in EMPTY_TYPES else floors * float(area_m2[i]) / FLOOR_M2_PER_PERSON
+        out.append(
+            Building(
+                id=f"{row.get('osm_type', 'way')}/{int(row['id'])}",
+                name=str(tags.get("name") or ""),
+                lat=float(clat[i]),
+                lon=float(clon[i]),
+                floors=floors,
+                footprint_m2=round(float(area_m2[i]), 2),
+                population=round(people, 2),
+                district=str(tags.get("addr:suburb") or tags.get("addr:city_district") or ""),
+            )
+        )
+    return out
+
+
+def _shelters(df: Any) -> list[ShelterSite]:
+    if df is None or len(df) == 0:
+        return []
+    out: list[ShelterSite] = []
+    for _, row in df.iterrows():
+        tags = _tags(row)
+        if not is_shelter(tags):
+            continue
+        point = shapely.centroid(row.geometry)
+        osm_id = f"{row.get('osm_type', 'node')}/{int(row['id'])}"
+        capacity = _number(tags.get("capacity"))
+        kind = tags.get("shelter_type") or tags.get("emergency") or "bunker"
+        out.append(
+            ShelterSite(
+                id=f"osm:{osm_id}",
+                name=str(tags.get("name") or f"{str(kind).replace('_', ' ')} (OSM {osm_id})"),
+                lat=float(point.y),
+                lon=float(point.x),
+                capacity=int(capacity) if capacity is not None else None,
+                open=str(tags.get("access", "yes")) not in ("no", "private"),
+                opening=str(tags.get("opening_hours") or ""),
+                source="osm",
+            )
+        )
+    return out
