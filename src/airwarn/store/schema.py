@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from airwarn.store import shelter_tables  # noqa: F401  (registers the shelter tables)
-from airwarn.store import shelter_tables  # noqa: F401  (registers the shelter tables)
 from airwarn.store.tables import metadata
 
 __all__ = ["metadata"]
