@@ -1,0 +1,230 @@
+"""Place names in text → regions, districts, cities and airports, across cases, spellings and scripts."""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+
+from rapidfuzz import fuzz, process
+
+from airwarn.domain.territory import Territory
+from airwarn.extract.morph import Token, skeleton, tokenize
+
+REGION_WORDS = frozenset(skeleton(w) for w in ["region", "regions", "oblast", "province", "krai", "kray", "republic", "область", "край", "республика", "регион"])
+DISTRICT_WORDS = frozenset(skeleton(w) for w in ["district", "districts", "rayon", "raion", "район", "municipal", "муниципальный", "округ", "okrug"])
+AIRPORT_WORDS = frozenset(skeleton(w) for w in ["airport", "airports", "аэропорт", "авиагавань", "airfield", "аэродром"])
+_REGION_SUFFIXES = ("oblast", "region", "krai", "kray", "province", "republic of", "republic", "autonomous okrug",
+                    "область", "край", "республика")
+#: Capitalised English words that are never a place on their own.
+_NEVER_ALONE = frozenset(skeleton(w) for w in ["new", "upper", "lower", "red", "the", "a", "in", "on", "at", "of", "and", "mayor"])
+
+#: Fuzzy fallback: a district must score this much and lead the runner-up by this much.
+FUZZY_MIN = 80.0
+FUZZY_LEAD = 8.0
+
+
+@dataclass(frozen=True)
+class Place:
+    kind: str  # "region" | "district" | "city" | "airport"
+    region: str
+    name: str  # English display name
+    code: str  # region code, district code, ICAO, or the city name
+    district: str | None = None  # the district's English name (districts and cities that know theirs)
+
+
+@dataclass(frozen=True)
+class Mention:
+    place: Place
+    first: int
+    last: int
+    fuzzy: bool = False
+
+
+def _key(name: str) -> tuple[str, ...]:
+    return tuple(skeleton(t.norm) for t in tokenize(name) if t.is_word or t.is_number)
+
+
+def _strip_suffix(name: str) -> str:
+    low = name.strip()
+    for suffix in _REGION_SUFFIXES:
+        if low.lower().endswith(" " + suffix):
+            return low[: -len(suffix) - 1].strip()
+        if low.lower().startswith(suffix + " "):
+            return low[len(suffix) + 1 :].strip()
+    return low
+
+
+class Gazetteer:
+    """An index from name keys (token skeletons) to places, built once from a territory and curated rows."""
+
+    def __init__(self, territory: Territory, rows: Iterable[Sequence[str]] = ()) -> None:
+        self.territory = territory
+        self._index: dict[tuple[str, ...], list[Place]] = defaultdict(list)
+        self._airports: dict[tuple[str, ...], list[Place]] = defaultdict(list)
+        self._airports_by_region: dict[str, list[Place]] = defaultdict(list)
+        self._districts_by_region: dict[str, dict[str, Place]] = defaultdict(dict)
+        self.region_names: dict[str, str] = {}
+        for region in territory.regions.values():
+            self.region_names[region.code] = region.name_en
+            place = Place("region", region.code, region.name_en, region.code)
+            self._add_region_names(place, (region.name_en, region.name_ru, *region.aliases))
+        for d in territory.districts.values():
+            place = Place("district", d.region, d.name_en, d.code, d.name_en)
+            self._add_district_names(place, (d.name_en, d.name_ru, *d.aliases))
+        for airport in territory.airports.values():
+            place = Place("airport", airport.region, airport.name_en, airport.icao)
+            self._add_airport(place, (airport.name_en, airport.name_ru, airport.icao, *airport.aliases))
+        for row in rows:
+            self._add_row(row)
+        self.max_len = max((len(k) for k in self._index), default=1)
+
+    # -- building ---------------------------------------------------------------------------------------
+    def _add(self, key: tuple[str, ...], place: Place) -> None:
+        if key and place not in self._index[key]:
+            self._index[key].append(place)
+
+    def _add_region_names(self, place: Place, names: Iterable[str]) -> None:
+        for name in names:
+            if not name:
+                continue
+            self._add(_key(name), place)
+            base = _strip_suffix(name)
+            if base != name.strip():
+                self._add(_key(base), place)
+                for suffix in ("region", "oblast", "область", "край"):
+                    self._add(_key(f"{base} {suffix}"), place)
+
+    def _add_district_names(self, place: Place, names: Iterable[str]) -> None:
+        for name in names:
+            key = _key(name)
+            self._add(key, place)
+            if len(key) == 1:
+                self._districts_by_region[place.region].setdefault(key[0], place)
+
+    def _add_airport(self, place: Place, names: Iterable[str]) -> None:
+        if place not in self._airports_by_region[place.region]:
+            self._airports_by_region[place.region].append(place)
+        for name in names:
+            key = _key(name)
+            if key and place not in self._airports[key]:
+                self._airports[key].append(place)
+
+    def _add_row(self, row: Sequence[str]) -> None:
+        kind, region, name, code, variants = (list(row) + [""] * 5)[:5]
+        names = [name, *(v for v in variants.split("|") if v)]
+        if kind == "region" and region in self.territory.regions:
+            r = self.territory.regions[region]
+            self._add_region_names(Place("region", region, r.name_en, region), names)
+        elif kind == "region":
+            self.region_names.setdefault(region, name)
+            self._add_region_names(Place("region", region, name, region), names)
+        elif kind == "district":
+            self._add_district_names(self._district_place(region, name), names)
+        elif kind == "city":
+            district = self._district_place(region, code).district if code else None
+            place = Place("city", region, name, name, district)
+            for n in names:
+                self._add(_key(n), place)
+        elif kind == "airport":
+            known = self.territory.airports.get(code)
+            if known is not None:
+                self._add_airport(Place("airport", known.region, known.name_en, known.icao), names[1:])
+            else:
+                self._add_airport(Place("airport", region, name, code), names)
+
+    def _district_place(self, region: str, name: str) -> Place:
+        d = self.territory.district(region, name)
+        if d is not None:
+            return Place("district", region, d.name_en, d.code, d.name_en)
+        return Place("district", region, name, f"{region}-{name.upper()}", name)
+
+    # -- lookups ----------------------------------------------------------------------------------------
+    def find(self, tokens: Sequence[Token]) -> list[Mention]:
+        """Every place named in the tokens, longest name first; ambiguous names keep all their places."""
+        skels = [skeleton(t.norm) if t.is_word else t.norm for t in tokens]
+        found: list[Mention] = []
+        i, n = 0, len(tokens)
+        while i < n:
+            if not tokens[i].is_word:
+                i += 1
+                continue
+            hit = None
+            for size in range(min(self.max_len, n - i), 0, -1):
+                places = self._index.get(tuple(skels[i : i + size]))
+                if places and self._plausible(tokens, skels, i, size):
+                    hit = (places, size)
+                    break
+            if hit is None:
+                i += 1
+                continue
+            places, size = hit
+            nxt = skels[i + size] if i + size < n else ""
+            for place in self._prefer(places, nxt):
+                found.append(Mention(place, i, i + size - 1))
+            i += size
+        return found
+
+    @staticmethod
+    def _plausible(tokens: Sequence[Token], skels: Sequence[str], i: int, size: int) -> bool:
+        if size == 1 and skels[i] in _NEVER_ALONE:
+            return False
+        if tokens[i].capitalised:
+            return True
+        # "в ростовской области": lower case is fine when a region/district word is part of the name.
+        return size > 1 and any(s in REGION_WORDS or s in DISTRICT_WORDS for s in skels[i : i + size])
+
+    @staticmethod
+    def _prefer(places: list[Place], nxt: str) -> list[Place]:
+        """"Саратовский район" is the district, "саратовский губернатор" the region."""
+        if len(places) == 1:
+            return places
+        kinds = {p.kind for p in places}
+        if nxt in DISTRICT_WORDS and "district" in kinds:
+            return [p for p in places if p.kind == "district"]
+        if "region" in kinds:  # "Volgograd": the region, or its capital as a place, never the city district
+            cities = [p for p in places if p.kind == "city"]
+            return cities or [p for p in places if p.kind == "region"]
+        if "district" in kinds and "city" in kinds:  # "Chertkovskaya": the stanitsa spelling of the district
+            return [p for p in places if p.kind == "district"]
+        if "city" in kinds:
+            return [p for p in places if p.kind == "city"]
+        return places
+
+    def fuzzy_district(self, word: str, regions: Iterable[str]) -> Place | None:
+        """A misspelt district ("Sholikhovsky"), only among the given regions' districts, with a clear lead."""
+        key = skeleton(word)
+        choices: dict[str, Place] = {}
+        for region in regions:
+            choices.update(self._districts_by_region.get(region, {}))
+        if len(key) < 5 or not choices:
+            return None
+        best = process.extract(key, list(choices), scorer=fuzz.ratio, limit=2)
+        if not best or best[0][1] < FUZZY_MIN:
+            return None
+        if len(best) > 1 and best[0][1] - best[1][1] < FUZZY_LEAD:
+            return None
+        return choices[best[0][0]]
+
+    def airport(self, tokens: Sequence[Token], region: str | None) -> Place | None:
+        """The airport a sentence speaks of: named in it, or the one airport of its city or region."""
+        skels = [skeleton(t.norm) for t in tokens]
+        for size in (3, 2, 1):
+            for i in range(len(skels) - size + 1):
+                places = self._airports.get(tuple(skels[i : i + size]))
+                if places:
+                    in_region = [p for p in places if region is None or p.region == region]
+                    if in_region:
+                        return in_region[0]
+        if region is not None and len(self._airports_by_region.get(region, [])) >= 1:
+            return self._airports_by_region[region][0]
+        return None
+
+
+def curated_rows() -> list[list[str]]:
+    """The curated rows shipped in extract/data/places.tsv (comments and blanks skipped)."""
+    text = resources.files("airwarn.extract").joinpath("data/places.tsv").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return [row for row in csv.reader(lines, delimiter="\t")]

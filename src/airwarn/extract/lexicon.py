@@ -1,0 +1,40 @@
+"""The shape of a language's pattern set; patterns_en and patterns_ru each fill one."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from airwarn.domain.reports import RegimeKind, ReportKind
+
+
+def rx(pattern: str) -> re.Pattern[str]:
+    """Compile a pattern meant for a normalised sentence (tokens joined by single spaces)."""
+    return re.compile(pattern)
+
+
+@dataclass(frozen=True)
+class KindRule:
+    kind: ReportKind
+    pattern: re.Pattern[str]
+    weak: bool = False  # a bare noun ("drone attack"): only counts with a place named in the same sentence
+    negatable: bool = True
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    kinds: tuple[KindRule, ...]
+    regimes: tuple[tuple[RegimeKind, re.Pattern[str]], ...]
+    declare: re.Pattern[str]
+    lift: re.Pattern[str]
+    plan: re.Pattern[str]
+    plan_verb: re.Pattern[str]
+    casualties_zero: re.Pattern[str]
+    damage_none: re.Pattern[str]
+    background: re.Pattern[str]
+    negators: frozenset[str]
+    not_negation_after: frozenset[str]  # "no fewer than", "не менее": the negator is a qualifier
+    post_negators: frozenset[str]  # "пострадавших нет"
+    anchors: dict[ReportKind, frozenset[str]]
+    list_joiners: frozenset[str]  # words that join place names in a list: "and", "и"
+    person_singular: frozenset[str]

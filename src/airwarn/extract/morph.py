@@ -1,0 +1,113 @@
+"""Tokens, Russian lemmas and transliteration skeletons shared by the gazetteer and the patterns."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+#: A number (with ':' ',' '.' inside, so "00:49" and "1.5" stay whole), a word (hyphenated parts kept
+#: together, "Ростове-на-Дону"), or one other visible character.
+_TOKEN_RE = re.compile(r"\d+(?:[.:,]\d+)*|[^\W\d_]+(?:[-'’][^\W_]+)*|[^\w\s]")
+_CYRILLIC_RE = re.compile(r"[а-яёіїєґ]", re.IGNORECASE)
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
+
+#: All-caps words pymorphy would misread (it takes "БПЛА" for a verb): kept as they are, lower-cased.
+ABBREVIATIONS = frozenset(
+    ["бпла", "бла", "пво", "рэб", "мо", "рф", "всу", "мчс", "сво", "мид", "фсб", "уав", "бек", "дрг", "ссср", "цпк", "мсу", "рлс", "зрк", "сми", "гибдд", "мвд"]
+)
+
+_TRANSLIT = str.maketrans(
+    {
+        "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
+        "и": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
+        "с": "s", "т": "t", "у": "u", "ф": "f", "х": "h", "ц": "c", "ч": "ch", "ш": "sh", "щ": "sh",
+        "ъ": "", "ы": "i", "ь": "", "э": "e", "ю": "u", "я": "a", "і": "i", "ї": "i", "є": "e", "ґ": "g",
+        "’": "", "'": "",
+    }
+)  # fmt: skip
+_LATIN_FOLDS = (
+    ("shch", "sh"), ("tch", "ch"), ("kh", "h"), ("yo", "e"), ("ye", "e"), ("yu", "u"), ("ya", "a"),
+    ("ts", "c"), ("zh", "z"), ("j", "i"), ("y", "i"), ("w", "v"), ("x", "ks"), ("q", "k"),
+)  # fmt: skip
+_ADJ_END_RE = re.compile(r"(s?k)(?:ii|i|oi|aia|aa|oe|oie|ie|ogo|om|ih|ikh|ai|a|o|e)$")
+_DOUBLE_RE = re.compile(r"(.)\1+")
+
+_morph: Any = None
+
+
+def morph() -> Any:
+    """The shared pymorphy3 analyser, built on first use (about 0.2 s)."""
+    global _morph
+    if _morph is None:
+        import pymorphy3
+
+        _morph = pymorphy3.MorphAnalyzer()
+    return _morph
+
+
+def clean(text: str) -> str:
+    """NFC text without control or zero-width characters; newlines become spaces."""
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL_RE.sub(" ", text)
+    return text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
+
+
+def is_cyrillic(word: str) -> bool:
+    return _CYRILLIC_RE.search(word) is not None
+
+
+@lru_cache(maxsize=200_000)
+def lemma(word: str) -> str:
+    """Lower-case dictionary form: Russian words through pymorphy3 (ё as е), others just lower-cased."""
+    low = word.lower().replace("ё", "е")
+    if not is_cyrillic(low) or low in ABBREVIATIONS or len(low) > 40:
+        return low
+    if "-" in low and not _looks_like_place(low):
+        return "-".join(lemma(part) for part in low.split("-"))
+    return str(morph().parse(low)[0].normal_form).replace("ё", "е")
+
+
+def _looks_like_place(low: str) -> bool:
+    return "-на-" in low or low.startswith(("нью-", "усть-", "санкт-"))
+
+
+@lru_cache(maxsize=200_000)
+def skeleton(norm: str) -> str:
+    """Spelling-insensitive key: Cyrillic transliterated, kh/yo/ye/y/j folded, adjective endings cut.
+
+    "Миллеровский", "Millerovsky" and "Millerovskiy" all give "millerovsk".
+    """
+    s = norm.lower().translate(_TRANSLIT)
+    s = unicodedata.normalize("NFKD", s)
+    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    for a, b in _LATIN_FOLDS:
+        s = s.replace(a, b)
+    s = _ADJ_END_RE.sub(r"\1", s)
+    return _DOUBLE_RE.sub(r"\1", s)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str
+    norm: str  # lemma (Russian) or lower-case (others)
+    start: int  # offsets in the sentence text
+    end: int
+
+    @property
+    def is_word(self) -> bool:
+        return self.text[:1].isalpha()
+
+    @property
+    def is_number(self) -> bool:
+        return self.text[:1].isdigit()
+
+    @property
+    def capitalised(self) -> bool:
+        return self.text[:1].isupper()
+
+
+def tokenize(text: str) -> list[Token]:
+    return [Token(m.group(), lemma(m.group()), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]

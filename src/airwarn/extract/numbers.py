@@ -1,0 +1,132 @@
+"""Counts from digits and number words in English and (lemmatised) Russian, with their qualifiers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from airwarn.domain.reports import Qualifier
+from airwarn.extract.morph import Token
+
+_UNITS_EN = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+_TENS_EN = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_UNITS_RU = ["ноль", "один", "два", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять", "десять", "одиннадцать", "двенадцать", "тринадцать", "четырнадцать", "пятнадцать", "шестнадцать", "семнадцать", "восемнадцать", "девятнадцать"]
+_TENS_RU = ["двадцать", "тридцать", "сорок", "пятьдесят", "шестьдесят", "семьдесят", "восемьдесят", "девяносто"]
+_HUNDREDS_RU = ["сто", "двести", "триста", "четыреста", "пятьсот", "шестьсот", "семьсот", "восемьсот", "девятьсот"]
+
+WORDS: dict[str, int] = {w: i for i, w in enumerate(_UNITS_EN)}
+WORDS.update({w: 20 + 10 * i for i, w in enumerate(_TENS_EN)})
+WORDS.update({w: i for i, w in enumerate(_UNITS_RU)})
+WORDS.update({w: 20 + 10 * i for i, w in enumerate(_TENS_RU)})
+WORDS.update({w: 100 * (i + 1) for i, w in enumerate(_HUNDREDS_RU)})
+WORDS.update({"hundred": 100, "dozen": 12, "десяток": 10, "полтора": 1, "a": 1, "an": 1, "single": 1})
+# Collective numerals: "двое раненых", "трое пострадавших".
+WORDS.update({"двое": 2, "трое": 3, "четверо": 4, "пятеро": 5, "шестеро": 6, "семеро": 7, "оба": 2, "both": 2})
+
+#: Words that only count when a noun follows them directly ("a drone"), never on their own.
+_WEAK = frozenset({"a", "an", "single", "один", "both", "оба"})
+_ABOUT_WORDS = frozenset({"dozen", "десяток"})
+
+_QUALIFIERS: tuple[tuple[tuple[str, ...], Qualifier], ...] = (
+    (("at", "least"), Qualifier.AT_LEAST),
+    (("no", "fewer", "than"), Qualifier.AT_LEAST),
+    (("no", "less", "than"), Qualifier.AT_LEAST),
+    (("not", "less", "than"), Qualifier.AT_LEAST),
+    (("a", "minimum", "of"), Qualifier.AT_LEAST),
+    (("minimum",), Qualifier.AT_LEAST),
+    (("не", "менее"), Qualifier.AT_LEAST),
+    (("не", "мало"), Qualifier.AT_LEAST),
+    (("как", "минимум"), Qualifier.AT_LEAST),
+    (("минимум",), Qualifier.AT_LEAST),
+    (("по", "малый", "мера"), Qualifier.AT_LEAST),
+    (("more", "than"), Qualifier.MORE_THAN),
+    (("over",), Qualifier.MORE_THAN),
+    (("upwards", "of"), Qualifier.MORE_THAN),
+    (("in", "excess", "of"), Qualifier.MORE_THAN),
+    (("более", "чем"), Qualifier.MORE_THAN),
+    (("более",), Qualifier.MORE_THAN),
+    (("больше",), Qualifier.MORE_THAN),
+    (("свыше",), Qualifier.MORE_THAN),
+    (("about",), Qualifier.ABOUT),
+    (("around",), Qualifier.ABOUT),
+    (("approximately",), Qualifier.ABOUT),
+    (("roughly",), Qualifier.ABOUT),
+    (("some",), Qualifier.ABOUT),
+    (("nearly",), Qualifier.ABOUT),
+    (("almost",), Qualifier.ABOUT),
+    (("an", "estimated"), Qualifier.ABOUT),
+    (("около",), Qualifier.ABOUT),
+    (("порядка",), Qualifier.ABOUT),
+    (("примерно",), Qualifier.ABOUT),
+    (("приблизительно",), Qualifier.ABOUT),
+    (("почти",), Qualifier.ABOUT),
+    (("up", "to"), Qualifier.UP_TO),
+    (("as", "many", "as"), Qualifier.UP_TO),
+    (("до",), Qualifier.UP_TO),
+)
+
+
+@dataclass(frozen=True)
+class Number:
+    value: int
+    qualifier: Qualifier
+    first: int  # index of the first token of the number (qualifier excluded)
+    last: int  # index of the last token of the number
+
+
+def read_number(tokens: Sequence[Token], i: int) -> tuple[int, int, bool] | None:
+    """(value, index of last token, weak) of a number starting at tokens[i], or None."""
+    tok = tokens[i]
+    if tok.is_number:
+        text = tok.text.replace(",", "")
+        if not text.isdigit() or len(text) > 7:
+            return None
+        return int(text), i, False
+    norm = tok.norm.replace("-", " ").split()
+    if not norm or any(w not in WORDS for w in norm):
+        return None
+    value = sum(WORDS[w] for w in norm)
+    last = i
+    # "twenty five", "двадцать пять", "сто двадцать"
+    while last + 1 < len(tokens) and tokens[last + 1].norm in WORDS and tokens[last + 1].norm not in _WEAK:
+        nxt = WORDS[tokens[last + 1].norm]
+        if not (value >= 20 and value % 10 == 0 and 0 < nxt < value and (value >= 100 or nxt < 10)):
+            break
+        value += nxt
+        last += 1
+    if tokens[i].norm in ("hundred",) or value == 0 and norm[0] in ("zero", "ноль"):
+        return value, last, False
+    return value, last, norm[0] in _WEAK
+
+
+def qualifier_before(tokens: Sequence[Token], i: int) -> Qualifier:
+    """The qualifier written just before tokens[i] ("at least", "свыше"), else exact."""
+    for words, qualifier in _QUALIFIERS:
+        n = len(words)
+        if i - n >= 0 and all(tokens[i - n + k].norm == words[k] for k in range(n)):
+            return qualifier
+    return Qualifier.EXACT
+
+
+def count_near(tokens: Sequence[Token], anchors: frozenset[str], lo: int = 0, hi: int | None = None) -> Number | None:
+    """The first number in tokens[lo:hi] followed within two tokens by an anchor noun (by prefix)."""
+    hi = len(tokens) if hi is None else hi
+    i = lo
+    while i < hi:
+        got = read_number(tokens, i)
+        if got is None:
+            i += 1
+            continue
+        value, last, weak = got
+        window = tokens[last + 1 : last + (2 if weak else 4)]
+        if any(_anchored(t.norm, anchors) for t in window):
+            qualifier = qualifier_before(tokens, i)
+            if tokens[i].norm in _ABOUT_WORDS and qualifier is Qualifier.EXACT:
+                qualifier = Qualifier.ABOUT
+            return Number(value, qualifier, i, last)
+        i = last + 1
+    return None
+
+
+def _anchored(norm: str, anchors: frozenset[str]) -> bool:
+    return any(norm.startswith(a) for a in anchors)

@@ -1,0 +1,274 @@
+"""Extractor: free text (English or Russian) → events, sentence by sentence, with context carried over."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from airwarn.domain.reports import Certainty, Count, ReportKind, Source, SourceType
+from airwarn.domain.territory import Territory
+from airwarn.extract import times
+from airwarn.extract.certainty import certainty, hedge
+from airwarn.extract.events import KIND_FAMILY, SOURCE_RANK, Event
+from airwarn.extract.gazetteer import Gazetteer, Mention, Place, curated_rows
+from airwarn.extract.morph import clean
+from airwarn.extract.sentence import (
+    Hit,
+    Reading,
+    casualty_count,
+    count_for,
+    fuzzy_candidates,
+    last_number,
+    read,
+)
+from airwarn.extract.sources import SourceHint, find_source
+
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?…])[\"'»”)]*\s+(?=[^\sa-zа-яё])")
+MAX_SENTENCE_CHARS = 2_000
+MAX_EVIDENCE_CHARS = 600
+_THREATS = ("attack", "explosion", "en_route")
+_COUNTED = ("attack", "explosion", "en_route", "casualties", "damage")
+
+
+@dataclass
+class Context:
+    """What earlier sentences (or, for `airwarn extract` line by line, earlier lines) established."""
+
+    region: str | None = None
+    districts: list[Place] = field(default_factory=list)
+    place: str | None = None
+    source: Source | None = None
+    last: dict[tuple[str, str | None], Event] = field(default_factory=dict)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Lines, then sentences; overlong ones cut into pieces so every step stays linear in the input."""
+    out: list[str] = []
+    for line in text.splitlines():
+        for sentence in _SENTENCE_END_RE.split(clean(line)):
+            sentence = sentence.strip()
+            while len(sentence) > MAX_SENTENCE_CHARS:
+                cut = sentence.rfind(" ", 0, MAX_SENTENCE_CHARS)
+                cut = cut if cut > MAX_SENTENCE_CHARS // 2 else MAX_SENTENCE_CHARS
+                out.append(sentence[:cut])
+                sentence = sentence[cut:].strip()
+            if sentence:
+                out.append(sentence)
+    return out
+
+
+class Extractor:
+    """Built once (the gazetteer and the morphological analyser load here), then `extract` per message."""
+
+    def __init__(self, territory: Territory | None = None) -> None:
+        if territory is None:
+            from airwarn.territory_io import demo_territory
+
+            territory = demo_territory()
+        self.territory = territory
+        self.gazetteer = Gazetteer(territory, curated_rows())
+        read("Прогрев: беспилотники сбиты над Ростовской областью.", self.gazetteer)
+
+    def extract(
+        self,
+        text: str,
+        *,
+        date: date,
+        source: SourceHint | None = None,
+        line: int = 1,
+        context: Context | None = None,
+    ) -> list[Event]:
+        """Every event the message reports, merged per kind family and region, in order of appearance."""
+        if not isinstance(text, str) or not text.strip():
+            return []
+        ctx = context if context is not None else Context()
+        events: list[Event] = []
+        for sentence in split_sentences(text):
+            events.extend(self._sentence(sentence, ctx, date, source, line))
+        return merge(events)
+
+    # -- one sentence ------------------------------------------------------------------------------------
+    def _sentence(self, text: str, ctx: Context, day: date, hint: SourceHint | None, line: int) -> list[Event]:
+        reading = read(text, self.gazetteer)
+        if reading.background:
+            return []
+        mentions = self._resolve_places(reading, ctx)
+        explicit = [m.place.region for m in mentions]
+        regions = list(dict.fromkeys(explicit)) or ([ctx.region] if ctx.region else [None])
+        carried = not explicit
+        source, source_explicit = self._source(reading, regions[0], ctx, carried, hint)
+        if explicit:
+            self._remember_places(ctx, mentions, regions[0])
+        if source_explicit or not carried:
+            ctx.source = source if source_explicit else None
+        hits = [h for h in reading.hits if not (h.weak and carried)]
+        if not hits:
+            return []
+        level = hedge(reading.norm)
+        clocks = times.find_times(text)
+        out: list[Event] = []
+        for hit in hits:
+            for i, region in enumerate(regions):
+                event = self._event(reading, hit, region, mentions, ctx, carried, line)
+                event.source, event.source_explicit = source, source_explicit
+                if source.type is SourceType.OFFICIAL and source.name and "{region}" in source.name:
+                    event.source = Source(source.type, source.name.format(region=self._region_name(region)))
+                event.certainty = certainty(source.type, level)
+                if len(regions) > 1 and KIND_FAMILY[hit.kind] in _COUNTED:
+                    event.count = self._count_in_list(reading, mentions, region, i)
+                if clocks:
+                    event.time = self._time(clocks, reading, hit, region, day)
+                out.append(event)
+        for event in out:
+            key = (KIND_FAMILY[event.kind], event.region)
+            prev = ctx.last.get(key)
+            if prev is not None:
+                event.count = event.count or prev.count
+                if carried:
+                    event.place = event.place or prev.place
+                if event.kind is ReportKind.DRONE_ATTACK and prev.kind is ReportKind.INTERCEPTION:
+                    event.kind = ReportKind.INTERCEPTION  # "confirmed the incident": the attack it stopped
+            ctx.last[key] = event
+        return out
+
+    def _resolve_places(self, reading: Reading, ctx: Context) -> list[Mention]:
+        """Keep unambiguous places; an ambiguous district goes to a region named nearby; add fuzzy districts."""
+        plain = [m for m in reading.mentions if sum(1 for o in reading.mentions if o.first == m.first) == 1]
+        known = {m.place.region for m in plain} or ({ctx.region} if ctx.region else set())
+        kept = list(plain)
+        for m in reading.mentions:
+            if m not in plain and m.place.region in known:
+                kept.append(m)
+        districts_known = {m.place.region for m in kept if m.place.kind == "district"}
+        scope = districts_known or known
+        for i in fuzzy_candidates(reading):
+            place = self.gazetteer.fuzzy_district(reading.tokens[i].norm, scope)
+            if place is not None:
+                kept.append(Mention(place, i, i, fuzzy=True))
+        kept.sort(key=lambda m: m.first)
+        return kept
+
+    def _remember_places(self, ctx: Context, mentions: list[Mention], region: str | None) -> None:
+        if region != ctx.region:
+            ctx.districts, ctx.place = [], None
+            ctx.region = region
+        districts = [m.place for m in mentions if m.place.kind == "district" and m.place.region == region]
+        if districts:
+            ctx.districts = districts
+        cities = [m.place for m in mentions if m.place.kind == "city" and m.place.region == region]
+        if cities:
+            ctx.place = cities[0].name
+
+    def _source(
+        self, reading: Reading, region: str | None, ctx: Context, carried: bool, hint: SourceHint | None
+    ) -> tuple[Source, bool]:
+        cue = find_source(reading.norm)
+        if cue is not None:
+            return Source(cue.type, cue.name), True
+        if ctx.source is not None and (carried or region == ctx.region):
+            return ctx.source, True
+        if hint is not None and hint.type is not None:
+            return Source(hint.type, hint.name), False
+        return Source(SourceType.MEDIA, hint.name if hint else None), False
+
+    def _event(self, reading: Reading, hit: Hit, region: str | None, mentions: list[Mention], ctx: Context,
+               carried: bool, line: int) -> Event:
+        places = [m.place for m in mentions if m.place.region == region]
+        districts = list(dict.fromkeys(p for p in places if p.kind == "district"))
+        if not districts and region is not None and region == ctx.region and (carried or not places):
+            districts = list(ctx.districts)
+        city = next((p.name for p in places if p.kind in ("city", "airport")), None)
+        event = Event(
+            kind=hit.kind, region=region, source=Source(SourceType.MEDIA), certainty=Certainty.UNKNOWN,
+            evidence=reading.text[:MAX_EVIDENCE_CHARS], line=line,
+            districts=[d.name for d in districts], district_codes=[d.code for d in districts],
+            place=city or (ctx.place if carried else None), regime=hit.regime, plan=hit.plan,
+        )
+        family = KIND_FAMILY[hit.kind]
+        if family in _COUNTED:
+            event.count = count_for(reading, hit.kind)
+        if family == "airport" or family == "airport_resumed":
+            airport = self.gazetteer.airport(reading.tokens, region)
+            if airport is not None:
+                event.airport, event.place = airport.code, airport.name
+        if family == "casualties":
+            event.casualties = casualty_count(reading)
+            event.count = event.count or (None if event.casualties is None else Count(event.casualties))
+        elif reading.casualties_zero:
+            event.casualties = 0
+        if family == "damage":
+            event.damage = True
+        elif reading.damage_none:
+            event.damage = False
+        return event
+
+    def _count_in_list(self, reading: Reading, mentions: list[Mention], region: str | None, index: int):  # noqa: ANN202
+        """In "8 над Белгородской областью, 4 — Курской", each region's number comes just before its name."""
+        firsts = [m.first for m in mentions if m.place.region == region]
+        if not firsts:
+            return None
+        end = min(firsts)
+        before = [m.last for m in mentions if m.last < end and m.place.region != region]
+        start = max(before) + 1 if before else 0
+        return last_number(reading, start, end)
+
+    def _time(self, clocks: list[times.ClockTime], reading: Reading, hit: Hit, region: str | None, day: date):  # noqa: ANN202
+        at = reading.tokens[hit.first].start
+        clock = min(clocks, key=lambda c: abs(c.start - at))
+        tz = self.territory.regions[region].timezone if region in self.territory.regions else None
+        if tz is None and region and region.startswith("UA-"):
+            tz = times.KYIV
+        return times.resolve(clock, day, tz, shift_days=times.day_shift(reading.text, clock.hour))
+
+    def _region_name(self, region: str | None) -> str:
+        if region is None:
+            return "the region"
+        return self.gazetteer.region_names.get(region, region)
+
+
+def merge(events: list[Event]) -> list[Event]:
+    """One event per (kind family, region, regime): an interception absorbs the attack it stopped."""
+    out: list[Event] = []
+    index: dict[tuple[str, str | None, object], Event] = {}
+    for event in events:
+        key = (KIND_FAMILY[event.kind], event.region, event.regime)
+        have = index.get(key)
+        if have is None:
+            index[key] = event
+            out.append(event)
+            continue
+        absorb(have, event)
+    return out
+
+
+def absorb(into: Event, other: Event) -> None:
+    """Fold `other` (the same happening, said again) into `into`."""
+    if other.kind.value == "interception":
+        into.kind = other.kind
+    for name, code in zip(other.districts, other.district_codes, strict=False):
+        if code not in into.district_codes:
+            into.districts.append(name)
+            into.district_codes.append(code)
+    into.place = into.place or other.place
+    into.count = into.count or other.count
+    into.time = into.time or other.time
+    into.airport = into.airport or other.airport
+    into.plan = into.plan or other.plan
+    if other.casualties is not None and (into.casualties is None or other.casualties > into.casualties):
+        into.casualties = other.casualties
+    if other.damage is not None and not into.damage:
+        into.damage = other.damage
+    if _source_rank(other) > _source_rank(into):
+        into.source, into.source_explicit = other.source, other.source_explicit
+    if other.certainty.rank > into.certainty.rank:
+        into.certainty = other.certainty
+    if other.evidence not in into.evidence and len(into.evidence) < MAX_EVIDENCE_CHARS:
+        into.evidence = f"{into.evidence} {other.evidence}"[: MAX_EVIDENCE_CHARS * 2]
+
+
+def _source_rank(event: Event) -> tuple[bool, int]:
+    return event.source_explicit, SOURCE_RANK.get(event.source.type, 0)
+
+
+__all__ = ["Context", "Extractor", "SourceHint", "merge", "split_sentences"]

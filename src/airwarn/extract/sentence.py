@@ -1,0 +1,200 @@
+"""One sentence, read: its tokens, the kinds it reports (not negated), places, counts and outcomes."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from airwarn.domain.reports import Count, RegimeKind, ReportKind
+from airwarn.extract import patterns_en, patterns_ru
+from airwarn.extract.gazetteer import DISTRICT_WORDS, Gazetteer, Mention
+from airwarn.extract.lexicon import Lexicon
+from airwarn.extract.morph import Token, is_cyrillic, skeleton, tokenize
+from airwarn.extract.numbers import count_near, qualifier_before, read_number
+
+_CLAUSE_BREAKS = frozenset(",;:—–()[]!?.")
+_DRONE_KINDS = (ReportKind.DRONE_ATTACK, ReportKind.DRONES_EN_ROUTE)
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: ReportKind
+    first: int  # token index
+    last: int
+    weak: bool = False
+    regime: RegimeKind | None = None
+    plan: str | None = None
+
+
+@dataclass
+class Reading:
+    text: str
+    tokens: list[Token]
+    norm: str
+    lexicons: tuple[Lexicon, ...]
+    hits: list[Hit] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    background: bool = False
+    casualties_zero: bool = False
+    damage_none: bool = False
+
+
+def lexicons_for(text: str) -> tuple[Lexicon, ...]:
+    has_cyr = is_cyrillic(text)
+    has_lat = any("a" <= ch <= "z" for ch in text.lower())
+    if has_cyr and has_lat:
+        return (patterns_ru.LEXICON, patterns_en.LEXICON)
+    return (patterns_ru.LEXICON,) if has_cyr else (patterns_en.LEXICON,)
+
+
+def read(text: str, gazetteer: Gazetteer) -> Reading:
+    tokens = tokenize(text)
+    norms = [t.norm for t in tokens]
+    norm = " ".join(norms)
+    starts: list[int] = []
+    pos = 0
+    for n in norms:
+        starts.append(pos)
+        pos += len(n) + 1
+    reading = Reading(text, tokens, norm, lexicons_for(text))
+    for lex in reading.lexicons:
+        reading.background = reading.background or lex.background.search(norm) is not None
+        reading.casualties_zero = reading.casualties_zero or lex.casualties_zero.search(norm) is not None
+        reading.damage_none = reading.damage_none or lex.damage_none.search(norm) is not None
+        for rule in lex.kinds:
+            for m in rule.pattern.finditer(norm):
+                first, last = _span(starts, m.start(), m.end())
+                if rule.negatable and _negated(tokens, first, last, lex):
+                    continue
+                reading.hits.append(Hit(rule.kind, first, last, rule.weak))
+        _regimes(reading, lex, starts)
+    reading.hits = _resolve(reading.hits)
+    reading.mentions = gazetteer.find(tokens)
+    return reading
+
+
+def _span(starts: list[int], a: int, b: int) -> tuple[int, int]:
+    first = max(0, bisect.bisect_right(starts, a) - 1)
+    last = max(first, bisect.bisect_left(starts, b) - 1)
+    return first, last
+
+
+def _negated(tokens: Sequence[Token], first: int, last: int, lex: Lexicon) -> bool:
+    """A negator shortly before the trigger or inside it, in the same clause ("no drones were shot down")."""
+    i = first - 1
+    window: list[int] = []
+    while i >= 0 and first - i <= 5 and tokens[i].text not in _CLAUSE_BREAKS:
+        window.append(i)
+        i -= 1
+    window.extend(range(first, last + 1))
+    for j in window:
+        if tokens[j].norm in lex.negators:
+            nxt = tokens[j + 1].norm if j + 1 < len(tokens) else ""
+            if nxt not in lex.not_negation_after:
+                return True
+    for j in range(last + 1, min(len(tokens), last + 3)):
+        if tokens[j].text in _CLAUSE_BREAKS:
+            break
+        if tokens[j].norm in lex.post_negators or (
+            tokens[j].norm == "не" and j + 1 < len(tokens) and tokens[j + 1].norm in ("быть", "зафиксировать")
+        ):
+            return True
+    return False
+
+
+def _regimes(reading: Reading, lex: Lexicon, starts: list[int]) -> None:
+    norm, tokens = reading.norm, reading.tokens
+    lifted = lex.lift.search(norm) is not None
+    declared = lex.declare.search(norm) is not None
+    for regime, pattern in lex.regimes:
+        for m in pattern.finditer(norm):
+            first, last = _span(starts, m.start(), m.end())
+            if _negated(tokens, first, last, lex) and not lifted:
+                continue
+            if lifted:
+                reading.hits.append(Hit(ReportKind.REGIME_LIFTED, first, last, regime=regime))
+            elif declared:
+                reading.hits.append(Hit(ReportKind.REGIME_DECLARED, first, last, regime=regime))
+    m = lex.plan.search(norm)
+    if m and lex.plan_verb.search(norm) and not lifted:
+        first, last = _span(starts, m.start(), m.end())
+        reading.hits.append(Hit(ReportKind.PLAN_ACTIVATED, first, last, regime=RegimeKind.AIRSPACE_CLOSED,
+                                plan="Carpet"))
+
+
+def _resolve(hits: list[Hit]) -> list[Hit]:
+    """Drop hits another hit explains: a resumed airport is not also suspended, a plan is not a regime."""
+    kinds = {h.kind for h in hits}
+    out: list[Hit] = []
+    seen: set[tuple[ReportKind, RegimeKind | None]] = set()
+    for h in sorted(hits, key=lambda h: (h.first, h.weak)):
+        if h.kind is ReportKind.AIRPORT_SUSPENDED and ReportKind.AIRPORT_RESUMED in kinds:
+            continue
+        if h.kind is ReportKind.REGIME_DECLARED and h.regime is RegimeKind.AIRSPACE_CLOSED and (
+            ReportKind.PLAN_ACTIVATED in kinds
+        ):
+            continue
+        if h.kind is ReportKind.DRONE_ATTACK and ReportKind.INTERCEPTION in kinds and h.weak:
+            continue
+        key = (h.kind, h.regime)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(h)
+    return out
+
+
+def fuzzy_candidates(reading: Reading) -> list[int]:
+    """Unresolved capitalised words in a district list: "X, Y and Z districts", "в X и Y районах"."""
+    tokens, matched = reading.tokens, {i for m in reading.mentions for i in range(m.first, m.last + 1)}
+    joiners = frozenset().union(*(lex.list_joiners for lex in reading.lexicons))
+    out: list[int] = []
+    for i, tok in enumerate(tokens):
+        if skeleton(tok.norm) not in DISTRICT_WORDS:
+            continue
+        j = i - 1
+        while j >= 0 and (tokens[j].norm in joiners or j in matched or _candidate(tokens[j])):
+            if j not in matched and _candidate(tokens[j]):
+                out.append(j)
+            j -= 1
+    return sorted(set(out))
+
+
+def _candidate(tok: Token) -> bool:
+    return tok.is_word and tok.capitalised and len(tok.text) >= 5
+
+
+def count_for(reading: Reading, kind: ReportKind, lo: int = 0, hi: int | None = None) -> Count | None:
+    """How many of what the kind counts (drones, explosions, people, buildings) the sentence gives."""
+    anchor_kind = ReportKind.INTERCEPTION if kind in _DRONE_KINDS else kind
+    for lex in reading.lexicons:
+        anchors = lex.anchors.get(anchor_kind)
+        if anchors:
+            number = count_near(reading.tokens, anchors, lo, hi)
+            if number is not None:
+                return Count(number.value, number.qualifier)
+    return None
+
+
+def last_number(reading: Reading, lo: int, hi: int) -> Count | None:
+    """The last number in tokens[lo:hi] ("8 над территорией Белгородской области")."""
+    best: Count | None = None
+    i = lo
+    while i < hi:
+        got = read_number(reading.tokens, i)
+        if got is None or got[2]:
+            i += 1
+            continue
+        value, last, _ = got
+        best = Count(value, qualifier_before(reading.tokens, i))
+        i = last + 1
+    return None if best is None or best.value == 0 else best
+
+
+def casualty_count(reading: Reading) -> int | None:
+    count = count_for(reading, ReportKind.CASUALTIES)
+    if count is not None:
+        return count.value
+    singular = frozenset().union(*(lex.person_singular for lex in reading.lexicons))
+    return 1 if any(t.norm in singular for t in reading.tokens) else None

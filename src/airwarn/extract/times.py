@@ -1,0 +1,111 @@
+"""Clock times in message text ("00:49 AM", "1:41 AM Moscow time", "в 01:41 по мск"), resolved to aware datetimes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+MOSCOW = "Europe/Moscow"
+KYIV = "Europe/Kyiv"
+
+_AMPM = r"(?P<ampm>a\.?\s?m\b\.?|p\.?\s?m\b\.?)"
+# "00:49", "1:41 AM", "at 23.15" (a dot only after a preposition, so "1.5 m" is never a time).
+_CLOCK_RE = re.compile(
+    r"(?<![\d.,:])(?P<h>[01]?\d|2[0-3])(?P<sep>[:.])(?P<m>[0-5]\d)(?![\d.,:]\d)\s*(?:" + _AMPM + r")?",
+    re.IGNORECASE,
+)
+_HOUR_AMPM_RE = re.compile(r"(?<![\d.,:])(?P<h>1[0-2]|0?\d)\s*" + _AMPM, re.IGNORECASE)
+_DOT_PREFIX_RE = re.compile(r"(?:\bat|\bв|\bс|\bдо|\bоколо|\baround|\bby|\bпосле|\buntil)\s*$", re.IGNORECASE)
+_ZONE_RE = re.compile(
+    r"^\W{0,3}(?:по\s+)?(?P<zone>мск|msk|moscow\s+time|московскому\s+времени|москве|"
+    r"kyiv\s+time|kiev\s+time|киевскому\s+времени|києвом|utc|gmt|local\s+time|местному\s+времени)",
+    re.IGNORECASE,
+)
+_ZONE_BEFORE_RE = re.compile(r"(?P<zone>по\s+мск|по\s+москве|moscow\s+time|msk)\W{0,3}$", re.IGNORECASE)
+_YESTERDAY_RE = re.compile(r"\b(?:yesterday|вчера|вчерашн\w*|накануне)\b", re.IGNORECASE)
+_LAST_NIGHT_RE = re.compile(r"\b(?:last\s+night|late\s+last|overnight|прошедшей\s+ночью|минувшей\s+ночью)\b",
+                            re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ClockTime:
+    """A time of day as written, with the zone it was given in (None: the region's own)."""
+
+    hour: int
+    minute: int
+    start: int
+    zone: str | None = None
+
+
+def find_times(text: str) -> list[ClockTime]:
+    """Every clock time in `text`, in order."""
+    found: list[ClockTime] = []
+    taken: list[tuple[int, int]] = []
+    for m in _CLOCK_RE.finditer(text):
+        if m.group("sep") == "." and not _DOT_PREFIX_RE.search(text[max(0, m.start() - 12) : m.start()]):
+            continue
+        hour = _apply_ampm(int(m.group("h")), m.group("ampm"))
+        found.append(ClockTime(hour, int(m.group("m")), m.start(), _zone(text, m.start(), m.end())))
+        taken.append((m.start(), m.end()))
+    for m in _HOUR_AMPM_RE.finditer(text):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        hour = _apply_ampm(int(m.group("h")), m.group("ampm"))
+        found.append(ClockTime(hour, 0, m.start(), _zone(text, m.start(), m.end())))
+    found.sort(key=lambda t: t.start)
+    return found
+
+
+def _apply_ampm(hour: int, ampm: str | None) -> int:
+    if not ampm:
+        return hour
+    pm = ampm.lower().startswith("p")
+    if hour == 12:
+        return 12 if pm else 0
+    return hour + 12 if pm and hour < 12 else hour
+
+
+def _zone(text: str, start: int, end: int) -> str | None:
+    after = _ZONE_RE.search(text[end : end + 30])
+    word = after.group("zone") if after else None
+    if word is None:
+        before = _ZONE_BEFORE_RE.search(text[max(0, start - 16) : start])
+        word = before.group("zone") if before else None
+    if word is None:
+        return None
+    w = word.lower()
+    if w.startswith(("мск", "msk", "moscow", "москов", "москв", "по мск", "по москве")):
+        return MOSCOW
+    if w.startswith(("kyiv", "kiev", "киев", "києв")):
+        return KYIV
+    if w in {"utc", "gmt"}:
+        return "UTC"
+    return None  # local time: the region's own zone
+
+
+@lru_cache(maxsize=512)
+def zone(name: str | None) -> ZoneInfo:
+    """The IANA zone, Moscow when unknown or missing."""
+    try:
+        return ZoneInfo(name or MOSCOW)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(MOSCOW)
+
+
+def day_shift(text: str, hour: int) -> int:
+    """-1 when the sentence puts the time on the previous day ("yesterday", "late last night at 23:40")."""
+    if _YESTERDAY_RE.search(text):
+        return -1
+    if hour >= 18 and _LAST_NIGHT_RE.search(text):
+        return -1
+    return 0
+
+
+def resolve(clock: ClockTime, on: date, region_tz: str | None, *, shift_days: int = 0) -> datetime:
+    """The clock time on `on` (plus shift), read in its stated zone, expressed in the region's zone."""
+    given_in = zone(clock.zone or region_tz)
+    moment = datetime.combine(on + timedelta(days=shift_days), time(clock.hour, clock.minute), given_in)
+    return moment.astimezone(zone(region_tz))
