@@ -246,7 +246,7 @@ def _region(props: Mapping[str, Any], geometry: Any, where: str, gwhere: str) ->
     warning_s = _int(props, "warning_s", where, minimum=1, required=True)
     assert warning_s is not None
     plans_raw = props.get("plans")
-    plans = ()
+    plans: tuple[Plan, ...] = ()
     if plans_raw is not None:
         plans = tuple(
             _plan(p, f"{where}.plans[{i}]") for i, p in enumerate(_list(plans_raw, f"{where}.plans"))
