@@ -36,7 +36,7 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except AirwarnError as exc:
-        where = f" ({exc.field})" if exc.field else ""
+        where = f" ({exc.field})" if exc.field and exc.field not in exc.message else ""
         print(f"Error: {exc.message}{where}", file=sys.stderr)
         raise typer.Exit(2 if isinstance(exc, InvalidInput) else 1) from None
 
@@ -52,6 +52,9 @@ def _speed(speed: float | None, profile: str) -> float:
 @contextmanager
 def _progress(what: str) -> Iterator[Callable[[str], None]]:
     console = Console(stderr=True)
+    if not console.is_terminal:  # keep logs and pipes clean
+        yield lambda _step: None
+        return
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),

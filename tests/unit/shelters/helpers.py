@@ -43,7 +43,9 @@ def index(
         lon, lat = lonlat(x, y)
         cap = capacities[i] if capacities else None
         is_open = open_flags[i] if open_flags else True
-        shelters.append(ShelterSite(f"S{i}", f"Shelter {i}", lat, lon, cap, is_open, "", "registry", int(nodes[i])))
+        shelters.append(
+            ShelterSite(f"S{i}", f"Shelter {i}", lat, lon, cap, is_open, "", "registry", int(nodes[i]))
+        )
     buildings = []
     for j, (x, y, people) in enumerate(buildings_xy):
         lon, lat = lonlat(x, y)

@@ -11,7 +11,9 @@ from tests.unit.shelters.helpers import index, street
 def test_capacity_assignment_is_a_maximum_flow() -> None:
     # demand 0 reaches shelters 0 and 1, demand 1 only shelter 0; one place each.
     # Nearest-first would put demand 0 in shelter 0 and leave demand 1 out; the flow places both.
-    placed = coverage.assign_capacity(np.array([1, 1]), np.array([1, 1]), np.array([0, 0, 1]), np.array([0, 1, 0]))
+    placed = coverage.assign_capacity(
+        np.array([1, 1]), np.array([1, 1]), np.array([0, 0, 1]), np.array([0, 1, 0])
+    )
     assert placed.tolist() == [1, 1]
 
 
@@ -67,7 +69,9 @@ def test_greedy_is_within_its_bound_on_random_instances() -> None:
 
 
 def test_plan_sites_cover_the_uncovered_people() -> None:
-    idx = index(street(), [(0.0, 0.0)], [(200.0, 5.0, 50.0), (380.0, 5.0, 20.0), (210.0, 5.0, 5.0)], warning_s=60.0)
+    idx = index(
+        street(), [(0.0, 0.0)], [(200.0, 5.0, 50.0), (380.0, 5.0, 20.0), (210.0, 5.0, 5.0)], warning_s=60.0
+    )
     out = plan.plan(idx, 1, warning_s=60.0, speed_m_s=1.0)
     assert out["uncovered_people_before"] == 75
     assert out["sites"][0]["building_id"] in ("B0", "B2") and out["covered_people_added"] == 55

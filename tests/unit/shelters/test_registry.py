@@ -38,12 +38,22 @@ def test_broken_rows_are_named_with_row_and_field(row: str, field: str) -> None:
 
 
 def test_geojson_registry(tmp_path: Path) -> None:
-    doc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "id": "G1", "geometry": {"type": "Point", "coordinates": [24.9, 60.1]},
-         "properties": {"name": "Gee", "capacity": 40, "open": True}},
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [24.9, 60.1]},
-         "properties": {"id": "G2", "capacity": "x"}},
-    ]}
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": "G1",
+                "geometry": {"type": "Point", "coordinates": [24.9, 60.1]},
+                "properties": {"name": "Gee", "capacity": 40, "open": True},
+            },
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [24.9, 60.1]},
+                "properties": {"id": "G2", "capacity": "x"},
+            },
+        ],
+    }
     path = tmp_path / "r.geojson"
     path.write_text(json.dumps(doc))
     with pytest.raises(InvalidInput) as err:
