@@ -51,7 +51,7 @@ DEMO_REGIONS = ("RU-ROS", "RU-VGG", "RU-SAR", "RU-PNZ")
 X_SCALE = math.cos(math.radians(50.0))  # km per degree of longitude / km per degree of latitude
 SIMPLIFY_DEG = 0.01
 DIGITS = 4
-BUILT_ON = "2026-11-24"  # bump when the source tables change
+BUILT_ON = "2026-11-26"  # bump when the source tables change
 
 METADATA = {
     "title": "airwarn demo territory: Russian and Ukrainian regions; districts of Rostov, Volgograd, "
