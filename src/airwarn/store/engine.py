@@ -41,4 +41,5 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the lock up front (no deadlocking upgrades); readers see a snapshot and never block.
+        conn.exec_driver_sql("BEGIN" if conn.info.get("airwarn_read") else "BEGIN IMMEDIATE")

@@ -43,7 +43,7 @@ class Repository:
     # --- reports -----------------------------------------------------------------------------
     def add_report(self, report: Report, *, review: str, outcome: dict[str, Any]) -> None:
         self.conn.execute(
-            insert(t.reports).values(
+            insert(t.reports), dict(
                 id=report.id, status=report.status.value, kind=report.kind.value, region=report.region,
                 districts=list(report.districts),
                 lat=report.point[0] if report.point else None,
@@ -105,7 +105,7 @@ class Repository:
 
     def add_regime(self, regime: Regime) -> None:
         self.conn.execute(
-            insert(t.regimes).values(
+            insert(t.regimes), dict(
                 id=regime.id, status=regime.status.value, kind=regime.kind.value, region=regime.region,
                 district=regime.district, declared_at=regime.declared_at, declared_by=regime.declared_by,
                 reason=regime.reason, report_id=regime.report_id,
@@ -141,7 +141,7 @@ class Repository:
 
     def add_measure(self, measure: Measure) -> None:
         self.conn.execute(
-            insert(t.measures).values(
+            insert(t.measures), dict(
                 id=measure.id, status=measure.status.value, kind=measure.kind.value, region=measure.region,
                 target=measure.target, started_at=measure.started_at, actor=measure.actor,
                 reason=measure.reason, report_id=measure.report_id,
@@ -174,7 +174,7 @@ class Repository:
     # --- alerts and outbox ---------------------------------------------------------------------
     def add_alert(self, alert: Alert, xml: str | None, issued_at: datetime | None) -> None:
         self.conn.execute(
-            insert(t.alerts).values(
+            insert(t.alerts), dict(
                 identifier=alert.identifier, sender=alert.sender, sent=alert.sent, status=alert.status.value,
                 msg_type=alert.msg_type.value, state=alert.state.value, severity=alert.severity.value,
                 region=alert.region, districts=list(alert.districts), headline=alert.headline,
@@ -226,7 +226,7 @@ class Repository:
         self, *, alert_id: str, channel: str, target: str, reason: str, now: datetime
     ) -> None:
         self.conn.execute(
-            insert(t.outbox).values(
+            insert(t.outbox), dict(
                 alert_id=alert_id, channel=channel, target=target, state="pending", attempts=0,
                 created_at=now, next_attempt_at=now, reason=reason,
             )
@@ -251,7 +251,7 @@ class Repository:
             prev_hash=prev,
         )
         self.conn.execute(
-            insert(t.audit_log).values(
+            insert(t.audit_log), dict(
                 seq=seq, at=at, actor=actor, action=action, entity=entity, entity_id=entity_id, data=data,
                 prev_hash=prev, hash=digest,
             )
@@ -273,7 +273,7 @@ class Repository:
     # --- users --------------------------------------------------------------------------------
     def add_user(self, user: User, token_hash: str, at: datetime) -> None:
         self.conn.execute(
-            insert(t.users).values(name=user.name, role=user.role.value, token_hash=token_hash, created_at=at,
+            insert(t.users), dict(name=user.name, role=user.role.value, token_hash=token_hash, created_at=at,
                                    active=True)
         )
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from sqlalchemy.engine import Engine
 
@@ -17,16 +18,24 @@ class UnitOfWork:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._postgres = engine.dialect.name == "postgresql"
+        # SQLite has one writer: threads of this process queue here instead of spinning on SQLITE_BUSY.
+        self._local_writer: AbstractContextManager[object] = threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
 
     @contextmanager
     def write(self) -> Iterator[Repository]:
         """A serialised write transaction: commits on success, rolls back everything on any error."""
-        with self.engine.begin() as conn:
-            if self._postgres:
-                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
-            yield Repository(conn)
+        with self._local_writer, self.engine.connect() as conn:
+            conn.info["airwarn_read"] = False
+            with conn.begin():
+                if self._postgres:
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+                yield Repository(conn)
 
     @contextmanager
     def read(self) -> Iterator[Repository]:
         with self.engine.connect() as conn:
-            yield Repository(conn)
+            conn.info["airwarn_read"] = True
+            try:
+                yield Repository(conn)
+            finally:
+                conn.info["airwarn_read"] = False
