@@ -123,9 +123,10 @@ def resolve(
         if match.region != region.code:
             raise InvalidInput(f"airport {match.icao} is not in {region.code}", field="airport")
         airport = match.icao
-    elif kind in (ReportKind.AIRPORT_SUSPENDED, ReportKind.AIRPORT_RESUMED):
-        if not territory.airports_of(region.code):
-            raise InvalidInput(f"{region.name_en} has no known airport", field="airport")
+    elif kind in (ReportKind.AIRPORT_SUSPENDED, ReportKind.AIRPORT_RESUMED) and not territory.airports_of(
+        region.code
+    ):
+        raise InvalidInput(f"{region.name_en} has no known airport", field="airport")
     count = None
     if draft.count_value is not None:
         if draft.count_value < 0:

@@ -15,7 +15,7 @@ def register(app: typer.Typer) -> None:
 
 
 def demo(
-    speed: Annotated[float, typer.Option(help="replay speed: 60 = one night-minute per second; 0 = as fast as possible")] = 60.0,
+    speed: Annotated[float, typer.Option(help="60 = one night-minute per second; 0 = as fast as possible")] = 60.0,
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="keep serving the API afterwards")] = True,
     export_cap: Annotated[Optional[Path], typer.Option(help="write every issued alert as DIR/<identifier>.xml")] = None,  # noqa: UP045
     host: Annotated[str, typer.Option(help="interface to serve on")] = "127.0.0.1",

@@ -66,7 +66,7 @@ def register(app: typer.Typer) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
-    db: Annotated[Optional[str], typer.Option(help="database URL (default: $AIRWARN_DB or sqlite:///airwarn.db)")] = None,  # noqa: UP045
+    db: Annotated[Optional[str], typer.Option(help="database URL (default: $AIRWARN_DB)")] = None,  # noqa: UP045
 ) -> None:
     """Serve the HTTP API (and the console) until interrupted."""
     import uvicorn

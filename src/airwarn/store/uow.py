@@ -19,7 +19,9 @@ class UnitOfWork:
         self.engine = engine
         self._postgres = engine.dialect.name == "postgresql"
         # SQLite has one writer: threads of this process queue here instead of spinning on SQLITE_BUSY.
-        self._local_writer: AbstractContextManager[object] = threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+        self._local_writer: AbstractContextManager[object] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+        )
 
     @contextmanager
     def write(self) -> Iterator[Repository]:
