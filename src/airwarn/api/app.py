@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from airwarn import __version__
-from airwarn.api import alerts, errors, regimes, reports, territory
+from airwarn.api import alerts, errors, regimes, reports, territory, web
+from airwarn.api import subscriptions
 from airwarn.api.limits import BodySizeLimit
 from airwarn.deps import Deps
 
@@ -21,6 +22,9 @@ def create_app(deps: Deps, *, max_body_bytes: int = 1_048_576) -> FastAPI:
     errors.install(app)
     for module in (reports, regimes, alerts, territory):
         app.include_router(module.router)
+    app.include_router(subscriptions.router)
+    app.include_router(web.router)
+    app.mount("/static", web.static_files(), name="static")
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from airwarn.store import delivery_tables  # noqa: F401  (registers the delivery tables)
 from airwarn.store import shelter_tables  # noqa: F401  (registers the shelter tables)
 from airwarn.store.tables import metadata
 

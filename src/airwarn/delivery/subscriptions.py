@@ -1,0 +1,170 @@
+"""Subscribe, confirm, unsubscribe: validated against the territory, stored with a grid-cell index."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import time
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import insert, select, update
+
+from airwarn.deps import Deps, new_id
+from airwarn.domain.alerts import Severity
+from airwarn.domain.targeting import grid_cell
+from airwarn.domain.territory import fold
+from airwarn.errors import Conflict, InvalidInput, NotFound
+from airwarn.store.delivery_tables import subscriptions as subs
+
+LANGUAGES = ("en", "ru")
+THREAT_KINDS = ("drone_hazard", "missile_hazard", "airspace_closed", "airport")
+PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
+
+
+@dataclass
+class SubscriptionDraft:
+    channels: list[dict[str, Any]]
+    lat: float | None = None
+    lon: float | None = None
+    districts: list[str] = field(default_factory=list)
+    language: str = "en"
+    threat_kinds: list[str] = field(default_factory=list)
+    min_severity: str = "Minor"
+    quiet_start: str | None = None
+    quiet_end: str | None = None
+    timezone: str | None = None
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def check_address(channel: str, address: Any, where: str) -> Any:
+    """Validate one channel address; returns it normalised."""
+    if channel == "sms":
+        if not isinstance(address, str) or not PHONE.match(address.replace(" ", "")):
+            raise InvalidInput("sms address must be an E.164 phone number like +79991234567", field=where)
+        return address.replace(" ", "")
+    if channel == "webhook":
+        parts = urlsplit(address) if isinstance(address, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or len(address) > 400:
+            raise InvalidInput("webhook address must be an http(s) URL up to 400 characters", field=where)
+        return address
+    if channel == "webpush":
+        keys = address.get("keys") if isinstance(address, dict) else None
+        endpoint = address.get("endpoint") if isinstance(address, dict) else None
+        if (not isinstance(endpoint, str) or urlsplit(endpoint).scheme not in ("http", "https")
+                or not isinstance(keys, dict) or not isinstance(keys.get("p256dh"), str)
+                or not isinstance(keys.get("auth"), str)):
+            raise InvalidInput("webpush address must be a PushSubscription {endpoint, keys: {p256dh, auth}}",
+                               field=where)
+        return {"endpoint": endpoint, "keys": {"p256dh": keys["p256dh"], "auth": keys["auth"]}}
+    raise InvalidInput(f"unknown channel {channel!r}; use sms, webhook or webpush", field=where)
+
+
+def subscribe(deps: Deps, draft: SubscriptionDraft) -> dict[str, Any]:
+    """Store a pending subscription; the returned token confirms or cancels it."""
+    districts: list[str] = []
+    for i, name in enumerate(draft.districts):
+        found = deps.territory.districts.get(name)
+        if found is None:
+            key = fold(name)
+            found = next((d for d in deps.territory.districts.values()
+                          if key in {fold(n) for n in d.names()}), None)
+        if found is None:
+            raise InvalidInput(f"unknown district {name!r}", field=f"districts[{i}]")
+        districts.append(found.code)
+    if (draft.lat is None) != (draft.lon is None):
+        raise InvalidInput("give both lat and lon, or neither", field="lat" if draft.lat is None else "lon")
+    if draft.lat is None and not districts:
+        raise InvalidInput("give a location (lat, lon) or at least one district", field="districts")
+    if draft.language not in LANGUAGES:
+        raise InvalidInput(f"language must be one of {list(LANGUAGES)}", field="language")
+    if not draft.channels:
+        raise InvalidInput("give at least one channel", field="channels")
+    channels = []
+    for i, c in enumerate(draft.channels):
+        name = str(c.get("channel"))
+        channels.append({"channel": name, "address": check_address(str(name), c.get("address"),
+                                                                   f"channels[{i}].address")})
+    for i, kind in enumerate(draft.threat_kinds):
+        if kind not in THREAT_KINDS:
+            raise InvalidInput(f"threat kind must be one of {list(THREAT_KINDS)}", field=f"threat_kinds[{i}]")
+    try:
+        severity = Severity(draft.min_severity)
+    except ValueError:
+        raise InvalidInput(f"min_severity must be one of {[s.value for s in Severity]}",
+                           field="min_severity") from None
+    quiet: dict[str, str | None] = {}
+    for name in ("quiet_start", "quiet_end"):
+        value = getattr(draft, name)
+        try:
+            quiet[name] = time.fromisoformat(value).strftime("%H:%M") if value else None
+        except ValueError:
+            raise InvalidInput("quiet hours are HH:MM local time", field=name) from None
+    if (quiet["quiet_start"] is None) != (quiet["quiet_end"] is None):
+        raise InvalidInput("give both quiet_start and quiet_end", field="quiet_end")
+    tz = draft.timezone or _zone_for(deps, draft.lat, draft.lon, districts)
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"unknown time zone {tz!r}", field="timezone") from None
+    token = secrets.token_urlsafe(24)
+    sub_id = new_id("sub")
+    now = deps.clock()
+    with deps.uow.write() as repo:
+        repo.conn.execute(insert(subs).values(
+            id=sub_id, lat=draft.lat, lon=draft.lon,
+            cell=grid_cell(draft.lat, draft.lon) if draft.lat is not None and draft.lon is not None else None,
+            districts=districts, language=draft.language, channels=channels,
+            threat_kinds=list(draft.threat_kinds), min_severity=severity.value, timezone=tz,
+            state="pending", token_hash=_token_hash(token), created_at=now, **quiet,
+        ))
+    return {"id": sub_id, "token": token, "state": "pending", "districts": districts, "timezone": tz}
+
+
+def _zone_for(deps: Deps, lat: float | None, lon: float | None, districts: list[str]) -> str:
+    region = None
+    if lat is not None and lon is not None:
+        district = deps.territory.locate(lat, lon)
+        region = (deps.territory.regions.get(district.region) if district
+                  else deps.territory.locate_region(lat, lon))
+    elif districts:
+        region = deps.territory.regions.get(deps.territory.districts[districts[0]].region)
+    return region.timezone if region else "UTC"
+
+
+def _change(deps: Deps, sub_id: str, token: str, *, to: str) -> dict[str, Any]:
+    now = deps.clock()
+    with deps.uow.write() as repo:
+        row = repo.conn.execute(select(subs.c.state, subs.c.token_hash).where(subs.c.id == sub_id)).first()
+        if row is None:
+            raise NotFound(f"no subscription {sub_id!r}", field="id")
+        if not secrets.compare_digest(row.token_hash, _token_hash(token)):
+            raise InvalidInput("wrong token for this subscription", field="token")
+        if row.state == "unsubscribed":
+            raise Conflict("this subscription was cancelled", field="id")
+        values: dict[str, Any] = {"state": to}
+        values["confirmed_at" if to == "active" else "unsubscribed_at"] = now
+        if to == "active" and row.state == "active":
+            return {"id": sub_id, "state": "active"}
+        repo.conn.execute(update(subs).where(subs.c.id == sub_id).values(**values))
+    return {"id": sub_id, "state": to}
+
+
+def confirm(deps: Deps, sub_id: str, token: str) -> dict[str, Any]:
+    return _change(deps, sub_id, token, to="active")
+
+
+def unsubscribe(deps: Deps, sub_id: str, token: str) -> dict[str, Any]:
+    return _change(deps, sub_id, token, to="unsubscribed")
+
+
+def subscription(deps: Deps, sub_id: str) -> dict[str, Any] | None:
+    with deps.uow.read() as repo:
+        row = repo.conn.execute(select(subs).where(subs.c.id == sub_id)).mappings().first()
+    return dict(row) if row else None

@@ -1,0 +1,62 @@
+"""Delivery tables: subscribers (with a lat/lon and grid-cell index) and one record per delivery attempt."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+
+from airwarn.store.tables import UtcDateTime, metadata
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("cell", BigInteger),  # 0.1° grid cell of (lat, lon): the spatial prefilter index
+    Column("districts", JSON, nullable=False),  # district codes chosen explicitly
+    Column("language", String(8), nullable=False),  # en | ru
+    Column("channels", JSON, nullable=False),  # [{"channel": "sms", "address": "+7…"}, …]
+    Column("threat_kinds", JSON, nullable=False),  # [] = every kind
+    Column("min_severity", String(16), nullable=False),
+    Column("quiet_start", String(5)),  # "23:00" local time
+    Column("quiet_end", String(5)),
+    Column("timezone", String(64), nullable=False),
+    Column("state", String(16), nullable=False),  # pending | active | unsubscribed
+    Column("token_hash", String(64), nullable=False),  # confirm / unsubscribe token, SHA-256
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("confirmed_at", UtcDateTime()),
+    Column("unsubscribed_at", UtcDateTime()),
+    Index("ix_subscriptions_state", "state"),
+    Index("ix_subscriptions_cell", "cell"),
+    Index("ix_subscriptions_latlon", "lat", "lon"),
+)
+
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("outbox_id", BigInteger().with_variant(Integer, "sqlite"), ForeignKey("outbox.id"),
+           nullable=False),
+    Column("alert_id", String(80), nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("worker", String(64), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("duration_ms", Float, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("error", Text),
+    Index("ix_delivery_attempts_outbox", "outbox_id"),
+    Index("ix_delivery_attempts_alert", "alert_id"),
+)

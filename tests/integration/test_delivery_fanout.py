@@ -1,0 +1,108 @@
+"""Subscriptions over HTTP and the fan-out inside the issuing transaction (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from airwarn import services
+from airwarn.api.app import create_app
+from airwarn.delivery.fanout import make_fanout
+from airwarn.deps import Deps
+from airwarn.domain.users import User
+from airwarn.intake import ReportDraft
+
+PHONE = "+79991234567"
+
+
+@pytest.fixture
+def client(deps: Deps) -> TestClient:
+    deps.fanout = make_fanout(deps.territory)
+    return TestClient(create_app(deps))
+
+
+def subscribe(client: TestClient, confirm: bool = True, **body: Any) -> str:
+    r = client.post("/api/v1/subscriptions", json=body)
+    assert r.status_code == 201, r.text
+    sub = r.json()
+    if confirm:
+        ok = client.post(f"/api/v1/subscriptions/{sub['id']}/confirm", json={"token": sub["token"]})
+        assert ok.json()["state"] == "active"
+    return str(sub["id"])
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"lat": 48.7, "channels": [{"channel": "sms", "address": PHONE}]}, "lon"),
+    ({"lat": 48.7, "lon": 40.2, "channels": [{"channel": "sms", "address": "12"}]}, "channels[0].address"),
+    ({"districts": ["Atlantis"], "channels": [{"channel": "sms", "address": PHONE}]}, "districts[0]"),
+    ({"lat": 48.7, "lon": 40.2, "channels": [{"channel": "fax", "address": "x"}]}, "channels[0].channel"),
+    ({"lat": 48.7, "lon": 40.2, "quiet_start": "25:00", "quiet_end": "07:00",
+      "channels": [{"channel": "sms", "address": PHONE}]}, "quiet_start"),
+    ({"lat": 48.7, "lon": 40.2, "channels": []}, "channels"),
+])
+def test_bad_subscriptions_name_the_field_and_store_nothing(client: TestClient, deps: Deps,
+                                                            body: dict[str, Any], field: str) -> None:
+    r = client.post("/api/v1/subscriptions", json=body)
+    assert r.status_code == 422 and r.json()["field"] == field, r.text
+    with deps.uow.read() as repo:
+        assert repo.count("subscriptions") == 0
+
+
+def test_confirm_needs_the_token_and_unsubscribe_is_final(client: TestClient) -> None:
+    r = client.post("/api/v1/subscriptions", json={
+        "districts": ["Millerovsky"], "channels": [{"channel": "sms", "address": PHONE}]}).json()
+    tok = {"token": r["token"]}
+    assert r["districts"] == ["RU-ROS-MILLEROVSKY"] and r["timezone"] == "Europe/Moscow"
+    wrong = client.post(f"/api/v1/subscriptions/{r['id']}/confirm", json={"token": "x" * 20})
+    assert wrong.status_code == 422 and wrong.json()["field"] == "token"
+    assert client.post(f"/api/v1/subscriptions/{r['id']}/unsubscribe",
+                       json=tok).json()["state"] == "unsubscribed"
+    assert client.post(f"/api/v1/subscriptions/{r['id']}/confirm", json=tok).status_code == 409
+    assert client.post("/api/v1/subscriptions/sub-none/confirm", json=tok).status_code == 404
+
+
+def test_issued_alert_writes_rows_for_sirens_feed_live_and_subscribers_in_the_area(
+    client: TestClient, deps: Deps, operator: User, approver: User
+) -> None:
+    inside = subscribe(client, lat=48.7, lon=40.2, channels=[
+        {"channel": "sms", "address": PHONE}, {"channel": "webhook", "address": "http://x.test/h"}])
+    by_district = subscribe(client, districts=["Sholokhovsky"],
+                            channels=[{"channel": "sms", "address": "+79990000001"}])
+    subscribe(client, lat=53.2, lon=45.2, channels=[{"channel": "sms", "address": "+79990000002"}])  # Penza
+    subscribe(client, confirm=False, lat=48.7, lon=40.2,
+              channels=[{"channel": "sms", "address": "+79990000003"}])
+    subscribe(client, lat=48.7, lon=40.2, threat_kinds=["missile_hazard"],
+              channels=[{"channel": "sms", "address": "+79990000004"}])
+    draft = ReportDraft(kind="interception", region="RU-ROS", source_type="official",
+                        districts=["Millerovsky", "Sholokhovsky"])
+    pending = services.submit_report(deps, draft, operator).alerts[0]["identifier"]
+    with deps.uow.read() as repo:
+        assert repo.outbox_rows(pending) == []  # nothing goes out before the second person approves
+    services.approve_alert(deps, pending, approver)
+    with deps.uow.read() as repo:
+        rows = {(r["channel"], r["target"]) for r in repo.outbox_rows(pending)}
+    assert rows == {
+        ("live", "*"), ("cap", "atom"),
+        ("mqtt", "airwarn/sirens/RU-ROS-MILLEROVSKY"), ("mqtt", "airwarn/sirens/RU-ROS-SHOLOKHOVSKY"),
+        ("sms", inside), ("webhook", inside), ("sms", by_district),
+    }
+
+
+def test_restricted_mobile_internet_switches_to_sms_sirens_and_cap_with_the_reason(
+    client: TestClient, deps: Deps, operator: User, approver: User
+) -> None:
+    sub = subscribe(client, lat=53.2, lon=45.2, channels=[
+        {"channel": "sms", "address": PHONE},
+        {"channel": "webpush", "address": {"endpoint": "https://push.test/1",
+                                           "keys": {"p256dh": "BCd", "auth": "xyz"}}}])
+    draft = ReportDraft(kind="regime_declared", region="RU-PNZ", source_type="official",
+                        regime="drone_hazard")
+    identifier = services.submit_report(deps, draft, operator).alerts[0]["identifier"]
+    services.approve_alert(deps, identifier, approver)
+    with deps.uow.read() as repo:
+        rows = repo.outbox_rows(identifier)
+    assert {r["channel"] for r in rows} == {"cap", "mqtt", "sms"}
+    assert {r["reason"] for r in rows} == {"mobile internet restricted in RU-PNZ"}
+    assert ("sms", sub) in {(r["channel"], r["target"]) for r in rows}
