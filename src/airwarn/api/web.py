@@ -1,0 +1,83 @@
+"""The operator console (`/console`) and the public page (`/`): HTML shells, static files, a few UI helpers."""
+
+from __future__ import annotations
+
+import json
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from airwarn.api.auth import DepsDep, Observer
+from airwarn.errors import NotFound
+
+router = APIRouter(tags=["web"])
+
+#: Optional routes the pages use when the server has them (other parts add them).
+OPTIONAL = {
+    "live_ws": "/api/v1/live",
+    "live_sse": "/api/v1/live/sse",
+    "shelters": "/api/v1/shelters/nearest",
+    "subscriptions": "/api/v1/subscriptions",
+    "deliveries": "/api/v1/alerts/{identifier}/deliveries",
+}
+
+
+def web_dir() -> Path:
+    """Where the templates and static files live inside the installed package."""
+    return Path(str(resources.files("airwarn.web")))
+
+
+def static_files() -> StaticFiles:
+    """Mount at `/static`: the pages' JS/CSS and the vendored Leaflet."""
+    return StaticFiles(directory=web_dir() / "static")
+
+
+def _features(request: Request) -> dict[str, bool]:
+    paths = {getattr(r, "path", None) for r in request.app.routes}
+    return {name: path in paths for name, path in OPTIONAL.items()}
+
+
+def _page(request: Request, name: str) -> HTMLResponse:
+    config = {"features": _features(request), "tile_url": os.environ.get("AIRWARN_TILE_URL", ""),
+              "tile_attribution": os.environ.get("AIRWARN_TILE_ATTRIBUTION", "")}
+    html = (web_dir() / "templates" / name).read_text(encoding="utf-8")
+    blob = json.dumps(config).replace("<", "\\u003c")
+    return HTMLResponse(html.replace("{{CONFIG}}", blob), headers={"Cache-Control": "no-store"})
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def public_page(request: Request) -> HTMLResponse:
+    """Residents: regimes and instructions for a picked place, nearest shelter, subscribe."""
+    return _page(request, "public.html")
+
+
+@router.get("/console", response_class=HTMLResponse, include_in_schema=False)
+def console_page(request: Request) -> HTMLResponse:
+    """Duty officers: map, timeline, review queue, composer, approvals, false-alarm cancel."""
+    return _page(request, "console.html")
+
+
+@router.get("/api/v1/web/config", tags=["web"])
+def web_config(request: Request) -> dict[str, Any]:
+    """Which optional parts this server has (live stream, shelters, subscriptions, delivery detail)."""
+    return {"features": _features(request), "tile_url": os.environ.get("AIRWARN_TILE_URL", "")}
+
+
+@router.get("/api/v1/alerts/{identifier}/preview.xml", tags=["web"])
+def alert_preview(identifier: str, deps: DepsDep, _user: Observer) -> Response:
+    """The CAP 1.2 document an alert will carry (unsigned preview; issued alerts return the signed one)."""
+    from airwarn.cap.xml import alert_to_xml
+
+    with deps.uow.read() as repo:
+        found = repo.alert(identifier)
+    if found is None:
+        raise NotFound(f"no alert {identifier!r}", field="identifier")
+    alert, xml = found
+    body = xml.encode() if xml else alert_to_xml(alert)
+    return Response(body, media_type="application/xml",
+                    headers={"X-Airwarn-Preview": "signed" if xml else "unsigned"})

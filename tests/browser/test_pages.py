@@ -1,0 +1,136 @@
+"""The operator console and the public page in headless Chromium against a served seed-night demo."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from tests.browser.conftest import Demo, sign_in
+
+
+def _regimes_of(page: Any, code: str) -> str:
+    return page.get_attribute(f'path[data-district="{code}"]', "data-regimes") or ""
+
+
+def test_console_map_shows_the_seed_nights_regimes(page: Any, demo: Demo) -> None:
+    sign_in(page, demo)
+    for code in ("RU-ROS-MILLEROVSKY", "RU-ROS-VERKHNEDONSKOY", "RU-VGG-ALEKSEYEVSKY", "RU-PNZ-PENZA"):
+        assert "drone_hazard" in _regimes_of(page, code), code
+    assert "airspace_closed" in _regimes_of(page, "RU-PNZ-PENZA")
+    assert _regimes_of(page, "RU-SAR-BALAKOVSKY") == "none"  # the Mash claim alerted nobody
+    fill = page.eval_on_selector('path[data-district="RU-ROS-MILLEROVSKY"]', "p => p.getAttribute('fill')")
+    assert fill.lower() == "#c2410c"
+    regimes = page.inner_text("#regimes")  # the regime in text, not only colour
+    assert "Millerovsky" in regimes and "Drone hazard" in regimes
+    page.wait_for_selector('#airports li[data-icao="URWW"]')
+    assert "suspended" in page.inner_text('#airports li[data-icao="URWW"]')
+    assert "since" in page.inner_text('#airports li[data-icao="URWW"]')
+
+
+def test_a_report_posted_through_the_api_recolours_its_district_within_one_second(page: Any, demo: Demo) -> None:
+    sign_in(page, demo)
+    code = "RU-VGG-KOTOVSKY"
+    assert _regimes_of(page, code) == "none"
+    page.evaluate("window.__marker = 'no reload'")
+    with demo.http(demo.operator) as http:
+        http.post("/api/v1/reports", json={
+            "kind": "drone_attack", "region": "RU-VGG", "districts": ["Kotovsky"],
+            "source": {"type": "official", "name": "Governor of Volgograd Region"}, "certainty": "Observed",
+            "text": "Drones over Kotovsky district."}).raise_for_status()
+    posted = time.monotonic()
+    page.wait_for_function(
+        f"document.querySelector('path[data-district=\"{code}\"]').getAttribute('data-regimes').includes('drone_hazard')",
+        timeout=1000, polling=50)
+    assert time.monotonic() - posted <= 1.0
+    assert page.evaluate("window.__marker") == "no reload"
+
+
+def test_the_review_queue_confirms_a_claim(page: Any, demo: Demo) -> None:
+    sign_in(page, demo)
+    with demo.http(demo.operator) as http:
+        claim = next(r for r in http.get("/api/v1/review").json() if r["kind"] == "drones_en_route")
+    item = page.locator(f'#review li[data-report="{claim["id"]}"]')
+    assert "more than 10 drones" in item.inner_text()  # evidence text is shown
+    item.get_by_role("button", name="Confirm").first.click()
+    item.wait_for(state="detached")
+    assert "Claim confirmed" in page.inner_text("#action-msg")
+    with demo.http(demo.operator) as http:
+        assert claim["id"] not in {r["id"] for r in http.get("/api/v1/review").json()}
+        report = next(r for r in http.get("/api/v1/reports", params={"limit": 1000}).json() if r["id"] == claim["id"])
+    assert report["review"] == "confirmed"
+
+
+def test_the_false_alarm_button_cancels_an_alert(page: Any, demo: Demo) -> None:
+    sign_in(page, demo)
+    with demo.http() as http:
+        target = next(a for a in http.get("/api/v1/alerts").json()
+                      if a["region"] == "RU-ROS" and a["state"] == "issued" and a["msg_type"] == "Alert")
+    item = page.locator(f'#alerts li[data-alert="{target["identifier"]}"]')
+    item.get_by_role("button", name="False alarm").click()
+    page.wait_for_selector("#action-msg .msg.good")
+    assert "false alarm" in page.inner_text("#action-msg").lower()
+    with demo.http() as http:
+        alerts = http.get("/api/v1/alerts").json()
+    cancels = [a for a in alerts if a["msg_type"] == "Cancel" and target["identifier"] in a["references"]]
+    assert cancels, "no CAP Cancel references the alert"
+    page.wait_for_function(
+        "document.querySelector('path[data-district=\"RU-ROS-MILLEROVSKY\"]').getAttribute('data-regimes') === 'none'",
+        timeout=2000)
+    assert item.get_by_role("button", name="False alarm").count() == 0
+
+
+def test_the_composer_previews_the_cap_message_and_waits_for_a_second_person(page: Any, demo: Demo) -> None:
+    sign_in(page, demo)
+    page.select_option("#c-kind", "missile_hazard")
+    page.select_option("#c-region", "RU-SAR")
+    page.check('#c-districts input[data-name="Engelssky"]')
+    page.fill("#c-reason", "radar: missiles heading to Engels")
+    page.click("#compose button[type=submit]")
+    page.wait_for_selector("#compose-result pre.xml")
+    xml = page.inner_text("#compose-result pre.xml")
+    assert "urn:oasis:names:tc:emergency:cap:1.2" in xml and "Engels" in xml
+    assert "second person" in page.inner_text("#compose-result")
+    pending = page.locator('#alerts li[data-state="pending_approval"]', has_text="Engels")
+    pending.wait_for()
+    # two-person rule: the approver signs in and releases it
+    sign_in(page, demo, demo.approver)
+    page.locator('#alerts li[data-state="pending_approval"]', has_text="Engels").get_by_role(
+        "button", name="Approve").click()
+    page.wait_for_selector('#alerts li[data-state="issued"]:has-text("Engels")')
+
+
+def test_the_public_page_finds_a_shelter_for_a_clicked_point(page: Any, demo: Demo) -> None:
+    page.goto(f"{demo.base}/")
+    page.wait_for_selector("#now li")
+    assert "Drone hazard" in page.inner_text("#now")
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_selector("#area-name")
+    page.wait_for_selector("#shelter-verdict, #shelter-msg")
+    if page.locator("#shelter-verdict").count():
+        assert page.locator("#shelter-name").inner_text()
+        assert "walk" in page.inner_text("#shelter")
+    else:  # no shelter service or no street graph in the demo database: a clear message, not an error
+        text = page.inner_text("#shelter-msg")
+        assert "shelter" in text.lower() and ("not available" in text or "No shelter data" in text)
+    page.click("#lang")
+    assert page.inner_text("h1") == "Оповещения о воздушной угрозе"
+    page.click("#lang")
+
+
+def test_the_public_page_searches_a_place_and_fits_a_360px_phone(browser: Any, demo: Demo) -> None:
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    try:
+        page = context.new_page()
+        page.goto(f"{demo.base}/")
+        page.wait_for_selector("#now li")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        page.fill("#q", "Alekseyevsky")
+        page.press("#q", "Enter")
+        page.wait_for_selector("#area-name")
+        assert page.inner_text("#area-name") == "Alekseyevsky"
+        page.wait_for_selector("#area-regimes")
+        assert "Drone hazard" in page.inner_text("#area")
+        page.keyboard.press("Tab")  # keyboard: the skip link comes first
+    finally:
+        context.close()
