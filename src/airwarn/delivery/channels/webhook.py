@@ -1,0 +1,45 @@
+"""Webhooks for sirens controllers, airports, media: the signed CAP document, HMAC-SHA256 over the body."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import httpx
+
+from airwarn.delivery.channels.base import DeliveryError, Message
+
+SIGNATURE_HEADER = "X-Airwarn-Signature"
+IDENTIFIER_HEADER = "X-Airwarn-Identifier"
+
+
+def sign(secret: bytes, body: bytes) -> str:
+    """The signature header value: ``sha256=<hex HMAC-SHA256 of the body>``."""
+    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+
+
+def verify(secret: bytes, body: bytes, header: str) -> bool:
+    return hmac.compare_digest(sign(secret, body), header)
+
+
+class WebhookChannel:
+    name = "webhook"
+
+    def __init__(self, secret: bytes, client: httpx.AsyncClient | None = None, timeout_s: float = 5.0) -> None:
+        self.secret = secret
+        self.client = client or httpx.AsyncClient(timeout=timeout_s)
+
+    async def send(self, message: Message) -> None:
+        if not isinstance(message.address, str):
+            raise DeliveryError("webhook target has no URL")
+        body = message.xml.encode()
+        headers = {
+            "Content-Type": "application/cap+xml",
+            SIGNATURE_HEADER: sign(self.secret, body),
+            IDENTIFIER_HEADER: message.identifier,
+            "X-Airwarn-Delivery": str(message.outbox_id),
+            "X-Airwarn-Attempt": str(message.attempt),
+        }
+        response = await self.client.post(message.address, content=body, headers=headers)
+        if response.status_code >= 300:
+            raise DeliveryError(f"webhook answered {response.status_code}")
