@@ -17,13 +17,13 @@ class Hedge(IntEnum):
 
 # Patterns run on the sentence's normalised form: lower-case English, lemmatised Russian.
 _DENIED_RE = re.compile(
-    r"\b(?:denied|denies|deny|refuted|debunked|fake|false reports?|hoax|not true|untrue|"
+    r"\b(?:denied|denies|deny|refuted|debunked|fake|false reports?|(?:were|was|is|are) false|hoax|not true|untrue|"
     r"опровергнуть|опровержение|фейк|не соответствовать действительность|ложный|неправда)\b"
 )
 _STRONG_RE = re.compile(
-    r"\b(?:may|might|could|possibly|possible|reportedly|allegedly|alleged|purportedly|supposedly|rumou?rs?|"
+    r"\b(?:may|might|could (?:have|be)|possibly|possible|reportedly|allegedly|alleged|purportedly|supposedly|rumou?rs?|"
     r"unconfirmed|unverified|not (?:yet )?(?:been )?confirmed|claims?|claimed|it is said|"
-    r"возможно|якобы|предположительно|по неподтвердить|неподтвержденный|не подтвердить|не подтверждаться|"
+    r"возможно|возможный|якобы|предположительно|по неподтвердить|неподтвержденный|не подтвердить|не подтверждаться|"
     r"слух|вроде|по слух|мочь быть|не исключать|по некоторый данные|по неофициальный)\b"
 )
 _WEAK_RE = re.compile(

@@ -30,6 +30,7 @@ class Event:
     casualties: int | None = None
     damage: bool | None = None
     source_explicit: bool = False  # the text named the speaker (not a hint or a default)
+    hedge: int = 0  # certainty.Hedge in force where the text said it
 
     def to_json(self) -> dict[str, Any]:
         """Exactly the object DESIGN.md specifies, in its key order."""

@@ -11,7 +11,15 @@ from importlib import resources
 from rapidfuzz import fuzz, process
 
 from airwarn.domain.territory import Territory
-from airwarn.extract.morph import Token, skeleton, tokenize
+from airwarn.extract.morph import (
+    Token,
+    is_cyrillic,
+    lemma_cache,
+    preload_lemmas,
+    skeleton,
+    tokenize,
+    translit,
+)
 
 REGION_WORDS = frozenset(skeleton(w) for w in ["region", "regions", "oblast", "province", "krai", "kray", "republic", "область", "край", "республика", "регион"])
 DISTRICT_WORDS = frozenset(skeleton(w) for w in ["district", "districts", "rayon", "raion", "район", "municipal", "муниципальный", "округ", "okrug"])
@@ -20,6 +28,8 @@ _REGION_SUFFIXES = ("oblast", "region", "krai", "kray", "province", "republic of
                     "область", "край", "республика")
 #: Capitalised English words that are never a place on their own.
 _NEVER_ALONE = frozenset(skeleton(w) for w in ["new", "upper", "lower", "red", "the", "a", "in", "on", "at", "of", "and", "mayor"])
+
+_TIME_WORDS = frozenset(skeleton(w) for w in "time время времени".split())
 
 #: Fuzzy fallback: a district must score this much and lead the runner-up by this much.
 FUZZY_MIN = 80.0
@@ -67,6 +77,7 @@ class Gazetteer:
         self._airports_by_region: dict[str, list[Place]] = defaultdict(list)
         self._districts_by_region: dict[str, dict[str, Place]] = defaultdict(dict)
         self.region_names: dict[str, str] = {}
+        self._airport_names: list[tuple[tuple[str, ...], Place]] = []
         for region in territory.regions.values():
             self.region_names[region.code] = region.name_en
             place = Place("region", region.code, region.name_en, region.code)
@@ -79,6 +90,7 @@ class Gazetteer:
             self._add_airport(place, (airport.name_en, airport.name_ru, airport.icao, *airport.aliases))
         for row in rows:
             self._add_row(row)
+        self._index_airport_names()
         self.max_len = max((len(k) for k in self._index), default=1)
 
     # -- building ---------------------------------------------------------------------------------------
@@ -111,6 +123,13 @@ class Gazetteer:
             key = _key(name)
             if key and place not in self._airports[key]:
                 self._airports[key].append(place)
+            self._airport_names.append((key, place))
+
+    def _index_airport_names(self) -> None:
+        """Airports named on their own ("Vnukovo", "Gumrak") are places too, unless the name is taken."""
+        for key, place in self._airport_names:
+            if key and key not in self._index:
+                self._add(key, place)
 
     def _add_row(self, row: Sequence[str]) -> None:
         kind, region, name, code, variants = (list(row) + [""] * 5)[:5]
@@ -128,6 +147,9 @@ class Gazetteer:
             place = Place("city", region, name, name, district)
             for n in names:
                 self._add(_key(n), place)
+        elif kind == "none":  # names that contain a place name but are none: seas, rivers
+            for n in names:
+                self._add(_key(n), Place("none", "", name, ""))
         elif kind == "airport":
             known = self.territory.airports.get(code)
             if known is not None:
@@ -162,7 +184,11 @@ class Gazetteer:
                 continue
             places, size = hit
             nxt = skels[i + size] if i + size < n else ""
-            for place in self._prefer(places, nxt):
+            if nxt in _TIME_WORDS or places[0].kind == "none":  # "Moscow time", "Sea of Azov"
+                i += size
+                continue
+            said = " ".join(translit(t.norm) for t in tokens[i : i + size])
+            for place in self._closest_per_region(self._prefer(places, nxt), said):
                 found.append(Mention(place, i, i + size - 1))
             i += size
         return found
@@ -192,6 +218,19 @@ class Gazetteer:
         if "city" in kinds:
             return [p for p in places if p.kind == "city"]
         return places
+
+    @staticmethod
+    def _closest_per_region(places: list[Place], said: str) -> list[Place]:
+        """Two districts of one region under one key ("Urupinsk" the town, "Uryupinsky" the rayon): the
+        one spelt most like the text."""
+        if len(places) < 2:
+            return places
+        best: dict[str, Place] = {}
+        for place in places:
+            have = best.get(place.region)
+            if have is None or fuzz.ratio(said, translit(place.name)) > fuzz.ratio(said, translit(have.name)):
+                best[place.region] = place
+        return list(best.values())
 
     def fuzzy_district(self, word: str, regions: Iterable[str]) -> Place | None:
         """A misspelt district ("Sholikhovsky"), only among the given regions' districts, with a clear lead."""
@@ -223,8 +262,40 @@ class Gazetteer:
         return None
 
 
+LEMMA_FILE = "data/lemmas.tsv"
+
+
+def load_lemmas() -> int:
+    """Preload the shipped lemmas of every name word (start-up then needs no pymorphy3 call per name)."""
+    try:
+        text = resources.files("airwarn.extract").joinpath(LEMMA_FILE).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return 0
+    pairs = [tuple(line.split("\t", 1)) for line in text.splitlines() if "\t" in line]
+    preload_lemmas((a, b) for a, b in pairs)
+    return len(pairs)
+
+
+def write_lemmas(territory: Territory, path: str) -> int:
+    """Lemmatise every name the gazetteer indexes and write word<TAB>lemma lines (run when names change)."""
+    Gazetteer(territory, curated_rows())
+    pairs = sorted((w, lem) for w, lem in lemma_cache().items() if is_cyrillic(w))
+    with open(path, "w", encoding="utf-8") as f:
+        f.writelines(f"{w}\t{lem}\n" for w, lem in pairs)
+    return len(pairs)
+
+
 def curated_rows() -> list[list[str]]:
     """The curated rows shipped in extract/data/places.tsv (comments and blanks skipped)."""
     text = resources.files("airwarn.extract").joinpath("data/places.tsv").read_text(encoding="utf-8")
     lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
     return [row for row in csv.reader(lines, delimiter="\t")]
+
+
+if __name__ == "__main__":  # python -m airwarn.extract.gazetteer: refresh data/lemmas.tsv
+    from pathlib import Path
+
+    from airwarn.territory_io import demo_territory
+
+    target = Path(__file__).with_name("data") / "lemmas.tsv"
+    print(f"{write_lemmas(demo_territory(), str(target))} lemmas written to {target}")

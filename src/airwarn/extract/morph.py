@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from collections.abc import Iterable
 from typing import Any
 
 #: A number (with ':' ',' '.' inside, so "00:49" and "1.5" stay whole), a word (hyphenated parts kept
@@ -59,19 +60,45 @@ def is_cyrillic(word: str) -> bool:
     return _CYRILLIC_RE.search(word) is not None
 
 
-@lru_cache(maxsize=200_000)
+_LEMMAS: dict[str, str] = {}
+_LEMMA_CACHE_MAX = 300_000
+
+
 def lemma(word: str) -> str:
     """Lower-case dictionary form: Russian words through pymorphy3 (ё as е), others just lower-cased."""
+    got = _LEMMAS.get(word)
+    if got is not None:
+        return got
     low = word.lower().replace("ё", "е")
     if not is_cyrillic(low) or low in ABBREVIATIONS or len(low) > 40:
-        return low
-    if "-" in low and not _looks_like_place(low):
-        return "-".join(lemma(part) for part in low.split("-"))
-    return str(morph().parse(low)[0].normal_form).replace("ё", "е")
+        got = low
+    elif "-" in low and not _looks_like_place(low):
+        got = "-".join(lemma(part) for part in low.split("-"))
+    else:
+        got = _LEMMAS.get(low) or str(morph().parse(low)[0].normal_form).replace("ё", "е")
+    if len(_LEMMAS) > _LEMMA_CACHE_MAX:
+        _LEMMAS.clear()
+    _LEMMAS[word] = got
+    return got
+
+
+def preload_lemmas(pairs: Iterable[tuple[str, str]]) -> None:
+    """Seed the lemma cache (lower-case word → lemma) so start-up need not run pymorphy3 on every name."""
+    for word, lem in pairs:
+        _LEMMAS.setdefault(word, lem)
+
+
+def lemma_cache() -> dict[str, str]:
+    return dict(_LEMMAS)
 
 
 def _looks_like_place(low: str) -> bool:
     return "-на-" in low or low.startswith(("нью-", "усть-", "санкт-"))
+
+
+def translit(norm: str) -> str:
+    """Lower-case Latin spelling of a word in any script (no folding of endings)."""
+    return norm.lower().translate(_TRANSLIT)
 
 
 @lru_cache(maxsize=200_000)

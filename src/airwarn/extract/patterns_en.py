@@ -40,8 +40,10 @@ KINDS = (
         r"\b(?:neutrali[sz]\w*|destroy\w*|eliminat\w*|suppress\w*|repel\w*|repuls\w*|thwart\w*|foil\w*)"
         + _GAP % 3 + r" " + DRONE + r"\b")),
     KindRule(ReportKind.DRONE_ATTACK, rx(
-        r"\b" + DRONE + _GAP % 3 + r" (?:attack\w*|target\w*|struck|strikes?|hit|raid\w*|slammed|crashed into)\b")),
+        r"\b" + DRONE + _GAP % 3 + r" (?:attack\w*|target\w*|struck|strikes?|hit|raid\w*|slammed|crashed into|dropp\w*)\b")),
     KindRule(ReportKind.DRONE_ATTACK, rx(r"\b(?:attack\w*|targeted|struck|hit) by" + _GAP % 2 + r" " + DRONE)),
+    KindRule(ReportKind.DRONE_ATTACK, rx(r"\b(?:attack\w*|struck|hit|targeted)" + _GAP % 5 + r" with" + _GAP % 1
+                                         + r" " + DRONE)),
     KindRule(ReportKind.DRONE_ATTACK, rx(
         r"\b(?:drone|uav|missile|kamikaze drone|massive|combined) (?:attacks?|strikes?|raids?)\b"), weak=True),
     KindRule(ReportKind.EXPLOSION, rx(
@@ -52,7 +54,8 @@ KINDS = (
     KindRule(ReportKind.AIRPORT_RESUMED, rx(
         r"\b(?:" + _AIRPORT + _GAP % 6 + r" " + _RESUME + r"|" + _RESUME + _GAP % 6 + r" " + _AIRPORT + r")\b")),
     KindRule(ReportKind.AIRPORT_SUSPENDED, rx(
-        r"\b(?:" + _AIRPORT + _GAP % 6 + r" " + _SUSPEND + r"|" + _SUSPEND + _GAP % 5 + r" " + _AIRPORT + r")\b")),
+        r"\b(?:" + _AIRPORT + _GAP % 6 + r" " + _SUSPEND + r"|" + _SUSPEND + _GAP % 5 + r" " + _AIRPORT + r")\b"),
+        negatable=False),
     KindRule(ReportKind.INTERNET_RESTRICTED, rx(
         r"\b(?:" + _INTERNET + _GAP % 5 + r" " + _CUT + r"|" + _CUT + _GAP % 5 + r" " + _INTERNET + r")\b")),
     KindRule(ReportKind.CASUALTIES, rx(
@@ -60,7 +63,7 @@ KINDS = (
         r"fatalit\w+|lost (?:his|her|their) lives)\b")),
     KindRule(ReportKind.DAMAGE, rx(
         r"\b(?:damaged|damaging|caught fire|fire broke out|set" + _GAP % 1 + r" on fire|blown out|shattered|"
-        r"burn(?:ed|t|ing) down|ablaze|on fire|debris" + _GAP % 3 + r" (?:fell|hit|struck|damaged|landed)|"
+        r"burn(?:ed|t|ing) down|ablaze|on fire|"
         r"destroyed" + _GAP % 4 + r" " + _BUILDING + r"|" + _BUILDING + _GAP % 3 + r" (?:were|was) destroyed)\b")),
     KindRule(ReportKind.SHELTER_INCIDENT, rx(
         r"\b(?:shelters?" + _GAP % 8 + r" (?:fail\w*|falling short|fell short|short of|couldn't|could not|"

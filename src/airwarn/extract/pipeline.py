@@ -4,25 +4,27 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from airwarn.domain.reports import Certainty, Count, ReportKind, Source, SourceType
 from airwarn.domain.territory import Territory
 from airwarn.extract import times
-from airwarn.extract.certainty import certainty, hedge
+from airwarn.extract.certainty import Hedge, certainty, hedge
 from airwarn.extract.events import KIND_FAMILY, SOURCE_RANK, Event
-from airwarn.extract.gazetteer import Gazetteer, Mention, Place, curated_rows
+from airwarn.extract.gazetteer import Gazetteer, Mention, Place, curated_rows, load_lemmas
 from airwarn.extract.morph import clean
 from airwarn.extract.sentence import (
     Hit,
     Reading,
     casualty_count,
+    clause_hedges,
     count_for,
+    first_number,
     fuzzy_candidates,
     last_number,
     read,
 )
-from airwarn.extract.sources import SourceHint, find_source
+from airwarn.extract.sources import SourceCue, SourceHint, find_source
 
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?…])[\"'»”)]*\s+(?=[^\sa-zа-яё])")
 MAX_SENTENCE_CHARS = 2_000
@@ -67,6 +69,7 @@ class Extractor:
 
             territory = demo_territory()
         self.territory = territory
+        load_lemmas()
         self.gazetteer = Gazetteer(territory, curated_rows())
         read("Прогрев: беспилотники сбиты над Ростовской областью.", self.gazetteer)
 
@@ -79,48 +82,77 @@ class Extractor:
         line: int = 1,
         context: Context | None = None,
     ) -> list[Event]:
-        """Every event the message reports, merged per kind family and region, in order of appearance."""
+        """Every event the message reports, merged per kind family and region, in order of appearance.
+
+        `context` carries places and speakers from earlier messages (the CLI's line-by-line mode).
+        """
         if not isinstance(text, str) or not text.strip():
             return []
         ctx = context if context is not None else Context()
         events: list[Event] = []
+        cues: dict[str | None, Source] = {}  # the first speaker named for each region, wherever named
         for sentence in split_sentences(text):
-            events.extend(self._sentence(sentence, ctx, date, source, line))
+            found, reading, said = self._sentence(sentence, ctx, date, source, line)
+            if said is not None:
+                cues.setdefault(ctx.region, said)
+            if found:
+                events.extend(found)
+            elif not reading.background and not reading.mentions and len(reading.tokens) <= 10:
+                late = hedge(reading.norm)  # "Официально информация не подтверждена."
+                if late >= Hedge.STRONG:
+                    for event in events:
+                        event.hedge = max(event.hedge, late)
+                        event.certainty = certainty(event.source.type, Hedge(event.hedge))
+        for event in events:
+            cue = cues.get(event.region)
+            if cue is not None and not event.source_explicit:
+                event.source, event.source_explicit = self._named(cue, event.region), True
+                event.certainty = certainty(cue.type, Hedge(event.hedge))
         return merge(events)
 
     # -- one sentence ------------------------------------------------------------------------------------
-    def _sentence(self, text: str, ctx: Context, day: date, hint: SourceHint | None, line: int) -> list[Event]:
+    def _sentence(
+        self, text: str, ctx: Context, day: date, hint: SourceHint | None, line: int
+    ) -> tuple[list[Event], Reading, Source | None]:
         reading = read(text, self.gazetteer)
         if reading.background:
-            return []
+            return [], reading, None
         mentions = self._resolve_places(reading, ctx)
         explicit = [m.place.region for m in mentions]
-        regions = list(dict.fromkeys(explicit)) or ([ctx.region] if ctx.region else [None])
+        regions = list(dict.fromkeys(explicit)) or ([ctx.region] if ctx.region else [])
         carried = not explicit
-        source, source_explicit = self._source(reading, regions[0], ctx, carried, hint)
+        said = find_source(reading.norm)
+        source, source_explicit = self._source(said, regions[0] if regions else None, ctx, carried, hint)
         if explicit:
             self._remember_places(ctx, mentions, regions[0])
         if source_explicit or not carried:
             ctx.source = source if source_explicit else None
+        cue = Source(said.type, said.name) if said is not None else None
         hits = [h for h in reading.hits if not (h.weak and carried)]
-        if not hits:
-            return []
-        level = hedge(reading.norm)
-        clocks = times.find_times(text)
+        if not hits or not regions:
+            return [], reading, cue
+        levels = clause_hedges(reading)
+        clocks = self._clocks(text, reading, hits)
         out: list[Event] = []
         for hit in hits:
-            for i, region in enumerate(regions):
+            for region in regions:
                 event = self._event(reading, hit, region, mentions, ctx, carried, line)
-                event.source, event.source_explicit = source, source_explicit
-                if source.type is SourceType.OFFICIAL and source.name and "{region}" in source.name:
-                    event.source = Source(source.type, source.name.format(region=self._region_name(region)))
-                event.certainty = certainty(source.type, level)
+                event.source, event.source_explicit = self._named(source, region), source_explicit
+                event.hedge = int(levels[hit.first]) if levels else 0
+                event.certainty = certainty(source.type, Hedge(event.hedge))
                 if len(regions) > 1 and KIND_FAMILY[hit.kind] in _COUNTED:
-                    event.count = self._count_in_list(reading, mentions, region, i)
-                if clocks:
-                    event.time = self._time(clocks, reading, hit, region, day)
+                    event.count = self._count_in_list(reading, mentions, region, regions)
+                clock = clocks.get(hit)
+                if clock is not None:
+                    event.time = self._time(clock, reading, region, day)
                 out.append(event)
-        for event in out:
+        self._continue(ctx, out, carried)
+        return out, reading, cue
+
+    @staticmethod
+    def _continue(ctx: Context, events: list[Event], carried: bool) -> None:
+        """Fill what an earlier sentence said about the same happening ("the blasts", "the incident")."""
+        for event in events:
             key = (KIND_FAMILY[event.kind], event.region)
             prev = ctx.last.get(key)
             if prev is not None:
@@ -130,7 +162,23 @@ class Extractor:
                 if event.kind is ReportKind.DRONE_ATTACK and prev.kind is ReportKind.INTERCEPTION:
                     event.kind = ReportKind.INTERCEPTION  # "confirmed the incident": the attack it stopped
             ctx.last[key] = event
+
+    @staticmethod
+    def _clocks(text: str, reading: Reading, hits: list[Hit]) -> dict[Hit, times.ClockTime]:
+        """Each clock time belongs to the closest trigger before it ("declared at 01:10 and lifted at 02:35"),
+        or, when none comes before, to the first after it ("Около 01:30 жители услышали взрывы")."""
+        out: dict[Hit, times.ClockTime] = {}
+        ordered = sorted(hits, key=lambda h: h.first)
+        for clock in times.find_times(text):
+            before = [h for h in ordered if reading.tokens[h.first].start < clock.start]
+            hit = before[-1] if before else ordered[0]
+            out.setdefault(hit, clock)
         return out
+
+    def _named(self, source: Source, region: str | None) -> Source:
+        if source.name and "{region}" in source.name:
+            return Source(source.type, source.name.format(region=self._region_name(region)))
+        return source
 
     def _resolve_places(self, reading: Reading, ctx: Context) -> list[Mention]:
         """Keep unambiguous places; an ambiguous district goes to a region named nearby; add fuzzy districts."""
@@ -160,12 +208,12 @@ class Extractor:
         if cities:
             ctx.place = cities[0].name
 
+    @staticmethod
     def _source(
-        self, reading: Reading, region: str | None, ctx: Context, carried: bool, hint: SourceHint | None
+        said: SourceCue | None, region: str | None, ctx: Context, carried: bool, hint: SourceHint | None
     ) -> tuple[Source, bool]:
-        cue = find_source(reading.norm)
-        if cue is not None:
-            return Source(cue.type, cue.name), True
+        if said is not None:
+            return Source(said.type, said.name), True
         if ctx.source is not None and (carried or region == ctx.region):
             return ctx.source, True
         if hint is not None and hint.type is not None:
@@ -203,19 +251,25 @@ class Extractor:
             event.damage = False
         return event
 
-    def _count_in_list(self, reading: Reading, mentions: list[Mention], region: str | None, index: int):  # noqa: ANN202
-        """In "8 над Белгородской областью, 4 — Курской", each region's number comes just before its name."""
-        firsts = [m.first for m in mentions if m.place.region == region]
-        if not firsts:
-            return None
-        end = min(firsts)
-        before = [m.last for m in mentions if m.last < end and m.place.region != region]
-        start = max(before) + 1 if before else 0
-        return last_number(reading, start, end)
+    @staticmethod
+    def _count_in_list(reading: Reading, mentions: list[Mention], region: str, regions: list[str]) -> Count | None:
+        """Each region's own number in a list: "8 над Белгородской областью, 4 — Курской" (number first) or
+        "над Курской уничтожен 1, над Белгородской — 2" (number after)."""
+        spans = []
+        for r in regions:
+            own = [m for m in mentions if m.place.region == r]
+            spans.append((min(m.first for m in own), max(m.last for m in own)))
+        order = sorted(range(len(regions)), key=lambda k: spans[k][0])
+        k = order.index(regions.index(region))
+        first_lo = spans[order[0]][0]
+        number_first = last_number(reading, 0, first_lo) is not None
+        if number_first:
+            lo = spans[order[k - 1]][1] + 1 if k else 0
+            return last_number(reading, lo, spans[order[k]][0])
+        hi = spans[order[k + 1]][0] if k + 1 < len(order) else len(reading.tokens)
+        return first_number(reading, spans[order[k]][1] + 1, hi)
 
-    def _time(self, clocks: list[times.ClockTime], reading: Reading, hit: Hit, region: str | None, day: date):  # noqa: ANN202
-        at = reading.tokens[hit.first].start
-        clock = min(clocks, key=lambda c: abs(c.start - at))
+    def _time(self, clock: times.ClockTime, reading: Reading, region: str | None, day: date) -> datetime:
         tz = self.territory.regions[region].timezone if region in self.territory.regions else None
         if tz is None and region and region.startswith("UA-"):
             tz = times.KYIV

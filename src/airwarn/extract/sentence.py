@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from airwarn.domain.reports import Count, RegimeKind, ReportKind
 from airwarn.extract import patterns_en, patterns_ru
+from airwarn.extract.certainty import Hedge, hedge
 from airwarn.extract.gazetteer import DISTRICT_WORDS, Gazetteer, Mention
 from airwarn.extract.lexicon import Lexicon
 from airwarn.extract.morph import Token, is_cyrillic, skeleton, tokenize
@@ -15,6 +16,9 @@ from airwarn.extract.numbers import count_near, qualifier_before, read_number
 
 _CLAUSE_BREAKS = frozenset(",;:—–()[]!?.")
 _DRONE_KINDS = (ReportKind.DRONE_ATTACK, ReportKind.DRONES_EN_ROUTE)
+_IRREALIS = frozenset({"will", "would", "будет", "будут", "планируется"})
+#: "взрывов не было", "информация о пострадавших не поступала"
+_NOT_AFTER = frozenset({"быть", "зафиксировать", "поступать", "поступить", "выявить", "подтвердиться"})
 
 
 @dataclass(frozen=True)
@@ -88,36 +92,45 @@ def _negated(tokens: Sequence[Token], first: int, last: int, lex: Lexicon) -> bo
         window.append(i)
         i -= 1
     window.extend(range(first, last + 1))
+    if any(tokens[j].text.lower() in _IRREALIS for j in window):  # "will be limited", "будут ограничены"
+        return True
     for j in window:
         if tokens[j].norm in lex.negators:
             nxt = tokens[j + 1].norm if j + 1 < len(tokens) else ""
             if nxt not in lex.not_negation_after:
                 return True
-    for j in range(last + 1, min(len(tokens), last + 3)):
+    for j in range(last + 1, min(len(tokens), last + 4)):
         if tokens[j].text in _CLAUSE_BREAKS:
             break
         if tokens[j].norm in lex.post_negators or (
-            tokens[j].norm == "не" and j + 1 < len(tokens) and tokens[j + 1].norm in ("быть", "зафиксировать")
+            tokens[j].norm == "не" and j + 1 < len(tokens) and tokens[j + 1].norm in _NOT_AFTER
         ):
             return True
     return False
 
 
 def _regimes(reading: Reading, lex: Lexicon, starts: list[int]) -> None:
+    """Named regimes declared or lifted (both, when a sentence says both), and the Carpet plan."""
     norm, tokens = reading.norm, reading.tokens
-    lifted = lex.lift.search(norm) is not None
-    declared = lex.declare.search(norm) is not None
+    lift = lex.lift.search(norm)
+    declare = lex.declare.search(norm)
     for regime, pattern in lex.regimes:
-        for m in pattern.finditer(norm):
-            first, last = _span(starts, m.start(), m.end())
-            if _negated(tokens, first, last, lex) and not lifted:
-                continue
-            if lifted:
-                reading.hits.append(Hit(ReportKind.REGIME_LIFTED, first, last, regime=regime))
-            elif declared:
-                reading.hits.append(Hit(ReportKind.REGIME_DECLARED, first, last, regime=regime))
+        m = pattern.search(norm)
+        if m is None:
+            continue
+        first, last = _span(starts, m.start(), m.end())
+        if _negated(tokens, first, last, lex) and lift is None:
+            continue
+        if lift is not None:
+            at, _ = _span(starts, lift.start(), lift.end())
+            reading.hits.append(Hit(ReportKind.REGIME_LIFTED, at, at, regime=regime))
+        if declare is not None and (lift is None or declare.start() < lift.start()):
+            at, _ = _span(starts, declare.start(), declare.end())
+            reading.hits.append(Hit(ReportKind.REGIME_DECLARED, at, at, regime=regime))
+        elif lift is None and first <= 1:  # "Air raid alert in Odesa region." — an alert post
+            reading.hits.append(Hit(ReportKind.REGIME_DECLARED, first, last, regime=regime))
     m = lex.plan.search(norm)
-    if m and lex.plan_verb.search(norm) and not lifted:
+    if m and lex.plan_verb.search(norm) and lift is None:
         first, last = _span(starts, m.start(), m.end())
         reading.hits.append(Hit(ReportKind.PLAN_ACTIVATED, first, last, regime=RegimeKind.AIRSPACE_CLOSED,
                                 plan="Carpet"))
@@ -192,9 +205,48 @@ def last_number(reading: Reading, lo: int, hi: int) -> Count | None:
     return None if best is None or best.value == 0 else best
 
 
+def first_number(reading: Reading, lo: int, hi: int) -> Count | None:
+    """The first number in tokens[lo:hi] ("над Белгородской — 2")."""
+    for i in range(lo, hi):
+        got = read_number(reading.tokens, i)
+        if got is not None and not got[2] and got[0] > 0:
+            return Count(got[0], qualifier_before(reading.tokens, i))
+    return None
+
+
 def casualty_count(reading: Reading) -> int | None:
     count = count_for(reading, ReportKind.CASUALTIES)
     if count is not None:
         return count.value
     singular = frozenset().union(*(lex.person_singular for lex in reading.lexicons))
     return 1 if any(t.norm in singular for t in reading.tokens) else None
+
+
+def clause_hedges(reading: Reading) -> list[Hedge]:
+    """The hedge in force at each token: its clause's own, one carried from a clause that only hedges
+    ("…, возможно, работает ПВО"), an opening hedge for the whole sentence, and a denial everywhere."""
+    tokens = reading.tokens
+    clauses: list[list[int]] = [[]]
+    for i, tok in enumerate(tokens):
+        if tok.text in _CLAUSE_BREAKS:
+            if clauses[-1]:
+                clauses.append([])
+            continue
+        clauses[-1].append(i)
+    if len(clauses) > 1 and not clauses[-1]:
+        clauses.pop()
+    triggers = {h.first for h in reading.hits}
+    levels = [hedge(" ".join(tokens[i].norm for i in c)) for c in clauses]
+    has_trigger = [any(i in triggers for i in c) for c in clauses]
+    if any(lv is Hedge.DENIED and not t for lv, t in zip(levels, has_trigger, strict=True)):
+        return [Hedge.DENIED] * len(tokens)  # "Сообщения о взрывах — фейк": the whole sentence
+    # an opening or closing clause that only hedges ("По предварительным данным, …", "…, according to
+    # preliminary data") covers the whole sentence
+    opening = max((levels[n] for n in (0, len(clauses) - 1) if not has_trigger[n]), default=Hedge.NONE)
+    out = [Hedge.NONE] * len(tokens)
+    carried = Hedge.NONE
+    for n, clause in enumerate(clauses):
+        for i in clause:
+            out[i] = max(levels[n], carried, opening)
+        carried = levels[n] if not has_trigger[n] else Hedge.NONE
+    return out

@@ -38,11 +38,13 @@ _MEDIA_GENERIC = (
     r"агентство|газета|паблик|местный сми|the media|media"
 )
 _OFFICIAL = (
-    r"(?P<gov>governor|губернатор|глава регион|head of the region)|(?P<mod>ministry of defen[cs]e|defen[cs]e "
-    r"ministry|russian mod|минобороны|министерство оборона|мо рф)|(?P<mayor>mayor|мэр|глава город|"
+    r"(?P<gov>governor|губернатор|глава регион|глава \S+ область|глава \S+ край|глава республика|"
+    r"head of the region)|(?P<mod>ministry of defen[cs]e|defen[cs]e "
+    r"ministry|russian mod|минобороны|министерство оборона|мо рф)|(?P<mayor>mayor|мэр|мэрия|city hall|глава город|"
     r"глава район|глава администрация|глава муниципальный)|(?P<auth>authorities|власть|officials|"
     r"regional government|правительство|оперштаб|оперативный штаб|administration|администрация|"
-    r"emergenc(?:y|ies) ministry|мчс|emercom|rosaviatsia|росавиация|federal air transport agency|"
+    r"emergenc(?:y|ies) ministry|мчс|emercom|police|полиция|мвд|air force|armed forces|general staff|"
+    r"генштаб|военный|the military|rosaviatsia|росавиация|federal air transport agency|"
     r"press service|пресс-служба|airport said|аэропорт сообщить)"
 )
 _WITNESS = (
@@ -55,7 +57,7 @@ _SPEECH = re.compile(
     r"according|told|inform\w*|warn\w*|describ\w*|heard|hear|saw|see|noted|added|declar\w*|activat\w*|"
     r"introduc\w*|suspend\w*|imposed|urged|cited|claim\w*|publish\w*|detect\w*|recorded|"
     r"сообщить|сообщать|сообщаться|заявить|написать|подтвердить|рассказать|слово|данные|информировать|"
-    r"предупредить|объявить|ввести|слышать|увидеть|видеть|публиковать|опубликовать|пожаловаться|"
+    r"предупредить|объявить|ввести|слышать|увидеть|видеть|публиковать|опубликовать|пожаловаться|жаловаться|"
     r"зафиксировать|фиксировать|отметить|уточнить|приостановить|передавать|пишет|писать)\b"
 )
 _CUE_RE = re.compile(
@@ -64,16 +66,20 @@ _CUE_RE = re.compile(
     r"|(?P<sensor>" + _SENSOR + r"))\b"
 )
 _FORMER_RE = re.compile(r"\b(?:former|ex|бывший|экс)\W*$")
+_VICTIM_RE = re.compile(r"(?:\d|\b(?:двое|трое|четверо|пятеро|мирный|один|два|три|two|three|four|five|several|"
+                        r"несколько|civilian|injured|wounded|killed))\W*(?:\S+ )?$")
 
 
 def find_source(norm_text: str) -> SourceCue | None:
     """The earliest speaker cue in a normalised sentence that also reports, states or acts."""
-    if not _SPEECH.search(norm_text):
+    if not _SPEECH.search(norm_text) and " : " not in norm_text:
         return None
     for m in _CUE_RE.finditer(norm_text):
         if _FORMER_RE.search(norm_text[max(0, m.start() - 8) : m.start()]):
             continue
         group = m.lastgroup
+        if group == "witness" and _VICTIM_RE.search(norm_text[max(0, m.start() - 16) : m.start()]):
+            continue  # "двое мирных жителей", "three residents were injured": victims, not speakers
         if group == "outlet":
             return SourceCue(SourceType.MEDIA, _OUTLETS[m.group("outlet")], m.start())
         if group == "media":

@@ -56,7 +56,28 @@ def find_times(text: str) -> list[ClockTime]:
         hour = _apply_ampm(int(m.group("h")), m.group("ampm"))
         found.append(ClockTime(hour, 0, m.start(), _zone(text, m.start(), m.end())))
     found.sort(key=lambda t: t.start)
-    return found
+    return _drop_range_ends(text, found)
+
+
+_RANGE_JOIN_RE = re.compile(r"^\W*(?:-|–|—|до|to|and|till|until|по)\W*$", re.IGNORECASE)
+
+
+def _drop_range_ends(text: str, found: list[ClockTime]) -> list[ClockTime]:
+    """"с 23:00 до 23:50 мск", "between 1:00 and 2:00": the range is its start (in the end's zone)."""
+    out: list[ClockTime] = []
+    for clock in found:
+        if out and _RANGE_JOIN_RE.match(_between(text, out[-1], clock)):
+            if out[-1].zone is None and clock.zone is not None:
+                out[-1] = ClockTime(out[-1].hour, out[-1].minute, out[-1].start, clock.zone)
+            continue
+        out.append(clock)
+    return out
+
+
+def _between(text: str, a: ClockTime, b: ClockTime) -> str:
+    m = _CLOCK_RE.match(text, a.start) or _HOUR_AMPM_RE.match(text, a.start)
+    end = m.end() if m else a.start
+    return text[end : b.start]
 
 
 def _apply_ampm(hour: int, ampm: str | None) -> int:

@@ -1,0 +1,227 @@
+"""Measure the extractor on the labelled corpus: precision / recall / F1 per field, written to docs/extraction.md.
+
+Usage: PYTHONPATH=src python scripts/eval_extraction.py [--corpus FILE] [--heldout FILE] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from airwarn.domain.reports import SourceType  # noqa: E402
+from airwarn.extract.pipeline import Extractor  # noqa: E402
+from airwarn.extract.sources import SourceHint  # noqa: E402
+
+FIELDS = ("kind", "region", "districts", "count", "time", "certainty")
+
+
+@dataclass
+class Tally:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass
+class Report:
+    tallies: dict[str, Tally] = field(default_factory=lambda: {f: Tally() for f in FIELDS})
+    by_lang: dict[str, dict[str, Tally]] = field(default_factory=dict)
+    messages: int = 0
+    exact: int = 0
+    quiet_ok: int = 0
+    quiet_total: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def keys(events: Iterable[dict[str, Any]], name: str) -> Counter[tuple[Any, ...]]:
+    """The facts one field contributes: (kind, region, value) tuples; a missing value contributes nothing."""
+    out: Counter[tuple[Any, ...]] = Counter()
+    for e in events:
+        if name == "kind":
+            out[(e["kind"],)] += 1
+        elif name == "region":
+            out[(e["kind"], e["region"])] += 1
+        elif name == "districts":
+            for d in e.get("districts") or []:
+                out[(e["kind"], e["region"], d)] += 1
+        elif name == "count" and e.get("count"):
+            out[(e["kind"], e["region"], e["count"]["value"], e["count"]["qualifier"])] += 1
+        elif name == "time" and e.get("time"):
+            out[(e["kind"], e["region"], e["time"])] += 1
+        elif name == "certainty":
+            out[(e["kind"], e["region"], e["certainty"])] += 1
+    return out
+
+
+def score(gold: list[dict[str, Any]], pred: list[dict[str, Any]], tallies: dict[str, Tally]) -> bool:
+    exact = True
+    for name in FIELDS:
+        g, p = keys(gold, name), keys(pred, name)
+        tp = sum((g & p).values())
+        tallies[name].tp += tp
+        tallies[name].fp += sum(p.values()) - tp
+        tallies[name].fn += sum(g.values()) - tp
+        exact = exact and g == p
+    return exact
+
+
+def evaluate(corpus: Path, extractor: Extractor | None = None) -> Report:
+    extractor = extractor or Extractor()
+    report = Report()
+    for line in corpus.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        msg = json.loads(line)
+        hint = None
+        if msg.get("source"):
+            hint = SourceHint(SourceType(msg["source"]["type"]), msg["source"].get("name"))
+        events = extractor.extract(msg["text"], date=date.fromisoformat(msg["date"]), source=hint)
+        pred = [e.to_json() for e in events]
+        gold = msg["events"]
+        lang = report.by_lang.setdefault(msg["lang"], {f: Tally() for f in FIELDS})
+        score(gold, pred, lang)
+        exact = score(gold, pred, report.tallies)
+        report.messages += 1
+        report.exact += exact
+        if not gold:
+            report.quiet_total += 1
+            report.quiet_ok += not pred
+        if not exact:
+            report.errors.append(_diff(msg, gold, pred))
+    return report
+
+
+def _brief(e: dict[str, Any]) -> str:
+    count = e.get("count")
+    parts = [e["kind"], str(e["region"]), ",".join(e.get("districts") or []) or "-",
+             f"{count['qualifier']} {count['value']}" if count else "-", e.get("time") or "-", e["certainty"]]
+    return " | ".join(parts)
+
+
+def _diff(msg: dict[str, Any], gold: list[dict[str, Any]], pred: list[dict[str, Any]]) -> str:
+    g = sorted(_brief(e) for e in gold)
+    p = sorted(_brief(e) for e in pred)
+    missing = [x for x in g if x not in p]
+    extra = [x for x in p if x not in g]
+    lines = [f"- `{msg['id']}` {msg['text'][:110]}"]
+    lines += [f"  - expected: {x}" for x in missing]
+    lines += [f"  - got: {x}" for x in extra]
+    return "\n".join(lines)
+
+
+def _table(tallies: dict[str, Tally]) -> list[str]:
+    rows = ["| field | precision | recall | F1 | TP | FP | FN |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name in FIELDS:
+        t = tallies[name]
+        rows.append(f"| {name} | {t.precision:.3f} | {t.recall:.3f} | {t.f1:.3f} | {t.tp} | {t.fp} | {t.fn} |")
+    return rows
+
+
+def markdown(report: Report, corpus: Path) -> str:
+    out = [
+        "# Extraction accuracy",
+        "",
+        f"Measured by `scripts/eval_extraction.py` on `{corpus.relative_to(ROOT)}` ({report.messages} messages "
+        "written in the style of governors' posts, ministry bulletins, media items and residents' accounts; "
+        "more than half in Russian). Regenerate with `PYTHONPATH=src python scripts/eval_extraction.py`.",
+        "",
+        "A field's facts are tuples — kind: `(kind)`, region: `(kind, region)`, districts: `(kind, region, "
+        "district)` for each district, count: `(kind, region, value, qualifier)`, time: `(kind, region, ISO "
+        "time)`, certainty: `(kind, region, certainty)` — compared per message as multisets. A count or time "
+        "the label leaves empty but the extractor fills is a false positive.",
+        "",
+        "## Development corpus, all messages",
+        "",
+        "The patterns were tuned on this corpus, so these figures are optimistic; the held-out section at "
+        "the end is the fairer estimate.",
+        "",
+        *_table(report.tallies),
+        "",
+        f"Messages whose events match the labels in every field: {report.exact} of {report.messages}. "
+        f"Messages that report nothing (negations, background, denials of nothing) left silent: "
+        f"{report.quiet_ok} of {report.quiet_total}.",
+        "",
+    ]
+    for lang, tallies in sorted(report.by_lang.items()):
+        out += [f"## Development corpus, {'Russian' if lang == 'ru' else 'English'} messages", "",
+                *_table(tallies), ""]
+    out += [
+        "## Labelling conventions",
+        "",
+        "- One event per kind family and region per message: an interception absorbs the attack it stopped; "
+        "a message's sentences about the same happening are one event.",
+        "- `casualties` and `damage` are events of their own when people were hurt or property damaged; "
+        "\"no casualties\" only sets `casualties: 0` on the other events.",
+        "- Certainty: an official or sensor source without hedges is `Observed`; media and witnesses are "
+        "`Likely`; a weak hedge (\"preliminary\", \"по предварительным данным\") makes officials `Likely` and "
+        "others `Possible`; a strong hedge (\"may have\", \"reportedly\", \"не подтверждено\") makes anyone "
+        "`Possible`; a denial (\"fake\", \"не соответствует действительности\") makes the claim `Unlikely`.",
+        "- Districts are the territory's districts (rayons and city districts such as Taganrog); a region's "
+        "capital named as the region (\"Volgograd was gripped by chaos\") is the region, not a district.",
+        "- Times are read in the zone the text gives (\"по мск\", \"Moscow time\") or the region's own, and "
+        "printed with the region's UTC offset.",
+        "",
+    ]
+    if report.errors:
+        out += ["## Where it is wrong (development corpus)", "", *report.errors, ""]
+    return "\n".join(out)
+
+
+HELDOUT_FIRST_RUN = """\
+The held-out set was written after the development corpus had been used to tune the patterns, and
+measured once before anything was changed because of it: kind F1 0.912, region 0.912, districts 0.900,
+count 0.929, time 0.909, certainty 0.882; 23 of 30 messages exact. The fixes it prompted were general
+(a participle pymorphy3 misreads, two districts under one key, victims taken for speakers, "dropped"
+as an attack verb); the table below is after them, so it is no longer strictly unseen."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--corpus", type=Path, default=ROOT / "tests" / "data" / "extraction_corpus.jsonl")
+    parser.add_argument("--heldout", type=Path, default=ROOT / "tests" / "data" / "extraction_heldout.jsonl")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "extraction.md")
+    args = parser.parse_args(argv)
+    extractor = Extractor()
+    report = evaluate(args.corpus, extractor)
+    text = markdown(report, args.corpus.resolve())
+    if args.heldout.exists():
+        held = evaluate(args.heldout, extractor)
+        text += "\n".join([
+            "## Held-out messages", "", HELDOUT_FIRST_RUN, "", *_table(held.tallies), "",
+            f"Exact: {held.exact} of {held.messages}.", "", *held.errors, "",
+        ])
+        print("held-out:")
+        print("\n".join(_table(held.tallies)))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    print("development corpus:")
+    print("\n".join(_table(report.tallies)))
+    print(f"exact messages: {report.exact}/{report.messages}; written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
