@@ -87,15 +87,11 @@ class CoverageResult:
     budget_m: float
 
 
-def compute(
-    index: NearestIndex, warning_s: float, speed_m_s: float, capacity_aware: bool = True
-) -> CoverageResult:
+def compute(index: NearestIndex, warning_s: float, speed_m_s: float, capacity_aware: bool = True) -> CoverageResult:
     """Coverage arrays for every building of the index."""
     buildings = index.buildings
     nodes = np.array([b.node for b in buildings], np.int64)
-    people = (
-        np.rint([b.population for b in buildings]).astype(np.int64) if buildings else np.zeros(0, np.int64)
-    )
+    people = np.rint([b.population for b in buildings]).astype(np.int64) if buildings else np.zeros(0, np.int64)
     budget_m = max(0.0, (warning_s - index.entry_s) * speed_m_s)
     nearest_m = index.shelter_field.dist_m[nodes] if nodes.size else np.zeros(0)
     if not capacity_aware:
@@ -111,9 +107,7 @@ def compute(
     return CoverageResult(people, covered, nearest_m, budget_m)
 
 
-def report(
-    index: NearestIndex, warning_s: float, speed_m_s: float, capacity_aware: bool = True
-) -> dict[str, Any]:
+def report(index: NearestIndex, warning_s: float, speed_m_s: float, capacity_aware: bool = True) -> dict[str, Any]:
     """The coverage JSON: ``covered_share`` 0..1, ``by_district`` and uncovered places as GeoJSON."""
     res = compute(index, warning_s, speed_m_s, capacity_aware)
     total, placed = int(res.people.sum()), int(res.covered.sum())

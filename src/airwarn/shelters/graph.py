@@ -124,7 +124,7 @@ class WalkGraph:
             self._sample_seg = seg
         return self._tree, self._sample_seg
 
-    def _project(self, segs: I64, px: F64, py: F64) -> tuple[F64, F64, F64, F64]:
+    def _project(self, segs: I64, px: F64 | np.float64, py: F64 | np.float64) -> tuple[F64, F64, F64, F64]:
         ax, ay = self.x_m[self.seg_a[segs]], self.y_m[self.seg_a[segs]]
         bx, by = self.x_m[self.seg_b[segs]], self.y_m[self.seg_b[segs]]
         dx, dy = bx - ax, by - ay
@@ -162,8 +162,16 @@ class WalkGraph:
         return segs[best], t[best], dist[best], fx[best], fy[best]
 
     def snap(self, x: float, y: float) -> Snap:
-        seg, t, dist, fx, fy = self.snap_many(np.array([x]), np.array([y]))
-        return Snap(int(seg[0]), float(t[0]), float(dist[0]), float(fx[0]), float(fy[0]))
+        """Exact nearest segment for one point (the query fast path of :meth:`snap_many`)."""
+        if self.seg_a.size == 0:
+            raise ValueError("the walk graph has no edges")
+        tree, sample_seg = self._index()
+        d0, _ = tree.query((x, y))
+        near = tree.query_ball_point((x, y), d0 + self.sample_m / 2 + 1e-6)
+        segs = np.unique(sample_seg[np.asarray(near, dtype=np.int64)])
+        t, fx, fy, dist = self._project(segs, np.float64(x), np.float64(y))
+        i = int(np.argmin(dist))
+        return Snap(int(segs[i]), float(t[i]), float(dist[i]), float(fx[i]), float(fy[i]))
 
     # ---- insertion ------------------------------------------------------------------------------
     def with_points(self, px: F64, py: F64) -> tuple[WalkGraph, I64]:

@@ -17,7 +17,7 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from airwarn.errors import InvalidInput
-from airwarn.shelters.graph import F64, I64, WalkGraph
+from airwarn.shelters.graph import F64, I64, Snap, WalkGraph
 from airwarn.shelters.model import (
     DEFAULT_ENTRY_S,
     DEFAULT_SPEED_M_S,
@@ -95,9 +95,7 @@ class NearestIndex:
         self.open_shelters = [s for s in shelters if s.open and s.node >= 0]
         self._shelter_at = {s.node: s for s in self.open_shelters}
         self._building_at = {b.node: b for b in buildings if b.node >= 0}
-        self.shelter_field = SourceField.build(
-            graph, np.array([s.node for s in self.open_shelters], np.int64)
-        )
+        self.shelter_field = SourceField.build(graph, np.array([s.node for s in self.open_shelters], np.int64))
         self.building_field = SourceField.build(graph, np.array(list(self._building_at), np.int64))
         self._door_nodes = np.array(list(self._shelter_at), np.int64)
         self._door_tree = (
@@ -117,17 +115,15 @@ class NearestIndex:
         return float(x), float(y)
 
     def _linestring(self, xy: list[tuple[float, float]]) -> dict[str, Any]:
-        pts = [xy[0]] + [p for prev, p in zip(xy, xy[1:], strict=False) if p != prev]
-        if len(pts) == 1:
-            pts = pts * 2
-        lon, lat = self.proj.to_lonlat(np.array([p[0] for p in pts]), np.array([p[1] for p in pts]))
-        return {
-            "type": "LineString",
-            "coordinates": [[round(float(a), 7), round(float(b), 7)] for a, b in zip(lon, lat, strict=True)],
-        }
+        pts = np.asarray(xy, dtype=float)
+        keep = np.ones(len(pts), dtype=bool)
+        keep[1:] = np.any(pts[1:] != pts[:-1], axis=1)
+        pts = pts[keep] if keep.sum() > 1 else np.vstack([pts[:1], pts[:1]])
+        lon, lat = self.proj.to_lonlat(pts[:, 0], pts[:, 1])
+        return {"type": "LineString", "coordinates": np.round(np.column_stack([lon, lat]), 7).tolist()}
 
-    def approach(self, x: float, y: float, field: SourceField) -> Approach | None:
-        """Shortest walk from (x, y) to the nearest source of ``field``; None if none is connected."""
+    def locate(self, x: float, y: float) -> Snap:
+        """Where (x, y) meets the network; InvalidInput when it is outside the graph."""
         snap = self.graph.snap(x, y)
         if snap.dist_m > self.max_snap_m:
             raise InvalidInput(
@@ -135,6 +131,10 @@ class NearestIndex:
                 f"(limit {self.max_snap_m:.0f} m): it is outside the imported street graph",
                 field="lat,lon",
             )
+        return snap
+
+    def approach(self, x: float, y: float, snap: Snap, field: SourceField) -> Approach | None:
+        """Shortest walk from (x, y), met the network at ``snap``, to the nearest source of ``field``."""
         a, b = int(self.graph.seg_a[snap.seg]), int(self.graph.seg_b[snap.seg])
         length = float(self.graph.length_m[snap.seg])
         via_a = snap.dist_m + snap.t * length + field.dist_m[a]
@@ -157,9 +157,7 @@ class NearestIndex:
         if dist > snap_m:
             return None
         node = int(self._door_nodes[int(i)])
-        return Approach(
-            float(dist), node, [(x, y), (float(self.graph.x_m[node]), float(self.graph.y_m[node]))]
-        )
+        return Approach(float(dist), node, [(x, y), (float(self.graph.x_m[node]), float(self.graph.y_m[node]))])
 
     # ---- the query ---------------------------------------------------------------------------
     def nearest(
@@ -172,17 +170,11 @@ class NearestIndex:
         if not (math.isfinite(warn_s) and 0 <= warn_s <= 86400):
             raise InvalidInput(f"warning {warn_s} s is outside 0..86400", field="warning")
         x, y = self._xy(lat, lon)
-        best = self.approach(x, y, self.shelter_field)
-        if best is not None:
-            direct = self._direct_door(
-                x,
-                y,
-                math.hypot(
-                    best.route_xy[0][0] - best.route_xy[1][0], best.route_xy[0][1] - best.route_xy[1][1]
-                ),
-            )
-            if direct is not None and direct.distance_m < best.distance_m:
-                best = direct
+        snap = self.locate(x, y)
+        best = self.approach(x, y, snap, self.shelter_field)
+        direct = self._direct_door(x, y, snap.dist_m)
+        if direct is not None and (best is None or direct.distance_m < best.distance_m):
+            best = direct
         out: dict[str, Any] = {
             "shelter": None,
             "distance_m": None,
@@ -211,11 +203,11 @@ class NearestIndex:
             )
         out.update(speed_m_s=speed_m_s, entry_s=self.entry_s, alternative=None)
         if not out["reachable"]:
-            out["alternative"] = self._safe_room(x, y, speed_m_s)
+            out["alternative"] = self._safe_room(x, y, snap, speed_m_s)
         return out
 
-    def _safe_room(self, x: float, y: float, speed_m_s: float) -> dict[str, Any] | None:
-        alt = self.approach(x, y, self.building_field)
+    def _safe_room(self, x: float, y: float, snap: Snap, speed_m_s: float) -> dict[str, Any] | None:
+        alt = self.approach(x, y, snap, self.building_field)
         if alt is None:
             return None
         b = self._building_at[alt.source_node]

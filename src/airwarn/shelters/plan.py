@@ -48,7 +48,7 @@ def coverage_matrix(graph: WalkGraph, candidates: I64, demand: I64, budget_m: fl
 
 
 def _row(cover: csr_matrix, j: int) -> I64:
-    return cover.indices[cover.indptr[j] : cover.indptr[j + 1]]
+    return np.asarray(cover.indices[cover.indptr[j] : cover.indptr[j + 1]], dtype=np.int64)
 
 
 def greedy(cover: csr_matrix, weight: F64, k: int) -> Solution:
@@ -153,9 +153,7 @@ def solve(cover: csr_matrix, weight: F64, k: int, method: str = "auto") -> dict[
     return out
 
 
-def plan(
-    index: NearestIndex, add: int, warning_s: float, speed_m_s: float, method: str = "auto"
-) -> dict[str, Any]:
+def plan(index: NearestIndex, add: int, warning_s: float, speed_m_s: float, method: str = "auto") -> dict[str, Any]:
     """The ``add`` new sites (from the buildings) that cover the most people left uncovered today."""
     res = compute(index, warning_s, speed_m_s, capacity_aware=True)
     left = (res.people - res.covered).astype(float)

@@ -89,9 +89,7 @@ def _check_unique(sites: list[tuple[str, ShelterSite]]) -> None:
 
 def parse_csv(text: str) -> list[ShelterSite]:
     lines = text.splitlines()
-    numbered = [
-        (i + 1, line) for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")
-    ]
+    numbered = [(i + 1, line) for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")]
     if not numbered:
         raise InvalidInput("shelter registry is empty", field="file")
     reader = csv.reader(io.StringIO("\n".join(line for _, line in numbered)))

@@ -79,9 +79,7 @@ def load_districts(path: str | Path) -> list[tuple[str, Any]]:
         for i, f in enumerate(doc["features"]):
             name = (f.get("properties") or {}).get("name")
             if not name:
-                raise InvalidInput(
-                    f"districts feature {i} has no 'name'", field=f"features[{i}].properties.name"
-                )
+                raise InvalidInput(f"districts feature {i} has no 'name'", field=f"features[{i}].properties.name")
             out.append((str(name), shape(f["geometry"])))
         return out
     except InvalidInput:
@@ -90,9 +88,7 @@ def load_districts(path: str | Path) -> list[tuple[str, Any]]:
         raise InvalidInput(f"cannot read districts file {path}: {exc}", field="districts") from exc
 
 
-def _merge_shelters(
-    registry: list[ShelterSite], osm: list[ShelterSite], graph: WalkGraph
-) -> list[ShelterSite]:
+def _merge_shelters(registry: list[ShelterSite], osm: list[ShelterSite], graph: WalkGraph) -> list[ShelterSite]:
     if not registry:
         return osm
     proj = graph.projection
@@ -150,8 +146,7 @@ def import_data(
     shelters = [_with(s, node=int(n)) for s, n in zip(shelters, nodes[: len(shelters)], strict=True)]
     labels = _districts(ext.buildings, bx, by, areas)
     buildings = [
-        _with(b, node=int(n), district=d)
-        for b, n, d in zip(ext.buildings, nodes[len(shelters) :], labels, strict=True)
+        _with(b, node=int(n), district=d) for b, n, d in zip(ext.buildings, nodes[len(shelters) :], labels, strict=True)
     ]
     progress("writing to the database")
     upgrade(engine)
@@ -235,9 +230,7 @@ def _with(obj: Any, **changes: Any) -> Any:
     return replace(obj, **changes)
 
 
-def _districts(
-    buildings: list[Building], bx: np.ndarray, by: np.ndarray, areas: list[tuple[str, Any]]
-) -> list[str]:
+def _districts(buildings: list[Building], bx: np.ndarray, by: np.ndarray, areas: list[tuple[str, Any]]) -> list[str]:
     grid = coverage_mod.grid_district(bx, by)
     out = []
     for b, g in zip(buildings, grid, strict=True):
@@ -265,9 +258,7 @@ class ShelterService:
         if not inspect(self.engine).has_table(shelter_graph.name):
             return None
         with self.engine.connect() as conn:
-            return conn.execute(
-                select(shelter_graph.c.import_id).where(shelter_graph.c.key == "current")
-            ).scalar()
+            return conn.execute(select(shelter_graph.c.import_id).where(shelter_graph.c.key == "current")).scalar()
 
     def index(self) -> NearestIndex:
         """The loaded, cached index; NotFound until something has been imported."""
@@ -305,9 +296,7 @@ class ShelterService:
             graph, shelters, buildings, warning_s=float(meta["warning_s"]), entry_s=float(meta["entry_s"])
         )
 
-    def import_osm(
-        self, pbf: str | Path, registry: str | Path | None = None, **kwargs: Any
-    ) -> dict[str, Any]:
+    def import_osm(self, pbf: str | Path, registry: str | Path | None = None, **kwargs: Any) -> dict[str, Any]:
         summary = import_data(self.engine, pbf, registry, **kwargs)
         with self._lock:
             self._index, self._import_id, self._checked_at = None, None, 0.0
@@ -316,9 +305,7 @@ class ShelterService:
     def nearest(
         self, lat: float, lon: float, speed_m_s: float | None = None, warning_s: float | None = None
     ) -> dict[str, Any]:
-        return self.index().nearest(
-            lat, lon, DEFAULT_SPEED_M_S if speed_m_s is None else speed_m_s, warning_s
-        )
+        return self.index().nearest(lat, lon, DEFAULT_SPEED_M_S if speed_m_s is None else speed_m_s, warning_s)
 
     def coverage(
         self, warning_s: float | None = None, speed_m_s: float | None = None, capacity_aware: bool = True
