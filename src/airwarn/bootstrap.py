@@ -6,9 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
+from airwarn.bus import make_bus
 from airwarn.cap.signing import Signer, load_or_create
 from airwarn.cap.validate import validate
 from airwarn.cap.xml import alert_to_xml
+from airwarn.delivery.dispatcher import Dispatcher
+from airwarn.delivery.fanout import make_fanout
 from airwarn.deps import Deps, Renderer
 from airwarn.domain.alerts import Alert, ApprovalPolicy, Authority, Severity
 from airwarn.domain.territory import Territory
@@ -62,9 +65,12 @@ def build_deps(settings: Settings, engine: Engine | None = None) -> Deps:
     except ValueError:
         raise ConfigError(f"AIRWARN_APPROVAL_SEVERITY must be one of {[s.value for s in Severity]}") from None
     signer = load_or_create(settings.keys_dir)
+    territory = ensure_territory(uow)
     return Deps(
         uow=uow,
-        territory=ensure_territory(uow),
+        territory=territory,
+        events=make_bus(settings.bus),
+        fanout=make_fanout(territory),
         render=cap_renderer(signer),
         authority=Authority(sender=settings.sender, name_en=settings.sender_name_en,
                             name_ru=settings.sender_name_ru, web=settings.public_url),
@@ -86,3 +92,11 @@ def import_territory(settings: Settings, raw: dict) -> Territory:  # type: ignor
                           entity="territory", entity_id="all",
                           data={"regions": len(territory.regions), "districts": len(territory.districts)})
     return territory
+
+
+def build_dispatcher(settings: Settings, deps: Deps) -> Dispatcher:
+    """The outbox dispatcher with every channel the settings configure (others' rows wait)."""
+    from airwarn.delivery.wiring import channels_from_settings
+
+    return Dispatcher(deps.uow.engine, channels_from_settings(settings, deps),
+                      concurrency=settings.dispatch_concurrency)

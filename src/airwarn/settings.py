@@ -21,3 +21,13 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_048_576
     bus: str = Field("memory://", description="memory:// or nats://host:port")
     public_url: str = "http://127.0.0.1:8000"
+    # delivery (issue 5)
+    dispatch: bool = Field(True, description="run the outbox dispatcher inside `airwarn serve`")
+    dispatch_concurrency: int = Field(256, ge=1, description="deliveries in flight per node")
+    webhook_secret: str = Field("change-me", description="HMAC-SHA256 key for webhook signatures")
+    sms_url: str = Field("", description="HTTP SMS gateway; empty: SMS rows wait until configured")
+    sms_token: str = ""
+    mqtt_host: str = Field("", description="MQTT broker for sirens; empty: siren rows wait")
+    mqtt_port: int = 1883
+    vapid_private_key: str = Field("", description="Web Push VAPID private key (PEM file or base64url)")
+    vapid_subject: str = "mailto:alerts@authority.example"

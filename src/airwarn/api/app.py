@@ -2,27 +2,60 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import cast
+
 from fastapi import FastAPI
 
 from airwarn import __version__
-from airwarn.api import alerts, errors, regimes, reports, territory, web
-from airwarn.api import subscriptions
+from airwarn.api import alerts, deliveries, errors, live, regimes, reports, subscriptions, territory, web
 from airwarn.api.limits import BodySizeLimit
+from airwarn.bus import Bus, MemoryBus
 from airwarn.deps import Deps
+from airwarn.settings import Settings
 
 
 def create_app(deps: Deps, *, max_body_bytes: int = 1_048_576) -> FastAPI:
+    bus = cast(Bus, deps.events) if hasattr(deps.events, "hub") else None
+    if bus is None:  # built without a bus (tests, tools): live stream and use cases share one in memory
+        bus = MemoryBus()
+        deps.events = bus
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        """Start the bus and (unless AIRWARN_DISPATCH=false) the outbox dispatcher; stop both."""
+        await bus.start()
+        settings = Settings()
+        stop = asyncio.Event()
+        runner = None
+        if settings.dispatch:
+            from airwarn.bootstrap import build_dispatcher
+
+            runner = asyncio.create_task(build_dispatcher(settings, deps).run(stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            if runner is not None:
+                await runner
+            await bus.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="airwarn",
         version=__version__,
         description="Public warning for air threats: reports, regimes, CAP 1.2 alerts.",
         openapi_url="/openapi.json",
     )
     app.state.deps = deps
+    app.state.bus = bus
     errors.install(app)
     for module in (reports, regimes, alerts, territory):
         app.include_router(module.router)
-    app.include_router(subscriptions.router)
+    for delivery_module in (subscriptions, live, deliveries):
+        app.include_router(delivery_module.router)
     app.include_router(web.router)
     app.mount("/static", web.static_files(), name="static")
 

@@ -1,0 +1,33 @@
+"""Internal events between the use cases and live listeners: in-memory, or NATS JetStream across nodes."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from airwarn.bus.memory import Event, Hub, MemoryBus
+
+
+class Bus(Protocol):
+    hub: Hub
+
+    def publish(self, topic: str, payload: dict[str, Any]) -> None: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def make_bus(url: str) -> Bus:
+    """`memory://` (one node) or `nats://host:port` (several nodes share events through JetStream)."""
+    if url.startswith("memory:"):
+        return MemoryBus()
+    if url.startswith(("nats://", "tls://")):
+        from airwarn.bus.nats import NatsBus
+
+        return NatsBus(url)
+    from airwarn.errors import ConfigError
+
+    raise ConfigError(f"AIRWARN_BUS must be memory:// or nats://host:port, not {url!r}")
+
+
+__all__ = ["Bus", "Event", "Hub", "MemoryBus", "make_bus"]

@@ -1,0 +1,30 @@
+"""Channels from settings: live and the CAP feed always; webhook with its key; SMS, MQTT and Web Push
+when configured."""
+
+from __future__ import annotations
+
+from airwarn.delivery.channels.base import Channel
+from airwarn.delivery.channels.cap import CapFeedChannel
+from airwarn.delivery.channels.live import LiveChannel
+from airwarn.delivery.channels.mqtt import MqttChannel
+from airwarn.delivery.channels.sms import SmsChannel
+from airwarn.delivery.channels.webhook import WebhookChannel
+from airwarn.deps import Deps
+from airwarn.settings import Settings
+
+
+def channels_from_settings(settings: Settings, deps: Deps) -> dict[str, Channel]:
+    channels: dict[str, Channel] = {
+        "live": LiveChannel(deps.events),
+        "cap": CapFeedChannel(),
+        "webhook": WebhookChannel(settings.webhook_secret.encode()),
+    }
+    if settings.sms_url:
+        channels["sms"] = SmsChannel(settings.sms_url, settings.sms_token)
+    if settings.mqtt_host:
+        channels["mqtt"] = MqttChannel(settings.mqtt_host, settings.mqtt_port)
+    if settings.vapid_private_key:
+        from airwarn.delivery.channels.webpush import WebPushChannel
+
+        channels["webpush"] = WebPushChannel(settings.vapid_private_key, settings.vapid_subject)
+    return channels

@@ -1,0 +1,92 @@
+"""Live stream over WebSocket and SSE, delivery statistics and /metrics, through the real app."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from airwarn import services
+from airwarn.api.app import create_app
+from airwarn.bus import MemoryBus
+from airwarn.delivery.channels.base import MemoryChannel
+from airwarn.delivery.channels.live import LiveChannel
+from airwarn.delivery.dispatcher import Dispatcher
+from airwarn.delivery.fanout import make_fanout
+from airwarn.deps import Deps
+from airwarn.domain.users import User
+from airwarn.intake import ReportDraft
+
+
+@pytest.fixture
+def client(deps: Deps, monkeypatch: pytest.MonkeyPatch) -> TestClient:
+    monkeypatch.setenv("AIRWARN_DISPATCH", "false")
+    deps.fanout = make_fanout(deps.territory)
+    deps.events = MemoryBus()
+    return TestClient(create_app(deps))
+
+
+def rostov(district: str = "Millerovsky") -> ReportDraft:
+    return ReportDraft(kind="interception", region="RU-ROS", source_type="official", districts=[district])
+
+
+def test_websocket_gets_the_alert_for_its_district_only_and_resumes_after_an_id(
+    client: TestClient, deps: Deps, operator: User, approver: User
+) -> None:
+    with client, client.websocket_connect("/api/v1/live?district=RU-ROS-MILLEROVSKY") as ws:
+        services.submit_report(deps, rostov("Sholokhovsky"), operator)  # not this client's district
+        outcome = services.submit_report(deps, rostov(), operator)
+        message = json.loads(ws.receive_text())
+        assert set(message) == {"id", "topic", "payload"} and message["topic"] == "report"
+        assert message["payload"]["alerts"][0]["districts"] == ["RU-ROS-MILLEROVSKY"]
+        services.approve_alert(deps, outcome.alerts[0]["identifier"], approver)
+        approved = json.loads(ws.receive_text())
+        assert approved["topic"] == "alert" and approved["id"] > message["id"]
+    with client, client.websocket_connect(f"/api/v1/live?after={message['id']}") as again:
+        assert json.loads(again.receive_text())["id"] == approved["id"]
+
+
+def test_websocket_with_a_bad_filter_is_told_why(client: TestClient) -> None:
+    with client, client.websocket_connect("/api/v1/live?district=RU-XX-NOWHERE") as ws:
+        assert json.loads(ws.receive_text())["field"] == "district"
+
+
+def test_sse_resumes_from_last_event_id(client: TestClient, deps: Deps, operator: User) -> None:
+    bus = deps.events
+    assert isinstance(bus, MemoryBus)
+    bus.publish("regime", {"region": "RU-ROS", "districts": []})
+    bus.publish("regime", {"region": "RU-ROS", "districts": ["RU-ROS-MILLEROVSKY"]})
+
+    async def read_two() -> list[str]:
+        from starlette.requests import Request
+
+        from airwarn.api.live import live_sse
+
+        scope = {"type": "http", "app": client.app, "headers": [(b"last-event-id", b"1")], "method": "GET",
+                 "path": "/api/v1/live/sse", "query_string": b""}
+        response = await live_sse(Request(scope), None, None, None, None)
+        lines: list[str] = []
+        async for chunk in response.body_iterator:
+            lines += str(chunk).splitlines()
+            if any(x.startswith("data:") for x in lines):
+                break
+        return lines
+
+    lines = asyncio.run(asyncio.wait_for(read_two(), 5))
+    assert "id: 2" in lines and "event: regime" in lines
+
+
+def test_delivery_stats_and_metrics(client: TestClient, deps: Deps, operator: User, approver: User) -> None:
+    outcome = services.submit_report(deps, rostov(), operator)
+    identifier = services.approve_alert(deps, outcome.alerts[0]["identifier"], approver)["identifier"]
+    channels = {"live": LiveChannel(deps.events), "cap": MemoryChannel("cap")}
+    asyncio.run(Dispatcher(deps.uow.engine, channels).drain())  # mqtt (sirens) not configured: pending
+    stats = client.get(f"/api/v1/alerts/{identifier}/deliveries").json()
+    assert stats["targets"] == 3 and stats["delivered"] == 2 and stats["pending"] == 1
+    assert stats["by_channel"]["mqtt"]["pending"] == 1 and stats["by_channel"]["live"]["delivered"] == 1
+    assert stats["time_to_s"]["p50"] is not None and stats["time_to_s"]["p100"] is None
+    assert client.get("/api/v1/alerts/nope/deliveries").status_code == 404
+    metrics = client.get("/metrics").text
+    assert 'airwarn_delivery_attempts_total{channel="live",result="ok"}' in metrics
