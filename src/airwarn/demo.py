@@ -74,6 +74,7 @@ def run_demo(
 ) -> DemoResult:
     console = console or Console()
     workdir = workdir or Path(tempfile.mkdtemp(prefix="airwarn-demo-"))
+    workdir.mkdir(parents=True, exist_ok=True)
     settings = Settings(db=f"sqlite:///{workdir / 'airwarn.db'}", keys_dir=workdir / "keys")
     with console.status("Preparing a fresh database, territory and signing key…"):
         deps = build_deps(settings)

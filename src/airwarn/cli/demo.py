@@ -7,8 +7,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from airwarn.demo import run_demo
-
 
 def register(app: typer.Typer) -> None:
     app.command()(demo)
@@ -24,4 +22,6 @@ def demo(
     """Replay the night that started it all: reports → regimes → CAP alerts, with a live timeline."""
     if speed < 0:
         raise typer.BadParameter("speed must be 0 (as fast as possible) or more", param_hint="--speed")
+    from airwarn.demo import run_demo  # heavy (server, HTTP client): only when the demo runs
+
     run_demo(speed=speed, serve=serve, export_cap=export_cap, host=host, port=port)
