@@ -29,5 +29,5 @@ class Settings(BaseSettings):
     sms_token: str = ""
     mqtt_host: str = Field("", description="MQTT broker for sirens; empty: siren rows wait")
     mqtt_port: int = 1883
-    vapid_private_key: str = Field("", description="Web Push VAPID private key (PEM file or base64url)")
+    vapid_private_key: str = Field("", description="Web Push VAPID key; the channel is not built yet")
     vapid_subject: str = "mailto:alerts@authority.example"

@@ -23,8 +23,8 @@ def channels_from_settings(settings: Settings, deps: Deps) -> dict[str, Channel]
         channels["sms"] = SmsChannel(settings.sms_url, settings.sms_token)
     if settings.mqtt_host:
         channels["mqtt"] = MqttChannel(settings.mqtt_host, settings.mqtt_port)
-    if settings.vapid_private_key:
-        from airwarn.delivery.channels.webpush import WebPushChannel
+    if settings.vapid_private_key:  # Web Push is not built yet (issue 5): fail loudly, not silently
+        from airwarn.errors import ConfigError
 
-        channels["webpush"] = WebPushChannel(settings.vapid_private_key, settings.vapid_subject)
+        raise ConfigError("AIRWARN_VAPID_PRIVATE_KEY is set but the Web Push channel is not implemented yet")
     return channels
