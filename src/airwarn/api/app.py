@@ -10,7 +10,18 @@ from typing import cast
 from fastapi import FastAPI
 
 from airwarn import __version__
-from airwarn.api import alerts, deliveries, errors, live, regimes, reports, subscriptions, territory, web
+from airwarn.api import (
+    alerts,
+    deliveries,
+    errors,
+    live,
+    messages,
+    regimes,
+    reports,
+    subscriptions,
+    territory,
+    web,
+)
 from airwarn.api.limits import BodySizeLimit
 from airwarn.bus import Bus, MemoryBus
 from airwarn.deps import Deps
@@ -56,6 +67,7 @@ def create_app(deps: Deps, *, max_body_bytes: int = 1_048_576) -> FastAPI:
         app.include_router(module.router)
     for delivery_module in (subscriptions, live, deliveries):
         app.include_router(delivery_module.router)
+    app.include_router(messages.router)
     app.include_router(web.router)
     app.mount("/static", web.static_files(), name="static")
 

@@ -92,6 +92,7 @@ class Gazetteer:
             self._add_row(row)
         self._index_airport_names()
         self.max_len = max((len(k) for k in self._index), default=1)
+        self._firsts = frozenset(k[0] for k in self._index)
 
     # -- building ---------------------------------------------------------------------------------------
     def _add(self, key: tuple[str, ...], place: Place) -> None:
@@ -170,7 +171,7 @@ class Gazetteer:
         found: list[Mention] = []
         i, n = 0, len(tokens)
         while i < n:
-            if not tokens[i].is_word:
+            if not tokens[i].is_word or skels[i] not in self._firsts:
                 i += 1
                 continue
             hit = None

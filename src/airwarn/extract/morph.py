@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 #: A number (with ':' ',' '.' inside, so "00:49" and "1.5" stay whole), a word (hyphenated parts kept
 #: together, "Ростове-на-Дону"), or one other visible character.
@@ -116,25 +115,20 @@ def skeleton(norm: str) -> str:
     return _DOUBLE_RE.sub(r"\1", s)
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     text: str
     norm: str  # lemma (Russian) or lower-case (others)
     start: int  # offsets in the sentence text
     end: int
-
-    @property
-    def is_word(self) -> bool:
-        return self.text[:1].isalpha()
-
-    @property
-    def is_number(self) -> bool:
-        return self.text[:1].isdigit()
-
-    @property
-    def capitalised(self) -> bool:
-        return self.text[:1].isupper()
+    is_word: bool
+    is_number: bool
+    capitalised: bool
 
 
 def tokenize(text: str) -> list[Token]:
-    return [Token(m.group(), lemma(m.group()), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
+    out: list[Token] = []
+    for m in _TOKEN_RE.finditer(text):
+        word = m.group()
+        head = word[0]
+        out.append(Token(word, lemma(word), m.start(), m.end(), head.isalpha(), head.isdigit(), head.isupper()))
+    return out

@@ -113,7 +113,8 @@ def count_near(tokens: Sequence[Token], anchors: frozenset[str], lo: int = 0, hi
     hi = len(tokens) if hi is None else hi
     i = lo
     while i < hi:
-        got = read_number(tokens, i)
+        tok = tokens[i]
+        got = read_number(tokens, i) if tok.is_number or tok.norm in WORDS or "-" in tok.norm else None
         if got is None:
             i += 1
             continue

@@ -226,6 +226,8 @@ def clause_hedges(reading: Reading) -> list[Hedge]:
     """The hedge in force at each token: its clause's own, one carried from a clause that only hedges
     ("…, возможно, работает ПВО"), an opening hedge for the whole sentence, and a denial everywhere."""
     tokens = reading.tokens
+    if hedge(reading.norm) is Hedge.NONE:
+        return [Hedge.NONE] * len(tokens)
     clauses: list[list[int]] = [[]]
     for i, tok in enumerate(tokens):
         if tok.text in _CLAUSE_BREAKS:
