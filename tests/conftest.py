@@ -68,7 +68,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 def deps(db_url: str, territory: Territory, signer: Signer) -> Deps:
     from airwarn.bootstrap import cap_renderer
 
-    return Deps(uow=UnitOfWork(make_engine(db_url)), territory=territory, render=cap_renderer(signer))
+    return Deps(uow=UnitOfWork(make_engine(db_url)), territory=territory, render=cap_renderer(signer),
+                certificate_pem=signer.cert_pem)
 
 
 @pytest.fixture

@@ -72,6 +72,7 @@ def build_deps(settings: Settings, engine: Engine | None = None) -> Deps:
         events=make_bus(settings.bus),
         fanout=make_fanout(territory),
         render=cap_renderer(signer),
+        certificate_pem=signer.cert_pem,
         authority=Authority(sender=settings.sender, name_en=settings.sender_name_en,
                             name_ru=settings.sender_name_ru, web=settings.public_url),
         approval=ApprovalPolicy(min_severity=severity),

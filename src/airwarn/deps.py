@@ -69,6 +69,7 @@ class Deps:
     fanout: Fanout = live_only
     clock: Callable[[], datetime] = utc_now
     future_tolerance: timedelta = timedelta(minutes=5)
+    certificate_pem: bytes = b""  # the authority's signing certificate, published for receivers
 
     def alert_id(self) -> str:
         """CAP identifiers: sender-scoped, no spaces, commas or reserved characters."""

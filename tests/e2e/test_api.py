@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from airwarn import services
 from airwarn.api.app import create_app
 from airwarn.cap.atom import alerts_from_feed
-from airwarn.cap.signing import Signer
+from airwarn.cap.signing import Signer, SignatureInvalid
 from airwarn.deps import Deps
 from airwarn.domain.territory import Territory
 from airwarn.store.engine import make_engine
@@ -64,6 +64,9 @@ def test_report_to_signed_cap_alert_in_the_feed(
     feed = client.get("/api/v1/alerts.atom")
     [embedded] = alerts_from_feed(feed.content)
     signer.verify(embedded)
+    tampered = embedded.replace(b"Drone hazard", b"Drone hazarb", 1)
+    with pytest.raises(SignatureInvalid):
+        signer.verify(tampered)
 
 
 def test_approver_role_is_required_to_approve(client: TestClient, tokens: dict[str, str]) -> None:
@@ -145,3 +148,13 @@ def test_restart_loses_nothing(
 def test_unknown_alert_is_404_json(client: TestClient) -> None:
     response = client.get("/api/v1/alerts/nope.xml")
     assert response.status_code == 404 and response.json()["error"] == "not_found"
+
+
+def test_feed_alerts_verify_against_the_published_certificate(client: TestClient, tokens: dict[str, str]) -> None:
+    from airwarn.cap.signing import verify
+
+    client.post("/api/v1/reports", json={**INTERCEPTION, "kind": "airport_suspended", "region": "RU-VGG",
+                                         "districts": [], "airport": "URWW"}, headers=auth(tokens["operator"]))
+    certificate = client.get("/api/v1/authority.pem").content
+    [embedded] = alerts_from_feed(client.get("/api/v1/alerts.atom").content)
+    assert b"URWW" in verify(embedded, certificate)

@@ -52,6 +52,14 @@ def feed(request: Request, deps: DepsDep, status: Status = Status.ACTUAL,
     return Response(body, media_type="application/atom+xml")
 
 
+@router.get("/authority.pem")
+def authority_certificate(deps: DepsDep) -> Response:
+    """The certificate that signs every CAP message, for receivers to verify against."""
+    if not deps.certificate_pem:
+        raise NotFound("this deployment publishes no signing certificate")
+    return Response(deps.certificate_pem, media_type="application/x-pem-file")
+
+
 @router.get("/alerts/{identifier}.xml")
 def alert_xml(identifier: str, deps: DepsDep) -> Response:
     """The signed CAP 1.2 message exactly as issued."""
