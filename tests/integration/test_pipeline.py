@@ -11,6 +11,7 @@ from airwarn.cap.signing import Signer
 from airwarn.cap.validate import validate
 from airwarn.deps import Deps
 from airwarn.domain.alerts import ApprovalPolicy, Severity
+from airwarn.domain.reports import Status
 from airwarn.domain.users import User
 from airwarn.errors import Conflict, Forbidden, InvalidInput
 from airwarn.intake import ReportDraft
@@ -168,3 +169,19 @@ def test_audit_chain_verifies_and_shows_tampering(deps: Deps, operator: User) ->
         repo.conn.execute(t.audit_log.update().where(t.audit_log.c.seq == 2).values(actor="mallory"))
     check = services.verify_audit(deps)
     assert not check.ok and check.first_bad_seq == 2
+
+
+def test_exercise_and_actual_never_touch(deps: Deps, operator: User) -> None:
+    drill = rostov_interception()
+    drill.status = "Exercise"
+    outcome = services.submit_report(deps, drill, operator)
+    [alert] = outcome.alerts
+    assert alert["status"] == "Exercise" and alert["state"] == "issued"  # drills need no second person
+    with deps.uow.read() as repo:
+        assert repo.picture(Status.ACTUAL).regimes == []
+        assert len(repo.picture(Status.EXERCISE).regimes) == 4
+        assert repo.alerts(status=Status.ACTUAL) == []
+    real_lift = ReportDraft(kind="regime_lifted", region="RU-ROS", source_type="official")
+    assert services.submit_report(deps, real_lift, operator).regimes_lifted == []
+    with deps.uow.read() as repo:
+        assert len(repo.picture(Status.EXERCISE).regimes) == 4
