@@ -86,13 +86,18 @@ def main(argv: list[str] | None = None) -> int:
     table = ["| measure | result | aim |", "| --- | --- | --- |", *[f"| {a} | {b} | {c} |" for a, b, c in rows]]
     print("\n".join(table))
     if args.write_docs:
-        section = "\n".join([
-            HEADING, "",
-            f"`PYTHONPATH=src python bench/extract.py --write-docs` on one core ({platform.machine()}, "
-            f"Python {platform.python_version()}), {len(messages)} corpus messages of {chars:.0f} characters on "
-            f"average, {args.rounds} rounds. The machine is shared, so CPU time is the steadier figure.", "",
-            *table, "",
-        ])
+        section = "\n".join(
+            [
+                HEADING,
+                "",
+                f"`PYTHONPATH=src python bench/extract.py --write-docs` on one core ({platform.machine()}, "
+                f"Python {platform.python_version()}), {len(messages)} corpus messages of {chars:.0f} characters on "
+                f"average, {args.rounds} rounds. The machine is shared, so CPU time is the steadier figure.",
+                "",
+                *table,
+                "",
+            ]
+        )
         write_section(section)
     return 0
 

@@ -116,8 +116,14 @@ def evaluate(corpus: Path, extractor: Extractor | None = None) -> Report:
 
 def _brief(e: dict[str, Any]) -> str:
     count = e.get("count")
-    parts = [e["kind"], str(e["region"]), ",".join(e.get("districts") or []) or "-",
-             f"{count['qualifier']} {count['value']}" if count else "-", e.get("time") or "-", e["certainty"]]
+    parts = [
+        e["kind"],
+        str(e["region"]),
+        ",".join(e.get("districts") or []) or "-",
+        f"{count['qualifier']} {count['value']}" if count else "-",
+        e.get("time") or "-",
+        e["certainty"],
+    ]
     return " | ".join(parts)
 
 
@@ -166,22 +172,32 @@ def markdown(report: Report, corpus: Path) -> str:
         "",
     ]
     for lang, tallies in sorted(report.by_lang.items()):
-        out += [f"## Development corpus, {'Russian' if lang == 'ru' else 'English'} messages", "",
-                *_table(tallies), ""]
+        out += [f"## Development corpus, {'Russian' if lang == 'ru' else 'English'} messages", "", *_table(tallies), ""]
     out += [
+        "## How to use it",
+        "",
+        "- `airwarn extract --date 2026-11-24 FILE` (one message per line; `--whole` for one message; `-` or "
+        "nothing for standard input; `--source-type`/`--source-name` when the channel is known). Line by line, "
+        "a line that names no place continues the previous line's place and speaker.",
+        "- `Extractor(territory).extract(text, date=..., source=SourceHint(type, name))` → `list[Event]`; "
+        "`Event.to_json()` is DESIGN.md's object. `airwarn.extract.incidents.group([(event, received_at), ...])` "
+        "folds reports of one happening into incidents whose certainty rises when a trusted source confirms.",
+        "- `POST /api/v1/messages` `{text, source: {type, name}, received_at}` submits each event as a report; "
+        "untrusted claims land in the review queue with the sentence they came from as evidence.",
+        "",
         "## Labelling conventions",
         "",
         "- One event per kind family and region per message: an interception absorbs the attack it stopped; "
         "a message's sentences about the same happening are one event.",
         "- `casualties` and `damage` are events of their own when people were hurt or property damaged; "
-        "\"no casualties\" only sets `casualties: 0` on the other events.",
+        '"no casualties" only sets `casualties: 0` on the other events.',
         "- Certainty: an official or sensor source without hedges is `Observed`; media and witnesses are "
-        "`Likely`; a weak hedge (\"preliminary\", \"по предварительным данным\") makes officials `Likely` and "
-        "others `Possible`; a strong hedge (\"may have\", \"reportedly\", \"не подтверждено\") makes anyone "
-        "`Possible`; a denial (\"fake\", \"не соответствует действительности\") makes the claim `Unlikely`.",
+        '`Likely`; a weak hedge ("preliminary", "по предварительным данным") makes officials `Likely` and '
+        'others `Possible`; a strong hedge ("may have", "reportedly", "не подтверждено") makes anyone '
+        '`Possible`; a denial ("fake", "не соответствует действительности") makes the claim `Unlikely`.',
         "- Districts are the territory's districts (rayons and city districts such as Taganrog); a region's "
-        "capital named as the region (\"Volgograd was gripped by chaos\") is the region, not a district.",
-        "- Times are read in the zone the text gives (\"по мск\", \"Moscow time\") or the region's own, and "
+        'capital named as the region ("Volgograd was gripped by chaos") is the region, not a district.',
+        '- Times are read in the zone the text gives ("по мск", "Moscow time") or the region\'s own, and '
         "printed with the region's UTC offset.",
         "",
     ]
@@ -209,10 +225,20 @@ def main(argv: list[str] | None = None) -> int:
     text = markdown(report, args.corpus.resolve())
     if args.heldout.exists():
         held = evaluate(args.heldout, extractor)
-        text += "\n".join([
-            "## Held-out messages", "", HELDOUT_FIRST_RUN, "", *_table(held.tallies), "",
-            f"Exact: {held.exact} of {held.messages}.", "", *held.errors, "",
-        ])
+        text += "\n".join(
+            [
+                "## Held-out messages",
+                "",
+                HELDOUT_FIRST_RUN,
+                "",
+                *_table(held.tallies),
+                "",
+                f"Exact: {held.exact} of {held.messages}.",
+                "",
+                *held.errors,
+                "",
+            ]
+        )
         print("held-out:")
         print("\n".join(_table(held.tallies)))
     args.out.parent.mkdir(parents=True, exist_ok=True)

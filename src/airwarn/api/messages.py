@@ -54,4 +54,3 @@ def post_message(body: MessageIn, request: Request, deps: DepsDep, user: Operato
             item["skipped"] = exc.to_dict()
         results.append(item)
     return {"received_at": received_at.isoformat(), "events": results}
-

@@ -75,8 +75,10 @@ def register(app: typer.Typer) -> None:
         on: str | None = typer.Option(None, "--date", help="Date the messages are from (YYYY-MM-DD); today."),
         whole: bool = typer.Option(False, "--whole", help="Treat the whole input as one message."),
         source_type: str | None = typer.Option(
-            None, "--source-type", help="Who sent the messages when the text does not say: "
-            "official, media, witness or sensor."),
+            None,
+            "--source-type",
+            help="Who sent the messages when the text does not say: official, media, witness or sensor.",
+        ),
         source_name: str | None = typer.Option(None, "--source-name", help="Channel or outlet name."),
     ) -> None:
         """Read air-threat messages (English or Russian) and print one JSON event per line."""

@@ -40,8 +40,9 @@ class Event:
             "region": self.region,
             "districts": list(self.districts),
             "place": self.place,
-            "count": None if self.count is None else {"value": self.count.value,
-                                                      "qualifier": self.count.qualifier.value},
+            "count": None
+            if self.count is None
+            else {"value": self.count.value, "qualifier": self.count.qualifier.value},
             "time": None if self.time is None else self.time.isoformat(),
             "regime": None if self.regime is None else self.regime.value,
             "source": {"type": self.source.type.value, "name": self.source.name},

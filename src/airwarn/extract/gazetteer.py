@@ -21,18 +21,51 @@ from airwarn.extract.morph import (
     translit,
 )
 
-REGION_WORDS = frozenset(skeleton(w) for w in ["region", "regions", "oblast", "province", "krai", "kray", "republic", "область", "край", "республика", "регион"])
-DISTRICT_WORDS = frozenset(skeleton(w) for w in ["district", "districts", "rayon", "raion", "район", "municipal", "муниципальный", "округ", "okrug"])
-AIRPORT_WORDS = frozenset(skeleton(w) for w in ["airport", "airports", "аэропорт", "авиагавань", "airfield", "аэродром"])
-_REGION_SUFFIXES = ("oblast", "region", "krai", "kray", "province", "republic of", "republic", "autonomous okrug",
-                    "область", "край", "республика")
+REGION_WORDS = frozenset(
+    skeleton(w)
+    for w in [
+        "region",
+        "regions",
+        "oblast",
+        "province",
+        "krai",
+        "kray",
+        "republic",
+        "область",
+        "край",
+        "республика",
+        "регион",
+    ]
+)
+DISTRICT_WORDS = frozenset(
+    skeleton(w)
+    for w in ["district", "districts", "rayon", "raion", "район", "municipal", "муниципальный", "округ", "okrug"]
+)
+AIRPORT_WORDS = frozenset(
+    skeleton(w) for w in ["airport", "airports", "аэропорт", "авиагавань", "airfield", "аэродром"]
+)
+_REGION_SUFFIXES = (
+    "oblast",
+    "region",
+    "krai",
+    "kray",
+    "province",
+    "republic of",
+    "republic",
+    "autonomous okrug",
+    "область",
+    "край",
+    "республика",
+)
 #: Capitalised English words that are never a place on their own.
-_NEVER_ALONE = frozenset(skeleton(w) for w in ["new", "upper", "lower", "red", "the", "a", "in", "on", "at", "of", "and", "mayor"])
+_NEVER_ALONE = frozenset(
+    skeleton(w) for w in ["new", "upper", "lower", "red", "the", "a", "in", "on", "at", "of", "and", "mayor"]
+)
 
-_TIME_WORDS = frozenset(skeleton(w) for w in "time время времени".split())
+_TIME_WORDS = frozenset(skeleton(w) for w in ["time", "время", "времени"])
 
 #: Fuzzy fallback: a district must score this much and lead the runner-up by this much.
-FUZZY_MIN = 80.0
+FUZZY_MIN = 86.0
 FUZZY_LEAD = 8.0
 
 
@@ -205,7 +238,7 @@ class Gazetteer:
 
     @staticmethod
     def _prefer(places: list[Place], nxt: str) -> list[Place]:
-        """"Саратовский район" is the district, "саратовский губернатор" the region."""
+        """ "Саратовский район" is the district, "саратовский губернатор" the region."""
         if len(places) == 1:
             return places
         kinds = {p.kind for p in places}

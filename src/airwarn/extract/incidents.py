@@ -110,9 +110,7 @@ def attach(incident: Incident, event: Event, at: datetime) -> None:
             incident.districts.append(name)
 
 
-def group(
-    reports: Iterable[tuple[Event, datetime]], window: timedelta = DEFAULT_WINDOW
-) -> list[Incident]:
+def group(reports: Iterable[tuple[Event, datetime]], window: timedelta = DEFAULT_WINDOW) -> list[Incident]:
     """Group (event, received_at) pairs into incidents, in order of first report."""
     incidents: list[Incident] = []
     for event, at in reports:
@@ -140,8 +138,12 @@ def summary(incident: Incident) -> dict[str, object]:
         "casualties": incident.casualties,
         "damage": incident.damage,
         "reports": [
-            {"source": {"type": e.source.type.value, "name": e.source.name}, "certainty": e.certainty.value,
-             "received_at": at.isoformat(), "evidence": e.evidence}
+            {
+                "source": {"type": e.source.type.value, "name": e.source.name},
+                "certainty": e.certainty.value,
+                "received_at": at.isoformat(),
+                "evidence": e.evidence,
+            }
             for e, at in incident.reports
         ],
     }

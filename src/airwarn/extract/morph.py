@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 #: A number (with ':' ',' '.' inside, so "00:49" and "1.5" stay whole), a word (hyphenated parts kept
@@ -16,7 +16,30 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2
 
 #: All-caps words pymorphy would misread (it takes "БПЛА" for a verb): kept as they are, lower-cased.
 ABBREVIATIONS = frozenset(
-    ["бпла", "бла", "пво", "рэб", "мо", "рф", "всу", "мчс", "сво", "мид", "фсб", "уав", "бек", "дрг", "ссср", "цпк", "мсу", "рлс", "зрк", "сми", "гибдд", "мвд"]
+    [
+        "бпла",
+        "бла",
+        "пво",
+        "рэб",
+        "мо",
+        "рф",
+        "всу",
+        "мчс",
+        "сво",
+        "мид",
+        "фсб",
+        "уав",
+        "бек",
+        "дрг",
+        "ссср",
+        "цпк",
+        "мсу",
+        "рлс",
+        "зрк",
+        "сми",
+        "гибдд",
+        "мвд",
+    ]
 )
 
 _TRANSLIT = str.maketrans(

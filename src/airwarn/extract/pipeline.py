@@ -220,18 +220,33 @@ class Extractor:
             return Source(hint.type, hint.name), False
         return Source(SourceType.MEDIA, hint.name if hint else None), False
 
-    def _event(self, reading: Reading, hit: Hit, region: str | None, mentions: list[Mention], ctx: Context,
-               carried: bool, line: int) -> Event:
+    def _event(
+        self,
+        reading: Reading,
+        hit: Hit,
+        region: str | None,
+        mentions: list[Mention],
+        ctx: Context,
+        carried: bool,
+        line: int,
+    ) -> Event:
         places = [m.place for m in mentions if m.place.region == region]
         districts = list(dict.fromkeys(p for p in places if p.kind == "district"))
         if not districts and region is not None and region == ctx.region and (carried or not places):
             districts = list(ctx.districts)
         city = next((p.name for p in places if p.kind in ("city", "airport")), None)
         event = Event(
-            kind=hit.kind, region=region, source=Source(SourceType.MEDIA), certainty=Certainty.UNKNOWN,
-            evidence=reading.text[:MAX_EVIDENCE_CHARS], line=line,
-            districts=[d.name for d in districts], district_codes=[d.code for d in districts],
-            place=city or (ctx.place if carried else None), regime=hit.regime, plan=hit.plan,
+            kind=hit.kind,
+            region=region,
+            source=Source(SourceType.MEDIA),
+            certainty=Certainty.UNKNOWN,
+            evidence=reading.text[:MAX_EVIDENCE_CHARS],
+            line=line,
+            districts=[d.name for d in districts],
+            district_codes=[d.code for d in districts],
+            place=city or (ctx.place if carried else None),
+            regime=hit.regime,
+            plan=hit.plan,
         )
         family = KIND_FAMILY[hit.kind]
         if family in _COUNTED:

@@ -132,8 +132,9 @@ def _regimes(reading: Reading, lex: Lexicon, starts: list[int]) -> None:
     m = lex.plan.search(norm)
     if m and lex.plan_verb.search(norm) and lift is None:
         first, last = _span(starts, m.start(), m.end())
-        reading.hits.append(Hit(ReportKind.PLAN_ACTIVATED, first, last, regime=RegimeKind.AIRSPACE_CLOSED,
-                                plan="Carpet"))
+        reading.hits.append(
+            Hit(ReportKind.PLAN_ACTIVATED, first, last, regime=RegimeKind.AIRSPACE_CLOSED, plan="Carpet")
+        )
 
 
 def _resolve(hits: list[Hit]) -> list[Hit]:
@@ -144,8 +145,10 @@ def _resolve(hits: list[Hit]) -> list[Hit]:
     for h in sorted(hits, key=lambda h: (h.first, h.weak)):
         if h.kind is ReportKind.AIRPORT_SUSPENDED and ReportKind.AIRPORT_RESUMED in kinds:
             continue
-        if h.kind is ReportKind.REGIME_DECLARED and h.regime is RegimeKind.AIRSPACE_CLOSED and (
-            ReportKind.PLAN_ACTIVATED in kinds
+        if (
+            h.kind is ReportKind.REGIME_DECLARED
+            and h.regime is RegimeKind.AIRSPACE_CLOSED
+            and (ReportKind.PLAN_ACTIVATED in kinds)
         ):
             continue
         if h.kind is ReportKind.DRONE_ATTACK and ReportKind.INTERCEPTION in kinds and h.weak:

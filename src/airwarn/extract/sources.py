@@ -66,8 +66,10 @@ _CUE_RE = re.compile(
     r"|(?P<sensor>" + _SENSOR + r"))\b"
 )
 _FORMER_RE = re.compile(r"\b(?:former|ex|бывший|экс)\W*$")
-_VICTIM_RE = re.compile(r"(?:\d|\b(?:двое|трое|четверо|пятеро|мирный|один|два|три|two|three|four|five|several|"
-                        r"несколько|civilian|injured|wounded|killed))\W*(?:\S+ )?$")
+_VICTIM_RE = re.compile(
+    r"(?:\d|\b(?:двое|трое|четверо|пятеро|мирный|один|два|три|two|three|four|five|several|"
+    r"несколько|civilian|injured|wounded|killed))\W*(?:\S+ )?$"
+)
 
 
 def find_source(norm_text: str) -> SourceCue | None:

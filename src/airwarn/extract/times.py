@@ -26,8 +26,9 @@ _ZONE_RE = re.compile(
 )
 _ZONE_BEFORE_RE = re.compile(r"(?P<zone>по\s+мск|по\s+москве|moscow\s+time|msk)\W{0,3}$", re.IGNORECASE)
 _YESTERDAY_RE = re.compile(r"\b(?:yesterday|вчера|вчерашн\w*|накануне)\b", re.IGNORECASE)
-_LAST_NIGHT_RE = re.compile(r"\b(?:last\s+night|late\s+last|overnight|прошедшей\s+ночью|минувшей\s+ночью)\b",
-                            re.IGNORECASE)
+_LAST_NIGHT_RE = re.compile(
+    r"\b(?:last\s+night|late\s+last|overnight|прошедшей\s+ночью|минувшей\s+ночью)\b", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ _RANGE_JOIN_RE = re.compile(r"^\W*(?:-|–|—|до|to|and|till|until|по)\W*$"
 
 
 def _drop_range_ends(text: str, found: list[ClockTime]) -> list[ClockTime]:
-    """"с 23:00 до 23:50 мск", "between 1:00 and 2:00": the range is its start (in the end's zone)."""
+    """ "с 23:00 до 23:50 мск", "between 1:00 and 2:00": the range is its start (in the end's zone)."""
     out: list[ClockTime] = []
     for clock in found:
         if out and _RANGE_JOIN_RE.match(_between(text, out[-1], clock)):

@@ -10,8 +10,21 @@ from typer.testing import CliRunner
 
 from airwarn.cli.extract import register
 
-KEYS = ["line", "kind", "region", "districts", "place", "count", "time", "regime", "source", "certainty",
-        "casualties", "damage", "evidence"]
+KEYS = [
+    "line",
+    "kind",
+    "region",
+    "districts",
+    "place",
+    "count",
+    "time",
+    "regime",
+    "source",
+    "certainty",
+    "casualties",
+    "damage",
+    "evidence",
+]
 
 
 def _app() -> typer.Typer:
@@ -90,8 +103,10 @@ def test_binary_input_does_not_crash(tmp_path: Path) -> None:
 
 
 def test_source_hint_options(tmp_path: Path) -> None:
-    result = _run(["--date", "2026-11-24", "--source-type", "official", "--source-name", "Governor", "-"],
-                  stdin="Над Миллеровским районом Ростовской области сбиты два беспилотника.\n")
+    result = _run(
+        ["--date", "2026-11-24", "--source-type", "official", "--source-name", "Governor", "-"],
+        stdin="Над Миллеровским районом Ростовской области сбиты два беспилотника.\n",
+    )
     event = json.loads(result.stdout)
     assert event["source"] == {"type": "official", "name": "Governor"}
     assert event["certainty"] == "Observed"

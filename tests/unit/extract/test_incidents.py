@@ -18,9 +18,7 @@ RESIDENTS = [
     "Residents of Millerovsky district in Rostov Region say air defences were shooting down drones.",
     "Очевидцы: в Миллеровском районе ПВО сбила беспилотник над трассой.",
 ]
-GOVERNOR = (
-    "Губернатор Ростовской области: ночью в Миллеровском районе отражена атака БПЛА, пострадавших нет."
-)
+GOVERNOR = "Губернатор Ростовской области: ночью в Миллеровском районе отражена атака БПЛА, пострадавших нет."
 
 
 def _stream(extractor: Extractor, texts: list[tuple[str, SourceHint | None]]):  # noqa: ANN202
@@ -67,8 +65,10 @@ def test_other_places_times_and_kinds_are_other_incidents(extractor: Extractor) 
 
 
 def test_unconfirmed_claims_corroborate_to_likely_but_never_observed(extractor: Extractor) -> None:
-    texts = [f"Возможно, над Миллеровским районом Ростовской области сбит беспилотник, пишет канал {n}."
-             for n in ("А", "Б", "В")]
+    texts = [
+        f"Возможно, над Миллеровским районом Ростовской области сбит беспилотник, пишет канал {n}."
+        for n in ("А", "Б", "В")
+    ]
     reports = _stream(extractor, [(t, SourceHint(SourceType.MEDIA, f"c{n}")) for n, t in enumerate(texts)])
     assert [e.certainty for e, _ in reports] == [Certainty.POSSIBLE] * 3
     incident = group(reports)[0]

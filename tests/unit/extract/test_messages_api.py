@@ -30,10 +30,15 @@ def _auth(token: str) -> dict[str, str]:
 
 
 def test_media_claim_lands_in_the_review_queue_with_its_evidence(client: TestClient, operator_token: str) -> None:
-    text = ("Local media outlet Mash reported that more than 10 drones may have been en route to Saratov, "
-            "though no confirmed strikes were recorded there.")
-    posted = client.post("/api/v1/messages", headers=_auth(operator_token),
-                         json={"text": text, "source": {"type": "media", "name": "Mash"}, "received_at": RECEIVED})
+    text = (
+        "Local media outlet Mash reported that more than 10 drones may have been en route to Saratov, "
+        "though no confirmed strikes were recorded there."
+    )
+    posted = client.post(
+        "/api/v1/messages",
+        headers=_auth(operator_token),
+        json={"text": text, "source": {"type": "media", "name": "Mash"}, "received_at": RECEIVED},
+    )
     assert posted.status_code == 201, posted.text
     [item] = posted.json()["events"]
     assert item["event"]["kind"] == "drones_en_route" and item["event"]["certainty"] == "Possible"
@@ -43,14 +48,20 @@ def test_media_claim_lands_in_the_review_queue_with_its_evidence(client: TestCli
     assert "en route to Saratov" in str(review[0])
 
 
-def test_official_post_is_acted_on_and_unknown_places_are_skipped(
-    client: TestClient, operator_token: str
-) -> None:
-    text = ("Губернатор Ростовской области: ночью в Миллеровском и Чертковском районах отражена атака БПЛА, "
-            "пострадавших нет. Над Курской областью также сбиты 3 беспилотника.")
-    posted = client.post("/api/v1/messages", headers=_auth(operator_token),
-                         json={"text": text, "source": {"type": "official", "name": "Governor of Rostov Region"},
-                               "received_at": RECEIVED})
+def test_official_post_is_acted_on_and_unknown_places_are_skipped(client: TestClient, operator_token: str) -> None:
+    text = (
+        "Губернатор Ростовской области: ночью в Миллеровском и Чертковском районах отражена атака БПЛА, "
+        "пострадавших нет. Над Курской областью также сбиты 3 беспилотника."
+    )
+    posted = client.post(
+        "/api/v1/messages",
+        headers=_auth(operator_token),
+        json={
+            "text": text,
+            "source": {"type": "official", "name": "Governor of Rostov Region"},
+            "received_at": RECEIVED,
+        },
+    )
     assert posted.status_code == 201, posted.text
     items = posted.json()["events"]
     rostov = next(i for i in items if i["event"]["region"] == "RU-ROS")
@@ -66,6 +77,9 @@ def test_bad_message_is_422_and_needs_an_operator(client: TestClient, operator_t
     assert bad.status_code == 422
     anonymous = client.post("/api/v1/messages", json={"text": "hi", "source": {"type": "media"}})
     assert anonymous.status_code == 401
-    quiet = client.post("/api/v1/messages", headers=_auth(operator_token),
-                        json={"text": "Nothing happened tonight.", "source": {"type": "media"}})
+    quiet = client.post(
+        "/api/v1/messages",
+        headers=_auth(operator_token),
+        json={"text": "Nothing happened tonight.", "source": {"type": "media"}},
+    )
     assert quiet.status_code == 201 and quiet.json()["events"] == []

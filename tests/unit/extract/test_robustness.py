@@ -11,12 +11,56 @@ from hypothesis import strategies as st
 from airwarn.extract.pipeline import Extractor
 
 DAY = date(2026, 11, 24)
-WORDS = st.sampled_from([
-    "беспилотник", "сбиты", "Ростовской", "области", "в", "Миллеровском", "районе", "не", "менее", "10",
-    "00:49", "AM", "drones", "shot", "down", "over", "Kursk", "Region", "at", "least", "eight", "explosions",
-    "«Ковёр»", "Drone", "Hazard", "—", ",", ".", "\n", "🚀", "💥", "مرحبا", "中文", "Ωmega", "\u200b", "\x00",
-    "airport", "suspended", "мобильный", "интернет", "ограничен", "укрытия", "не", "успела", "1.5", "3–4",
-])
+WORDS = st.sampled_from(
+    [
+        "беспилотник",
+        "сбиты",
+        "Ростовской",
+        "области",
+        "в",
+        "Миллеровском",
+        "районе",
+        "не",
+        "менее",
+        "10",
+        "00:49",
+        "AM",
+        "drones",
+        "shot",
+        "down",
+        "over",
+        "Kursk",
+        "Region",
+        "at",
+        "least",
+        "eight",
+        "explosions",
+        "«Ковёр»",
+        "Drone",
+        "Hazard",
+        "—",
+        ",",
+        ".",
+        "\n",
+        "🚀",
+        "💥",
+        "مرحبا",
+        "中文",
+        "Ωmega",
+        "\u200b",
+        "\x00",
+        "airport",
+        "suspended",
+        "мобильный",
+        "интернет",
+        "ограничен",
+        "укрытия",
+        "не",
+        "успела",
+        "1.5",
+        "3–4",
+    ]
+)
 
 _EXTRACTOR: Extractor | None = None
 
@@ -61,8 +105,10 @@ def test_empty_and_odd_inputs() -> None:
 
 
 def test_one_megabyte_finishes_in_linear_time() -> None:
-    unit = ("Над Миллеровским районом Ростовской области сбиты не менее 10 беспилотников в 00:49 по мск. "
-            "Drones were shot down over Kursk Region 🚀 at 1:41 AM, no casualties. ")
+    unit = (
+        "Над Миллеровским районом Ростовской области сбиты не менее 10 беспилотников в 00:49 по мск. "
+        "Drones were shot down over Kursk Region 🚀 at 1:41 AM, no casualties. "
+    )
     small = unit * 50
     big = (unit * (1_000_000 // len(unit) + 1))[:1_000_000]
     ex = _extractor()
@@ -79,8 +125,14 @@ def test_one_megabyte_finishes_in_linear_time() -> None:
 
 def test_pathological_patterns_stay_fast() -> None:
     ex = _extractor()
-    for text in ("drones " * 20_000, "не " * 20_000, ", " * 50_000, "1 " * 20_000, "at 1:" * 10_000,
-                 "Sholikhovsky " * 5_000 + "districts"):
+    for text in (
+        "drones " * 20_000,
+        "не " * 20_000,
+        ", " * 50_000,
+        "1 " * 20_000,
+        "at 1:" * 10_000,
+        "Sholikhovsky " * 5_000 + "districts",
+    ):
         t0 = time.perf_counter()
         ex.extract(text, date=DAY)
         assert time.perf_counter() - t0 < 20, text[:20]

@@ -91,11 +91,18 @@ def test_new_kakhovka_shelter_incident(whole: list[dict]) -> None:
 
 def test_nothing_else(whole: list[dict]) -> None:
     kinds = sorted((e["kind"], e["region"]) for e in whole)
-    assert kinds == sorted([
-        ("interception", "RU-ROS"), ("explosion", "RU-VGG"), ("drones_en_route", "RU-SAR"),
-        ("airport_suspended", "RU-VGG"), ("plan_activated", "RU-PNZ"), ("regime_declared", "RU-PNZ"),
-        ("internet_restricted", "RU-PNZ"), ("shelter_incident", "UA-65"),
-    ])
+    assert kinds == sorted(
+        [
+            ("interception", "RU-ROS"),
+            ("explosion", "RU-VGG"),
+            ("drones_en_route", "RU-SAR"),
+            ("airport_suspended", "RU-VGG"),
+            ("plan_activated", "RU-PNZ"),
+            ("regime_declared", "RU-PNZ"),
+            ("internet_restricted", "RU-PNZ"),
+            ("shelter_incident", "UA-65"),
+        ]
+    )
     for e in whole:
         assert e["line"] == 1
         assert e["evidence"]
