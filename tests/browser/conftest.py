@@ -64,11 +64,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         yield Demo(base=base, operator=tokens[OPERATOR], approver=tokens[APPROVER], deps=deps)
     finally:
         server.should_exit = True
-        thread.join(10)
+        thread.join(2)
+        if thread.is_alive():  # an open live-stream socket holds the graceful shutdown: stop waiting for it
+            server.force_exit = True
+            thread.join(10)
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+def browser(demo: Demo) -> Iterator[Browser]:
     assert sync_playwright is not None
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
@@ -77,7 +80,8 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Any]:
+def page(demo: Demo, browser: Browser) -> Iterator[Any]:
+    """A fresh browser context per test (the demo server outlives the browser, so it shuts down fast)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     pg = context.new_page()
     errors: list[str] = []
@@ -88,11 +92,13 @@ def page(browser: Browser) -> Iterator[Any]:
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 
-def sign_in(page: Any, demo: Demo, token: str | None = None) -> None:
+def sign_in(page: Any, demo: Demo, token: str | None = None, query: str = "") -> None:
     """Open the console and sign in with a token; waits until the map shows districts."""
-    page.goto(f"{demo.base}/console")
-    page.evaluate("sessionStorage.clear()")
-    page.reload()
+    page.goto(f"{demo.base}/console{query}")
+    page.wait_for_selector("body[data-ready]", state="attached")
+    if page.locator("#logout").is_visible():  # still signed in from an earlier test: sign out first
+        page.click("#logout")
+        page.wait_for_selector("#token:visible")
     page.fill("#token", token or demo.operator)
     page.click("#login-form button[type=submit]")
     page.wait_for_selector("path[data-district]", state="attached")

@@ -11,19 +11,20 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import Match, Mount
 
 from airwarn.api.auth import DepsDep, Observer
 from airwarn.errors import NotFound
 
 router = APIRouter(tags=["web"])
 
-#: Optional routes the pages use when the server has them (other parts add them).
+#: Optional routes the pages use when the server has them (other parts add them): (scope type, sample path).
 OPTIONAL = {
-    "live_ws": "/api/v1/live",
-    "live_sse": "/api/v1/live/sse",
-    "shelters": "/api/v1/shelters/nearest",
-    "subscriptions": "/api/v1/subscriptions",
-    "deliveries": "/api/v1/alerts/{identifier}/deliveries",
+    "live_ws": ("websocket", "/api/v1/live"),
+    "live_sse": ("http", "/api/v1/live/sse"),
+    "shelters": ("http", "/api/v1/shelters/nearest"),
+    "subscriptions": ("http", "/api/v1/subscriptions"),
+    "deliveries": ("http", "/api/v1/alerts/sample/deliveries"),
 }
 
 
@@ -37,9 +38,21 @@ def static_files() -> StaticFiles:
     return StaticFiles(directory=web_dir() / "static")
 
 
+def _has_route(app: Any, kind: str, path: str) -> bool:
+    """Whether a route answers `path` (any method), asked the way Starlette routes a request."""
+    scope = {"type": kind, "path": path, "root_path": "", "method": "GET", "headers": [], "query_string": b""}
+    for route in app.router.routes:
+        try:
+            match, _ = route.matches(scope)
+        except Exception:  # a route kind that cannot judge this scope
+            continue
+        if match is not Match.NONE and not isinstance(route, Mount):
+            return True
+    return False
+
+
 def _features(request: Request) -> dict[str, bool]:
-    paths = {getattr(r, "path", None) for r in request.app.routes}
-    return {name: path in paths for name, path in OPTIONAL.items()}
+    return {name: _has_route(request.app, kind, path) for name, (kind, path) in OPTIONAL.items()}
 
 
 def _page(request: Request, name: str) -> HTMLResponse:

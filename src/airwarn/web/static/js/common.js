@@ -118,7 +118,7 @@ export function fmtTime(iso, lang = "en") {
 }
 
 /**
- * Live updates: the WebSocket stream when the server has it, else polling /api/v1/status every second.
+ * Live updates: the WebSocket stream when the server has it, else polling /api/v1/status twice a second.
  * `onChange(topic)` is called (at most once per second while polling) whenever something changed.
  */
 export function startLive(onChange, setState = () => {}) {
@@ -145,7 +145,8 @@ export function startLive(onChange, setState = () => {}) {
   }
 
   function connect() {
-    if (!CONFIG.features.live_ws || stopped) { setState("polling"); return; }
+    const forcePoll = new URLSearchParams(location.search).get("live") === "poll"; // ?live=poll: no stream
+    if (!CONFIG.features.live_ws || forcePoll || stopped) { setState("polling"); return; }
     const proto = location.protocol === "https:" ? "wss" : "ws";
     let ws;
     try { ws = new WebSocket(`${proto}://${location.host}/api/v1/live`); } catch (_) { setState("polling"); return; }

@@ -274,4 +274,7 @@ $("compose").addEventListener("submit", async (ev) => {
   state.live.refresh();
 });
 
-if (state.token) signIn(state.token).catch(() => { sessionStorage.removeItem("airwarn-token"); });
+const ready = () => document.body.setAttribute("data-ready", "");
+if (state.token) {
+  signIn(state.token).catch(() => { sessionStorage.removeItem("airwarn-token"); state.token = null; }).finally(ready);
+} else ready();

@@ -17,7 +17,7 @@ const T = {
     unreachable: "Not reachable within the warning time", short_by: "short by", distance: "distance",
     shelter_none: "No shelter data for this place: the shelter map covers only areas whose streets and shelters were imported. Go to an inner room without windows, or a basement.",
     shelter_off: "The shelter service is not available on this server. Go to an inner room without windows, or a basement.",
-    capacity: "capacity", geo_fail: "Your browser did not share a location", sub_ok: "Subscribed.", sub_pick: "Pick a place on the map first.",
+    capacity: "capacity", geo_fail: "Your browser did not share a location", sub_ok: "Subscribed: alerts for this place will reach you.", unsubscribe: "Unsubscribe", unsubscribed: "Unsubscribed.", sub_pick: "Pick a place on the map first.",
     nothing: "No warnings in force.", live: "live", polling: "live", offline: "offline", airports: "Airports", suspended: "suspended",
   },
   ru: {
@@ -34,7 +34,7 @@ const T = {
     unreachable: "Не успеть за время оповещения", short_by: "не хватает", distance: "расстояние",
     shelter_none: "Для этого места нет данных об укрытиях: карта укрытий есть только там, где загружены улицы и укрытия. Перейдите во внутреннюю комнату без окон или в подвал.",
     shelter_off: "Служба укрытий на этом сервере недоступна. Перейдите во внутреннюю комнату без окон или в подвал.",
-    capacity: "вместимость", geo_fail: "Браузер не передал местоположение", sub_ok: "Подписка оформлена.", sub_pick: "Сначала выберите место на карте.",
+    capacity: "вместимость", geo_fail: "Браузер не передал местоположение", sub_ok: "Подписка оформлена: оповещения для этого места будут приходить вам.", unsubscribe: "Отписаться", unsubscribed: "Подписка отменена.", sub_pick: "Сначала выберите место на карте.",
     nothing: "Режимов нет.", live: "онлайн", polling: "онлайн", offline: "нет связи", airports: "Аэропорты", suspended: "закрыт",
   },
 };
@@ -212,13 +212,29 @@ $("sub-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   if (!S.point) { $("sub-msg").replaceChildren(el("p", { class: "msg error" }, t("sub_pick"))); return; }
   try {
-    await api("/api/v1/subscriptions", { method: "POST", body: {
+    const sub = await api("/api/v1/subscriptions", { method: "POST", body: {
       channels: [{ channel: $("sub-channel").value, address: $("sub-address").value.trim() }],
       lat: S.point[0], lon: S.point[1], districts: S.picked ? [S.picked.code] : [], language: lang } });
-    $("sub-msg").replaceChildren(el("p", { class: "msg good" }, t("sub_ok")));
+    // the visitor asked for it on this page: confirm straight away; the token stays here to unsubscribe
+    await api(`/api/v1/subscriptions/${encodeURIComponent(sub.id)}/confirm`, { method: "POST", body: { token: sub.token } });
+    localStorage.setItem("airwarn-subscription", JSON.stringify({ id: sub.id, token: sub.token }));
+    showSubscription();
   } catch (e) {
     $("sub-msg").replaceChildren(el("p", { class: "msg error", role: "alert" }, `${e.message}${e.body && e.body.field ? ` (${e.body.field})` : ""}`));
   }
 });
 
-boot();
+function showSubscription() {
+  const saved = JSON.parse(localStorage.getItem("airwarn-subscription") || "null");
+  if (!saved) { $("sub-msg").replaceChildren(); return; }
+  $("sub-msg").replaceChildren(el("p", { class: "msg good", id: "sub-ok" }, `${t("sub_ok")} (${saved.id})`),
+    el("button", { type: "button", onclick: async () => {
+      try {
+        await api(`/api/v1/subscriptions/${encodeURIComponent(saved.id)}/unsubscribe`, { method: "POST", body: { token: saved.token } });
+      } catch (_) { /* already gone */ }
+      localStorage.removeItem("airwarn-subscription");
+      $("sub-msg").replaceChildren(el("p", { class: "msg" }, t("unsubscribed")));
+    } }, t("unsubscribe")));
+}
+
+boot().then(showSubscription);

@@ -1,0 +1,67 @@
+"""Screenshots of the console and the public page after the seed-night demo: docs/console.png, docs/public.png.
+
+Run: python scripts/web_screenshots.py   (needs playwright and Debian's chromium at /usr/bin/chromium)
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import tempfile
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import sync_playwright
+from rich.console import Console
+
+from airwarn import services
+from airwarn.api.app import create_app
+from airwarn.bootstrap import build_deps
+from airwarn.demo import APPROVER, OPERATOR, DemoResult, _replay, _start
+from airwarn.settings import Settings
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+def main(out: Path = Path("docs")) -> None:
+    """Replay the seed night on a fresh database, then photograph both pages."""
+    workdir = Path(tempfile.mkdtemp(prefix="airwarn-shots-"))
+    deps = build_deps(Settings(db=f"sqlite:///{workdir / 'airwarn.db'}", keys_dir=workdir / "keys"))
+    tokens = {OPERATOR: services.add_user(deps, OPERATOR, "operator", actor="screenshots"),
+              APPROVER: services.add_user(deps, APPROVER, "approver", actor="screenshots")}
+    server, thread, base = _start(create_app(deps), "127.0.0.1", 0)
+    try:
+        with httpx.Client(base_url=base, timeout=30) as http:
+            _replay(http, tokens, 0, Console(file=io.StringIO()), DemoResult(base_url=base, workdir=workdir))
+        out.mkdir(parents=True, exist_ok=True)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS, headless=True)
+            page = browser.new_page(viewport={"width": 1440, "height": 1100})
+            page.goto(f"{base}/console")
+            page.fill("#token", tokens[OPERATOR])
+            page.click("#login-form button[type=submit]")
+            page.wait_for_selector("#alerts li")
+            page.wait_for_selector("#timeline li")
+            page.mouse.move(0, 0)
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(out / "console.png"))
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(f"{base}/")
+            page.wait_for_selector("#now li")
+            page.fill("#q", "Millerovsky")
+            page.press("#q", "Enter")
+            page.wait_for_selector("#area .msg")
+            page.wait_for_selector("#shelter-verdict, #shelter-msg")
+            page.mouse.move(0, 0)
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(out / "public.png"))
+            browser.close()
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    print(f"wrote {out / 'console.png'} and {out / 'public.png'}")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs"))
