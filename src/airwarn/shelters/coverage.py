@@ -33,12 +33,66 @@ def grid_district(x_m: F64, y_m: F64, cell_m: float = 500.0) -> list[str]:
 
 
 def reach_pairs(graph: WalkGraph, sources: I64, targets: I64, limit_m: float) -> tuple[I64, I64, F64]:
-    """All (source index, target index, distance) with network distance <= ``limit_m``."""
+    """All (source index, target index, distance) with network distance <= ``limit_m``.
+
+    A walk of at most ``limit_m`` never leaves the disc of that radius around its start, so sources
+    are grouped in square tiles and Dijkstra runs on the subgraph induced by the nodes within
+    (tile half-diagonal + limit) of the tile centre: exact, and the work stays local.
+    """
     sources = np.asarray(sources, np.int64)
     targets = np.asarray(targets, np.int64)
-    if sources.size == 0 or targets.size == 0 or limit_m < 0:
-        empty = np.zeros(0, np.int64)
-        return empty, empty, np.zeros(0)
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    if sources.size == 0 or targets.size == 0 or not limit_m >= 0:
+        return empty
+    if not np.isfinite(limit_m):
+        return _reach_dense(graph, sources, targets, limit_m)
+    uniq, inv = np.unique(targets, return_inverse=True)
+    target_pos = np.full(graph.node_count, -1, np.int64)
+    target_pos[uniq] = np.arange(uniq.size)
+    cell_m = max(limit_m, 25.0)
+    tx = np.floor(graph.x_m[sources] / cell_m).astype(np.int64)
+    ty = np.floor(graph.y_m[sources] / cell_m).astype(np.int64)
+    _, tile = np.unique(np.column_stack([tx, ty]), axis=0, return_inverse=True)
+    tile = np.asarray(tile).ravel()
+    order = np.argsort(tile, kind="stable")
+    cuts = np.flatnonzero(np.diff(tile[order])) + 1
+    local = np.full(graph.node_count, -1, np.int64)
+    tree = graph.node_tree()
+    out_s, out_t, out_d = [], [], []
+    for group in np.split(order, cuts):
+        cx = (tx[group[0]] + 0.5) * cell_m
+        cy = (ty[group[0]] + 0.5) * cell_m
+        sub = np.asarray(tree.query_ball_point((cx, cy), cell_m * 0.7072 + limit_m + 1e-6), np.int64)
+        local[sub] = np.arange(sub.size)
+        matrix = graph.matrix[sub][:, sub]
+        dist = np.atleast_2d(dijkstra(matrix, directed=True, indices=local[sources[group]], limit=limit_m))
+        local[sub] = -1
+        tpos = target_pos[sub]
+        cols = np.flatnonzero(tpos >= 0)
+        block = dist[:, cols]
+        i, j = np.nonzero(block <= limit_m)
+        out_s.append(group[i])
+        out_t.append(tpos[cols[j]])
+        out_d.append(block[i, j])
+    ps, pu, pd = np.concatenate(out_s), np.concatenate(out_t), np.concatenate(out_d)
+    return _expand(ps, pu, pd, np.asarray(inv).ravel())
+
+
+def _expand(ps: I64, pu: I64, pd: F64, inv: I64) -> tuple[I64, I64, F64]:
+    """Pairs over unique target nodes -> pairs over the caller's targets (which may repeat)."""
+    counts = np.bincount(inv, minlength=int(pu.max()) + 1 if pu.size else 0)
+    if counts.size == 0 or counts.max(initial=0) <= 1:
+        by_node = np.full(counts.size, -1, np.int64)
+        by_node[inv] = np.arange(inv.size)
+        return ps, by_node[pu], pd
+    order = np.argsort(inv, kind="stable")
+    starts = np.cumsum(counts) - counts
+    rep = counts[pu]
+    offs = np.arange(int(rep.sum())) - np.repeat(np.cumsum(rep) - rep, rep)
+    return np.repeat(ps, rep), order[np.repeat(starts[pu], rep) + offs], np.repeat(pd, rep)
+
+
+def _reach_dense(graph: WalkGraph, sources: I64, targets: I64, limit_m: float) -> tuple[I64, I64, F64]:
     chunk = max(1, CHUNK_ENTRIES // graph.node_count)
     src_out, tgt_out, dist_out = [], [], []
     for start in range(0, sources.size, chunk):

@@ -88,6 +88,7 @@ class WalkGraph:
     matrix: csr_matrix = field(init=False, repr=False)
     _tree: cKDTree | None = field(default=None, init=False, repr=False)
     _sample_seg: I64 | None = field(default=None, init=False, repr=False)
+    _node_tree: cKDTree | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.x_m = np.ascontiguousarray(self.x_m, dtype=float)
@@ -110,6 +111,12 @@ class WalkGraph:
         return LocalProjection(self.lat0, self.lon0)
 
     # ---- snapping -------------------------------------------------------------------------------
+    def node_tree(self) -> cKDTree:
+        """KD-tree over node coordinates (built once)."""
+        if self._node_tree is None:
+            self._node_tree = cKDTree(np.column_stack([self.x_m, self.y_m]))
+        return self._node_tree
+
     def _index(self) -> tuple[cKDTree, I64]:
         if self._tree is None or self._sample_seg is None:
             counts = np.maximum(np.ceil(self.length_m / self.sample_m).astype(np.int64), 1) + 1

@@ -118,7 +118,10 @@ def read_pbf(path: str | Path) -> tuple[Any, Any, Any]:
     if not Path(name).is_file():
         raise InvalidInput(f"no such file: {name}", field="file")
     try:
-        osm = pyrosm.OSM(name)
+        try:
+            osm = pyrosm.OSM(name, progress=False)  # our CLI shows its own progress
+        except TypeError:  # older pyrosm without the progress option
+            osm = pyrosm.OSM(name)
         edges = osm.get_network(network_type="walking")
         buildings = osm.get_buildings()
         pois = osm.get_pois(

@@ -254,6 +254,14 @@ class ShelterService:
     def from_engine(cls, engine: Engine) -> ShelterService:
         return cls(engine)
 
+    def warm(self) -> bool:
+        """Load the graph now (e.g. at server start) so the first query is fast; False if none imported."""
+        try:
+            self.index()
+        except NotFound:
+            return False
+        return True
+
     def _current_id(self) -> str | None:
         if not inspect(self.engine).has_table(shelter_graph.name):
             return None

@@ -75,3 +75,20 @@ def test_plan_sites_cover_the_uncovered_people() -> None:
     out = plan.plan(idx, 1, warning_s=60.0, speed_m_s=1.0)
     assert out["uncovered_people_before"] == 75
     assert out["sites"][0]["building_id"] in ("B0", "B2") and out["covered_people_added"] == 55
+
+
+def test_tiled_reach_pairs_equal_full_dijkstra() -> None:
+    from scipy.sparse.csgraph import dijkstra
+
+    from airwarn.shelters.graph import grid_graph
+
+    g = grid_graph(40, 30, spacing_m=50.0)
+    rng = np.random.default_rng(4)
+    sources = rng.choice(g.node_count, 60, replace=False)
+    targets = np.concatenate([rng.choice(g.node_count, 300, replace=False), sources[:5], sources[:5]])
+    for limit_m in (0.0, 120.0, 333.0, np.inf):
+        si, ti, d = coverage.reach_pairs(g, sources, targets, limit_m)
+        full = dijkstra(g.matrix, indices=sources)[:, targets]
+        want = {(int(a), int(b)) for a, b in zip(*np.nonzero(full <= limit_m), strict=True)}
+        assert {(int(a), int(b)) for a, b in zip(si, ti, strict=True)} == want
+        assert np.allclose(d, full[si, ti])
