@@ -198,7 +198,7 @@ $("search").addEventListener("submit", (ev) => {
     || S.places.find((x) => x.names.includes(q)) || S.places.find((x) => x.names.some((n) => n.startsWith(q)))
     || S.places.find((x) => x.label(lang).toLowerCase().includes(q));
   if (!hit) { $("area").replaceChildren(el("p", { class: "msg error", role: "alert" }, `${t("not_found")} “${$("q").value}”`)); return; }
-  S.map.setView(hit.at, Math.max(S.map.getZoom(), 8));
+  S.map.setView(hit.at, Math.max(S.map.getZoom(), 7));
   pick(hit.at[0], hit.at[1], hit.label(lang));
 });
 
