@@ -133,7 +133,19 @@ def _replay(http: httpx.Client, tokens: dict[str, str], speed: float, console: C
             console.print(f"[red]{at:%H:%M} rejected: {response.text}[/]")
             continue
         body = response.json()
-        outcomes = body if isinstance(body, list) else [body]
+        if "message" in line:
+            console.print(f"[bold]{at:%H:%M}[/] [dim]message from {line['message']['source'].get('name')}: "
+                          f"{len(body['events'])} event(s) read[/]")
+            outcomes = []
+            for item in body["events"]:
+                if "skipped" in item:
+                    console.print(f"      [red]not placed: {item['skipped']['message']}[/]")
+                else:
+                    outcomes.append(item["outcome"] | {"kind": item["event"]["kind"],
+                                                       "region": item["event"]["region"],
+                                                       "who": item["event"]["source"]["name"]})
+        else:
+            outcomes = [body]
         for outcome in outcomes:
             _timeline(console, at, line, outcome)
             for alert in outcome.get("alerts", []):
@@ -147,7 +159,7 @@ def _replay(http: httpx.Client, tokens: dict[str, str], speed: float, console: C
 
 def _timeline(console: Console, at: datetime, line: dict[str, Any], outcome: dict[str, Any]) -> None:
     report = line.get("report") or {}
-    who = (report.get("source") or line.get("message", {}).get("source") or {}).get("name") or "?"
+    who = outcome.get("who") or (report.get("source") or {}).get("name") or "?"
     what = outcome.get("kind") or report.get("kind", "message")
     region = outcome.get("region") or report.get("region", "")
     console.print(f"[bold]{at:%H:%M}[/] {region:7} {what:18} [dim]{who}[/]")

@@ -79,3 +79,14 @@ def test_lifting_drone_hazard_ends_the_plan_measures(territory: Territory) -> No
 def test_records_without_state_change(territory: Territory) -> None:
     d = decide(report(ReportKind.CASUALTIES, casualties=0), Picture(), territory)
     assert not d.changes_state and not d.queued
+
+
+def test_a_rumour_about_an_area_already_under_the_regime_is_evidence_not_a_queue_item(territory: Territory) -> None:
+    regime = Regime("g1", RegimeKind.DRONE_HAZARD, "RU-ROS", "RU-ROS-MILLEROVSKY", NOW, "x", "y")
+    echo = report(ReportKind.INTERCEPTION, source=SourceType.MEDIA, certainty=Certainty.POSSIBLE,
+                  districts=("RU-ROS-MILLEROVSKY",))
+    d = decide(echo, Picture(regimes=[regime]), territory)
+    assert not d.queued and not d.changes_state and "corroborates" in d.notes[0]
+    elsewhere = report(ReportKind.INTERCEPTION, source=SourceType.MEDIA, certainty=Certainty.POSSIBLE,
+                       districts=("RU-ROS-CHERTKOVSKY",))
+    assert decide(elsewhere, Picture(regimes=[regime]), territory).queued

@@ -49,6 +49,9 @@ def needs_review(report: Report) -> bool:
 def decide(report: Report, picture: Picture, territory: Territory, *, confirmed: bool = False) -> Decision:
     """Decide what `report` changes in `picture`; `confirmed` means an operator vouched for it."""
     decision = Decision()
+    if not confirmed and needs_review(report) and _corroborates(report, picture, territory):
+        decision.notes.append("corroborates a regime already in force: recorded with the incident, no new alert")
+        return decision
     if not confirmed and needs_review(report):
         decision.queued = True
         decision.notes.append(
@@ -61,6 +64,14 @@ def decide(report: Report, picture: Picture, territory: Territory, *, confirmed:
         return decision
     handler(report, picture, territory, decision)
     return decision
+
+
+def _corroborates(report: Report, picture: Picture, territory: Territory) -> bool:
+    """An unconfirmed threat claim about an area already under that regime adds evidence, not news."""
+    if not report.is_threat:
+        return False
+    kind = report.regime or RegimeKind.DRONE_HAZARD
+    return all(picture.covering(kind, report.region, d) is not None for d in _areas(report, territory))
 
 
 def _areas(report: Report, territory: Territory) -> list[str | None]:
