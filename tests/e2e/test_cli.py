@@ -67,3 +67,16 @@ def test_territory_import_is_all_or_nothing(env: dict[str, str], tmp_path: Path)
     not_json.write_text("{", encoding="utf-8")
     assert run(["territory", "import", str(not_json)], env).returncode == 2
     assert run(["territory", "import", str(tmp_path / "missing.geojson")], env).returncode == 1
+
+
+def test_extract_reads_the_seed_file_line_by_line(env: dict[str, str]) -> None:
+    seed = Path(__file__).resolve().parents[3] / "shared" / "seed" / "000_8fe8088da6453c7b.txt"
+    if not seed.exists():
+        pytest.skip(f"the seed night is not beside the checkout ({seed})")
+    result = run(["extract", "--date", "2026-11-24", str(seed)], env)
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    airport = next(e for e in events if e["kind"] == "airport_suspended")
+    assert airport["line"] == 9 and airport["region"] == "RU-VGG" and airport["time"] == "2026-11-24T00:49:00+03:00"
+    bad_date = run(["extract", "--date", "24.11.2026", "-"], env, stdin="")
+    assert bad_date.returncode == 2 and bad_date.stderr.startswith("Error")

@@ -10,7 +10,7 @@ from airwarn.errors import AirwarnError, InvalidInput
 
 
 def build_app() -> typer.Typer:
-    from airwarn.cli import demo, ops
+    from airwarn.cli import demo, extract, ops, shelters
 
     app = typer.Typer(
         name="airwarn",
@@ -19,8 +19,8 @@ def build_app() -> typer.Typer:
         pretty_exceptions_enable=False,
         add_completion=False,
     )
-    demo.register(app)
-    ops.register(app)
+    for module in (demo, ops, extract, shelters):
+        module.register(app)
     return app
 
 
