@@ -29,5 +29,7 @@ class Settings(BaseSettings):
     sms_token: str = ""
     mqtt_host: str = Field("", description="MQTT broker for sirens; empty: siren rows wait")
     mqtt_port: int = 1883
-    vapid_private_key: str = Field("", description="Web Push VAPID key; the channel is not built yet")
-    vapid_subject: str = "mailto:alerts@authority.example"
+    vapid_private_key: str = Field("", description="Web Push VAPID private key (base64url raw, or a PEM file "
+                                   "path); make one with `airwarn keys vapid`; empty: Web Push rows wait")
+    vapid_subject: str = Field("mailto:alerts@authority.example", description="VAPID contact (mailto: or https:)")
+    webpush_ttl_s: int = Field(3600, ge=0, description="how long a push service keeps an alert for an offline device")

@@ -15,6 +15,9 @@ from airwarn.domain.users import User
 from airwarn.intake import ReportDraft
 
 PHONE = "+79991234567"
+# a browser's PushSubscription keys (P-256 point and 16-byte auth secret, base64url)
+P256DH = "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM"
+AUTH = "tBHItJI5svbpez7KI4CCXg"
 
 
 @pytest.fixture
@@ -41,6 +44,8 @@ def subscribe(client: TestClient, confirm: bool = True, **body: Any) -> str:
     ({"lat": 48.7, "lon": 40.2, "quiet_start": "25:00", "quiet_end": "07:00",
       "channels": [{"channel": "sms", "address": PHONE}]}, "quiet_start"),
     ({"lat": 48.7, "lon": 40.2, "channels": []}, "channels"),
+    ({"lat": 48.7, "lon": 40.2, "channels": [{"channel": "webpush", "address": {
+        "endpoint": "https://push.test/1", "keys": {"p256dh": "BCd", "auth": AUTH}}}]}, "channels[0].address.keys"),
 ])
 def test_bad_subscriptions_name_the_field_and_store_nothing(client: TestClient, deps: Deps,
                                                             body: dict[str, Any], field: str) -> None:
@@ -96,7 +101,7 @@ def test_restricted_mobile_internet_switches_to_sms_sirens_and_cap_with_the_reas
     sub = subscribe(client, lat=53.2, lon=45.2, channels=[
         {"channel": "sms", "address": PHONE},
         {"channel": "webpush", "address": {"endpoint": "https://push.test/1",
-                                           "keys": {"p256dh": "BCd", "auth": "xyz"}}}])
+                                           "keys": {"p256dh": P256DH, "auth": AUTH}}}])
     draft = ReportDraft(kind="regime_declared", region="RU-PNZ", source_type="official",
                         regime="drone_hazard")
     identifier = services.submit_report(deps, draft, operator).alerts[0]["identifier"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Literal
 
 from fastapi import APIRouter
@@ -9,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from airwarn.api.auth import DepsDep
 from airwarn.delivery import subscriptions as service
+from airwarn.errors import NotFound
+from airwarn.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["subscriptions"])
 
@@ -55,3 +58,19 @@ def confirm_subscription(sub_id: str, body: TokenIn, deps: DepsDep) -> dict[str,
 @router.post("/subscriptions/{sub_id}/unsubscribe")
 def unsubscribe(sub_id: str, body: TokenIn, deps: DepsDep) -> dict[str, Any]:
     return service.unsubscribe(deps, sub_id, body.token)
+
+
+@lru_cache(maxsize=4)
+def _public_key(private_key: str) -> str:
+    from airwarn.delivery.channels.webpush import load_vapid, public_key
+
+    return public_key(load_vapid(private_key))
+
+
+@router.get("/subscriptions/webpush-key")
+def webpush_key() -> dict[str, str]:
+    """The VAPID public key browsers pass to `PushManager.subscribe` as `applicationServerKey`."""
+    private_key = Settings().vapid_private_key
+    if not private_key:
+        raise NotFound("Web Push is not configured on this server (AIRWARN_VAPID_PRIVATE_KEY)", field="webpush")
+    return {"public_key": _public_key(private_key)}

@@ -18,7 +18,7 @@ from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from airwarn.delivery import metrics
-from airwarn.delivery.channels.base import Channel, Message
+from airwarn.delivery.channels.base import Channel, Gone, Message
 from airwarn.issuing import summary
 from airwarn.store import tables as t
 from airwarn.store.codec import alert_from_dict
@@ -102,23 +102,27 @@ class Dispatcher:
         started = self.clock()
         t0 = time.perf_counter()
         error: str | None = None
+        final = False
         try:
             await asyncio.wait_for(self.channels[message.channel].send(message), self.policy.timeout_s)
+        except Gone as exc:
+            error, final = f"Gone: {exc}"[:2000], True
         except TimeoutError:
             error = f"timed out after {self.policy.timeout_s:g} s"
         except Exception as exc:  # any receiver failure is retried, never crashes the worker
             error = f"{type(exc).__name__}: {exc}"[:2000]
         duration_ms = (time.perf_counter() - t0) * 1000
-        await asyncio.to_thread(self._record, message, started, duration_ms, error)
+        await asyncio.to_thread(self._record, message, started, duration_ms, error, final)
         metrics.observe(message.channel, error is None, duration_ms / 1000)
         return error is None
 
-    def _record(self, m: Message, started: datetime, duration_ms: float, error: str | None) -> None:
+    def _record(self, m: Message, started: datetime, duration_ms: float, error: str | None,
+                final: bool = False) -> None:
         now = self.clock()
         values: dict[str, Any]
         if error is None:
             values = {"state": "delivered", "delivered_at": now, "last_error": None}
-        elif m.attempt >= self.policy.max_attempts:
+        elif final or m.attempt >= self.policy.max_attempts:
             values = {"state": "failed", "last_error": error}
         else:
             values = {"next_attempt_at": now + timedelta(seconds=self.policy.backoff_s(m.attempt)),

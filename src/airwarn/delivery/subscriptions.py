@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import re
 import secrets
@@ -58,12 +60,27 @@ def check_address(channel: str, address: Any, where: str) -> Any:
         keys = address.get("keys") if isinstance(address, dict) else None
         endpoint = address.get("endpoint") if isinstance(address, dict) else None
         if (not isinstance(endpoint, str) or urlsplit(endpoint).scheme not in ("http", "https")
-                or not isinstance(keys, dict) or not isinstance(keys.get("p256dh"), str)
+                or len(endpoint) > 1000 or not isinstance(keys, dict) or not isinstance(keys.get("p256dh"), str)
                 or not isinstance(keys.get("auth"), str)):
             raise InvalidInput("webpush address must be a PushSubscription {endpoint, keys: {p256dh, auth}}",
                                field=where)
+        if not _push_key_ok(keys["p256dh"], keys["auth"]):
+            raise InvalidInput("webpush keys must be base64url: p256dh a P-256 public key (65 bytes), "
+                               "auth 16 bytes", field=f"{where}.keys")
         return {"endpoint": endpoint, "keys": {"p256dh": keys["p256dh"], "auth": keys["auth"]}}
     raise InvalidInput(f"unknown channel {channel!r}; use sms, webhook or webpush", field=where)
+
+
+def _push_key_ok(p256dh: str, auth: str) -> bool:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    try:
+        point = base64.urlsafe_b64decode(p256dh + "=" * (-len(p256dh) % 4))
+        secret = base64.urlsafe_b64decode(auth + "=" * (-len(auth) % 4))
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+    except (ValueError, binascii.Error):
+        return False
+    return len(point) == 65 and len(secret) == 16
 
 
 def subscribe(deps: Deps, draft: SubscriptionDraft) -> dict[str, Any]:

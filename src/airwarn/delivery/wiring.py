@@ -23,8 +23,9 @@ def channels_from_settings(settings: Settings, deps: Deps) -> dict[str, Channel]
         channels["sms"] = SmsChannel(settings.sms_url, settings.sms_token)
     if settings.mqtt_host:
         channels["mqtt"] = MqttChannel(settings.mqtt_host, settings.mqtt_port)
-    if settings.vapid_private_key:  # Web Push is not built yet (issue 5): fail loudly, not silently
-        from airwarn.errors import ConfigError
+    if settings.vapid_private_key:
+        from airwarn.delivery.channels.webpush import WebPushChannel
 
-        raise ConfigError("AIRWARN_VAPID_PRIVATE_KEY is set but the Web Push channel is not implemented yet")
+        channels["webpush"] = WebPushChannel(settings.vapid_private_key, settings.vapid_subject,
+                                             public_url=settings.public_url, ttl_s=settings.webpush_ttl_s)
     return channels

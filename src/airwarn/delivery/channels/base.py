@@ -11,6 +11,10 @@ class DeliveryError(Exception):
     """The receiver did not take the message; the dispatcher retries with backoff."""
 
 
+class Gone(DeliveryError):
+    """The address no longer exists (e.g. an expired push subscription): never retried."""
+
+
 @dataclass(frozen=True)
 class Message:
     """One outbox row ready to send. `identifier` is the CAP identifier: receivers drop duplicates by it."""
