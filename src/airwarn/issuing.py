@@ -20,7 +20,6 @@ from airwarn.domain.alerts import (
 from airwarn.domain.regimes import Measure, MeasureKind, Picture, Regime
 from airwarn.domain.reports import Certainty, Report
 from airwarn.domain.rules import Decision
-from airwarn.store.codec import alert_to_dict
 from airwarn.store.repository import Repository
 
 
@@ -104,7 +103,7 @@ def summary(alert: Alert) -> dict[str, Any]:
     }
 
 
-def _circumstances(report: Report, deps: Deps, plans_en: list[str], plans_ru: list[str]) -> Circumstances:
+def _circumstances(report: Report, plans_en: list[str], plans_ru: list[str]) -> Circumstances:
     who_en = report.source.name or report.source.type.value
     details_en, details_ru = [], []
     if report.count is not None:
@@ -189,7 +188,7 @@ def apply_decision(
         alert = compose_regime_alert(
             identifier=deps.alert_id(), authority=deps.authority, sent=now, territory=deps.territory,
             regimes=regimes, certainty=alert_certainty,
-            circumstances=_circumstances(report, deps, plans_en, plans_ru), created_by=actor,
+            circumstances=_circumstances(report, plans_en, plans_ru), created_by=actor,
             report_id=report.id,
         )
         alert = store_alert(repo, deps, alert, picture, actor, out)
@@ -244,7 +243,3 @@ def _airport_notice(repo: Repository, deps: Deps, picture: Picture, icao: str, s
         report_id=report_id,
     )
     store_alert(repo, deps, alert, picture, actor, out)
-
-
-def alert_json(alert: Alert) -> dict[str, Any]:
-    return alert_to_dict(alert)

@@ -7,35 +7,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
+from airwarn.domain.cap_vocabulary import MsgType, Severity, Urgency
 from airwarn.domain.regimes import Regime
-from airwarn.domain.reports import Certainty, RegimeKind, Status
+from airwarn.domain.reports import Certainty, Status
 from airwarn.domain.territory import Airport, Rings, Territory
+from airwarn.domain.threat_texts import THREAT_TEXTS
 
-
-class MsgType(StrEnum):
-    ALERT = "Alert"
-    UPDATE = "Update"
-    CANCEL = "Cancel"
-
-
-class Urgency(StrEnum):
-    IMMEDIATE = "Immediate"
-    EXPECTED = "Expected"
-    FUTURE = "Future"
-    PAST = "Past"
-    UNKNOWN = "Unknown"
-
-
-class Severity(StrEnum):
-    EXTREME = "Extreme"
-    SEVERE = "Severe"
-    MODERATE = "Moderate"
-    MINOR = "Minor"
-    UNKNOWN = "Unknown"
-
-    @property
-    def rank(self) -> int:
-        return {"Extreme": 4, "Severe": 3, "Moderate": 2, "Minor": 1, "Unknown": 0}[self.value]
+__all__ = ["Alert", "AlertState", "Area", "Info", "MsgType", "Reference", "Severity", "Urgency"]
 
 
 class AlertState(StrEnum):
@@ -126,52 +104,6 @@ class Authority:
     name_en: str = "Emergency Warning Authority"
     name_ru: str = "Служба оповещения"
     web: str = ""
-
-
-@dataclass(frozen=True)
-class ThreatText:
-    event_en: str
-    event_ru: str
-    severity: Severity
-    urgency: Urgency
-    instruction_en: str
-    instruction_ru: str
-    categories: tuple[str, ...] = ("Security", "Safety")
-    response: str = "Shelter"
-
-
-THREAT_TEXTS: dict[RegimeKind, ThreatText] = {
-    RegimeKind.DRONE_HAZARD: ThreatText(
-        "Drone hazard",
-        "Беспилотная опасность",
-        Severity.SEVERE,
-        Urgency.IMMEDIATE,
-        "Go to the nearest shelter or an inner room without windows and stay there until the all-clear. "
-        "Do not film or post air defence activity.",
-        "Пройдите в ближайшее укрытие или во внутреннюю комнату без окон и оставайтесь там до отбоя. "
-        "Не снимайте и не публикуйте работу ПВО.",
-    ),
-    RegimeKind.MISSILE_HAZARD: ThreatText(
-        "Missile hazard",
-        "Ракетная опасность",
-        Severity.EXTREME,
-        Urgency.IMMEDIATE,
-        "Take shelter now: go to the nearest shelter or an inner room without windows. "
-        "Stay there until the all-clear.",
-        "Немедленно укройтесь: пройдите в ближайшее укрытие или во внутреннюю комнату без окон. "
-        "Оставайтесь там до отбоя.",
-    ),
-    RegimeKind.AIRSPACE_CLOSED: ThreatText(
-        "Airspace closed (Carpet plan)",
-        "Закрытие воздушного пространства (план «Ковёр»)",
-        Severity.MODERATE,
-        Urgency.EXPECTED,
-        "Flights are suspended. Check with your airline before travelling to the airport.",
-        "Полёты приостановлены. Уточните информацию у авиакомпании, прежде чем ехать в аэропорт.",
-        categories=("Transport", "Security"),
-        response="Monitor",
-    ),
-}
 
 
 @dataclass(frozen=True)

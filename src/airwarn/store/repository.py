@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, String, and_, cast, func, insert, select, update
 
 from airwarn.domain.alerts import Alert, AlertState
 from airwarn.domain.audit import GENESIS, AuditRecord, record_hash
@@ -215,12 +215,12 @@ class Repository:
         return [(alert_from_dict(r.body), r.xml) for r in self.conn.execute(q)]
 
     def referencing(self, identifier: str) -> list[Alert]:
-        """Issued alerts that reference `identifier` (its update, all-clear or cancel)."""
-        found = []
-        for alert, _ in self.alerts(limit=10_000):
-            if any(r.identifier == identifier for r in alert.references):
-                found.append(alert)
-        return found
+        """Alerts whose CAP references name `identifier` (its update, all-clear or cancel)."""
+        escaped = identifier.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f'%"{escaped}"%'
+        q = select(t.alerts.c.body).where(cast(t.alerts.c.references, String).like(pattern, escape="\\"))
+        found = [alert_from_dict(r.body) for r in self.conn.execute(q)]
+        return [a for a in found if any(r.identifier == identifier for r in a.references)]
 
     def add_outbox(
         self, *, alert_id: str, channel: str, target: str, reason: str, now: datetime
