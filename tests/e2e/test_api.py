@@ -158,3 +158,18 @@ def test_feed_alerts_verify_against_the_published_certificate(client: TestClient
     certificate = client.get("/api/v1/authority.pem").content
     [embedded] = alerts_from_feed(client.get("/api/v1/alerts.atom").content)
     assert b"URWW" in verify(embedded, certificate)
+
+
+def test_airport_status_operating_suspended_since_then_resumed(client: TestClient, tokens: dict[str, str]) -> None:
+    op = auth(tokens["operator"])
+
+    def gumrak() -> dict:
+        return next(a for a in client.get("/api/v1/airports").json() if a["icao"] == "URWW")
+
+    assert gumrak()["status"] == "operating" and gumrak()["since"] is None
+    base = {"region": "RU-VGG", "airport": "Volgograd airport", "source": {"type": "official", "name": "airport"}}
+    client.post("/api/v1/reports", json={**base, "kind": "airport_suspended", "time": "2026-11-24T00:49:00+03:00"},
+                headers=op)
+    assert gumrak()["status"] == "suspended" and gumrak()["since"].startswith("2026-11-23T21:49")
+    client.post("/api/v1/reports", json={**base, "kind": "airport_resumed"}, headers=op)
+    assert gumrak()["status"] == "resumed"
