@@ -44,7 +44,7 @@ class Demo:
         return httpx.Client(base_url=self.base, headers=headers, timeout=30)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     """The seed night replayed through the real API on a fresh SQLite database, served on a free port."""
     from airwarn import services
@@ -70,7 +70,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
             thread.join(10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(demo: Demo) -> Iterator[Browser]:
     assert sync_playwright is not None
     with sync_playwright() as p:

@@ -161,3 +161,31 @@ def test_the_public_page_subscribes_to_alerts_for_the_picked_place(page: Any, de
     page.wait_for_selector("#sub-ok")
     page.get_by_role("button", name="Unsubscribe").click()
     page.wait_for_selector("#sub-msg .msg:not(#sub-ok)")
+
+
+def _tab_to(page: Any, element_id: str, limit: int = 12) -> None:
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement && document.activeElement.id") == element_id:
+            return
+    raise AssertionError(f"#{element_id} is not reachable with Tab")
+
+
+def test_both_pages_work_from_the_keyboard(page: Any, demo: Demo) -> None:
+    page.goto(f"{demo.base}/")
+    page.wait_for_selector("#now li")
+    _tab_to(page, "q")
+    page.keyboard.type("Surovikinsky")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#area-name")
+    assert page.inner_text("#area-name") == "Surovikinsky"
+    page.goto(f"{demo.base}/console")
+    page.wait_for_selector("body[data-ready]", state="attached")
+    _tab_to(page, "token")
+    page.keyboard.type(demo.operator)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#review li")
+    _tab_to(page, "c-kind", limit=200)  # the composer is reachable without a mouse
+    unnamed = page.evaluate("[...document.querySelectorAll('button')].filter(b => !(b.getAttribute('aria-label')"
+                            " || b.textContent.trim())).length")
+    assert unnamed == 0

@@ -15,6 +15,11 @@ function auth(opts = {}) { return { ...opts, token: state.token }; }
 
 function say(target, text, kind = "") {
   target.replaceChildren(el("p", { class: `msg ${kind}`, role: kind === "error" ? "alert" : null }, text));
+  // the button that was pressed may vanish with the re-rendered list: keep keyboard focus on the outcome
+  if (target.id === "action-msg" && (!document.activeElement || document.activeElement === document.body
+      || target.closest("section").contains(document.activeElement) || document.getElementById("review").contains(document.activeElement))) {
+    target.focus({ preventScroll: true });
+  }
 }
 
 // ---- sign in -------------------------------------------------------------------------------
@@ -87,6 +92,7 @@ function recolour(regimes) {
     if (path) {
       path.setAttribute("data-district", code);
       path.setAttribute("data-regimes", kinds.join(" ") || "none");
+      path.setAttribute("tabindex", "-1"); // keyboard users pick districts in the composer's list instead
     }
   }
 }
@@ -219,12 +225,28 @@ async function preview(a, target = $("compose-result")) {
 }
 
 async function renderTimeline() {
-  const records = await api("/api/v1/audit?limit=5000", auth());
-  const recent = records.slice(-60).reverse();
-  $("timeline").replaceChildren(...recent.map((r) => el("li", { class: "small" },
-    el("strong", {}, fmtTime(r.at)), ` · ${r.action} · ${r.actor}`,
-    r.data && (r.data.headline || r.data.kind) ? el("div", { class: "muted" }, r.data.headline || r.data.kind) : null)));
+  // read the audit log incrementally: only records after the last one seen
+  for (;;) {
+    const batch = await api(`/api/v1/audit?after=${state.auditSeq || 0}&limit=500`, auth());
+    if (!batch.length) break;
+    state.auditSeq = batch[batch.length - 1].seq;
+    state.timeline = (state.timeline || []).concat(batch).slice(-80);
+    if (batch.length < 500) break;
+  }
+  const recent = (state.timeline || []).slice().reverse();
+  $("timeline").replaceChildren(...recent.map((r) => el("li", { class: "small", "data-action": r.action },
+    el("strong", {}, fmtTime(r.at)), ` · ${describe(r)} · ${r.actor}`,
+    r.data && (r.data.headline || r.data.kind || r.data.reason)
+      ? el("div", { class: "muted" }, r.data.headline || r.data.kind || r.data.reason) : null)));
 }
+
+const ACTIONS = {
+  "report.received": "report", "regime.declared": "regime declared", "regime.lifted": "regime lifted",
+  "alert.pending_approval": "alert waits for approval", "alert.approved": "alert approved", "alert.issued": "alert issued",
+  "alert.cancelled": "alert cancelled", "report.confirmed": "claim confirmed", "report.dismissed": "claim dismissed",
+};
+
+function describe(r) { return ACTIONS[r.action] || r.action.replaceAll("_", " ").replace(".", ": "); }
 
 // ---- composer -------------------------------------------------------------------------------
 function fillComposer() {

@@ -83,6 +83,7 @@ async function boot() {
   map.attributionControl.setPrefix("Leaflet · airwarn");
   const group = L.geoJSON({ type: "FeatureCollection", features: S.districts }, {
     style: (f) => districtStyle(f.properties.regimes || []),
+    interactive: false, // a click anywhere picks a point; keyboard users search instead
     onEachFeature: (f, layer) => { S.layers[f.properties.code] = layer; },
   }).addTo(map);
   map.fitBounds(group.getBounds(), { padding: [8, 8] });
