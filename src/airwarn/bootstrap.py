@@ -97,7 +97,6 @@ def import_territory(settings: Settings, raw: dict) -> Territory:  # type: ignor
 
 def build_dispatcher(settings: Settings, deps: Deps) -> Dispatcher:
     """The outbox dispatcher with every channel the settings configure (others' rows wait)."""
-    from airwarn.delivery.wiring import channels_from_settings
+    from airwarn.delivery.wiring import dispatcher_from_settings
 
-    return Dispatcher(deps.uow.engine, channels_from_settings(settings, deps),
-                      concurrency=settings.dispatch_concurrency)
+    return dispatcher_from_settings(settings, deps)

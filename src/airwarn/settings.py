@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     # delivery (issue 5)
     dispatch: bool = Field(True, description="run the outbox dispatcher inside `airwarn serve`")
     dispatch_concurrency: int = Field(256, ge=1, description="deliveries in flight per node")
+    dispatch_timeout_s: float = Field(10.0, gt=0, description="one delivery attempt's time limit")
+    dispatch_lease_s: float = Field(30.0, gt=0, description="a claimed delivery is sent again after this if "
+                                    "its node died; keep it above the attempt timeout")
     webhook_secret: str = Field("change-me", description="HMAC-SHA256 key for webhook signatures")
     sms_url: str = Field("", description="HTTP SMS gateway; empty: SMS rows wait until configured")
     sms_token: str = ""

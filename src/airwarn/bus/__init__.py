@@ -12,13 +12,15 @@ class Bus(Protocol):
 
     def publish(self, topic: str, payload: dict[str, Any]) -> None: ...
 
+    async def apublish(self, topic: str, payload: dict[str, Any]) -> int: ...
+
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
 
 
 def make_bus(url: str) -> Bus:
-    """`memory://` (one node) or `nats://host:port` (several nodes share events through JetStream)."""
+    """`memory://` (one node) or `nats://host:port[?stream=NAME]` (nodes on one stream share events)."""
     if url.startswith("memory:"):
         return MemoryBus()
     if url.startswith(("nats://", "tls://")):

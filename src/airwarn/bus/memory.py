@@ -88,6 +88,14 @@ class MemoryBus:
         metrics.EVENTS.labels(topic=topic).inc()
         self.hub.put(event)
 
+    async def apublish(self, topic: str, payload: dict[str, Any]) -> int:
+        """Publish from the event loop; returns the event id."""
+        with self._lock:
+            event = Event(next(self._ids), topic, payload)
+        metrics.EVENTS.labels(topic=topic).inc()
+        self.hub.put(event)
+        return event.id
+
     async def start(self) -> None:
         return None
 

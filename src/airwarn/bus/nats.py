@@ -1,60 +1,115 @@
 """NATS JetStream bus: every node publishes to one stream and mirrors it into its local hub, so a client
-on node B sees what node A issued. Event ids are JetStream stream sequence numbers (same on every node)."""
+on node B sees what node A issued. Event ids are JetStream stream sequence numbers (the same on every
+node), so a client may resume on any node with the last id it saw.
+
+On start a node replays the newest `keep` events of the stream into its hub (resume works on a node that
+has just started), then follows the stream live through an ordered consumer.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import re
 from typing import Any
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import nats
-from nats.js.api import DeliverPolicy, StreamConfig
+from nats.js.api import ConsumerConfig, DeliverPolicy, StreamConfig
+from nats.js.errors import NotFoundError
 
 from airwarn.bus.memory import Event, Hub
 from airwarn.delivery import metrics
 
 log = logging.getLogger("airwarn.bus")
-SUBJECT = "airwarn.events"
+STREAM_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+PUBLISH_TIMEOUT_S = 5.0
+
+
+def parse_url(url: str, stream: str | None = None) -> tuple[str, str]:
+    """(server URL, stream name) from ``nats://host:port[?stream=NAME]``; the stream defaults to AIRWARN.
+
+    Nodes that should see each other use the same stream; a test run uses its own.
+    """
+    parts = urlsplit(url)
+    name = stream or parse_qs(parts.query).get("stream", ["AIRWARN"])[0]
+    if not STREAM_NAME.match(name):
+        from airwarn.errors import ConfigError
+
+        raise ConfigError(f"NATS stream name must be letters, digits, _ or - (up to 64), not {name!r}")
+    return urlunsplit(parts._replace(query="")), name
 
 
 class NatsBus:
-    def __init__(self, url: str, stream: str = "AIRWARN", keep: int = 10_000) -> None:
-        self.url = url
-        self.stream = stream
+    def __init__(self, url: str, stream: str | None = None, keep: int = 10_000,
+                 max_msgs: int = 100_000) -> None:
+        self.url, self.stream = parse_url(url, stream)
+        self.subject = f"{self.stream.lower()}.events"
+        self.keep = keep
+        self.max_msgs = max_msgs
         self.hub = Hub(keep)
         self._nc: Any = None
         self._js: Any = None
         self._sub: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._last_seen = 0
 
     async def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._nc = await nats.connect(self.url, connect_timeout=3, max_reconnect_attempts=-1)
+        """Connect, make sure the stream exists, replay its recent events, then follow it."""
+        self._nc = await nats.connect(self.url, connect_timeout=3, max_reconnect_attempts=-1,
+                                      name=f"airwarn-{self.stream}")
         self._js = self._nc.jetstream()
         try:
-            await self._js.add_stream(StreamConfig(name=self.stream, subjects=[f"{SUBJECT}.>"],
-                                                   max_msgs=100_000))
-        except Exception:  # already there (maybe with other limits): use it as it is
-            await self._js.stream_info(self.stream)
-        self._sub = await self._js.subscribe(f"{SUBJECT}.>", stream=self.stream, ordered_consumer=True,
-                                             deliver_policy=DeliverPolicy.NEW, cb=self._on_message)
+            info = await self._js.stream_info(self.stream)
+        except NotFoundError:
+            info = await self._js.add_stream(StreamConfig(name=self.stream, subjects=[f"{self.subject}.>"],
+                                                          max_msgs=self.max_msgs))
+        last, first = info.state.last_seq, info.state.first_seq
+        if info.state.messages:
+            start = max(first, last - self.keep + 1)
+            config = ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=start)
+        else:
+            config = ConsumerConfig(deliver_policy=DeliverPolicy.ALL)
+        self._loop = asyncio.get_running_loop()
+        self._sub = await self._js.subscribe(f"{self.subject}.>", stream=self.stream, ordered_consumer=True,
+                                             config=config, cb=self._on_message)
+        if info.state.messages:  # wait (bounded) until the replay reached what was there at start
+            deadline = self._loop.time() + 5
+            while self._last_seen < last and self._loop.time() < deadline:
+                await asyncio.sleep(0.01)
 
     async def _on_message(self, msg: Any) -> None:
-        topic = msg.subject.removeprefix(SUBJECT + ".")
-        self.hub.put(Event(msg.metadata.sequence.stream, topic, json.loads(msg.data)))
+        topic = msg.subject.removeprefix(self.subject + ".")
+        seq = msg.metadata.sequence.stream
+        try:
+            payload = json.loads(msg.data)
+        except ValueError:
+            log.warning("dropping undecodable bus event %s", seq)
+            return
+        self._last_seen = seq
+        self.hub.put(Event(seq, topic, payload))
 
-    async def _publish(self, topic: str, payload: dict[str, Any]) -> None:
-        await self._js.publish(f"{SUBJECT}.{topic}", json.dumps(payload, default=str).encode(),
-                               stream=self.stream)
+    async def apublish(self, topic: str, payload: dict[str, Any]) -> int:
+        """Publish and wait for JetStream to store it; returns the event id (stream sequence)."""
+        if self._js is None:
+            raise RuntimeError("NATS bus is not started")
+        ack = await self._js.publish(f"{self.subject}.{topic}", json.dumps(payload, default=str).encode(),
+                                     stream=self.stream, timeout=PUBLISH_TIMEOUT_S)
+        metrics.EVENTS.labels(topic=topic).inc()
+        return int(ack.seq)
 
     def publish(self, topic: str, payload: dict[str, Any]) -> None:
-        """Called after a commit, from a worker thread or the event loop; never blocks the caller long."""
+        """Called after a commit, from a worker thread or the event loop; never blocks the loop.
+
+        From a worker thread it waits for the stream's acknowledgement (bounded); on the loop it
+        publishes in the background. Alerts themselves go through the outbox (`apublish`), so a lost
+        notice here never loses an alert.
+        """
         if self._loop is None or self._js is None:
             log.warning("NATS bus not started (no server in this process): %s event not shared", topic)
             return
-        metrics.EVENTS.labels(topic=topic).inc()
-        coro = self._publish(topic, payload)
+        coro = self.apublish(topic, payload)
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
@@ -62,15 +117,18 @@ class NatsBus:
         if running is self._loop:
             task = self._loop.create_task(coro)
             task.add_done_callback(_log_failure)
-        else:
-            asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=5)
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=PUBLISH_TIMEOUT_S + 1)
+        except Exception as exc:
+            log.error("publishing %s event to NATS failed: %s", topic, exc)
 
     async def stop(self) -> None:
         if self._nc is not None:
-            await self._nc.drain()
-            self._nc = None
+            nc, self._nc, self._js = self._nc, None, None
+            await nc.drain()
 
 
-def _log_failure(task: asyncio.Task[None]) -> None:
+def _log_failure(task: asyncio.Task[int]) -> None:
     if not task.cancelled() and task.exception():
         log.error("publishing to NATS failed: %s", task.exception())

@@ -9,6 +9,7 @@ from airwarn.delivery.channels.live import LiveChannel
 from airwarn.delivery.channels.mqtt import MqttChannel
 from airwarn.delivery.channels.sms import SmsChannel
 from airwarn.delivery.channels.webhook import WebhookChannel
+from airwarn.delivery.dispatcher import Dispatcher, RetryPolicy
 from airwarn.deps import Deps
 from airwarn.settings import Settings
 
@@ -29,3 +30,11 @@ def channels_from_settings(settings: Settings, deps: Deps) -> dict[str, Channel]
         channels["webpush"] = WebPushChannel(settings.vapid_private_key, settings.vapid_subject,
                                              public_url=settings.public_url, ttl_s=settings.webpush_ttl_s)
     return channels
+
+
+def dispatcher_from_settings(settings: Settings, deps: Deps) -> Dispatcher:
+    """The outbox dispatcher with every configured channel (others' rows wait) and the retry policy."""
+    policy = RetryPolicy(timeout_s=settings.dispatch_timeout_s,
+                         lease_s=max(settings.dispatch_lease_s, settings.dispatch_timeout_s + 1))
+    return Dispatcher(deps.uow.engine, channels_from_settings(settings, deps), policy=policy,
+                      concurrency=settings.dispatch_concurrency)

@@ -13,4 +13,10 @@ class LiveChannel:
         self.events = events
 
     async def send(self, message: Message) -> None:
-        self.events.publish("alert", {**message.alert, "delivery": "issued"})
+        """On a bus with `apublish` (memory, NATS) wait until the event is stored, so a failure retries."""
+        payload = {**message.alert, "delivery": "issued"}
+        apublish = getattr(self.events, "apublish", None)
+        if apublish is not None:
+            await apublish("alert", payload)
+        else:
+            self.events.publish("alert", payload)
