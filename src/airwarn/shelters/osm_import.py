@@ -163,16 +163,19 @@ def _buildings(df: Any, proj: LocalProjection) -> list[Building]:
     cx, cy = shapely.get_x(centre), shapely.get_y(centre)
     clon, clat = proj.to_lonlat(cx, cy)
     out: list[Building] = []
+    seen: set[str] = set()
     for i, (_, row) in enumerate(df.iterrows()):
-        if not np.isfinite(cx[i]):
+        building_id = f"{row.get('osm_type', 'way')}/{int(row['id'])}"
+        if not np.isfinite(cx[i]) or building_id in seen:
             continue
+        seen.add(building_id)
         tags = _tags(row)
         floors = estimate_floors(tags)
         kind = str(tags.get("building", "yes"))
         people = 0.0 if kind in EMPTY_TYPES else floors * float(area_m2[i]) / FLOOR_M2_PER_PERSON
         out.append(
             Building(
-                id=f"{row.get('osm_type', 'way')}/{int(row['id'])}",
+                id=building_id,
                 name=str(tags.get("name") or ""),
                 lat=float(clat[i]),
                 lon=float(clon[i]),
