@@ -46,6 +46,38 @@ class Circle:
     radius_m: float
 
 
+#: Cell size of the in-memory grid: cells wholly inside a polygon are taken without testing their points.
+INDEX_CELL_DEG = 0.05
+_COLS = int(round(360 / INDEX_CELL_DEG)) + 2
+MAX_CELLS = 250_000  # above this many cells in a polygon's bbox, fall back to testing every point in it
+_PAD_DEG = 1e-9  # a cell is "inside" only if it stays inside when grown by this (float rounding of keys)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Positioned rows sorted by cell key; the rows of cell k are one contiguous run of `order`."""
+
+    order: IntArray
+    keys: IntArray
+
+    def rows_in(self, cells: IntArray) -> IntArray:
+        """Rows of all the given cells, gathered as index ranges (no Python loop)."""
+        starts = np.searchsorted(self.keys, cells, "left")
+        lengths = np.searchsorted(self.keys, cells, "right") - starts
+        total = int(lengths.sum())
+        if total == 0:
+            return np.empty(0, dtype=np.int64)
+        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
+        rows: IntArray = self.order[offsets]
+        return rows
+
+
+def _cell_rc(lat: FloatArray, lon: FloatArray) -> tuple[IntArray, IntArray]:
+    row = np.floor((lat + 90.0) / INDEX_CELL_DEG).astype(np.int64)
+    col = np.floor((lon + 180.0) / INDEX_CELL_DEG).astype(np.int64)
+    return row, col
+
+
 @dataclass
 class SubscriberIndex:
     """Subscriber positions as arrays: row i is (lat[i], lon[i]) (NaN when only districts were chosen)."""
@@ -53,6 +85,7 @@ class SubscriberIndex:
     lat: FloatArray
     lon: FloatArray
     by_district: dict[str, IntArray] = field(default_factory=dict)
+    _grid: Grid | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def build(cls, lat: Sequence[float | None] | FloatArray, lon: Sequence[float | None] | FloatArray,
@@ -69,6 +102,16 @@ class SubscriberIndex:
     def __len__(self) -> int:
         return int(self.lat.shape[0])
 
+    def grid(self) -> Grid:
+        """The cell grid over positioned rows, built on first use (one sort)."""
+        if self._grid is None:
+            placed = np.flatnonzero(~(np.isnan(self.lat) | np.isnan(self.lon)))
+            row, col = _cell_rc(self.lat[placed], self.lon[placed])
+            keys = row * _COLS + col
+            by_key = np.argsort(keys, kind="stable")
+            self._grid = Grid(order=placed[by_key].astype(np.int64), keys=keys[by_key])
+        return self._grid
+
 
 def _floats(values: Sequence[float | None] | FloatArray) -> FloatArray:
     if isinstance(values, np.ndarray):
@@ -77,23 +120,39 @@ def _floats(values: Sequence[float | None] | FloatArray) -> FloatArray:
 
 
 def in_polygons(index: SubscriberIndex, polygons: Rings) -> IntArray:
-    """Rows whose point lies in any of the (lon, lat) rings: a bbox prefilter, then shapely.contains_xy."""
+    """Rows whose point lies in any of the (lon, lat) rings.
+
+    The grid cells the ring's bbox covers are classified with vectorised shapely: rows of cells wholly
+    inside are taken as they are; only rows of cells the boundary crosses are tested with contains_xy.
+    """
     hits: list[IntArray] = []
     for ring in polygons:
-        if len(ring) < 4:
-            continue
-        xs = [p[0] for p in ring]
-        ys = [p[1] for p in ring]
-        box = ((index.lon >= min(xs)) & (index.lon <= max(xs))
-               & (index.lat >= min(ys)) & (index.lat <= max(ys)))
-        candidates = np.flatnonzero(box)
-        if candidates.size == 0:
+        if len(ring) < 4 or not len(index):
             continue
         poly = Polygon(ring)
         shapely.prepare(poly)
-        inside = shapely.contains_xy(poly, index.lon[candidates], index.lat[candidates])
-        hits.append(candidates[inside])
-    return _union(hits)
+        lon0, lat0, lon1, lat1 = poly.bounds
+        r0, c0 = (int(v) for v in np.floor((np.array([lat0, lon0]) + [90.0, 180.0]) / INDEX_CELL_DEG))
+        r1, c1 = (int(v) for v in np.floor((np.array([lat1, lon1]) + [90.0, 180.0]) / INDEX_CELL_DEG))
+        if (r1 - r0 + 1) * (c1 - c0 + 1) > MAX_CELLS:  # continent-sized: test the points in the bbox
+            box = (index.lon >= lon0) & (index.lon <= lon1) & (index.lat >= lat0) & (index.lat <= lat1)
+            candidates = np.flatnonzero(box)
+            hits.append(candidates[shapely.contains_xy(poly, index.lon[candidates], index.lat[candidates])])
+            continue
+        grid_r, grid_c = np.meshgrid(np.arange(r0, r1 + 1), np.arange(c0, c1 + 1), indexing="ij")
+        rr, cc = grid_r.ravel(), grid_c.ravel()
+        x0, y0 = cc * INDEX_CELL_DEG - 180.0, rr * INDEX_CELL_DEG - 90.0
+        boxes = shapely.box(x0 - _PAD_DEG, y0 - _PAD_DEG, x0 + INDEX_CELL_DEG + _PAD_DEG,
+                            y0 + INDEX_CELL_DEG + _PAD_DEG)
+        touched = np.flatnonzero(shapely.intersects(poly, boxes))  # then split: wholly inside, or crossed
+        inside = shapely.contains_properly(poly, boxes[touched])
+        keys = (rr * _COLS + cc)[touched]
+        grid = index.grid()
+        hits.append(grid.rows_in(keys[inside]))
+        candidates = grid.rows_in(keys[~inside])
+        if candidates.size:
+            hits.append(candidates[shapely.contains_xy(poly, index.lon[candidates], index.lat[candidates])])
+    return _union(hits, len(index))
 
 
 def in_circle(index: SubscriberIndex, circle: Circle) -> IntArray:
@@ -114,7 +173,7 @@ def in_circle(index: SubscriberIndex, circle: Circle) -> IntArray:
 
 def in_districts(index: SubscriberIndex, codes: Iterable[str]) -> IntArray:
     """Rows that chose any of the district codes explicitly."""
-    return _union([index.by_district[c] for c in codes if c in index.by_district])
+    return _union([index.by_district[c] for c in codes if c in index.by_district], len(index))
 
 
 def target(index: SubscriberIndex, *, polygons: Rings = (), circles: Sequence[Circle] = (),
@@ -122,14 +181,20 @@ def target(index: SubscriberIndex, *, polygons: Rings = (), circles: Sequence[Ci
     """Sorted unique rows in the alert's area: inside a polygon or circle, or subscribed to a district."""
     parts = [in_polygons(index, polygons), in_districts(index, districts)]
     parts += [in_circle(index, c) for c in circles]
-    return _union(parts)
+    return _union(parts, len(index))
 
 
-def _union(parts: Sequence[IntArray]) -> IntArray:
+def _union(parts: Sequence[IntArray], n: int) -> IntArray:
+    """Sorted unique rows of all parts: a mark per row (O(n)), cheaper than sorting half a million hits."""
     parts = [p for p in parts if p.size]
     if not parts:
         return np.empty(0, dtype=np.int64)
-    return np.unique(np.concatenate(parts)).astype(np.int64)
+    if len(parts) == 1 and parts[0].size < n // 64:  # few rows: sorting them beats a pass over n
+        return np.unique(parts[0]).astype(np.int64)
+    marked = np.zeros(n, dtype=bool)
+    for part in parts:
+        marked[part] = True
+    return np.flatnonzero(marked).astype(np.int64)
 
 
 # --- preferences ----------------------------------------------------------------------------------

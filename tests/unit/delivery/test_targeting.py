@@ -90,3 +90,38 @@ def test_restricted_internet_keeps_sms_sirens_and_cap_only() -> None:
     use, why = allowed_channels(["live", "webpush", "sms", "mqtt", "cap", "webhook"], "RU-PNZ", True)
     assert use == ["sms", "mqtt", "cap"] and why == "mobile internet restricted in RU-PNZ"
     assert allowed_channels(["live", "sms"], "RU-PNZ", False) == (["live", "sms"], "")
+
+
+def _brute(index: SubscriberIndex, rings: tuple) -> set[int]:  # type: ignore[type-arg]
+    import shapely
+    from shapely.geometry import Polygon
+
+    found: set[int] = set()
+    for ring in rings:
+        found |= set(np.flatnonzero(shapely.contains_xy(Polygon(ring), index.lon, index.lat)).tolist())
+    return found
+
+
+def test_whole_cell_acceptance_finds_exactly_the_points_a_full_test_finds() -> None:
+    from airwarn.territory_io import demo_territory
+
+    territory = demo_territory()
+    rng = np.random.default_rng(7)
+    n = 200_000
+    lat, lon = rng.uniform(45.5, 50.5, n), rng.uniform(37.5, 45.0, n)
+    lat[:2000] = np.round(lat[:2000] / 0.05) * 0.05  # on cell edges
+    lon[2000:4000] = np.round(lon[2000:4000] / 0.05) * 0.05
+    lat[4000:4100] = np.nan  # district-only subscribers
+    index = SubscriberIndex(lat, lon)
+    concave = (((40.0, 48.0), (42.0, 48.0), (42.0, 50.0), (41.0, 48.6), (40.0, 50.0), (40.0, 48.0)),)
+    areas = [territory.regions["RU-ROS"].polygon, territory.districts["RU-ROS-MILLEROVSKY"].polygon,
+             concave, SQUARE + territory.districts["RU-ROS-SHOLOKHOVSKY"].polygon]
+    for rings in areas:
+        rows = target(index, polygons=rings)
+        assert rows.tolist() == sorted(_brute(index, rings)) and len(rows) > 100
+
+
+def test_a_continent_sized_polygon_falls_back_to_testing_points() -> None:
+    index = SubscriberIndex(np.array([10.0, 60.0, -5.0]), np.array([10.0, 60.0, 5.0]))
+    huge = (((-100.0, 0.0), (100.0, 0.0), (100.0, 80.0), (-100.0, 80.0), (-100.0, 0.0)),)
+    assert target(index, polygons=huge).tolist() == [0, 1]
