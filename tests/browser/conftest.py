@@ -58,7 +58,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     tokens = {OPERATOR: services.add_user(deps, OPERATOR, "operator", actor="test"),
               APPROVER: services.add_user(deps, APPROVER, "approver", actor="test")}
     app = create_app(deps)
-    _ensure_shelters(app, deps)
     server, thread, base = _start(app, "127.0.0.1", 0)
     try:
         with httpx.Client(base_url=base, timeout=30) as http:
@@ -70,20 +69,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         if thread.is_alive():  # an open live-stream socket holds the graceful shutdown: stop waiting for it
             server.force_exit = True
             thread.join(10)
-
-
-def _ensure_shelters(app: Any, deps: Any) -> None:
-    """Serve the shelter API as `airwarn serve` will, if create_app does not wire it yet (the demo has no streets)."""
-    from airwarn.api import web
-
-    if getattr(app.state, "shelters", None) is None:
-        from airwarn.shelters.service import ShelterService
-
-        app.state.shelters = ShelterService(deps.uow.engine)
-    if not web._has_route(app, "http", "/api/v1/shelters/nearest"):
-        from airwarn.api import shelters
-
-        app.include_router(shelters.router)
 
 
 @pytest.fixture(scope="package")

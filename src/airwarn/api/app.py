@@ -18,6 +18,7 @@ from airwarn.api import (
     messages,
     regimes,
     reports,
+    shelters,
     subscriptions,
     territory,
     web,
@@ -26,6 +27,7 @@ from airwarn.api.limits import BodySizeLimit
 from airwarn.bus import Bus, MemoryBus
 from airwarn.deps import Deps
 from airwarn.settings import Settings
+from airwarn.shelters.service import ShelterService
 
 
 def create_app(deps: Deps, *, max_body_bytes: int = 1_048_576) -> FastAPI:
@@ -63,7 +65,8 @@ def create_app(deps: Deps, *, max_body_bytes: int = 1_048_576) -> FastAPI:
     app.state.deps = deps
     app.state.bus = bus
     errors.install(app)
-    for module in (reports, regimes, alerts, territory):
+    app.state.shelters = ShelterService.from_engine(deps.uow.engine)  # loads its graph on first use
+    for module in (reports, regimes, alerts, territory, shelters):
         app.include_router(module.router)
     for delivery_module in (subscriptions, live, deliveries):
         app.include_router(delivery_module.router)
