@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from airwarn import services
 from airwarn.api.app import create_app
 from airwarn.cap.atom import alerts_from_feed
-from airwarn.cap.signing import Signer, SignatureInvalid
+from airwarn.cap.signing import SignatureInvalid, Signer
 from airwarn.deps import Deps
 from airwarn.domain.territory import Territory
 from airwarn.store.engine import make_engine

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from airwarn.store import delivery_tables  # noqa: F401  (registers the delivery tables)
-from airwarn.store import shelter_tables  # noqa: F401  (registers the shelter tables)
+from airwarn.store import (
+    delivery_tables,  # noqa: F401  (registers the delivery tables)
+    shelter_tables,  # noqa: F401  (registers the shelter tables)
+)
 from airwarn.store.tables import metadata
 
 __all__ = ["metadata"]
