@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, String, and_, cast, func, insert, select, update
+from sqlalchemy import Connection, String, and_, bindparam, cast, func, insert, select, update
 
 from airwarn.domain.alerts import Alert, AlertState
 from airwarn.domain.audit import GENESIS, AuditRecord, record_hash
@@ -87,19 +87,9 @@ class Repository:
 
     # --- regimes and measures -----------------------------------------------------------------
     def picture(self, status: Status) -> Picture:
-        regimes = [
-            _regime_from_row(r)
-            for r in self.conn.execute(
-                select(t.regimes).where(and_(t.regimes.c.status == status.value, t.regimes.c.lifted_at.is_(None)))
-            ).mappings()
-        ]
+        regimes = [_regime_from_row(r) for r in self.conn.execute(_ACTIVE_REGIMES, {"status": status.value}).mappings()]
         measures = [
-            _measure_from_row(r)
-            for r in self.conn.execute(
-                select(t.measures).where(
-                    and_(t.measures.c.status == status.value, t.measures.c.ended_at.is_(None))
-                )
-            ).mappings()
+            _measure_from_row(r) for r in self.conn.execute(_ACTIVE_MEASURES, {"status": status.value}).mappings()
         ]
         return Picture(status=status, regimes=regimes, measures=measures)
 
@@ -242,9 +232,7 @@ class Repository:
     def append_audit(
         self, *, at: datetime, actor: str, action: str, entity: str, entity_id: str, data: dict[str, Any]
     ) -> AuditRecord:
-        last = self.conn.execute(
-            select(t.audit_log.c.seq, t.audit_log.c.hash).order_by(t.audit_log.c.seq.desc()).limit(1)
-        ).first()
+        last = self.conn.execute(_LAST_AUDIT).first()
         seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
         digest = record_hash(
             seq=seq, at=at, actor=actor, action=action, entity=entity, entity_id=entity_id, data=data,
@@ -282,9 +270,7 @@ class Repository:
         return User(row["name"], Role(row["role"])) if row else None
 
     def user_by_token(self, token_hash: str) -> User | None:
-        row = self.conn.execute(
-            select(t.users).where(and_(t.users.c.token_hash == token_hash, t.users.c.active.is_(True)))
-        ).mappings().first()
+        row = self.conn.execute(_USER_BY_TOKEN, {"token_hash": token_hash}).mappings().first()
         return User(row["name"], Role(row["role"])) if row else None
 
     def users(self) -> list[dict[str, Any]]:
@@ -313,6 +299,19 @@ class Repository:
 
     def count(self, table: str) -> int:
         return int(self.conn.execute(select(func.count()).select_from(t.metadata.tables[table])).scalar_one())
+
+
+# Hot-path statements, built once: each report reads the live picture and extends the audit chain.
+_ACTIVE_REGIMES = select(t.regimes).where(
+    and_(t.regimes.c.status == bindparam("status"), t.regimes.c.lifted_at.is_(None))
+)
+_ACTIVE_MEASURES = select(t.measures).where(
+    and_(t.measures.c.status == bindparam("status"), t.measures.c.ended_at.is_(None))
+)
+_USER_BY_TOKEN = select(t.users).where(
+    and_(t.users.c.token_hash == bindparam("token_hash"), t.users.c.active.is_(True))
+)
+_LAST_AUDIT = select(t.audit_log.c.seq, t.audit_log.c.hash).order_by(t.audit_log.c.seq.desc()).limit(1)
 
 
 def _plain(row: Any) -> dict[str, Any]:
