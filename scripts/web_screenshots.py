@@ -17,7 +17,7 @@ from rich.console import Console
 from airwarn import services
 from airwarn.api.app import create_app
 from airwarn.bootstrap import build_deps
-from airwarn.demo import APPROVER, OPERATOR, DemoResult, _replay, _start
+from airwarn.demo import APPROVER, OPERATOR, DemoResult, _replay, _start, import_streets
 from airwarn.settings import Settings
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -30,6 +30,7 @@ def main(out: Path = Path("docs")) -> None:
     deps = build_deps(Settings(db=f"sqlite:///{workdir / 'airwarn.db'}", keys_dir=workdir / "keys"))
     tokens = {OPERATOR: services.add_user(deps, OPERATOR, "operator", actor="screenshots"),
               APPROVER: services.add_user(deps, APPROVER, "approver", actor="screenshots")}
+    import_streets(deps)  # the demo's SYNTHETIC Millerovo streets and shelters
     server, thread, base = _start(create_app(deps), "127.0.0.1", 0)
     try:
         with httpx.Client(base_url=base, timeout=30) as http:
@@ -47,12 +48,13 @@ def main(out: Path = Path("docs")) -> None:
             page.wait_for_timeout(500)
             page.screenshot(path=str(out / "console.png"))
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(f"{base}/")
+            page.goto(f"{base}/#map=16/48.92/40.39")  # the synthetic centre of Millerovo
             page.wait_for_selector("#now li")
-            page.fill("#q", "Millerovsky")
-            page.press("#q", "Enter")
+            page.wait_for_selector("path[data-map=streets]", state="attached")
+            box = page.locator("#map").bounding_box()  # a resident clicks 48.92, 40.39
+            page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
             page.wait_for_selector("#area .msg")
-            page.wait_for_selector("#shelter-verdict, #shelter-msg")
+            page.wait_for_selector("#shelter-verdict")
             page.mouse.move(0, 0)
             page.wait_for_timeout(500)
             page.screenshot(path=str(out / "public.png"))

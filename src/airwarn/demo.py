@@ -22,6 +22,7 @@ from rich.table import Table
 from airwarn import services
 from airwarn.api.app import create_app
 from airwarn.bootstrap import build_deps
+from airwarn.deps import Deps
 from airwarn.errors import ConfigError
 from airwarn.settings import Settings
 
@@ -68,6 +69,14 @@ def _start(app: Any, host: str, port: int) -> tuple[_Server, threading.Thread, s
     return server, thread, f"http://{host}:{bound}"
 
 
+def import_streets(deps: Deps) -> str:
+    """Import the bundled SYNTHETIC street sample into the demo database; the timeline line to show."""
+    from airwarn.shelters.sample import import_sample
+
+    summary = import_sample(deps.uow.engine, deps.territory)
+    return f"streets: synthetic sample of central Millerovo ({summary['nodes']} nodes, {summary['shelters']} shelters)"
+
+
 def run_demo(
     *, speed: float = 60.0, serve: bool = True, export_cap: Path | None = None, host: str = "127.0.0.1",
     port: int = 8000, console: Console | None = None, workdir: Path | None = None,
@@ -80,11 +89,14 @@ def run_demo(
         deps = build_deps(settings)
         tokens = {OPERATOR: services.add_user(deps, OPERATOR, "operator", actor="demo"),
                   APPROVER: services.add_user(deps, APPROVER, "approver", actor="demo")}
+        streets = import_streets(deps)
     app = create_app(deps, max_body_bytes=settings.max_body_bytes)
+    app.state.shelters.warm()  # the first click on the public page answers at once
     server, thread, base = _start(app, host, port if serve else 0)
     result = DemoResult(base_url=base, workdir=workdir, tokens=tokens)
     console.rule("[bold]airwarn — the seed night[/]")
     console.print(f"API {base}/api/v1   database {settings.db}")
+    console.print(f"[dim]{streets} — made up for the demo, not real OpenStreetMap data[/]")
     try:
         with httpx.Client(base_url=base, timeout=30) as http:
             _replay(http, tokens, speed, console, result)
@@ -99,6 +111,8 @@ def run_demo(
             console.print(f"Wrote {len(result.exported)} CAP files to {export_cap}")
         if serve:
             console.print(f"\nServing {base} — CAP feed {base}/api/v1/alerts.atom, API docs {base}/docs")
+            console.print(f"Public page {base}/#map=15/48.92/40.39 — click a street in Millerovo for the nearest "
+                          f"shelter, or GET {base}/api/v1/shelters/nearest?lat=48.92&lon=40.39")
             console.print(f"Operator token ({OPERATOR}): {tokens[OPERATOR]}")
             console.print(f"Approver token ({APPROVER}): {tokens[APPROVER]}")
             console.print("Press Ctrl-C to stop.")

@@ -46,17 +46,19 @@ class Demo:
 
 @pytest.fixture(scope="package")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    """The seed night replayed through the real API on a fresh SQLite database, served on a free port."""
+    """The seed night replayed through the real API on a fresh SQLite database with the demo's street
+    sample, served on a free port."""
     from airwarn import services
     from airwarn.api.app import create_app
     from airwarn.bootstrap import build_deps
-    from airwarn.demo import APPROVER, OPERATOR, DemoResult, _replay, _start
+    from airwarn.demo import APPROVER, OPERATOR, DemoResult, _replay, _start, import_streets
     from airwarn.settings import Settings
 
     workdir: Path = tmp_path_factory.mktemp("browser-demo")
     deps = build_deps(Settings(db=f"sqlite:///{workdir / 'airwarn.db'}", keys_dir=workdir / "keys"))
     tokens = {OPERATOR: services.add_user(deps, OPERATOR, "operator", actor="test"),
               APPROVER: services.add_user(deps, APPROVER, "approver", actor="test")}
+    import_streets(deps)  # the demo's synthetic Millerovo streets and shelters, as `airwarn demo` imports them
     app = create_app(deps)
     server, thread, base = _start(app, "127.0.0.1", 0)
     try:

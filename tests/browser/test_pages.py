@@ -111,23 +111,43 @@ def test_the_composer_previews_the_cap_message_and_waits_for_a_second_person(pag
 
 
 def test_the_public_page_finds_a_shelter_for_a_clicked_point(page: Any, demo: Demo) -> None:
-    page.goto(f"{demo.base}/")
+    page.goto(f"{demo.base}/#map=16/48.92/40.39")  # the synthetic centre of Millerovo, zoomed in
     page.wait_for_selector("#now li")
     assert "Drone hazard" in page.inner_text("#now")
+    page.wait_for_selector("path[data-map=streets]", state="attached")  # the imported streets are drawn
     box = page.locator("#map").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.wait_for_selector("#area-name")
-    page.wait_for_selector("#shelter-verdict, #shelter-msg")
-    if page.locator("#shelter-verdict").count():
-        assert page.locator("#shelter-name").inner_text()
-        assert "walk" in page.inner_text("#shelter")
-    else:  # the demo database has no streets or shelters imported: the API answers 404, the page explains
-        text = page.inner_text("#shelter")
-        assert "No shelter data for this place" in text and "inner room" in text
-        assert "import" in text  # the server's own reason is shown too
+    assert page.inner_text("#area-name") == "Millerovsky"
+    page.wait_for_selector("#shelter-verdict")
+    lat, lon = (float(v) for v in page.get_attribute("#shelter", "data-point").split(","))
+    assert abs(lat - 48.92) < 2e-4 and abs(lon - 40.39) < 2e-4
+    with demo.http() as http:  # what the page should show for the point it clicked
+        expected = http.get("/api/v1/shelters/nearest", params={"lat": lat, "lon": lon}).json()
+    assert expected["warning_from"] == "region" and expected["region"] == "RU-ROS"
+    assert page.inner_text("#shelter-name") == expected["shelter"]["name"]
+    walk = page.inner_text("#shelter-walk")
+    minutes, seconds = divmod(round(expected["walk_s"]), 60)
+    assert f"walk {minutes} min" in walk and f"warning time {round(expected['warning_s'])} s" in walk
+    verdict = page.locator("#shelter-verdict")
+    assert verdict.get_attribute("data-reachable") == str(expected["reachable"]).lower()
+    if not expected["reachable"]:
+        assert f"short by {round(expected['short_by_m'])} m" in verdict.inner_text()
+        assert "nearest building" in page.inner_text("#shelter-alt")
+    route = page.locator('path[data-route="shelter"]')
+    assert route.count() == 1 and len(route.get_attribute("d") or "") > 10  # the route is drawn on the map
+    assert "synthetic" in page.inner_text("#shelter-note")  # the demo data says what it is
     page.click("#lang")
     assert page.inner_text("h1") == "Оповещения о воздушной угрозе"
+    assert "пешком" in page.inner_text("#shelter-walk")
     page.click("#lang")
+    # a point far from any imported street: the page explains there is no shelter data there
+    page.goto(f"{demo.base}/#map=11/48.2/40.3")
+    page.wait_for_selector("#now li")
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_selector("#shelter-msg")
+    text = page.inner_text("#shelter")
+    assert "No shelter data for this place" in text and "inner room" in text and "outside the imported" in text
 
 
 def test_the_public_page_searches_a_place_and_fits_a_360px_phone(browser: Any, demo: Demo) -> None:

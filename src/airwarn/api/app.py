@@ -65,7 +65,8 @@ def create_app(deps: Deps, *, max_body_bytes: int = 1_048_576) -> FastAPI:
     app.state.deps = deps
     app.state.bus = bus
     errors.install(app)
-    app.state.shelters = ShelterService.from_engine(deps.uow.engine)  # loads its graph on first use
+    # loads its graph on first use; a point's warning time is its region's
+    app.state.shelters = ShelterService.from_engine(deps.uow.engine, deps.territory)
     for module in (reports, regimes, alerts, territory, shelters):
         app.include_router(module.router)
     for delivery_module in (subscriptions, live, deliveries):

@@ -1,4 +1,4 @@
-"""Shelters over HTTP: nearest reachable shelter for a point, and coverage of the whole area."""
+"""Shelters over HTTP: nearest reachable shelter for a point, coverage of the whole area, streets for the map."""
 
 from __future__ import annotations
 
@@ -34,7 +34,10 @@ def nearest(
     profile: str = Query("default", description="default (1.2 m/s) or elderly (0.8 m/s)"),
     warning: float | None = Query(None, ge=0, le=86400, description="override the area's warning time, s"),
 ) -> dict[str, Any]:
-    """Nearest open shelter by walking time, the route, and whether it is reached before the warning ends."""
+    """Nearest open shelter by walking time, the route, and whether it is reached before the warning ends.
+
+    Without ``warning`` the point's region gives the warning time (``warning_from``: region), else the import.
+    """
     result: dict[str, Any] = _service(request).nearest(lat, lon, _speed(speed, profile), warning)
     return result
 
@@ -51,4 +54,22 @@ def coverage(
     result: dict[str, Any] = _service(request).coverage(
         warning, _speed(speed, profile), capacity_aware=capacity
     )
+    return result
+
+
+def _bbox(text: str) -> tuple[float, float, float, float]:
+    try:
+        west, south, east, north = (float(v) for v in text.split(","))
+    except ValueError:
+        raise InvalidInput("bbox must be four numbers: west,south,east,north (degrees)", field="bbox") from None
+    return west, south, east, north
+
+
+@router.get("/streets")
+def streets(
+    request: Request,
+    bbox: str = Query(..., description="west,south,east,north in degrees (WGS84)", max_length=200),
+) -> dict[str, Any]:
+    """Imported walkable segments and shelters inside a box, as GeoJSON for the map (with the data's own note)."""
+    result: dict[str, Any] = _service(request).streets(_bbox(bbox))
     return result

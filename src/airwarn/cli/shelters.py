@@ -21,12 +21,46 @@ from airwarn.shelters.model import DEFAULT_ENTRY_S, DEFAULT_WARNING_S, PROFILES_
 DB_HELP = "SQLAlchemy URL of the database (default: $AIRWARN_DB or sqlite:///airwarn.db)"
 
 
-def _service(db: str | None) -> Any:
+def _service(db: str | None, *, territory: bool = False) -> Any:
+    """The shelter service on the database; with ``territory``, warning times come from its regions."""
     from airwarn.shelters.service import ShelterService
     from airwarn.store.engine import make_engine
 
-    return ShelterService.from_engine(
-        make_engine(db or os.environ.get("AIRWARN_DB") or "sqlite:///airwarn.db")
+    engine = make_engine(db or os.environ.get("AIRWARN_DB") or "sqlite:///airwarn.db")
+    return ShelterService.from_engine(engine, _stored_territory(engine) if territory else None)
+
+
+def _stored_territory(engine: Any) -> Any:
+    """The territory stored in the database (as `airwarn serve` uses it), or None when there is none."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from airwarn.store.uow import UnitOfWork
+    from airwarn.territory_io import load_territory
+
+    try:
+        with UnitOfWork(engine).read() as repo:
+            features, meta = repo.territory_features()
+    except SQLAlchemyError:  # a database that holds only shelter data
+        return None
+    if not features:
+        return None
+    return load_territory({"type": "FeatureCollection", "features": features, "metadata": meta})
+
+
+def _import(db: str | None, file: Path, registry: Path | None, fmt: str, as_json: bool, **options: Any) -> None:
+    """Import a street file (all or nothing) and print its summary."""
+    svc = _service(db)
+    with _progress("importing") as step:
+        summary = svc.import_osm(file, registry, fmt=fmt, progress=step, **options)
+    if as_json:
+        _print_json(summary)
+        return
+    note = (summary.get("source_meta") or {}).get("note")
+    print(
+        f"Imported {summary['nodes']} nodes, {summary['segments']} segments, "
+        f"{summary['buildings']} buildings (~{summary['people']} people, estimated), "
+        f"{summary['shelters']} shelters ({summary['open_shelters']} open)."
+        + (f"\nNote from the file: {note}" if note else "")
     )
 
 
@@ -79,7 +113,7 @@ def register(app: typer.Typer) -> None:
 
     @shelters.command("import-osm")
     def import_osm(
-        file: Path = typer.Argument(..., help="OpenStreetMap extract (.osm.pbf)"),
+        file: Path = typer.Argument(..., help="OpenStreetMap extract (.osm.pbf); .geojson/.json read as GeoJSON"),
         registry: Path | None = typer.Option(None, "--registry", help="shelter registry (.csv or .geojson)"),
         districts: Path | None = typer.Option(None, "--districts", help="GeoJSON polygons with a 'name'"),
         warning_s: float = typer.Option(DEFAULT_WARNING_S, "--warning-s", help="the area's warning time (s)"),
@@ -89,19 +123,21 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Load streets, buildings and shelters into the database (all or nothing)."""
         with _errors():
-            svc = _service(db)
-            with _progress("importing") as step:
-                summary = svc.import_osm(
-                    file, registry, warning_s=warning_s, entry_s=entry_s, districts=districts, progress=step
-                )
-            if as_json:
-                _print_json(summary)
-            else:
-                print(
-                    f"Imported {summary['nodes']} nodes, {summary['segments']} segments, "
-                    f"{summary['buildings']} buildings (~{summary['people']} people, estimated), "
-                    f"{summary['shelters']} shelters ({summary['open_shelters']} open)."
-                )
+            _import(db, file, registry, "auto", as_json, warning_s=warning_s, entry_s=entry_s, districts=districts)
+
+    @shelters.command("import-geojson")
+    def import_geojson(
+        file: Path = typer.Argument(..., help="GeoJSON FeatureCollection: highway lines, building polygons, shelters"),
+        registry: Path | None = typer.Option(None, "--registry", help="shelter registry (.csv or .geojson)"),
+        districts: Path | None = typer.Option(None, "--districts", help="GeoJSON polygons with a 'name'"),
+        warning_s: float = typer.Option(DEFAULT_WARNING_S, "--warning-s", help="the area's warning time (s)"),
+        entry_s: float = typer.Option(DEFAULT_ENTRY_S, "--entry-s", help="time to get inside a shelter (s)"),
+        as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
+        db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    ) -> None:
+        """Load streets, buildings and shelters from GeoJSON with OSM-style tags (all or nothing)."""
+        with _errors():
+            _import(db, file, registry, "geojson", as_json, warning_s=warning_s, entry_s=entry_s, districts=districts)
 
     @shelters.command("nearest")
     def nearest(
@@ -114,7 +150,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Nearest open shelter by walking time; the same JSON as GET /api/v1/shelters/nearest."""
         with _errors():
-            _print_json(_service(db).nearest(lat, lon, _speed(speed, profile), warning))
+            _print_json(_service(db, territory=warning is None).nearest(lat, lon, _speed(speed, profile), warning))
 
     @shelters.command("coverage")
     def coverage(

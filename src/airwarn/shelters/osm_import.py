@@ -99,7 +99,12 @@ def is_shelter(tags: dict[str, Any]) -> bool:
 
 def walk_segments(edges: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Split every way geometry into straight segments; vertices are merged by exact coordinate."""
-    parts = shapely.get_parts(np.asarray(edges.geometry.values))
+    return segments_of(np.asarray(edges.geometry.values))
+
+
+def segments_of(geometries: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(lon, lat, a, b) of the straight segments of (multi)line geometries, vertices merged at 1e-7 deg."""
+    parts = shapely.get_parts(geometries)
     coords, owner = shapely.get_coordinates(parts, return_index=True)
     if coords.shape[0] < 2:
         return np.zeros(0), np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -156,7 +161,17 @@ def extract(path: str | Path, sample_m: float = 10.0) -> OsmExtract:
 def _buildings(df: Any, proj: LocalProjection) -> list[Building]:
     if df is None or len(df) == 0:
         return []
-    geoms = np.asarray(df.geometry.values)
+    ids = [f"{row.get('osm_type', 'way')}/{int(row['id'])}" for _, row in df.iterrows()]
+    tags = [_tags(row) for _, row in df.iterrows()]
+    return buildings_of(ids, tags, np.asarray(df.geometry.values), proj)
+
+
+def buildings_of(
+    ids: list[str], tags: list[dict[str, Any]], geoms: np.ndarray, proj: LocalProjection
+) -> list[Building]:
+    """Buildings (centroid, footprint, estimated people) from footprints in lon/lat; repeated ids kept once."""
+    if len(ids) == 0:
+        return []
     projected = shapely.transform(geoms, lambda xy: np.column_stack(proj.to_xy(xy[:, 0], xy[:, 1])))
     area_m2 = shapely.area(projected)
     centre = shapely.centroid(projected)
@@ -164,25 +179,23 @@ def _buildings(df: Any, proj: LocalProjection) -> list[Building]:
     clon, clat = proj.to_lonlat(cx, cy)
     out: list[Building] = []
     seen: set[str] = set()
-    for i, (_, row) in enumerate(df.iterrows()):
-        building_id = f"{row.get('osm_type', 'way')}/{int(row['id'])}"
+    for i, (building_id, tag) in enumerate(zip(ids, tags, strict=True)):
         if not np.isfinite(cx[i]) or building_id in seen:
             continue
         seen.add(building_id)
-        tags = _tags(row)
-        floors = estimate_floors(tags)
-        kind = str(tags.get("building", "yes"))
+        floors = estimate_floors(tag)
+        kind = str(tag.get("building", "yes"))
         people = 0.0 if kind in EMPTY_TYPES else floors * float(area_m2[i]) / FLOOR_M2_PER_PERSON
         out.append(
             Building(
                 id=building_id,
-                name=str(tags.get("name") or ""),
+                name=str(tag.get("name") or ""),
                 lat=float(clat[i]),
                 lon=float(clon[i]),
                 floors=floors,
                 footprint_m2=round(float(area_m2[i]), 2),
                 population=round(people, 2),
-                district=str(tags.get("addr:suburb") or tags.get("addr:city_district") or ""),
+                district=str(tag.get("addr:suburb") or tag.get("addr:city_district") or ""),
             )
         )
     return out
@@ -197,19 +210,21 @@ def _shelters(df: Any) -> list[ShelterSite]:
         if not is_shelter(tags):
             continue
         point = shapely.centroid(row.geometry)
-        osm_id = f"{row.get('osm_type', 'node')}/{int(row['id'])}"
-        capacity = _number(tags.get("capacity"))
-        kind = tags.get("shelter_type") or tags.get("emergency") or "bunker"
-        out.append(
-            ShelterSite(
-                id=f"osm:{osm_id}",
-                name=str(tags.get("name") or f"{str(kind).replace('_', ' ')} (OSM {osm_id})"),
-                lat=float(point.y),
-                lon=float(point.x),
-                capacity=int(capacity) if capacity is not None else None,
-                open=str(tags.get("access", "yes")) not in ("no", "private"),
-                opening=str(tags.get("opening_hours") or ""),
-                source="osm",
-            )
-        )
+        out.append(shelter_of(f"{row.get('osm_type', 'node')}/{int(row['id'])}", tags, float(point.y), float(point.x)))
     return out
+
+
+def shelter_of(osm_id: str, tags: dict[str, Any], lat: float, lon: float) -> ShelterSite:
+    """A shelter from OSM-style tags (``name``, ``capacity``, ``access``, ``opening_hours``)."""
+    capacity = _number(tags.get("capacity"))
+    kind = tags.get("shelter_type") or tags.get("emergency") or "bunker"
+    return ShelterSite(
+        id=f"osm:{osm_id}",
+        name=str(tags.get("name") or f"{str(kind).replace('_', ' ')} (OSM {osm_id})"),
+        lat=lat,
+        lon=lon,
+        capacity=int(capacity) if capacity is not None else None,
+        open=str(tags.get("access", "yes")) not in ("no", "private"),
+        opening=str(tags.get("opening_hours") or ""),
+        source="osm",
+    )

@@ -17,7 +17,9 @@ const T = {
     unreachable: "Not reachable within the warning time", short_by: "short by", distance: "distance",
     shelter_none: "No shelter data for this place: the shelter map covers only areas whose streets and shelters were imported. Go to an inner room without windows, or a basement.",
     shelter_off: "The shelter service is not available on this server. Go to an inner room without windows, or a basement.",
-    capacity: "capacity", geo_fail: "Your browser did not share a location", sub_ok: "Subscribed: alerts for this place will reach you.", unsubscribe: "Unsubscribe", unsubscribed: "Unsubscribed.", sub_pick: "Pick a place on the map first.",
+    capacity: "capacity", min: "min", sec: "s", m: "m", safe_room: "No shelter in time: the nearest building is {d} away ({w} on foot). Go inside, into an inner room without windows.", building: "nearest building",
+    synthetic: "Demo data: these streets and shelters are a synthetic sample, not a real map.", closed: "closed",
+    geo_fail: "Your browser did not share a location", sub_ok: "Subscribed: alerts for this place will reach you.", unsubscribe: "Unsubscribe", unsubscribed: "Unsubscribed.", sub_pick: "Pick a place on the map first.",
     nothing: "No warnings in force.", live: "live", polling: "live", offline: "offline", airports: "Airports", suspended: "suspended",
   },
   ru: {
@@ -34,7 +36,9 @@ const T = {
     unreachable: "Не успеть за время оповещения", short_by: "не хватает", distance: "расстояние",
     shelter_none: "Для этого места нет данных об укрытиях: карта укрытий есть только там, где загружены улицы и укрытия. Перейдите во внутреннюю комнату без окон или в подвал.",
     shelter_off: "Служба укрытий на этом сервере недоступна. Перейдите во внутреннюю комнату без окон или в подвал.",
-    capacity: "вместимость", geo_fail: "Браузер не передал местоположение", sub_ok: "Подписка оформлена: оповещения для этого места будут приходить вам.", unsubscribe: "Отписаться", unsubscribed: "Подписка отменена.", sub_pick: "Сначала выберите место на карте.",
+    capacity: "вместимость", min: "мин", sec: "с", m: "м", safe_room: "До укрытия не успеть: ближайшее здание в {d} ({w} пешком). Зайдите во внутреннюю комнату без окон.", building: "ближайшее здание",
+    synthetic: "Демонстрационные данные: эти улицы и укрытия — синтетический пример, а не реальная карта.", closed: "закрыто",
+    geo_fail: "Браузер не передал местоположение", sub_ok: "Подписка оформлена: оповещения для этого места будут приходить вам.", unsubscribe: "Отписаться", unsubscribed: "Подписка отменена.", sub_pick: "Сначала выберите место на карте.",
     nothing: "Режимов нет.", live: "онлайн", polling: "онлайн", offline: "нет связи", airports: "Аэропорты", suspended: "закрыт",
   },
 };
@@ -43,7 +47,9 @@ if (!T[lang]) lang = "en";
 const t = (k) => T[lang][k] || T.en[k] || k;
 const $ = (id) => document.getElementById(id);
 const S = { territory: null, districts: [], regions: {}, places: [], layers: {}, status: null, point: null, marker: null,
-  shelterLayer: null, picked: null, alerts: {} };
+  shelterLayer: null, picked: null, alerts: {}, shelter: null, streets: null, streetsKey: null, streetsMeta: null };
+/** Streets are drawn from this zoom in (a town's network; the whole territory would be too much). */
+const STREETS_ZOOM = 13;
 
 function name(p) { return (lang === "ru" ? p.name_ru : p.name_en) || p.name_en || p.code; }
 
@@ -59,7 +65,9 @@ function applyLang() {
   document.title = t("title");
   fillPlaces();
 }
-$("lang").addEventListener("click", () => { lang = lang === "en" ? "ru" : "en"; localStorage.setItem("airwarn-lang", lang); applyLang(); render(); });
+$("lang").addEventListener("click", () => {
+  lang = lang === "en" ? "ru" : "en"; localStorage.setItem("airwarn-lang", lang); applyLang(); render(); renderShelter();
+});
 
 function fillPlaces() {
   $("places").replaceChildren(...S.places.map((p) => el("option", { value: p.label(lang) })));
@@ -86,12 +94,67 @@ async function boot() {
     interactive: false, // a click anywhere picks a point; keyboard users search instead
     onEachFeature: (f, layer) => { S.layers[f.properties.code] = layer; },
   }).addTo(map);
-  map.fitBounds(group.getBounds(), { padding: [8, 8] });
+  const view = hashView();
+  if (view) map.setView(view.at, view.zoom); else map.fitBounds(group.getBounds(), { padding: [8, 8] });
   map.on("click", (e) => pick(e.latlng.lat, e.latlng.lng));
+  map.on("moveend", () => { keepHash(); loadStreets(); });
+  window.addEventListener("hashchange", () => { const v = hashView(); if (v) map.setView(v.at, v.zoom); });
+  loadStreets();
   applyLang();
   if (CONFIG.features.subscriptions) $("sub-form").classList.remove("hidden"); else $("sub-off").classList.remove("hidden");
   startLive(async (_topic, status) => { S.status = status; await render(); },
     (s) => { $("live-state").textContent = t(s); });
+}
+
+/** `#map=ZOOM/LAT/LON` in the address opens the map there (and follows the map, so a view can be shared). */
+function hashView() {
+  const m = /^#map=(\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)$/.exec(location.hash);
+  if (!m) return null;
+  const [zoom, lat, lon] = m.slice(1).map(Number);
+  return Math.abs(lat) <= 90 && Math.abs(lon) <= 180 && zoom <= 19 ? { zoom, at: [lat, lon] } : null;
+}
+
+function keepHash() {
+  const c = S.map.getCenter();
+  history.replaceState(null, "", `${location.pathname}${location.search}#map=${Math.round(S.map.getZoom())}/${c.lat.toFixed(5)}/${c.lng.toFixed(5)}`);
+}
+
+/** Imported streets and shelters in view, drawn under the route when zoomed in to a town. */
+async function loadStreets() {
+  if (!CONFIG.features.shelters || S.map.getZoom() < STREETS_ZOOM) {
+    if (S.streets) { S.streets.remove(); S.streets = null; S.streetsKey = null; }
+    return;
+  }
+  const b = S.map.getBounds().pad(0.5);
+  const key = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(3)).join(",");
+  if (key === S.streetsKey) return;
+  S.streetsKey = key;
+  let data;
+  try { data = await api(`/api/v1/shelters/streets?bbox=${key}`); } catch (_) { return; } // nothing imported here
+  if (key !== S.streetsKey) return; // the map moved on meanwhile
+  if (S.streets) S.streets.remove();
+  S.streetsMeta = data.metadata || null;
+  S.streets = L.geoJSON(data, {
+    interactive: false,
+    style: { color: "#ffffff", weight: 3, opacity: 0.9 },
+    pointToLayer: (f, at) => L.circleMarker(at, { radius: 6, weight: 2, color: f.properties.open ? "#14532d" : "#1f2937",
+      fillColor: f.properties.open ? "#86efac" : "#64748b", fillOpacity: 1 }),
+  }).addTo(S.map);
+  S.streets.eachLayer((l) => {
+    const el2 = l.getElement && l.getElement();
+    const p = l.feature && l.feature.properties;
+    if (el2 && p) el2.setAttribute("data-map", p.kind);
+  });
+  if (S.shelterLayer) S.shelterLayer.bringToFront(); // streets above the district fill, the answer above them
+  if (S.marker) S.marker.bringToFront();
+  renderNote();
+}
+
+function renderNote() {
+  const note = $("shelter-note");
+  if (!note) return;
+  const meta = S.streetsMeta && S.streetsMeta.source_meta;
+  note.replaceChildren(meta && meta.synthetic ? el("span", { title: meta.note || "" }, t("synthetic")) : "");
 }
 
 async function render() {
@@ -168,27 +231,70 @@ async function pick(lat, lon, label = null) {
 async function shelter(lat, lon) {
   const box = $("shelter");
   if (S.shelterLayer) { S.shelterLayer.remove(); S.shelterLayer = null; }
+  S.shelter = null;
+  const asked = (S.asked = (S.asked || 0) + 1); // a newer click wins over a slower older answer
   if (!CONFIG.features.shelters) { box.replaceChildren(el("p", { class: "msg", id: "shelter-msg" }, t("shelter_off"))); return; }
   box.replaceChildren(el("p", { class: "muted" }, t("searching")));
+  let answer;
+  box.setAttribute("data-point", `${lat},${lon}`); // the exact point asked about (tests compare with the API)
   try {
-    const s = await api(`/api/v1/shelters/nearest?lat=${lat}&lon=${lon}`);
-    const min = Math.floor(s.walk_s / 60);
-    const sec = Math.round(s.walk_s % 60);
-    const verdict = s.reachable
-      ? el("p", { class: "msg good", id: "shelter-verdict" }, `✔ ${t("reachable")}`)
-      : el("p", { class: "msg bad", id: "shelter-verdict" }, `✖ ${t("unreachable")}: ${t("short_by")} ${Math.round(s.short_by_m)} m (${Math.round(s.short_by_s)} s)`);
-    box.replaceChildren(el("p", {}, el("strong", { id: "shelter-name" }, s.shelter.name || s.shelter.id),
-      s.shelter.capacity ? el("span", { class: "small muted" }, ` · ${t("capacity")} ${s.shelter.capacity}`) : null),
-    el("p", {}, `${t("distance")} ${Math.round(s.distance_m)} m · ${t("walk")} ${min} min ${sec} s · ${t("warning")} ${Math.round(s.warning_s)} s`),
-    verdict);
-    const layers = [L.circleMarker([s.shelter.lat, s.shelter.lon], { radius: 8, color: "#14532d", fillColor: "#22c55e", fillOpacity: 1 })
-      .bindTooltip(s.shelter.name || "shelter")];
-    if (s.route) layers.push(L.geoJSON(s.route, { style: { color: "#14532d", weight: 4, dashArray: "6 4" } }));
-    S.shelterLayer = L.featureGroup(layers).addTo(S.map);
+    answer = await api(`/api/v1/shelters/nearest?lat=${lat}&lon=${lon}`);
   } catch (e) {
+    if (asked !== S.asked) return;
     box.replaceChildren(el("p", { class: "msg", id: "shelter-msg" }, e.status === 404 || e.status === 422 ? t("shelter_none") : `${t("shelter_off")} (${e.message})`),
       e.message ? el("p", { class: "small muted" }, e.message) : null);
+    return;
   }
+  if (asked !== S.asked) return;
+  S.shelter = answer;
+  renderShelter();
+  const s = S.shelter;
+  const routes = [s.route, !s.reachable && s.alternative ? s.alternative.route : null].filter(Boolean);
+  const layers = [];
+  const tagged = [];
+  const line = (geometry, kind, style) => { const l = L.geoJSON(geometry, { style }); tagged.push([l, kind]); return l; };
+  if (s.alternative && !s.reachable) {
+    const b = s.alternative.building;
+    layers.push(line(s.alternative.route, "safe_room", { color: "#7c2d12", weight: 4, dashArray: "2 6" }),
+      L.circleMarker([b.lat, b.lon], { radius: 6, color: "#7c2d12", fillColor: "#fdba74", fillOpacity: 1 }).bindTooltip(t("building")));
+  }
+  if (s.route) layers.push(line(s.route, "shelter", { color: "#14532d", weight: 5, dashArray: "8 5" }));
+  if (s.shelter) {
+    layers.push(L.circleMarker([s.shelter.lat, s.shelter.lon], { radius: 9, weight: 3, color: "#14532d", fillColor: "#22c55e", fillOpacity: 1 })
+      .bindTooltip(s.shelter.name || "shelter", { permanent: true, direction: "top", offset: [0, -8] }));
+  }
+  S.shelterLayer = L.featureGroup(layers).addTo(S.map);
+  S.marker.bringToFront(); // the picked point stays on top of its route
+  for (const [layer, kind] of tagged) {
+    layer.eachLayer((x) => { const node = x.getElement && x.getElement(); if (node) node.setAttribute("data-route", kind); });
+  }
+  // a route is a few hundred metres: make it visible when the map shows a whole region
+  const bounds = L.featureGroup(routes.map((r) => L.geoJSON(r))).getBounds();
+  if (bounds.isValid() && (S.map.getZoom() < STREETS_ZOOM + 1 || !S.map.getBounds().contains(bounds))) {
+    S.map.fitBounds(bounds.extend(S.point), { padding: [40, 40], maxZoom: 17 });
+  }
+}
+
+/** The last nearest-shelter answer, in the page language: name, distance, walking time, verdict, safe room. */
+function renderShelter() {
+  const s = S.shelter;
+  if (!s) return;
+  const box = $("shelter");
+  const mins = (sec) => `${Math.floor(sec / 60)} ${t("min")} ${Math.round(sec % 60)} ${t("sec")}`;
+  const verdict = s.reachable
+    ? el("p", { class: "msg good", id: "shelter-verdict", "data-reachable": "true" }, `✔ ${t("reachable")}`)
+    : el("p", { class: "msg bad", id: "shelter-verdict", "data-reachable": "false" },
+      `✖ ${t("unreachable")}${s.short_by_m === null ? "" : `: ${t("short_by")} ${Math.round(s.short_by_m)} ${t("m")} (${Math.round(s.short_by_s)} ${t("sec")})`}`);
+  const alt = !s.reachable && s.alternative
+    ? el("p", { class: "msg", id: "shelter-alt" }, t("safe_room").replace("{d}", `${Math.round(s.alternative.distance_m)} ${t("m")}`)
+      .replace("{w}", mins(s.alternative.walk_s)) + (s.alternative.building.name ? ` (${s.alternative.building.name})` : "")) : null;
+  box.replaceChildren(
+    s.shelter ? el("p", {}, el("strong", { id: "shelter-name" }, s.shelter.name || s.shelter.id),
+      s.shelter.capacity ? el("span", { class: "small muted" }, ` · ${t("capacity")} ${s.shelter.capacity}`) : null) : null,
+    s.shelter ? el("p", { id: "shelter-walk" }, `${t("distance")} ${Math.round(s.distance_m)} ${t("m")} · ${t("walk")} ${mins(s.walk_s)} · `
+      + `${t("warning")} ${Math.round(s.warning_s)} ${t("sec")}${s.region && S.regions[s.region] ? ` (${name(S.regions[s.region])})` : ""}`) : null,
+    verdict, alt, el("p", { class: "small muted", id: "shelter-note" }));
+  renderNote();
 }
 
 $("search").addEventListener("submit", (ev) => {
