@@ -17,7 +17,7 @@ const T = {
     unreachable: "Not reachable within the warning time", short_by: "short by", distance: "distance",
     shelter_none: "No shelter data for this place: the shelter map covers only areas whose streets and shelters were imported. Go to an inner room without windows, or a basement.",
     shelter_off: "The shelter service is not available on this server. Go to an inner room without windows, or a basement.",
-    capacity: "capacity", min: "min", sec: "s", m: "m", safe_room: "No shelter in time: the nearest building is {d} away ({w} on foot). Go inside, into an inner room without windows.", building: "nearest building",
+    capacity: "capacity", min: "min", sec: "s", m: "m", legend_shelter: "Shelter", legend_closed: "Closed shelter", legend_route: "Walking route", safe_room: "No shelter in time: the nearest building is {d} away ({w} on foot). Go inside, into an inner room without windows.", building: "nearest building",
     synthetic: "Demo data: these streets and shelters are a synthetic sample, not a real map.", closed: "closed",
     geo_fail: "Your browser did not share a location", sub_ok: "Subscribed: alerts for this place will reach you.", unsubscribe: "Unsubscribe", unsubscribed: "Unsubscribed.", sub_pick: "Pick a place on the map first.",
     nothing: "No warnings in force.", live: "live", polling: "live", offline: "offline", airports: "Airports", suspended: "suspended",
@@ -36,7 +36,7 @@ const T = {
     unreachable: "Не успеть за время оповещения", short_by: "не хватает", distance: "расстояние",
     shelter_none: "Для этого места нет данных об укрытиях: карта укрытий есть только там, где загружены улицы и укрытия. Перейдите во внутреннюю комнату без окон или в подвал.",
     shelter_off: "Служба укрытий на этом сервере недоступна. Перейдите во внутреннюю комнату без окон или в подвал.",
-    capacity: "вместимость", min: "мин", sec: "с", m: "м", safe_room: "До укрытия не успеть: ближайшее здание в {d} ({w} пешком). Зайдите во внутреннюю комнату без окон.", building: "ближайшее здание",
+    capacity: "вместимость", min: "мин", sec: "с", m: "м", legend_shelter: "Укрытие", legend_closed: "Укрытие закрыто", legend_route: "Пеший маршрут", safe_room: "До укрытия не успеть: ближайшее здание в {d} ({w} пешком). Зайдите во внутреннюю комнату без окон.", building: "ближайшее здание",
     synthetic: "Демонстрационные данные: эти улицы и укрытия — синтетический пример, а не реальная карта.", closed: "закрыто",
     geo_fail: "Браузер не передал местоположение", sub_ok: "Подписка оформлена: оповещения для этого места будут приходить вам.", unsubscribe: "Отписаться", unsubscribed: "Подписка отменена.", sub_pick: "Сначала выберите место на карте.",
     nothing: "Режимов нет.", live: "онлайн", polling: "онлайн", offline: "нет связи", airports: "Аэропорты", suspended: "закрыт",
@@ -123,6 +123,7 @@ function keepHash() {
 async function loadStreets() {
   if (!CONFIG.features.shelters || S.map.getZoom() < STREETS_ZOOM) {
     if (S.streets) { S.streets.remove(); S.streets = null; S.streetsKey = null; }
+    showLegend();
     return;
   }
   const b = S.map.getBounds().pad(0.5);
@@ -147,7 +148,13 @@ async function loadStreets() {
   });
   if (S.shelterLayer) S.shelterLayer.bringToFront(); // streets above the district fill, the answer above them
   if (S.marker) S.marker.bringToFront();
+  showLegend();
   renderNote();
+}
+
+function showLegend() {
+  const on = Boolean(S.streets) || Boolean(S.shelterLayer);
+  document.querySelectorAll(".shelter-legend").forEach((n) => n.classList.toggle("hidden", !on));
 }
 
 function renderNote() {
@@ -265,6 +272,7 @@ async function shelter(lat, lon) {
   }
   S.shelterLayer = L.featureGroup(layers).addTo(S.map);
   S.marker.bringToFront(); // the picked point stays on top of its route
+  showLegend();
   for (const [layer, kind] of tagged) {
     layer.eachLayer((x) => { const node = x.getElement && x.getElement(); if (node) node.setAttribute("data-route", kind); });
   }
