@@ -50,6 +50,13 @@ class Forbidden(AirwarnError):
     code = "forbidden"
 
 
+class Unavailable(AirwarnError):
+    """A dependency (database, broker) failed for now; the same request may succeed later."""
+
+    status_code = 503
+    code = "unavailable"
+
+
 class ConfigError(AirwarnError):
     """Settings or bundled data that make the system unable to start."""
 

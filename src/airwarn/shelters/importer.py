@@ -24,7 +24,7 @@ from sqlalchemy import delete, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from airwarn.errors import AirwarnError, ConfigError, Conflict, InvalidInput
+from airwarn.errors import AirwarnError, ConfigError, Conflict, InvalidInput, Unavailable
 from airwarn.shelters import coverage as coverage_mod
 from airwarn.shelters.graph import WalkGraph
 from airwarn.shelters.model import DEFAULT_ENTRY_S, DEFAULT_WARNING_S, Building, ShelterSite
@@ -246,7 +246,7 @@ def _reason(exc: BaseException) -> str:
 
 @contextmanager
 def db_errors(action: str) -> Iterator[None]:
-    """Database failures -> Conflict (a constraint refused the data) or ConfigError (cannot open/write)."""
+    """Database failures -> Conflict (a constraint refused the data) or Unavailable (cannot write now)."""
     try:
         yield
     except AirwarnError:
@@ -254,7 +254,7 @@ def db_errors(action: str) -> Iterator[None]:
     except IntegrityError as exc:
         raise Conflict(f"{action}: the database refused the data: {_reason(exc)}", field="database") from exc
     except SQLAlchemyError as exc:
-        raise ConfigError(f"{action}: the database failed: {_reason(exc)}", field="database") from exc
+        raise Unavailable(f"{action}: the database failed: {_reason(exc)}", field="database") from exc
 
 
 def migrate(engine: Engine) -> None:
