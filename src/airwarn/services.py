@@ -8,8 +8,8 @@ from typing import Any
 from airwarn.deps import Deps
 from airwarn.domain.alerts import AlertState, MsgType, compose_cancel
 from airwarn.domain.audit import ChainCheck, verify_chain
-from airwarn.domain.reports import Certainty, Status
-from airwarn.domain.rules import decide
+from airwarn.domain.reports import Certainty, Report, Status
+from airwarn.domain.rules import corroborated, decide
 from airwarn.domain.users import Role, User, hash_token, new_token
 from airwarn.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from airwarn.intake import ReportDraft, resolve
@@ -64,6 +64,8 @@ def submit_report(deps: Deps, draft: ReportDraft, actor: User) -> Outcome:
         audit(repo, deps, actor.name, "report.received", "report", report.id, kind=report.kind.value,
               region=report.region, districts=list(report.districts), source=report.source.type.value,
               certainty=report.certainty.value, queued=decision.queued)
+        if report.trusted and report.is_threat:
+            _settle_queue(repo, deps, report, outcome)
     _announce(deps, "report", outcome)
     return outcome
 
@@ -97,6 +99,17 @@ def dismiss_report(deps: Deps, report_id: str, actor: User, reason: str = "") ->
         repo.set_review(report.id, review="dismissed", by=actor.name, at=deps.clock())
         audit(repo, deps, actor.name, "report.dismissed", "report", report.id, reason=reason)
     deps.events.publish("review", {"report_id": report_id, "review": "dismissed"})
+
+
+def _settle_queue(repo: Any, deps: Deps, confirmed: Report, outcome: Outcome) -> None:
+    """Queued claims that an official or sensor report now confirms join its incident and leave the queue."""
+    for row in repo.reports(review="pending", status=confirmed.status, limit=1000):
+        pending = repo.report(row["id"])
+        if pending is not None and corroborated(pending, confirmed):
+            repo.set_review(pending.id, review="corroborated", by=confirmed.reported_by, at=deps.clock())
+            audit(repo, deps, confirmed.reported_by, "report.corroborated", "report", pending.id,
+                  by_report=confirmed.id)
+            outcome.notes.append(f"confirms queued claim {pending.id} ({pending.source.name or pending.source.type})")
 
 
 def _pending(repo: Any, report_id: str) -> Any:

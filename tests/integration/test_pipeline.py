@@ -185,3 +185,20 @@ def test_exercise_and_actual_never_touch(deps: Deps, operator: User) -> None:
     assert services.submit_report(deps, real_lift, operator).regimes_lifted == []
     with deps.uow.read() as repo:
         assert len(repo.picture(Status.EXERCISE).regimes) == 4
+
+
+def test_an_official_report_confirms_the_queued_rumour_about_the_same_threat(deps: Deps, operator: User) -> None:
+    rumour = ReportDraft(kind="drone_attack", region="RU-ROS", source_type="media", source_name="Mash",
+                         certainty="Possible", districts=["Millerovsky"], time=now() - timedelta(minutes=10))
+    other = ReportDraft(kind="drone_attack", region="RU-ROS", source_type="witness", certainty="Possible",
+                        districts=["Sholokhovsky"], time=now() - timedelta(minutes=10))
+    queued = services.submit_report(deps, rumour, operator)
+    kept = services.submit_report(deps, other, operator)
+    official = ReportDraft(kind="interception", region="RU-ROS", source_type="official",
+                           districts=["Millerovsky", "Chertkovsky"])
+    outcome = services.submit_report(deps, official, operator)
+    assert any(queued.report_id in note for note in outcome.notes)
+    with deps.uow.read() as repo:
+        assert repo.report_row(queued.report_id)["review"] == "corroborated"
+        assert [r["id"] for r in repo.reports(review="pending")] == [kept.report_id]
+        assert repo.count("alerts") == 1

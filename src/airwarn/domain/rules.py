@@ -66,6 +66,19 @@ def decide(report: Report, picture: Picture, territory: Territory, *, confirmed:
     return decision
 
 
+def corroborated(pending: Report, confirmed: Report, *, window_s: float = 3 * 3600) -> bool:
+    """True when a trusted report confirms a queued claim: same threat, region and area, close in time."""
+    if not (pending.is_threat and confirmed.is_threat and confirmed.trusted):
+        return False
+    if pending.region != confirmed.region or pending.status != confirmed.status:
+        return False
+    if abs((pending.time - confirmed.time).total_seconds()) > window_s:
+        return False
+    if not confirmed.districts:  # the whole region is confirmed
+        return True
+    return bool(pending.districts) and set(pending.districts) <= set(confirmed.districts)
+
+
 def _corroborates(report: Report, picture: Picture, territory: Territory) -> bool:
     """An unconfirmed threat claim about an area already under that regime adds evidence, not news."""
     if not report.is_threat:
