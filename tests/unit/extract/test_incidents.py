@@ -54,14 +54,19 @@ def test_five_reports_of_one_interception_are_one_incident(extractor: Extractor)
     assert view["casualties"] == 0
 
 
-def test_other_places_times_and_kinds_are_other_incidents(extractor: Extractor) -> None:
+def test_other_places_and_times_are_other_incidents_but_explosions_there_are_the_same(
+    extractor: Extractor,
+) -> None:
     a = extractor.extract("Над Миллеровским районом Ростовской области сбиты 3 беспилотника.", date=DAY)
     b = extractor.extract("Над Тарасовским районом Ростовской области сбиты 2 беспилотника.", date=DAY)
     c = extractor.extract("Над Курской областью сбиты 4 беспилотника.", date=DAY)
     d = extractor.extract("В Миллеровском районе Ростовской области слышны взрывы.", date=DAY)
     e = extractor.extract("Над Миллеровским районом Ростовской области сбиты 5 беспилотников.", date=DAY)
     reports = [(a[0], T0), (b[0], T0), (c[0], T0), (d[0], T0), (e[0], T0 + timedelta(hours=8))]
-    assert len(group(reports)) == 5
+    incidents = group(reports)
+    assert len(incidents) == 4  # every threat kind is one family: the explosions heard are the interception
+    assert [len(i.reports) for i in incidents] == [2, 1, 1, 1]
+    assert incidents[0].kind.value == "interception"
 
 
 def test_unconfirmed_claims_corroborate_to_likely_but_never_observed(extractor: Extractor) -> None:
