@@ -35,10 +35,12 @@ class Outcome:
     measures_ended: list[str] = field(default_factory=list)
     alerts: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    incident_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "report_id": self.report_id,
+            "incident_id": self.incident_id,
             "queued": self.queued,
             "regimes_declared": self.regimes_declared,
             "regimes_lifted": self.regimes_lifted,

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from airwarn.deps import Deps
+from airwarn.deps import Deps, new_id
+from airwarn.domain import incidents
 from airwarn.domain.alerts import AlertState, MsgType, compose_cancel
 from airwarn.domain.audit import ChainCheck, verify_chain
+from airwarn.domain.incidents import Incident
 from airwarn.domain.reports import Certainty, Report, Status
-from airwarn.domain.rules import corroborated, decide
+from airwarn.domain.rules import corroborated, covered, decide
 from airwarn.domain.users import Role, User, hash_token, new_token
 from airwarn.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from airwarn.intake import ReportDraft, resolve
@@ -55,18 +57,64 @@ def submit_report(deps: Deps, draft: ReportDraft, actor: User) -> Outcome:
                      future_tolerance=deps.future_tolerance)
     with deps.uow.write() as repo:
         picture = repo.picture(report.status)
+        incident, dismissed, pending = _incident_of(repo, report)
         decision = decide(report, picture, deps.territory)
-        if decision.queued:
+        review = "pending" if decision.queued else "none"
+        if decision.queued and report.is_threat and incident.without(dismissed).corroborated:
+            outcome = _corroborate(repo, deps, picture, report, incident, pending)
+            review = "corroborated"
+        elif decision.queued:
             outcome = Outcome(report_id=report.id, queued=True, notes=decision.notes)
         else:
             outcome = apply_decision(repo, deps, picture, decision, report, actor.name)
-        repo.add_report(report, review="pending" if decision.queued else "none", outcome=outcome.to_dict())
+        outcome.incident_id = incident.id
+        repo.add_report(report, review=review, outcome=outcome.to_dict(), incident_id=incident.id)
+        if review == "corroborated":
+            repo.set_review(report.id, review=review, by=CORROBORATION_ACTOR, at=deps.clock())
         audit(repo, deps, actor.name, "report.received", "report", report.id, kind=report.kind.value,
               region=report.region, districts=list(report.districts), source=report.source.type.value,
-              certainty=report.certainty.value, queued=decision.queued)
+              certainty=report.certainty.value, queued=outcome.queued, incident=incident.id,
+              incident_certainty=incident.certainty.value, incident_reports=len(incident.reports))
         if report.trusted and report.is_threat:
             _settle_queue(repo, deps, report, outcome)
     _announce(deps, "report", outcome)
+    return outcome
+
+
+#: Who decides a claim that enough independent sources corroborated (the audit names it so).
+CORROBORATION_ACTOR = "system:corroboration"
+
+
+def _incident_of(repo: Any, report: Report) -> tuple[Incident, set[str], list[Report]]:
+    """The open incident `report` belongs to (or a new one), with it attached; plus the ids of members an
+    operator dismissed and the members still waiting in the review queue."""
+    members = repo.open_incident_members(report.status, report.time - incidents.DEFAULT_WINDOW)
+    home = incidents.place(report, incidents.gather((i, r) for i, r, _ in members))
+    if home is None:
+        return incidents.start(report, new_id("inc")), set(), []
+    reviews = {r.id: review for i, r, review in members if i == home.id}
+    pending = [r for r in home.reports if reviews.get(r.id) == "pending"]
+    incidents.attach(home, report)
+    return home, {rid for rid, review in reviews.items() if review == "dismissed"}, pending
+
+
+def _corroborate(repo: Any, deps: Deps, picture: Any, report: Report, incident: Incident,
+                 pending: list[Report]) -> Outcome:
+    """Enough independent untrusted sources make the incident Likely: decide the claim as an operator's
+    confirmation would, and settle the queued claims of the incident that its regimes now cover."""
+    decision = decide(report, picture, deps.territory, confirmed=True)
+    outcome = apply_decision(repo, deps, picture, decision, report, CORROBORATION_ACTOR,
+                             certainty=Certainty.LIKELY)
+    sources = incident.independent_claims
+    outcome.notes.append(f"incident {incident.id}: {sources} independent sources make it Likely")
+    audit(repo, deps, CORROBORATION_ACTOR, "incident.corroborated", "incident", incident.id,
+          report=report.id, sources=sources, certainty=Certainty.LIKELY.value,
+          regimes=list(outcome.regimes_declared), alerts=[a["identifier"] for a in outcome.alerts])
+    for member in pending:
+        if member.is_threat and covered(member, picture, deps.territory):
+            repo.set_review(member.id, review="corroborated", by=CORROBORATION_ACTOR, at=deps.clock())
+            audit(repo, deps, CORROBORATION_ACTOR, "report.corroborated", "report", member.id,
+                  incident=incident.id, by_report=report.id)
     return outcome
 
 
@@ -211,6 +259,40 @@ def picture_summary(deps: Deps, status: Status = Status.ACTUAL) -> dict[str, Any
         "review_queue": queue,
         "alerts": [summary(a) for a, _ in alerts],
     }
+
+
+def incidents_view(deps: Deps, *, status: Status = Status.ACTUAL, limit: int = 100) -> list[dict[str, Any]]:
+    """Incidents, the one with the latest report first: sources, evidence, reports and alerts of each."""
+    with deps.uow.read() as repo:
+        ids = repo.incident_ids(status=status, limit=limit)
+        return _incident_views(repo, ids)
+
+
+def incident_view(deps: Deps, incident_id: str) -> dict[str, Any]:
+    with deps.uow.read() as repo:
+        found = _incident_views(repo, [incident_id])
+    if not found:
+        raise NotFound(f"no incident {incident_id!r}")
+    return found[0]
+
+
+def _incident_views(repo: Any, ids: list[str]) -> list[dict[str, Any]]:
+    members = repo.incident_members(ids)
+    reviews = {r.id: review for _, r, review in members}
+    built = {i.id: i for i in incidents.gather((i, r) for i, r, _ in members)}
+    alerts_by_report = repo.alert_ids_by_report([r.id for _, r, _ in members])
+    views = []
+    for incident_id in ids:
+        incident = built.get(incident_id)
+        if incident is None:
+            continue
+        view = incidents.summary(incident)
+        view["alert_ids"] = [a for r in incident.reports for a in alerts_by_report.get(r.id, [])]
+        view["status"] = incident.reports[0].status.value
+        for item in view["reports"]:  # type: ignore[attr-defined]
+            item["review"] = reviews.get(item["id"])
+        views.append(view)
+    return views
 
 
 def _announce(deps: Deps, topic: str, outcome: Outcome) -> None:

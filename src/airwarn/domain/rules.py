@@ -79,6 +79,11 @@ def corroborated(pending: Report, confirmed: Report, *, window_s: float = 3 * 36
     return bool(pending.districts) and set(pending.districts) <= set(confirmed.districts)
 
 
+def covered(report: Report, picture: Picture, territory: Territory) -> bool:
+    """True when every area of a threat report is already under its regime."""
+    return _corroborates(report, picture, territory)
+
+
 def _corroborates(report: Report, picture: Picture, territory: Territory) -> bool:
     """An unconfirmed threat claim about an area already under that regime adds evidence, not news."""
     if not report.is_threat:

@@ -41,7 +41,9 @@ class Repository:
         self.conn = conn
 
     # --- reports -----------------------------------------------------------------------------
-    def add_report(self, report: Report, *, review: str, outcome: dict[str, Any]) -> None:
+    def add_report(
+        self, report: Report, *, review: str, outcome: dict[str, Any], incident_id: str | None = None
+    ) -> None:
         self.conn.execute(
             insert(t.reports), dict(
                 id=report.id, status=report.status.value, kind=report.kind.value, region=report.region,
@@ -55,7 +57,7 @@ class Repository:
                 certainty=report.certainty.value, casualties=report.casualties, damage=report.damage,
                 regime=report.regime.value if report.regime else None, plan=report.plan,
                 airport=report.airport, text=report.text, reported_by=report.reported_by,
-                review=review, outcome=outcome,
+                review=review, outcome=outcome, incident_id=incident_id,
             )
         )
 
@@ -84,6 +86,53 @@ class Repository:
         if status is not None:
             q = q.where(t.reports.c.status == status.value)
         return [_report_dict(r) for r in self.conn.execute(q).mappings()]
+
+    # --- incidents -----------------------------------------------------------------------------
+    def open_incident_members(self, status: Status, since: datetime) -> list[tuple[str, Report, str]]:
+        """(incident id, report, review) of every incident that has a report timed at or after `since`."""
+        recent = (
+            select(t.reports.c.incident_id)
+            .where(t.reports.c.status == status.value, t.reports.c.time >= since,
+                   t.reports.c.incident_id.is_not(None))
+            .distinct()
+        )
+        q = select(t.reports).where(t.reports.c.incident_id.in_(recent.scalar_subquery()))
+        return [(r["incident_id"], _report_from_row(r), r["review"]) for r in self.conn.execute(q).mappings()]
+
+    def incident_ids(self, *, status: Status | None = None, limit: int = 100) -> list[str]:
+        """Incident ids, the one with the latest report first."""
+        last = func.max(t.reports.c.time)
+        q = (
+            select(t.reports.c.incident_id, last.label("last"))
+            .where(t.reports.c.incident_id.is_not(None))
+            .group_by(t.reports.c.incident_id)
+            .order_by(last.desc(), t.reports.c.incident_id.desc())
+            .limit(limit)
+        )
+        if status is not None:
+            q = q.where(t.reports.c.status == status.value)
+        return [r.incident_id for r in self.conn.execute(q)]
+
+    def incident_members(self, incident_ids: Sequence[str]) -> list[tuple[str, Report, str]]:
+        """(incident id, report, review) of every report of these incidents."""
+        if not incident_ids:
+            return []
+        q = select(t.reports).where(t.reports.c.incident_id.in_(list(incident_ids)))
+        return [(r["incident_id"], _report_from_row(r), r["review"]) for r in self.conn.execute(q).mappings()]
+
+    def alert_ids_by_report(self, report_ids: Sequence[str]) -> dict[str, list[str]]:
+        """Alerts issued on these reports (regime alerts, airport notices), oldest first."""
+        if not report_ids:
+            return {}
+        q = (
+            select(t.alerts.c.report_id, t.alerts.c.identifier)
+            .where(t.alerts.c.report_id.in_(list(report_ids)))
+            .order_by(t.alerts.c.sent, t.alerts.c.identifier)
+        )
+        out: dict[str, list[str]] = {}
+        for row in self.conn.execute(q):
+            out.setdefault(row.report_id, []).append(row.identifier)
+        return out
 
     # --- regimes and measures -----------------------------------------------------------------
     def picture(self, status: Status) -> Picture:

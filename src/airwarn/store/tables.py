@@ -101,8 +101,10 @@ reports = Table(
     Column("reviewed_by", String(64)),
     _ts("reviewed_at"),
     Column("outcome", JSON, nullable=False),  # what the decision did, for the timeline
+    Column("incident_id", String(40)),  # the incident it tells of (domain/incidents.py)
     Index("ix_reports_review", "review"),
     Index("ix_reports_received", "received_at"),
+    Index("ix_reports_incident", "incident_id"),
 )
 
 regimes = Table(
