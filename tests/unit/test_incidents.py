@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from airwarn.domain.incidents import CORROBORATION, belongs, family, gather, group, place, start, summary
@@ -37,6 +38,8 @@ def test_the_same_source_repeating_itself_is_not_corroboration() -> None:
     assert incident.independent_claims == 1 and not incident.corroborated
     assert incident.certainty is Certainty.POSSIBLE
     assert incident.without(["r0"]).report_ids == ["r1", "r2", "r3"]
+    echo = [report(1), replace(report(2), text="account 1"), report(3, name="residents")]
+    assert start(echo[0], "inc-2", echo[1:]).independent_claims == 2  # a word-for-word repeat is one
 
 
 def test_trusted_sources_decide_the_certainty() -> None:

@@ -14,6 +14,7 @@ from airwarn.api import (
     alerts,
     deliveries,
     errors,
+    incidents,
     live,
     messages,
     regimes,
@@ -72,6 +73,7 @@ def create_app(deps: Deps, *, max_body_bytes: int = 1_048_576) -> FastAPI:
     for delivery_module in (subscriptions, live, deliveries):
         app.include_router(delivery_module.router)
     app.include_router(messages.router)
+    app.include_router(incidents.router)
     app.include_router(web.router)
     app.mount("/static", web.static_files(), name="static")
 

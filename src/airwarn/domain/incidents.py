@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from airwarn.domain.reports import THREAT_KINDS, Certainty, Count, Report, ReportKind, Source
+from airwarn.domain.reports import THREAT_KINDS, Certainty, Count, Report, ReportKind, Source, SourceType
 
 #: Reports further apart than this are different incidents, even of the same kind in the same place.
 DEFAULT_WINDOW = timedelta(hours=3)
@@ -44,9 +44,13 @@ def family(report: Report) -> str:
     return name
 
 
-def source_key(report: Report) -> tuple[str, str]:
-    """Who is speaking, for independence: a named source once, each unnamed account on its own."""
-    return report.source.type.value, report.source.name or report.text or report.id
+def source_key(report: Report) -> tuple[str, ...]:
+    """Who is speaking, for independence. A named outlet, official or sensor counts once however often it
+    speaks; each witness account counts on its own unless it repeats another word for word, because
+    witnesses are rarely named and the extractor labels them collectively ("residents", "очевидцы")."""
+    if report.source.type is SourceType.WITNESS or not report.source.name:
+        return report.source.type.value, report.source.name or "", report.text or report.id
+    return report.source.type.value, report.source.name
 
 
 @dataclass
@@ -70,7 +74,7 @@ class Incident:
     @property
     def sources(self) -> list[Source]:
         """Independent sources in the order they first spoke."""
-        seen: dict[tuple[str, str], Source] = {}
+        seen: dict[tuple[str, ...], Source] = {}
         for r in self.reports:
             seen.setdefault(source_key(r), r.source)
         return list(seen.values())
