@@ -169,12 +169,12 @@ class Recorder:
 
         class Server(ThreadingHTTPServer):
             daemon_threads = True
+            request_queue_size = 1024  # listen backlog: a burst of new connections must not be reset
 
             def handle_error(self, request: Any, client_address: Any) -> None:
                 return None  # a killed node resets its connections: expected here
 
         self.server = Server(("127.0.0.1", 0), Handler)
-        self.server.request_queue_size = 1024
         self.base = f"http://127.0.0.1:{self.server.server_port}"
         threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
 

@@ -28,6 +28,17 @@ def message(channel: str, target: str, address: Any = None) -> Message:
                                                                       "instruction": "В укрытие."}}})
 
 
+def send_once(channel: Any, msg: Message) -> None:
+    """Send one message on a fresh loop and close the channel's connections."""
+    async def go() -> None:
+        try:
+            await channel.send(msg)
+        finally:
+            await channel.aclose()
+
+    asyncio.run(go())
+
+
 class Receiver:
     """A local HTTP receiver recording requests; answers `status`."""
 
@@ -56,7 +67,7 @@ class Receiver:
 def test_webhook_body_is_the_cap_document_signed_with_hmac_and_names_the_identifier() -> None:
     receiver = Receiver()
     try:
-        asyncio.run(WebhookChannel(b"k3y").send(message("webhook", "sub-1", receiver.url)))
+        send_once(WebhookChannel(b"k3y"), message("webhook", "sub-1", receiver.url))
     finally:
         receiver.close()
     [(headers, body)] = receiver.requests
@@ -69,7 +80,7 @@ def test_webhook_error_status_is_a_delivery_error() -> None:
     receiver = Receiver(status=503)
     try:
         with pytest.raises(DeliveryError, match="503"):
-            asyncio.run(WebhookChannel(b"k").send(message("webhook", "sub-1", receiver.url)))
+            send_once(WebhookChannel(b"k"), message("webhook", "sub-1", receiver.url))
     finally:
         receiver.close()
 
@@ -77,7 +88,7 @@ def test_webhook_error_status_is_a_delivery_error() -> None:
 def test_sms_gateway_gets_number_text_in_the_subscribers_language_and_identifier() -> None:
     receiver = Receiver()
     try:
-        asyncio.run(SmsChannel(receiver.url, token="t0k").send(message("sms", "sub-1", "+79991234567")))
+        send_once(SmsChannel(receiver.url, token="t0k"), message("sms", "sub-1", "+79991234567"))
     finally:
         receiver.close()
     [(headers, body)] = receiver.requests

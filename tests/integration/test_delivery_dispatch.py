@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from airwarn import services
+from airwarn.bus import MemoryBus
 from airwarn.delivery.channels.base import MemoryChannel
 from airwarn.delivery.dispatcher import Dispatcher, RetryPolicy
 from airwarn.delivery.fanout import make_fanout
@@ -144,3 +145,28 @@ def test_a_slow_receiver_does_not_delay_the_others(deps: Deps, operator: User, a
     with deps.uow.read() as repo:
         [sms] = [r for r in repo.outbox_rows(identifier) if r["channel"] == "sms"]
     assert sms["state"] == "pending" and "timed out" in sms["last_error"]
+
+
+@pytest.mark.timeout(30)
+def test_a_new_alert_wakes_the_dispatcher_instead_of_waiting_for_the_poll(
+    deps: Deps, operator: User, approver: User
+) -> None:
+    bus = MemoryBus()
+    deps.events = bus
+    channels = twins()
+    dispatcher = Dispatcher(deps.uow.engine, channels, wake_on=bus.hub)
+
+    async def scenario() -> float:
+        stop = asyncio.Event()
+        runner = asyncio.create_task(dispatcher.run(stop, poll_s=30))  # the poll alone would take 30 s
+        await asyncio.sleep(0.2)
+        started = time.perf_counter()
+        await asyncio.to_thread(issue_alert, deps, operator, approver, 1)
+        while not channels["live"].sent:
+            await asyncio.sleep(0.005)
+        took = time.perf_counter() - started
+        stop.set()
+        await runner
+        return took
+
+    assert asyncio.run(scenario()) < 5.0

@@ -51,6 +51,19 @@ def test_websocket_gets_the_alert_for_its_district_only_and_resumes_after_an_id(
 def test_websocket_with_a_bad_filter_is_told_why(client: TestClient) -> None:
     with client, client.websocket_connect("/api/v1/live?district=RU-XX-NOWHERE") as ws:
         assert json.loads(ws.receive_text())["field"] == "district"
+    with client, client.websocket_connect("/api/v1/live?topics=alert,gossip") as ws:
+        assert json.loads(ws.receive_text())["field"] == "topics"
+    assert client.get("/api/v1/live/sse?topics=").json()["field"] == "topics"
+
+
+def test_a_client_may_ask_for_alerts_only(client: TestClient, deps: Deps, operator: User, approver: User) -> None:
+    with client, client.websocket_connect("/api/v1/live?topics=alert") as ws:
+        outcome = services.submit_report(deps, rostov(), operator)  # a report event: not for this client
+        identifier = services.approve_alert(deps, outcome.alerts[0]["identifier"], approver)["identifier"]
+        asyncio.run(Dispatcher(deps.uow.engine, {"live": LiveChannel(deps.events)}).drain())
+        first, second = json.loads(ws.receive_text()), json.loads(ws.receive_text())
+    assert {first["topic"], second["topic"]} == {"alert"}
+    assert second["payload"] == {**second["payload"], "identifier": identifier, "delivery": "issued"}
 
 
 def test_sse_resumes_from_last_event_id(client: TestClient, deps: Deps, operator: User) -> None:

@@ -46,6 +46,17 @@ def b64e(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+def send_once(channel: Any, msg: Message) -> None:
+    """Send one message on a fresh loop and close the channel's connections."""
+    async def go() -> None:
+        try:
+            await channel.send(msg)
+        finally:
+            await channel.aclose()
+
+    asyncio.run(go())
+
+
 class Browser:
     """What a browser keeps for one PushSubscription: its ECDH key pair and auth secret."""
 
@@ -125,7 +136,7 @@ def test_payload_decrypts_with_the_browsers_keys_and_vapid_jwt_verifies(push: Pu
     private, public = generate_vapid()
     browser = Browser(f"{push.origin}/push/abc")
     channel = WebPushChannel(private, SUBJECT, public_url="https://warn.example")
-    asyncio.run(channel.send(message(browser.subscription)))
+    send_once(channel, message(browser.subscription))
     [(path, headers, body)] = push.requests
     assert path == "/push/abc" and headers["Content-Encoding"] == "aes128gcm"
     assert headers["TTL"] == "3600" and headers["Urgency"] == "high"
@@ -142,7 +153,7 @@ def test_payload_decrypts_with_the_browsers_keys_and_vapid_jwt_verifies(push: Pu
 
 def test_a_forged_vapid_signature_is_caught_by_the_receiver_check(push: PushService) -> None:
     private, _ = generate_vapid()
-    asyncio.run(WebPushChannel(private, SUBJECT).send(message(Browser(f"{push.origin}/p").subscription)))
+    send_once(WebPushChannel(private, SUBJECT), message(Browser(f"{push.origin}/p").subscription))
     header = push.requests[0][1]["Authorization"]
     _, other_public = generate_vapid()
     forged = header.rsplit("k=", 1)[0] + "k=" + other_public
@@ -154,7 +165,7 @@ def test_an_expired_subscription_is_gone_and_not_retried(push: PushService) -> N
     push.status = 410
     private, _ = generate_vapid()
     with pytest.raises(Gone, match="410"):
-        asyncio.run(WebPushChannel(private, SUBJECT).send(message(Browser(f"{push.origin}/p").subscription)))
+        send_once(WebPushChannel(private, SUBJECT), message(Browser(f"{push.origin}/p").subscription))
 
 
 def test_issued_alert_reaches_a_push_subscriber_through_the_outbox(

@@ -1,15 +1,17 @@
 """Live stream: WebSocket /api/v1/live and SSE /api/v1/live/sse, filtered by district or point, resumable.
 
 Every message is ``{"id": <int>, "topic": "alert"|"report"|"regime"|"review", "payload": {…}}``; resume
-with ``?after=<id>`` (or the SSE ``Last-Event-ID`` header).
+with ``?after=<id>`` (or the SSE ``Last-Event-ID`` header); ``?topics=alert,regime`` keeps only those topics
+(a siren display or a public page that only shows alerts spares itself, and the node, the rest).
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import StreamingResponse
@@ -21,6 +23,20 @@ from airwarn.errors import InvalidInput
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
 KEEPALIVE_S = 15.0
+#: With thousands of open sockets the heap holds millions of objects, and CPython's default young-generation
+#: threshold (700 allocations) runs collections that walk them in the middle of a fan-out: at 10,000
+#: clients that doubled the time to reach them all. Raised once, when the first live client connects.
+GC_THRESHOLD = (50_000, 20, 100)
+_gc_tuned = False
+
+
+def tune_gc() -> None:
+    """Fewer, later garbage collections for a process that holds many live connections (idempotent)."""
+    global _gc_tuned
+    if not _gc_tuned:
+        _gc_tuned = True
+        gc.freeze()  # what exists now (app, modules, territory) is never scanned again
+        gc.set_threshold(*GC_THRESHOLD)
 
 
 def hub_of(app: Any) -> Hub:
@@ -46,44 +62,50 @@ def area_filter(territory: Territory, district: str | None, lat: float | None,
     return None
 
 
-def _places(payload: dict[str, Any]) -> list[tuple[str, list[str]]]:
-    found = []
-    if "region" in payload:
-        found.append((str(payload["region"]), list(payload.get("districts") or [])))
-    for key in ("alerts", "alert", "cancel", "all_clear"):
-        value = payload.get(key)
-        for item in value if isinstance(value, list) else [value] if isinstance(value, dict) else []:
-            found += _places(item)
-    return found
+TOPICS = frozenset({"alert", "report", "regime", "review"})
 
 
-def matches(event: Event, area: tuple[str, str] | None) -> bool:
+def topic_filter(topics: str | None) -> frozenset[str] | None:
+    """The topics a client asked for (comma-separated), or None for all."""
+    if topics is None:
+        return None
+    wanted = frozenset(t.strip() for t in topics.split(",") if t.strip())
+    if not wanted or not wanted <= TOPICS:
+        raise InvalidInput(f"topics must be a comma-separated subset of {sorted(TOPICS)}", field="topics")
+    return wanted
+
+
+def matches(event: Event, area: tuple[str, str] | None, topics: frozenset[str] | None = None) -> bool:
     """Unfiltered clients get everything; filtered ones get events whose area covers their district."""
+    if topics is not None and event.topic not in topics:
+        return False
     if area is None:
         return True
     region, code = area
-    return any(r == region and (not ds or code in ds) for r, ds in _places(event.payload))
+    return any(r == region and (not ds or code in ds) for r, ds in event.places)
 
 
 def _dump(event: Event) -> str:
-    return json.dumps(event.to_dict(), ensure_ascii=False, default=str)
+    return event.text
 
 
 @router.websocket("/live")
 async def live_ws(websocket: WebSocket, district: str | None = None, lat: float | None = None,
-                  lon: float | None = None, after: int | None = None) -> None:
+                  lon: float | None = None, after: int | None = None, topics: str | None = None) -> None:
     try:
         area = area_filter(websocket.app.state.deps.territory, district, lat, lon)
+        wanted = topic_filter(topics)
     except InvalidInput as exc:
         await websocket.accept()
         await websocket.send_text(json.dumps(exc.to_dict()))
         await websocket.close(code=1008)
         return
     await websocket.accept()
+    tune_gc()
     metrics.LIVE_CLIENTS.inc()
     try:
         async for event in hub_of(websocket.app).listen(after):
-            if matches(event, area):
+            if matches(event, area, wanted):
                 await websocket.send_text(_dump(event))
     except WebSocketDisconnect:
         pass
@@ -93,9 +115,11 @@ async def live_ws(websocket: WebSocket, district: str | None = None, lat: float 
 
 @router.get("/live/sse")
 async def live_sse(request: Request, district: str | None = None, lat: float | None = None,
-                   lon: float | None = None, after: int | None = Query(None, ge=0)) -> StreamingResponse:
+                   lon: float | None = None, after: int | None = Query(None, ge=0),
+                   topics: Annotated[str | None, Query(max_length=100)] = None) -> StreamingResponse:
     """Server-sent events; the browser's automatic reconnect resumes from `Last-Event-ID`."""
     area = area_filter(request.app.state.deps.territory, district, lat, lon)
+    wanted = topic_filter(topics)
     header = request.headers.get("last-event-id")
     if header is not None:
         if not header.isdigit():
@@ -104,12 +128,13 @@ async def live_sse(request: Request, district: str | None = None, lat: float | N
     hub = hub_of(request.app)
 
     async def stream() -> AsyncIterator[str]:
+        tune_gc()
         metrics.LIVE_CLIENTS.inc()
         queue: asyncio.Queue[Event] = asyncio.Queue()
 
         async def pump() -> None:
             async for event in hub.listen(after):
-                if matches(event, area):
+                if matches(event, area, wanted):
                     queue.put_nowait(event)
 
         pumping = asyncio.create_task(pump())

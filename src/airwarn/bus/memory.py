@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import threading
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from airwarn.delivery import metrics
@@ -22,36 +24,63 @@ class Event:
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "topic": self.topic, "payload": self.payload}
 
+    @cached_property
+    def text(self) -> str:
+        """The JSON every live client gets, serialised once however many clients there are."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, default=str)
+
+    @cached_property
+    def places(self) -> tuple[tuple[str, frozenset[str]], ...]:
+        """(region, district codes) the event concerns (empty codes: the whole region), found once."""
+        return tuple((region, frozenset(ds)) for region, ds in _places(self.payload))
+
+
+def _places(payload: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    found = []
+    if "region" in payload:
+        found.append((str(payload["region"]), list(payload.get("districts") or [])))
+    for key in ("alerts", "alert", "cancel", "all_clear"):
+        value = payload.get(key)
+        for item in value if isinstance(value, list) else [value] if isinstance(value, dict) else []:
+            found += _places(item)
+    return found
+
 
 class Hub:
-    """Local fan-out. `put` may be called from any thread; listeners are asyncio queues."""
+    """Local fan-out. `put` may be called from any thread; listeners are asyncio queues, grouped by loop so
+    one event costs one cross-thread wake-up per loop, not one per listener."""
 
     def __init__(self, keep: int = 10_000, queue_size: int = 1_000) -> None:
         self.recent: deque[Event] = deque(maxlen=keep)
         self.queue_size = queue_size
-        self._listeners: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[Event]]] = set()
+        self._listeners: dict[asyncio.AbstractEventLoop, set[asyncio.Queue[Event]]] = {}
         self._lock = threading.Lock()
 
     def put(self, event: Event) -> None:
         with self._lock:
             self.recent.append(event)
-            listeners = list(self._listeners)
-        for loop, queue in listeners:
+            targets = [(loop, list(queues)) for loop, queues in self._listeners.items()]
+        for loop, queues in targets:
             try:
-                loop.call_soon_threadsafe(_offer, queue, event)
-            except RuntimeError:  # that listener's loop has closed
-                self._listeners.discard((loop, queue))
+                loop.call_soon_threadsafe(_offer_all, queues, event)
+            except RuntimeError:  # that loop has closed
+                with self._lock:
+                    self._listeners.pop(loop, None)
 
     def since(self, after: int) -> list[Event]:
         with self._lock:
             return [e for e in self.recent if e.id > after]
 
+    def listeners(self) -> int:
+        with self._lock:
+            return sum(len(q) for q in self._listeners.values())
+
     async def listen(self, after: int | None = None) -> AsyncIterator[Event]:
         """Events after id `after` (from the buffer), then live ones, in id order without repeats."""
         queue: asyncio.Queue[Event] = asyncio.Queue(self.queue_size)
-        key = (asyncio.get_running_loop(), queue)
+        loop = asyncio.get_running_loop()
         with self._lock:
-            self._listeners.add(key)
+            self._listeners.setdefault(loop, set()).add(queue)
             backlog = [e for e in self.recent if e.id > after] if after is not None else []
         last = after if after is not None else -1
         try:
@@ -65,13 +94,18 @@ class Hub:
                     yield event
         finally:
             with self._lock:
-                self._listeners.discard(key)
+                queues = self._listeners.get(loop)
+                if queues is not None:
+                    queues.discard(queue)
+                    if not queues:
+                        del self._listeners[loop]
 
 
-def _offer(queue: asyncio.Queue[Event], event: Event) -> None:
-    if queue.full():  # a stalled client loses the oldest event rather than slowing everyone
-        queue.get_nowait()
-    queue.put_nowait(event)
+def _offer_all(queues: list[asyncio.Queue[Event]], event: Event) -> None:
+    for queue in queues:
+        if queue.full():  # a stalled client loses the oldest event rather than slowing everyone
+            queue.get_nowait()
+        queue.put_nowait(event)
 
 
 class MemoryBus:

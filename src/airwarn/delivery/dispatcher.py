@@ -12,9 +12,9 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from airwarn.delivery import metrics
@@ -23,6 +23,9 @@ from airwarn.issuing import summary
 from airwarn.store import tables as t
 from airwarn.store.codec import alert_from_dict
 from airwarn.store.delivery_tables import delivery_attempts, subscriptions
+
+if TYPE_CHECKING:
+    from airwarn.bus.memory import Hub
 
 log = logging.getLogger("airwarn.delivery")
 
@@ -44,11 +47,23 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """One finished attempt, waiting to be recorded."""
+
+    message: Message
+    started: datetime
+    duration_ms: float
+    error: str | None
+    final: bool = False
+
+
 class Dispatcher:
     def __init__(self, engine: Engine, channels: Mapping[str, Channel], *, policy: RetryPolicy | None = None,
                  concurrency: int = 256, clock: Callable[[], datetime] = _utc_now,
-                 worker: str | None = None) -> None:
+                 worker: str | None = None, wake_on: Hub | None = None) -> None:
         self.engine = engine
+        self.wake_on = wake_on
         self.channels = dict(channels)
         self.policy = policy or RetryPolicy()
         self.concurrency = concurrency
@@ -56,6 +71,8 @@ class Dispatcher:
         self.worker = worker or f"{socket.gethostname()}-{os.getpid()}"
         self._postgres = engine.dialect.name == "postgresql"
         self._alerts: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._outcomes: list[tuple[Outcome, asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     # --- claiming ------------------------------------------------------------------------------
     def claim(self, limit: int) -> list[Message]:
@@ -112,28 +129,61 @@ class Dispatcher:
         except Exception as exc:  # any receiver failure is retried, never crashes the worker
             error = f"{type(exc).__name__}: {exc}"[:2000]
         duration_ms = (time.perf_counter() - t0) * 1000
-        await asyncio.to_thread(self._record, message, started, duration_ms, error, final)
         metrics.observe(message.channel, error is None, duration_ms / 1000)
+        try:
+            await self._recorded(Outcome(message, started, duration_ms, error, final))
+        except Exception:  # the row stays leased and is sent again when the lease runs out
+            log.exception("recording delivery %s failed", message.outbox_id)
+            return False
         return error is None
 
-    def _record(self, m: Message, started: datetime, duration_ms: float, error: str | None,
-                final: bool = False) -> None:
+    async def _recorded(self, outcome: Outcome) -> None:
+        """Queue the outcome and wait until its batch is committed: one transaction for all outcomes that
+        finished meanwhile, so thousands of deliveries a second do not queue for SQLite's write lock."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._outcomes.append((outcome, done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        await done
+
+    async def _flush(self) -> None:
+        while self._outcomes:
+            batch, self._outcomes = self._outcomes, []
+            try:
+                await asyncio.to_thread(self.record, [o for o, _ in batch])
+            except Exception as exc:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+            else:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+
+    def record(self, outcomes: list[Outcome]) -> None:
+        """Write the attempts and the rows' new states in one transaction."""
         now = self.clock()
-        values: dict[str, Any]
-        if error is None:
-            values = {"state": "delivered", "delivered_at": now, "last_error": None}
-        elif final or m.attempt >= self.policy.max_attempts:
-            values = {"state": "failed", "last_error": error}
-        else:
-            values = {"next_attempt_at": now + timedelta(seconds=self.policy.backoff_s(m.attempt)),
-                      "last_error": error}
+        attempts, changes = [], []
+        for o in outcomes:
+            m = o.message
+            attempts.append({"outbox_id": m.outbox_id, "alert_id": m.identifier, "channel": m.channel,
+                             "attempt": m.attempt, "worker": self.worker, "started_at": o.started,
+                             "duration_ms": o.duration_ms, "ok": o.error is None, "error": o.error})
+            if o.error is None:
+                state, delivered_at, due = "delivered", now, now
+            elif o.final or m.attempt >= self.policy.max_attempts:
+                state, delivered_at, due = "failed", None, now
+            else:
+                state, delivered_at = "pending", None
+                due = now + timedelta(seconds=self.policy.backoff_s(m.attempt))
+            changes.append({"b_id": m.outbox_id, "b_state": state, "b_delivered_at": delivered_at,
+                            "b_due": due, "b_error": o.error})
+        change = (update(t.outbox).where(and_(t.outbox.c.id == bindparam("b_id"), t.outbox.c.state == "pending"))
+                  .values(state=bindparam("b_state"), delivered_at=bindparam("b_delivered_at"),
+                          next_attempt_at=bindparam("b_due"), last_error=bindparam("b_error")))
         with self.engine.begin() as conn:
-            conn.execute(insert(delivery_attempts).values(
-                outbox_id=m.outbox_id, alert_id=m.identifier, channel=m.channel, attempt=m.attempt,
-                worker=self.worker, started_at=started, duration_ms=duration_ms, ok=error is None,
-                error=error))
-            conn.execute(update(t.outbox).where(and_(t.outbox.c.id == m.outbox_id,
-                                                     t.outbox.c.state == "pending")).values(**values))
+            conn.execute(insert(delivery_attempts), attempts)
+            conn.execute(change, changes)
 
     # --- loops ---------------------------------------------------------------------------------
     async def run_once(self) -> int:
@@ -143,11 +193,14 @@ class Dispatcher:
         return sum(results)
 
     async def drain(self, rounds: int = 50) -> None:
-        """Run until nothing is due (tests and `--speed 0` demos)."""
-        for _ in range(rounds):
-            if not await asyncio.to_thread(self.claim_count):
-                return
-            await self.run_once()
+        """Run until nothing is due (tests and `--speed 0` demos), then close the channels' connections."""
+        try:
+            for _ in range(rounds):
+                if not await asyncio.to_thread(self.claim_count):
+                    return
+                await self.run_once()
+        finally:
+            await self.aclose()
 
     def claim_count(self) -> int:
         now = self.clock()
@@ -157,9 +210,16 @@ class Dispatcher:
             return len(conn.execute(q).all())
 
     async def run(self, stop: asyncio.Event, poll_s: float = 0.2) -> None:
-        """Keep up to `concurrency` deliveries in flight; a slow receiver holds only its own slot."""
+        """Keep up to `concurrency` deliveries in flight; a slow receiver holds only its own slot.
+
+        Polls every `poll_s`; with `wake_on` (the node's event hub) it claims at once when a use case
+        reports a change, so a fresh alert does not wait for the next poll.
+        """
         inflight: set[asyncio.Task[bool]] = set()
+        wake = asyncio.Event()
+        watcher = asyncio.create_task(_watch(self.wake_on, wake)) if self.wake_on is not None else None
         while not stop.is_set():
+            wake.clear()
             free = self.concurrency - len(inflight)
             claimed: list[Message] = []
             if free > 0:
@@ -171,16 +231,35 @@ class Dispatcher:
                 task = asyncio.create_task(self.deliver(m))
                 inflight.add(task)
                 task.add_done_callback(inflight.discard)
-            waiters: list[asyncio.Future[Any]] = [asyncio.ensure_future(stop.wait())]
-            done_any = asyncio.ensure_future(asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)) \
-                if inflight else None
-            if done_any:
-                waiters.append(done_any)
+            waiters: list[asyncio.Future[Any]] = [asyncio.ensure_future(stop.wait()),
+                                                  asyncio.ensure_future(wake.wait())]
+            if inflight:
+                waiters.append(asyncio.ensure_future(asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)))
             await asyncio.wait(waiters, timeout=poll_s, return_when=asyncio.FIRST_COMPLETED)
             for w in waiters:
                 w.cancel()
-        if inflight:
-            await asyncio.wait(inflight, timeout=self.policy.timeout_s)
+        if watcher is not None:
+            watcher.cancel()
+        if inflight:  # let attempts in flight finish and be recorded (else their lease covers them)
+            await asyncio.wait(inflight, timeout=self.policy.timeout_s + 5)
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the channels' connections (those that keep any)."""
+        for channel in self.channels.values():
+            close = getattr(channel, "aclose", None)
+            if close is not None:
+                try:
+                    await close()
+                except Exception:
+                    log.exception("closing channel %s failed", channel.name)
+
+
+async def _watch(hub: Hub, wake: asyncio.Event) -> None:
+    """Set `wake` on every use-case event (not on the live channel's own delivery events)."""
+    async for event in hub.listen():
+        if event.payload.get("delivery") != "issued":
+            wake.set()
 
 
 def alert_payload(body: dict[str, Any]) -> dict[str, Any]:

@@ -15,21 +15,29 @@ from airwarn.settings import Settings
 
 
 def channels_from_settings(settings: Settings, deps: Deps) -> dict[str, Channel]:
+    timeout_s, connections = http_timeout_s(settings), settings.dispatch_concurrency
     channels: dict[str, Channel] = {
         "live": LiveChannel(deps.events),
         "cap": CapFeedChannel(),
-        "webhook": WebhookChannel(settings.webhook_secret.encode()),
+        "webhook": WebhookChannel(settings.webhook_secret.encode(), timeout_s=timeout_s, connections=connections),
     }
     if settings.sms_url:
-        channels["sms"] = SmsChannel(settings.sms_url, settings.sms_token)
+        channels["sms"] = SmsChannel(settings.sms_url, settings.sms_token, timeout_s=timeout_s,
+                                     connections=connections)
     if settings.mqtt_host:
         channels["mqtt"] = MqttChannel(settings.mqtt_host, settings.mqtt_port)
     if settings.vapid_private_key:
         from airwarn.delivery.channels.webpush import WebPushChannel
 
         channels["webpush"] = WebPushChannel(settings.vapid_private_key, settings.vapid_subject,
-                                             public_url=settings.public_url, ttl_s=settings.webpush_ttl_s)
+                                             public_url=settings.public_url, ttl_s=settings.webpush_ttl_s,
+                                             timeout_s=timeout_s, connections=connections)
     return channels
+
+
+def http_timeout_s(settings: Settings) -> float:
+    """HTTP channels give up a little before the dispatcher's per-attempt limit, with a clean error."""
+    return max(0.1, min(5.0, settings.dispatch_timeout_s * 0.8))
 
 
 def dispatcher_from_settings(settings: Settings, deps: Deps) -> Dispatcher:
@@ -37,4 +45,4 @@ def dispatcher_from_settings(settings: Settings, deps: Deps) -> Dispatcher:
     policy = RetryPolicy(timeout_s=settings.dispatch_timeout_s,
                          lease_s=max(settings.dispatch_lease_s, settings.dispatch_timeout_s + 1))
     return Dispatcher(deps.uow.engine, channels_from_settings(settings, deps), policy=policy,
-                      concurrency=settings.dispatch_concurrency)
+                      concurrency=settings.dispatch_concurrency, wake_on=getattr(deps.events, "hub", None))

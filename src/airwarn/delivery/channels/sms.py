@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
-import httpx
+import json
 
 from airwarn.delivery.channels.base import DeliveryError, Message
+from airwarn.delivery.channels.http import HttpPoster
 
 
 class SmsChannel:
     name = "sms"
 
-    def __init__(self, gateway_url: str, token: str = "", client: httpx.AsyncClient | None = None,
-                 timeout_s: float = 5.0) -> None:
+    def __init__(self, gateway_url: str, token: str = "", *, timeout_s: float = 5.0,
+                 connections: int = 256) -> None:
         if not gateway_url:
             raise ValueError("SMS gateway URL is not configured (AIRWARN_SMS_URL)")
         self.url = gateway_url
         self.token = token
-        self.client = client or httpx.AsyncClient(timeout=timeout_s)
+        self.http = HttpPoster(timeout_s, connections)
 
     async def send(self, message: Message) -> None:
         if not isinstance(message.address, str):
             raise DeliveryError("sms target has no phone number")
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
         body = {"to": message.address, "text": message.text(), "identifier": message.identifier,
                 "delivery": message.outbox_id}
-        response = await self.client.post(self.url, json=body, headers=headers)
-        if response.status_code >= 300:
-            raise DeliveryError(f"SMS gateway answered {response.status_code}")
+        status = await self.http.post(self.url, json.dumps(body, ensure_ascii=False).encode(), headers)
+        if status >= 300:
+            raise DeliveryError(f"SMS gateway answered {status}")
+
+    async def aclose(self) -> None:
+        await self.http.aclose()

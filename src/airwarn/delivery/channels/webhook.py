@@ -5,9 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-import httpx
-
 from airwarn.delivery.channels.base import DeliveryError, Message
+from airwarn.delivery.channels.http import HttpPoster
 
 SIGNATURE_HEADER = "X-Airwarn-Signature"
 IDENTIFIER_HEADER = "X-Airwarn-Identifier"
@@ -25,9 +24,9 @@ def verify(secret: bytes, body: bytes, header: str) -> bool:
 class WebhookChannel:
     name = "webhook"
 
-    def __init__(self, secret: bytes, client: httpx.AsyncClient | None = None, timeout_s: float = 5.0) -> None:
+    def __init__(self, secret: bytes, *, timeout_s: float = 5.0, connections: int = 256) -> None:
         self.secret = secret
-        self.client = client or httpx.AsyncClient(timeout=timeout_s)
+        self.http = HttpPoster(timeout_s, connections)
 
     async def send(self, message: Message) -> None:
         if not isinstance(message.address, str):
@@ -40,6 +39,9 @@ class WebhookChannel:
             "X-Airwarn-Delivery": str(message.outbox_id),
             "X-Airwarn-Attempt": str(message.attempt),
         }
-        response = await self.client.post(message.address, content=body, headers=headers)
-        if response.status_code >= 300:
-            raise DeliveryError(f"webhook answered {response.status_code}")
+        status = await self.http.post(message.address, body, headers)
+        if status >= 300:
+            raise DeliveryError(f"webhook answered {status}")
+
+    async def aclose(self) -> None:
+        await self.http.aclose()

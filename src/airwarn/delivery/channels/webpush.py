@@ -14,12 +14,12 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid02
 from pywebpush import WebPusher
 
 from airwarn.delivery.channels.base import DeliveryError, Gone, Message
+from airwarn.delivery.channels.http import HttpPoster
 
 #: What the encrypted record may carry: 4096 bytes minus the aes128gcm header (86) and tag/padding (17).
 MAX_PLAINTEXT = 3993
@@ -94,13 +94,13 @@ class WebPushChannel:
     name = "webpush"
 
     def __init__(self, private_key: str, subject: str, *, public_url: str = "", ttl_s: int = 3600,
-                 client: httpx.AsyncClient | None = None, timeout_s: float = 5.0) -> None:
+                 timeout_s: float = 5.0, connections: int = 256) -> None:
         self.vapid = load_vapid(private_key)
         self.public_key = public_key(self.vapid)
         self.subject = subject
         self.public_url = public_url
         self.ttl_s = ttl_s
-        self.client = client or httpx.AsyncClient(timeout=timeout_s)
+        self.http = HttpPoster(timeout_s, connections)
         self._tokens: dict[str, tuple[float, str]] = {}  # audience → (expires, Authorization)
 
     def authorization(self, endpoint: str) -> str:
@@ -132,8 +132,11 @@ class WebPushChannel:
             "Urgency": push_urgency(message.alert),
             "Topic": push_topic(message.identifier),
         }
-        response = await self.client.post(sub["endpoint"], content=body, headers=headers)
-        if response.status_code in (404, 410):
-            raise Gone(f"push subscription expired ({response.status_code})")
-        if response.status_code >= 300:
-            raise DeliveryError(f"push service answered {response.status_code}")
+        status = await self.http.post(sub["endpoint"], body, headers)
+        if status in (404, 410):
+            raise Gone(f"push subscription expired ({status})")
+        if status >= 300:
+            raise DeliveryError(f"push service answered {status}")
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
