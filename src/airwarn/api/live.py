@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import StreamingResponse
 
+from airwarn.api.live_room import LiveClient, room_of
 from airwarn.bus import Event, Hub
 from airwarn.delivery import metrics
 from airwarn.domain.territory import Territory
@@ -103,13 +104,18 @@ async def live_ws(websocket: WebSocket, district: str | None = None, lat: float 
     await websocket.accept()
     tune_gc()
     metrics.LIVE_CLIENTS.inc()
+    room = room_of(websocket.app)
+    client = LiveClient(websocket.send_text, lambda event: matches(event, area, wanted))
+    room.join(client, after)
     try:
-        async for event in hub_of(websocket.app).listen(after):
-            if matches(event, area, wanted):
-                await websocket.send_text(_dump(event))
-    except WebSocketDisconnect:
+        while not client.closed:  # the room writes; this keeps the connection and notices its end
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+    except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
+        room.leave(client)
         metrics.LIVE_CLIENTS.dec()
 
 

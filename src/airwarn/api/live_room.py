@@ -1,0 +1,130 @@
+"""One broadcaster per node for the WebSocket live stream.
+
+Instead of a queue and a task wake-up per client per event, one task takes each event from the hub and
+writes it to every matching socket in a plain loop. A socket that can take the frame at once (the usual
+case) costs one write; one that cannot (its buffer is full: a slow client) gets its own task that waits
+for it and then sends what it missed, so a slow client never holds up the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Callable, Coroutine, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from airwarn.bus import Event, Hub
+
+log = logging.getLogger("airwarn.live")
+BACKLOG = 1_000  # events a slow client may fall behind before it loses the oldest
+
+
+@dataclass(eq=False)
+class LiveClient:
+    send_text: Callable[[str], Coroutine[Any, Any, None]]
+    wants: Callable[[Event], bool]
+    last_id: int = -1
+    busy: bool = False
+    closed: bool = False
+    backlog: deque[Event] = field(default_factory=lambda: deque(maxlen=BACKLOG))
+
+
+class Room:
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.clients: set[LiveClient] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def join(self, client: LiveClient, after: int | None) -> None:
+        """Register; events after id `after` still in the hub's buffer are sent first, in order."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run())
+        backlog = self.hub.since(after) if after is not None else []
+        if backlog:
+            client.backlog.extend(e for e in backlog if client.wants(e))
+            client.last_id = backlog[-1].id
+            client.busy = True
+            self._spawn(self._drain(client))
+        elif after is not None:
+            client.last_id = after
+        self.clients.add(client)
+
+    def leave(self, client: LiveClient) -> None:
+        client.closed = True
+        self.clients.discard(client)
+
+    async def _run(self) -> None:
+        async for event in self.hub.listen():
+            self.broadcast(event, list(self.clients))
+
+    def broadcast(self, event: Event, clients: Iterable[LiveClient]) -> None:
+        text: str | None = None
+        for client in clients:
+            if event.id <= client.last_id:
+                continue  # already sent from the resume buffer
+            client.last_id = event.id
+            if not client.wants(event):
+                continue
+            if client.busy:
+                client.backlog.append(event)
+                continue
+            text = text if text is not None else event.text
+            self._send_now(client, client.send_text(text))
+
+    def _send_now(self, client: LiveClient, coro: Coroutine[Any, Any, None]) -> None:
+        """Run the send eagerly; if it has to wait, a task finishes it and then drains the backlog."""
+        try:
+            waiting = coro.send(None)
+        except StopIteration:
+            return
+        except Exception:
+            self._drop(client, coro=None)
+            return
+        client.busy = True
+        self._spawn(self._finish(client, coro, waiting))
+
+    async def _finish(self, client: LiveClient, coro: Coroutine[Any, Any, None], waiting: Any) -> None:
+        try:
+            while True:  # drive the started coroutine the way a task would
+                if isinstance(waiting, asyncio.Future):
+                    await asyncio.wait([waiting])
+                else:
+                    await asyncio.sleep(0)
+                waiting = coro.send(None)
+        except StopIteration:
+            pass
+        except Exception:
+            self._drop(client, coro)
+            return
+        await self._drain(client)
+
+    async def _drain(self, client: LiveClient) -> None:
+        try:
+            while client.backlog and not client.closed:
+                await client.send_text(client.backlog.popleft().text)
+        except Exception:
+            self._drop(client, None)
+        finally:
+            client.busy = False
+
+    def _drop(self, client: LiveClient, coro: Coroutine[Any, Any, None] | None) -> None:
+        if coro is not None:
+            coro.close()
+        self.leave(client)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
+def room_of(app: Any) -> Room:
+    """The app's room, created on first use."""
+    room: Room | None = getattr(app.state, "live_room", None)
+    if room is None:
+        room = Room(app.state.bus.hub)
+        app.state.live_room = room
+    return room

@@ -1,0 +1,73 @@
+"""The live room: one loop writes each event to every socket; a slow socket waits alone; resume by id."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from airwarn.api.live_room import LiveClient, Room
+from airwarn.bus import Event, MemoryBus
+
+
+class Socket:
+    """A fake WebSocket: `gate` unset means its buffer is full and sends wait; `broken` fails sends."""
+
+    def __init__(self, ready: bool = True, broken: bool = False) -> None:
+        self.got: list[int] = []
+        self.gate = asyncio.Event()
+        if ready:
+            self.gate.set()
+        self.broken = broken
+
+    async def send_text(self, text: str) -> None:
+        await self.gate.wait()
+        if self.broken:
+            raise RuntimeError("connection reset")
+        self.got.append(json.loads(text)["id"])
+
+
+def client(sock: Socket, region: str | None = None) -> LiveClient:
+    return LiveClient(sock.send_text, lambda e: region is None or e.payload.get("region") == region)
+
+
+def test_a_slow_socket_waits_alone_and_then_gets_everything_in_order() -> None:
+    async def scenario() -> None:
+        bus = MemoryBus()
+        room = Room(bus.hub)
+        fast, slow, other, broken = Socket(), Socket(ready=False), Socket(), Socket(broken=True)
+        room.join(client(fast), None)
+        room.join(client(slow), None)
+        room.join(client(other, region="RU-PNZ"), None)
+        room.join(client(broken), None)
+        await asyncio.sleep(0.01)  # the room's reader is listening
+        for i in range(3):
+            bus.publish("alert", {"region": "RU-ROS", "n": i})
+        await asyncio.sleep(0.01)
+        assert fast.got == [1, 2, 3] and slow.got == [] and other.got == []
+        assert len(room.clients) == 3  # the broken socket was dropped, nobody else was held up
+        slow.gate.set()
+        await asyncio.sleep(0.01)
+        assert slow.got == [1, 2, 3]
+        bus.publish("alert", {"region": "RU-PNZ"})
+        await asyncio.sleep(0.01)
+        assert fast.got == slow.got == [1, 2, 3, 4] and other.got == [4]
+
+    asyncio.run(asyncio.wait_for(scenario(), 5))
+
+
+def test_resume_sends_the_buffered_events_after_the_id_once() -> None:
+    async def scenario() -> None:
+        bus = MemoryBus()
+        room = Room(bus.hub)
+        for i in range(3):
+            bus.publish("report", {"region": "RU-ROS", "n": i})
+        late = Socket()
+        room.join(client(late), after=1)
+        await asyncio.sleep(0.01)
+        bus.publish("alert", {"region": "RU-ROS"})
+        await asyncio.sleep(0.01)
+        assert late.got == [2, 3, 4]
+        room.broadcast(Event(3, "report", {}), list(room.clients))  # a repeat of an id it has: skipped
+        assert late.got == [2, 3, 4]
+
+    asyncio.run(asyncio.wait_for(scenario(), 5))
