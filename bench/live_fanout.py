@@ -151,7 +151,9 @@ def client_proc(kind: str, url: str, n: int, offset: int, ready: Any, got: Any, 
             elif message["topic"] == "report":
                 records += [("report", a["identifier"], t) for a in payload.get("alerts", [])]
         for conn in conns:
-            conn.close()
+            closing = conn.close()
+            if asyncio.iscoroutine(closing):
+                closing.close()  # the library's close handshake is not needed: the process ends
         out.put(records)
 
     asyncio.run(main())

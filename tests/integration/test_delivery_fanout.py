@@ -76,6 +76,8 @@ def test_issued_alert_writes_rows_for_sirens_feed_live_and_subscribers_in_the_ar
     by_district = subscribe(client, districts=["Sholokhovsky"],
                             channels=[{"channel": "sms", "address": "+79990000001"}])
     subscribe(client, lat=53.2, lon=45.2, channels=[{"channel": "sms", "address": "+79990000002"}])  # Penza
+    lives_in_penza = subscribe(client, lat=53.2, lon=45.2, districts=["Millerovsky"],  # …family in Millerovsky
+                               channels=[{"channel": "sms", "address": "+79990000005"}])
     subscribe(client, confirm=False, lat=48.7, lon=40.2,
               channels=[{"channel": "sms", "address": "+79990000003"}])
     subscribe(client, lat=48.7, lon=40.2, threat_kinds=["missile_hazard"],
@@ -91,7 +93,7 @@ def test_issued_alert_writes_rows_for_sirens_feed_live_and_subscribers_in_the_ar
     assert rows == {
         ("live", "*"), ("cap", "atom"),
         ("mqtt", "airwarn/sirens/RU-ROS-MILLEROVSKY"), ("mqtt", "airwarn/sirens/RU-ROS-SHOLOKHOVSKY"),
-        ("sms", inside), ("webhook", inside), ("sms", by_district),
+        ("sms", inside), ("webhook", inside), ("sms", by_district), ("sms", lives_in_penza),
     }
 
 

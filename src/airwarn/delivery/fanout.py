@@ -6,8 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import time
 from typing import Any
 
-import numpy as np
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, String, and_, cast, select
 
 from airwarn.deps import Delivery, Fanout
 from airwarn.domain.alerts import Alert, MsgType, Severity
@@ -82,21 +81,34 @@ def subscriber_deliveries(repo: Repository, alert: Alert, restricted: bool) -> l
 
 
 def load_index(repo: Repository, alert: Alert) -> tuple[list[str], SubscriberIndex]:
-    """Active subscribers that may be in the area: point in the area's bbox, or chose districts."""
-    cond = [subs.c.state == "active"]
-    where_point: ColumnElement[bool] = subs.c.lat.is_not(None)
+    """Active subscribers that may be in the area: a point in the area's bbox, or any chosen district.
+
+    Two narrow queries (positions as plain floats; district choices only where there are some), so a
+    region-wide alert does not decode a JSON column per subscriber.
+    """
+    active = subs.c.state == "active"
+    in_box: ColumnElement[bool] = subs.c.lat.is_not(None)
     if alert.area.polygons:
         lon0, lat0, lon1, lat1 = bbox(alert.area.polygons)
-        where_point = and_(subs.c.lat.between(lat0, lat1), subs.c.lon.between(lon0, lon1))
-    q = select(subs.c.id, subs.c.lat, subs.c.lon, subs.c.districts).where(
-        and_(*cond, or_(where_point, subs.c.lat.is_(None))))
-    result = repo.conn.execute(q).all()
-    ids = [r.id for r in result]
-    n = len(result)
-    lat = np.fromiter((np.nan if r.lat is None else r.lat for r in result), dtype=np.float64, count=n)
-    lon = np.fromiter((np.nan if r.lon is None else r.lon for r in result), dtype=np.float64, count=n)
-    index = SubscriberIndex.build(lat, lon, [r.districts or () for r in result])
-    return ids, index
+        in_box = and_(subs.c.lat.between(lat0, lat1), subs.c.lon.between(lon0, lon1))
+    placed = repo.conn.execute(select(subs.c.id, subs.c.lat, subs.c.lon).where(and_(active, in_box))).all()
+    chose = repo.conn.execute(select(subs.c.id, subs.c.districts).where(
+        and_(active, cast(subs.c.districts, String) != "[]"))).all()
+    ids = [r[0] for r in placed]
+    row_of = {sub_id: i for i, sub_id in enumerate(ids)}
+    lat = [r[1] for r in placed]
+    lon = [r[2] for r in placed]
+    districts: list[list[str]] = [[] for _ in ids]
+    for sub_id, codes in chose:
+        i = row_of.get(sub_id)
+        if i is None:  # chose a district, and its point (if any) is outside the box: districts only
+            i = len(ids)
+            ids.append(sub_id)
+            lat.append(None)
+            lon.append(None)
+            districts.append([])
+        districts[i] = list(codes or ())
+    return ids, SubscriberIndex.build(lat, lon, districts)
 
 
 def _rows_by_id(repo: Repository, ids: Sequence[str]) -> Iterator[dict[str, Any]]:
