@@ -71,10 +71,6 @@ class Hub:
         with self._lock:
             return [e for e in self.recent if e.id > after]
 
-    def listeners(self) -> int:
-        with self._lock:
-            return sum(len(q) for q in self._listeners.values())
-
     async def listen(self, after: int | None = None) -> AsyncIterator[Event]:
         """Events after id `after` (from the buffer), then live ones, in id order without repeats."""
         queue: asyncio.Queue[Event] = asyncio.Queue(self.queue_size)
