@@ -88,7 +88,7 @@ CORROBORATION_ACTOR = "system:corroboration"
 def _incident_of(repo: Any, report: Report) -> tuple[Incident, set[str], list[Report]]:
     """The open incident `report` belongs to (or a new one), with it attached; plus the ids of members an
     operator dismissed and the members still waiting in the review queue."""
-    members = repo.open_incident_members(report.status, report.time - incidents.DEFAULT_WINDOW)
+    members = repo.open_incident_members(report.status, report.region, report.time - incidents.DEFAULT_WINDOW)
     home = incidents.place(report, incidents.gather((i, r) for i, r, _ in members))
     if home is None:
         return incidents.start(report, new_id("inc")), set(), []
