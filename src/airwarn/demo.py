@@ -57,7 +57,8 @@ def _start(app: Any, host: str, port: int) -> tuple[_Server, threading.Thread, s
                 probe.bind((host, port))
             except OSError:
                 raise ConfigError(f"port {port} on {host} is in use: stop what uses it or pass --port") from None
-    server = _Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on"))
+    server = _Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",
+                                    ws_per_message_deflate=False))
     thread = threading.Thread(target=server.run, name="airwarn-demo-server", daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
