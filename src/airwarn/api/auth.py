@@ -11,7 +11,7 @@ from airwarn.deps import Deps
 from airwarn.domain.users import Role, User
 
 
-def get_deps(request: Request) -> Deps:
+async def get_deps(request: Request) -> Deps:  # async: no I/O, so no hop to the thread pool
     deps: Deps = request.app.state.deps
     return deps
 
@@ -23,7 +23,7 @@ def current_user(request: Request, deps: Annotated[Deps, Depends(get_deps)]) -> 
 
 
 def role(needed: Role):  # type: ignore[no-untyped-def]
-    def check(user: Annotated[User, Depends(current_user)]) -> User:
+    async def check(user: Annotated[User, Depends(current_user)]) -> User:
         services.require(user, needed)
         return user
 

@@ -91,20 +91,15 @@ class Repository:
     def open_incident_members(
         self, status: Status, region: str, since: datetime, *, newest: int = 25
     ) -> list[tuple[str, Report, str]]:
-        """(incident id, report, review) for incidents in `region` with a report timed at or after `since`.
+        """(incident id, report, review) of the region's reports timed at or after `since` (the open incidents).
 
         Only the `newest` members of the region are read, so a burst of a thousand reports about one attack
         costs the same per report as the first few; an incident that large is long past corroboration, and
         its placement depends on its latest reports."""
-        recent = (
-            select(t.reports.c.incident_id)
-            .where(t.reports.c.status == status.value, t.reports.c.region == region, t.reports.c.time >= since,
-                   t.reports.c.incident_id.is_not(None))
-            .distinct()
-        )
         q = (
             select(t.reports)
-            .where(t.reports.c.incident_id.in_(recent.scalar_subquery()))
+            .where(t.reports.c.status == status.value, t.reports.c.region == region, t.reports.c.time >= since,
+                   t.reports.c.incident_id.is_not(None))
             .order_by(t.reports.c.time.desc(), t.reports.c.received_at.desc())
             .limit(newest)
         )

@@ -105,6 +105,7 @@ reports = Table(
     Index("ix_reports_review", "review"),
     Index("ix_reports_received", "received_at"),
     Index("ix_reports_incident", "incident_id"),
+    Index("ix_reports_region_time", "status", "region", "time"),
 )
 
 regimes = Table(
