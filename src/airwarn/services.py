@@ -151,9 +151,8 @@ def dismiss_report(deps: Deps, report_id: str, actor: User, reason: str = "") ->
 
 def _settle_queue(repo: Any, deps: Deps, confirmed: Report, outcome: Outcome) -> None:
     """Queued claims that an official or sensor report now confirms join its incident and leave the queue."""
-    for row in repo.reports(review="pending", status=confirmed.status, limit=1000):
-        pending = repo.report(row["id"])
-        if pending is not None and corroborated(pending, confirmed):
+    for pending in repo.pending_reports(confirmed.status, confirmed.region):
+        if corroborated(pending, confirmed):
             repo.set_review(pending.id, review="corroborated", by=confirmed.reported_by, at=deps.clock())
             audit(repo, deps, confirmed.reported_by, "report.corroborated", "report", pending.id,
                   by_report=confirmed.id)
