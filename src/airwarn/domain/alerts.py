@@ -241,18 +241,7 @@ def compose_all_clear(
         )
         for info in original.infos
     )
-    return replace(
-        original,
-        identifier=identifier,
-        sent=sent,
-        msg_type=MsgType.UPDATE,
-        infos=infos,
-        references=(original.as_reference(),),
-        note="",
-        state=AlertState.ISSUED,
-        created_by=created_by,
-        approved_by=None,
-    )
+    return _follow_up(original, identifier, sent, MsgType.UPDATE, infos, created_by, note="")
 
 
 def compose_cancel(
@@ -274,11 +263,19 @@ def compose_cancel(
         )
         for info in original.infos
     )
+    return _follow_up(original, identifier, sent, MsgType.CANCEL, infos, created_by, note=note)
+
+
+def _follow_up(
+    original: Alert, identifier: str, sent: datetime, msg_type: MsgType, infos: tuple[Info, ...],
+    created_by: str, *, note: str,
+) -> Alert:
+    """A message that ends `original` (all-clear or cancel): same area and audience, referencing it."""
     return replace(
         original,
         identifier=identifier,
         sent=sent,
-        msg_type=MsgType.CANCEL,
+        msg_type=msg_type,
         infos=infos,
         references=(original.as_reference(),),
         note=note,
