@@ -7,7 +7,7 @@ from typing import Any
 
 from airwarn.deps import Deps, new_id
 from airwarn.domain import incidents
-from airwarn.domain.alerts import AlertState, MsgType, compose_cancel
+from airwarn.domain.alerts import Alert, AlertState, MsgType, compose_cancel
 from airwarn.domain.audit import ChainCheck, verify_chain
 from airwarn.domain.incidents import Incident
 from airwarn.domain.reports import Certainty, Report, Status
@@ -168,14 +168,19 @@ def _pending(repo: Any, report_id: str) -> Any:
     return repo.report(report_id)
 
 
+def _alert(repo: Any, identifier: str) -> Alert:
+    found = repo.alert(identifier)
+    if found is None:
+        raise NotFound(f"no alert {identifier!r}")
+    alert: Alert = found[0]
+    return alert
+
+
 def approve_alert(deps: Deps, identifier: str, approver: User) -> dict[str, Any]:
     """Two-person rule: a second person (approver or admin, not the author) releases a held alert."""
     require(approver, Role.APPROVER)
     with deps.uow.write() as repo:
-        found = repo.alert(identifier)
-        if found is None:
-            raise NotFound(f"no alert {identifier!r}")
-        alert = found[0]
+        alert = _alert(repo, identifier)
         if alert.state is not AlertState.PENDING_APPROVAL:
             raise Conflict(f"alert {identifier} is {alert.state.value}, not pending approval")
         if alert.created_by == approver.name:
@@ -192,10 +197,7 @@ def cancel_alert(deps: Deps, identifier: str, actor: User, note: str = "False al
     """The prepared false-alarm cancellation: one call issues a CAP Cancel and lifts what the alert declared."""
     require(actor, Role.OPERATOR)
     with deps.uow.write() as repo:
-        found = repo.alert(identifier)
-        if found is None:
-            raise NotFound(f"no alert {identifier!r}")
-        original = found[0]
+        original = _alert(repo, identifier)
         if original.msg_type is MsgType.CANCEL:
             raise Conflict("a Cancel cannot itself be cancelled")
         if any(a.msg_type is MsgType.CANCEL for a in repo.referencing(identifier)):
