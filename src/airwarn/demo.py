@@ -91,7 +91,7 @@ def run_demo(
         tokens = {OPERATOR: services.add_user(deps, OPERATOR, "operator", actor="demo"),
                   APPROVER: services.add_user(deps, APPROVER, "approver", actor="demo")}
         streets = import_streets(deps)
-    app = create_app(deps, max_body_bytes=settings.max_body_bytes)
+    app = create_app(deps, settings=settings)
     app.state.shelters.warm()  # the first click on the public page answers at once
     server, thread, base = _start(app, host, port if serve else 0)
     result = DemoResult(base_url=base, workdir=workdir, tokens=tokens)

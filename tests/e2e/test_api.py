@@ -13,6 +13,7 @@ from airwarn.cap.atom import alerts_from_feed
 from airwarn.cap.signing import SignatureInvalid, Signer
 from airwarn.deps import Deps
 from airwarn.domain.territory import Territory
+from airwarn.settings import Settings
 from airwarn.store.engine import make_engine
 from airwarn.store.uow import UnitOfWork
 
@@ -34,7 +35,7 @@ def tokens(deps: Deps) -> dict[str, str]:
 
 @pytest.fixture
 def client(deps: Deps) -> Iterator[TestClient]:
-    with TestClient(create_app(deps, max_body_bytes=64_000), raise_server_exceptions=False) as c:
+    with TestClient(create_app(deps, settings=Settings(max_body_bytes=64_000)), raise_server_exceptions=False) as c:
         yield c
 
 

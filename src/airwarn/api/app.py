@@ -31,7 +31,9 @@ from airwarn.settings import Settings
 from airwarn.shelters.service import ShelterService
 
 
-def create_app(deps: Deps, *, max_body_bytes: int = 1_048_576) -> FastAPI:
+def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
+    """The app over `deps`; `settings` configure the dispatcher and limits (default: the environment)."""
+    settings = settings or Settings()
     bus = cast(Bus, deps.events) if hasattr(deps.events, "hub") else None
     if bus is None:  # built without a bus (tests, tools): live stream and use cases share one in memory
         bus = MemoryBus()
@@ -41,7 +43,6 @@ def create_app(deps: Deps, *, max_body_bytes: int = 1_048_576) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         """Start the bus and (unless AIRWARN_DISPATCH=false) the outbox dispatcher; stop both."""
         await bus.start()
-        settings = Settings()
         stop = asyncio.Event()
         runner = None
         if settings.dispatch:
@@ -81,5 +82,5 @@ def create_app(deps: Deps, *, max_body_bytes: int = 1_048_576) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

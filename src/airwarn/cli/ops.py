@@ -77,7 +77,7 @@ def serve(
     deps = _deps(db)
     console.print(f"airwarn serving http://{host}:{port}  (database {settings.db})")
     # Alerts are small; per-message compression doubled memory per socket and delayed the first alert.
-    uvicorn.run(create_app(deps, max_body_bytes=settings.max_body_bytes), host=host, port=port,
+    uvicorn.run(create_app(deps, settings=settings), host=host, port=port,
                 log_level="warning", ws_per_message_deflate=False)
 
 
