@@ -110,11 +110,13 @@ function ringContains(ring, x, y) {
   return inside;
 }
 
-export function fmtTime(iso, lang = "en") {
+/** A time for people: in the area's own time zone when it is known (else the browser's), zone named. */
+export function fmtTime(iso, lang = "en", timeZone = undefined) {
   if (!iso) return "";
   const d = new Date(iso);
-  return d.toLocaleString(lang === "ru" ? "ru-RU" : "en-GB",
-    { day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+  const options = { day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit", timeZoneName: "short" };
+  if (timeZone) options.timeZone = timeZone;
+  return d.toLocaleString(lang === "ru" ? "ru-RU" : "en-GB", options);
 }
 
 /**

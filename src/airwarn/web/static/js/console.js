@@ -47,6 +47,9 @@ $("login-form").addEventListener("submit", async (ev) => {
 $("logout").addEventListener("click", () => { sessionStorage.removeItem("airwarn-token"); location.reload(); });
 
 // ---- map ------------------------------------------------------------------------------------
+/** The IANA time zone of a region, so times read as the people there see them. */
+const zoneOf = (code) => (state.regions[code] || {}).timezone;
+
 async function boot() {
   state.territory = await api("/api/v1/territory");
   const feats = state.territory.features;
@@ -114,7 +117,7 @@ function renderRegimes(regimes) {
       el("td", {}, el("span", { class: `badge ${r.kind}` }, REGIME_NAMES[r.kind] || r.kind)),
       el("td", {}, dist ? dist.properties.name_en : "whole region"),
       el("td", {}, region ? region.name_en : r.region),
-      el("td", {}, fmtTime(r.declared_at)),
+      el("td", {}, fmtTime(r.declared_at, "en", zoneOf(r.region))),
       el("td", {}, el("button", { type: "button", onclick: () => lift(r) , "aria-label": `Lift ${REGIME_NAMES[r.kind]} in ${dist ? dist.properties.name_en : r.region}` }, "Lift")));
   });
   $("regimes").replaceChildren(el("table", { class: "list" },
@@ -133,7 +136,7 @@ async function lift(r) {
 async function renderAirports() {
   const airports = await api("/api/v1/airports");
   $("airports").replaceChildren(...airports.map((a) => {
-    const since = a.since ? ` since ${fmtTime(a.since)}` : "";
+    const since = a.since ? ` since ${fmtTime(a.since, "en", zoneOf(a.region))}` : "";
     const m = state.airportLayers[a.icao];
     if (m) m.bindTooltip(`${a.name_en} (${a.icao}): ${a.status}${since}`);
     return el("li", { "data-icao": a.icao },
@@ -185,7 +188,7 @@ async function renderAlerts(alerts) {
     return el("li", { "data-alert": a.identifier, "data-state": a.state, "data-msg-type": a.msg_type },
       el("div", {}, el("span", { class: `badge ${a.msg_type}` }, a.msg_type), " ",
         el("span", { class: `badge ${a.state}` }, a.state.replaceAll("_", " ")), " ",
-        el("span", { class: "small muted" }, `${a.severity} · ${fmtTime(a.sent)}`)),
+        el("span", { class: "small muted" }, `${a.severity} · ${fmtTime(a.sent, "en", zoneOf(a.region))}`)),
       el("div", {}, a.headline),
       d ? el("div", { class: "small" }, "Delivery: ", el("progress", { max: Math.max(d.targets, 1), value: d.delivered, "aria-label": "delivery progress" }),
         ` ${d.delivered} of ${d.targets} delivered`) : null,

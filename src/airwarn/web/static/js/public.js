@@ -204,7 +204,7 @@ async function renderArea(by) {
     el("p", {}, el("strong", { id: "area-name" }, name(p)), region ? ` — ${name(region)}` : ""),
     kinds.length
       ? el("ul", { class: "plain", id: "area-regimes" }, regimes.map((r) => el("li", { "data-regime": r.kind },
-        el("span", { class: `badge ${r.kind}` }, t(`regime.${r.kind}`)), ` ${t("since")} ${fmtTime(r.declared_at, lang)}`)))
+        el("span", { class: `badge ${r.kind}` }, t(`regime.${r.kind}`)), ` ${t("since")} ${fmtTime(r.declared_at, lang, (S.regions[r.region] || {}).timezone)}`)))
       : el("p", { id: "area-regimes", class: "msg good" }, t("no_regime")),
     ...alerts.map((a) => el("div", { class: "msg", style: "margin-top:.5rem" }, el("strong", {}, a.headline),
       a.instruction ? el("p", { style: "margin:.25rem 0 0" }, `${t("instructions")}: ${a.instruction}`) : null)));
