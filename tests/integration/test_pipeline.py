@@ -131,7 +131,7 @@ def test_false_alarm_cancel_goes_out_in_one_call_and_lifts_the_regime(
     ("change", "field"),
     [
         ({"districts": ["Millerovsky", "Atlantis"]}, "districts[1]"),
-        ({"region": "RU-XXX"}, "region"),
+        ({"region": "RU-NOPE"}, "region"),
         ({"kind": "alien_invasion"}, "kind"),
         ({"time": datetime.now(UTC) + timedelta(hours=2)}, "time"),
         ({"kind": "plan_activated", "plan": "Umbrella"}, "plan"),

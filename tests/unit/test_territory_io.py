@@ -222,11 +222,11 @@ def _props(doc: dict[str, Any], code: str) -> dict[str, Any]:
 
 def test_district_naming_an_unknown_region() -> None:
     def change(doc: dict[str, Any]) -> None:
-        _props(doc, "RU-ROS-MILLEROVSKY").update(region="RU-XXX", code="RU-XXX-MILLEROVSKY")
+        _props(doc, "RU-ROS-MILLEROVSKY").update(region="RU-NOPE", code="RU-NOPE-MILLEROVSKY")
 
     err = _broken(change)
     assert err.field == "features[2].properties.region"
-    assert "RU-XXX" in err.message and "unknown region" in err.message
+    assert "RU-NOPE" in err.message and "unknown region" in err.message
 
 
 def test_airport_and_shelter_naming_an_unknown_region() -> None:
