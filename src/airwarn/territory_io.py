@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -26,14 +25,24 @@ from airwarn.domain.territory import (
     Airport,
     District,
     Region,
-    Ring,
     Rings,
     Shelter,
     Territory,
     fold,
     slug,
 )
-from airwarn.errors import InvalidInput
+from airwarn.geojson_fields import (
+    area,
+    as_int,
+    as_list,
+    centre,
+    fail,
+    obj,
+    opt_text,
+    point,
+    text,
+    texts,
+)
 
 __all__ = ["DEMO_RESOURCE", "demo_territory", "dump_territory", "dumps_territory", "load_territory"]
 
@@ -47,172 +56,22 @@ _IATA = re.compile(r"^[A-Z0-9]{3}$")
 
 
 # ---------------------------------------------------------------------------------------------
-# small typed readers: each raises InvalidInput naming the field
-# ---------------------------------------------------------------------------------------------
-
-
-def _fail(where: str, message: str) -> InvalidInput:
-    return InvalidInput(message, field=where)
-
-
-def _obj(value: Any, where: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise _fail(where, f"{where} must be an object")
-    return value
-
-
-def _list(value: Any, where: str) -> Sequence[Any]:
-    if not isinstance(value, list | tuple):
-        raise _fail(where, f"{where} must be a list")
-    return value
-
-
-def _text(props: Mapping[str, Any], key: str, where: str, *, required: bool = True) -> str:
-    value = props.get(key)
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or not value.strip():
-        raise _fail(f"{where}.{key}", f"{key} must be a non-empty string")
-    return value.strip()
-
-
-def _opt_text(props: Mapping[str, Any], key: str, where: str) -> str | None:
-    value = props.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise _fail(f"{where}.{key}", f"{key} must be a non-empty string or null")
-    return value.strip()
-
-
-def _texts(props: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
-    value = props.get(key)
-    if value is None:
-        return ()
-    items = _list(value, f"{where}.{key}")
-    out: list[str] = []
-    for i, item in enumerate(items):
-        if not isinstance(item, str) or not item.strip():
-            raise _fail(f"{where}.{key}[{i}]", f"{key}[{i}] must be a non-empty string")
-        out.append(item.strip())
-    return tuple(out)
-
-
-def _int(props: Mapping[str, Any], key: str, where: str, *, minimum: int, required: bool) -> int | None:
-    value = props.get(key)
-    if value is None:
-        if required:
-            raise _fail(f"{where}.{key}", f"{key} is required")
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
-        raise _fail(f"{where}.{key}", f"{key} must be an integer")
-    if value < minimum:
-        raise _fail(f"{where}.{key}", f"{key} must be at least {minimum}")
-    return int(value)
-
-
-def _number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise _fail(where, f"{where} must be a finite number")
-    return float(value)
-
-
-def _lat_lon(lat: float, lon: float, where: str) -> None:
-    if not -90.0 <= lat <= 90.0:
-        raise _fail(where, f"latitude {lat} is out of range -90..90")
-    if not -180.0 <= lon <= 180.0:
-        raise _fail(where, f"longitude {lon} is out of range -180..180")
-
-
-def _centre(props: Mapping[str, Any], where: str) -> tuple[float, float] | None:
-    value = props.get("centre")
-    if value is None:
-        return None
-    where = f"{where}.centre"
-    items = _list(value, where)
-    if len(items) != 2:
-        raise _fail(where, "centre must be [lat, lon]")
-    lat, lon = _number(items[0], f"{where}[0]"), _number(items[1], f"{where}[1]")
-    _lat_lon(lat, lon, where)
-    return (lat, lon)
-
-
-def _position(value: Any, where: str) -> tuple[float, float]:
-    items = _list(value, where)
-    if len(items) not in (2, 3):
-        raise _fail(where, "a position must be [lon, lat] (optionally with altitude)")
-    lon, lat = _number(items[0], f"{where}[0]"), _number(items[1], f"{where}[1]")
-    _lat_lon(lat, lon, where)
-    return (lon, lat)
-
-
-def _ring(value: Any, where: str) -> Ring:
-    items = _list(value, where)
-    if len(items) < 4:
-        raise _fail(where, f"a polygon ring needs at least 4 positions, got {len(items)}")
-    ring = tuple(_position(p, f"{where}[{i}]") for i, p in enumerate(items))
-    if ring[0] != ring[-1]:
-        raise _fail(where, "a polygon ring must close: its first and last positions differ")
-    return ring
-
-
-def _polygon(value: Any, where: str) -> Ring:
-    """Outer ring of one GeoJSON polygon; holes are validated and dropped (admin areas have none)."""
-    rings = _list(value, where)
-    if not rings:
-        raise _fail(where, "a polygon needs an outer ring")
-    outer = _ring(rings[0], f"{where}[0]")
-    for i, hole in enumerate(rings[1:], start=1):
-        _ring(hole, f"{where}[{i}]")
-    return outer
-
-
-def _area(geometry: Any, where: str, *, required: bool) -> Rings:
-    if geometry is None:
-        if required:
-            raise _fail(where, "geometry must be a Polygon or MultiPolygon")
-        return ()
-    geometry = _obj(geometry, where)
-    kind = geometry.get("type")
-    coords = geometry.get("coordinates")
-    if kind == "Polygon":
-        return (_polygon(coords, f"{where}.coordinates"),)
-    if kind == "MultiPolygon":
-        polygons = _list(coords, f"{where}.coordinates")
-        if not polygons:
-            raise _fail(f"{where}.coordinates", "a MultiPolygon needs at least one polygon")
-        return tuple(_polygon(p, f"{where}.coordinates[{i}]") for i, p in enumerate(polygons))
-    raise _fail(f"{where}.type", f"geometry must be a Polygon or MultiPolygon, not {kind!r}")
-
-
-def _point(geometry: Any, where: str) -> tuple[float, float]:
-    """(lat, lon) of a GeoJSON Point."""
-    if geometry is None:
-        raise _fail(where, "geometry must be a Point")
-    geometry = _obj(geometry, where)
-    if geometry.get("type") != "Point":
-        raise _fail(f"{where}.type", f"geometry must be a Point, not {geometry.get('type')!r}")
-    lon, lat = _position(geometry.get("coordinates"), f"{where}.coordinates")
-    return (lat, lon)
-
-
-# ---------------------------------------------------------------------------------------------
 # features
 # ---------------------------------------------------------------------------------------------
 
 
 def _plan(value: Any, where: str) -> Plan:
-    props = _obj(value, where)
-    steps_raw = _list(props.get("steps"), f"{where}.steps")
+    props = obj(value, where)
+    steps_raw = as_list(props.get("steps"), f"{where}.steps")
     if not steps_raw:
-        raise _fail(f"{where}.steps", "a plan needs at least one step")
+        raise fail(f"{where}.steps", "a plan needs at least one step")
     steps: list[PlanStep] = []
     for i, step in enumerate(steps_raw):
         try:
             steps.append(PlanStep(step))
         except ValueError:
             known = ", ".join(s.value for s in PlanStep)
-            raise _fail(f"{where}.steps[{i}]", f"unknown plan step {step!r} (known: {known})") from None
+            raise fail(f"{where}.steps[{i}]", f"unknown plan step {step!r} (known: {known})") from None
     trigger_raw = props.get("trigger")
     trigger: RegimeKind | None = None
     if trigger_raw is not None:
@@ -220,101 +79,101 @@ def _plan(value: Any, where: str) -> Plan:
             trigger = RegimeKind(trigger_raw)
         except ValueError:
             known = ", ".join(k.value for k in RegimeKind)
-            raise _fail(f"{where}.trigger", f"unknown regime {trigger_raw!r} (known: {known})") from None
+            raise fail(f"{where}.trigger", f"unknown regime {trigger_raw!r} (known: {known})") from None
     return Plan(
-        name=_text(props, "name", where),
+        name=text(props, "name", where),
         steps=tuple(steps),
-        aliases=_texts(props, "aliases", where),
+        aliases=texts(props, "aliases", where),
         trigger=trigger,
-        instruction_en=_text(props, "instruction_en", where, required=False),
-        instruction_ru=_text(props, "instruction_ru", where, required=False),
+        instruction_en=text(props, "instruction_en", where, required=False),
+        instruction_ru=text(props, "instruction_ru", where, required=False),
     )
 
 
 def _region(props: Mapping[str, Any], geometry: Any, where: str, gwhere: str) -> Region:
-    code = _text(props, "code", where)
+    code = text(props, "code", where)
     if not _REGION_CODE.match(code):
-        raise _fail(f"{where}.code", f"region code {code!r} is not an ISO 3166-2 code like RU-ROS")
-    country = _text(props, "country", where, required=False) or code[:2]
+        raise fail(f"{where}.code", f"region code {code!r} is not an ISO 3166-2 code like RU-ROS")
+    country = text(props, "country", where, required=False) or code[:2]
     if country != code[:2]:
-        raise _fail(f"{where}.country", f"country {country!r} does not match region code {code}")
-    timezone = _text(props, "timezone", where)
+        raise fail(f"{where}.country", f"country {country!r} does not match region code {code}")
+    timezone = text(props, "timezone", where)
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise _fail(f"{where}.timezone", f"unknown IANA time zone {timezone!r}") from None
-    warning_s = _int(props, "warning_s", where, minimum=1, required=True)
+        raise fail(f"{where}.timezone", f"unknown IANA time zone {timezone!r}") from None
+    warning_s = as_int(props, "warning_s", where, minimum=1, required=True)
     assert warning_s is not None
     plans_raw = props.get("plans")
     plans: tuple[Plan, ...] = ()
     if plans_raw is not None:
         plans = tuple(
-            _plan(p, f"{where}.plans[{i}]") for i, p in enumerate(_list(plans_raw, f"{where}.plans"))
+            _plan(p, f"{where}.plans[{i}]") for i, p in enumerate(as_list(plans_raw, f"{where}.plans"))
         )
     seen: dict[str, int] = {}
     for i, plan in enumerate(plans):
         for name in (plan.name, *plan.aliases):
             key = fold(name)
             if key in seen and seen[key] != i:
-                raise _fail(f"{where}.plans[{i}]", f"plan name {name!r} is used by two plans of {code}")
+                raise fail(f"{where}.plans[{i}]", f"plan name {name!r} is used by two plans of {code}")
             seen[key] = i
     if fold(CARPET.name) not in seen:
         plans = (*plans, CARPET)
     return Region(
         code=code,
-        name_en=_text(props, "name_en", where),
-        name_ru=_text(props, "name_ru", where),
+        name_en=text(props, "name_en", where),
+        name_ru=text(props, "name_ru", where),
         timezone=timezone,
         warning_s=warning_s,
         country=country,
-        polygon=_area(geometry, gwhere, required=False),
-        centre=_centre(props, where),
-        aliases=_texts(props, "aliases", where),
+        polygon=area(geometry, gwhere, required=False),
+        centre=centre(props, where),
+        aliases=texts(props, "aliases", where),
         plans=plans,
     )
 
 
 def _district(props: Mapping[str, Any], geometry: Any, where: str, gwhere: str) -> District:
-    region = _text(props, "region", where)
-    name_en = _text(props, "name_en", where)
-    code = _opt_text(props, "code", where) or f"{region}-{slug(name_en)}"
+    region = text(props, "region", where)
+    name_en = text(props, "name_en", where)
+    code = opt_text(props, "code", where) or f"{region}-{slug(name_en)}"
     if not code.startswith(f"{region}-") or code != code.upper():
-        raise _fail(f"{where}.code", f"district code {code!r} must be {region}-<UPPER-CASE SLUG>")
+        raise fail(f"{where}.code", f"district code {code!r} must be {region}-<UPPER-CASE SLUG>")
     approximate = props.get("polygon_approximate", True)
     if not isinstance(approximate, bool):
-        raise _fail(f"{where}.polygon_approximate", "polygon_approximate must be true or false")
+        raise fail(f"{where}.polygon_approximate", "polygon_approximate must be true or false")
     return District(
         code=code,
         region=region,
         name_en=name_en,
-        name_ru=_text(props, "name_ru", where),
-        population=_int(props, "population", where, minimum=0, required=False),
-        polygon=_area(geometry, gwhere, required=False),
-        centre=_centre(props, where),
-        aliases=_texts(props, "aliases", where),
+        name_ru=text(props, "name_ru", where),
+        population=as_int(props, "population", where, minimum=0, required=False),
+        polygon=area(geometry, gwhere, required=False),
+        centre=centre(props, where),
+        aliases=texts(props, "aliases", where),
         polygon_approximate=approximate,
     )
 
 
 def _airport(props: Mapping[str, Any], geometry: Any, where: str, gwhere: str) -> Airport:
-    icao = _text(props, "icao", where).upper()
+    icao = text(props, "icao", where).upper()
     if not _ICAO.match(icao):
-        raise _fail(f"{where}.icao", f"ICAO code {icao!r} must be 4 letters or digits")
-    iata = _opt_text(props, "iata", where)
+        raise fail(f"{where}.icao", f"ICAO code {icao!r} must be 4 letters or digits")
+    iata = opt_text(props, "iata", where)
     if iata is not None:
         iata = iata.upper()
         if not _IATA.match(iata):
-            raise _fail(f"{where}.iata", f"IATA code {iata!r} must be 3 letters or digits")
-    lat, lon = _point(geometry, gwhere)
+            raise fail(f"{where}.iata", f"IATA code {iata!r} must be 3 letters or digits")
+    lat, lon = point(geometry, gwhere)
     return Airport(
         icao=icao,
-        region=_text(props, "region", where),
-        name_en=_text(props, "name_en", where),
+        region=text(props, "region", where),
+        name_en=text(props, "name_en", where),
         lat=lat,
         lon=lon,
         iata=iata,
-        name_ru=_text(props, "name_ru", where, required=False),
-        aliases=_texts(props, "aliases", where),
+        name_ru=text(props, "name_ru", where, required=False),
+        aliases=texts(props, "aliases", where),
     )
 
 
@@ -322,15 +181,15 @@ def _shelter(props: Mapping[str, Any], geometry: Any, where: str, gwhere: str) -
     raw_id = props.get("id")
     if isinstance(raw_id, int) and not isinstance(raw_id, bool):
         raw_id = str(raw_id)
-    shelter_id = _text({"id": raw_id}, "id", where)
-    lat, lon = _point(geometry, gwhere)
+    shelter_id = text({"id": raw_id}, "id", where)
+    lat, lon = point(geometry, gwhere)
     return Shelter(
         id=shelter_id,
-        name=_text(props, "name", where),
+        name=text(props, "name", where),
         lat=lat,
         lon=lon,
-        capacity=_int(props, "capacity", where, minimum=0, required=False),
-        region=_opt_text(props, "region", where),
+        capacity=as_int(props, "capacity", where, minimum=0, required=False),
+        region=opt_text(props, "region", where),
     )
 
 
@@ -344,11 +203,11 @@ def _read_source(source: Mapping[str, Any] | str | Path) -> Any:
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise _fail("source", f"cannot read territory file {path}: {exc.strerror or exc}") from None
+            raise fail("source", f"cannot read territory file {path}: {exc.strerror or exc}") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise _fail("source", f"territory is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+        raise fail("source", f"territory is not valid JSON: {exc.msg} at line {exc.lineno}") from None
 
 
 def load_territory(source: Mapping[str, Any] | str | Path) -> Territory:
@@ -357,17 +216,17 @@ def load_territory(source: Mapping[str, Any] | str | Path) -> Territory:
     Every region gets the federal :data:`~airwarn.domain.regimes.CARPET` plan after its own plans
     unless it defines a plan named Carpet itself. Raises InvalidInput naming the broken field.
     """
-    doc = _obj(_read_source(source), "$")
+    doc = obj(_read_source(source), "$")
     if doc.get("type") != "FeatureCollection":
-        raise _fail("type", f"expected a GeoJSON FeatureCollection, got type {doc.get('type')!r}")
+        raise fail("type", f"expected a GeoJSON FeatureCollection, got type {doc.get('type')!r}")
     metadata_raw = doc.get("metadata")
     metadata: dict[str, str] = {}
     if metadata_raw is not None:
-        for key, value in _obj(metadata_raw, "metadata").items():
+        for key, value in obj(metadata_raw, "metadata").items():
             if not isinstance(value, str):
-                raise _fail(f"metadata.{key}", f"metadata.{key} must be a string")
+                raise fail(f"metadata.{key}", f"metadata.{key} must be a string")
             metadata[str(key)] = value
-    features = _list(doc.get("features"), "features")
+    features = as_list(doc.get("features"), "features")
 
     regions: dict[str, Region] = {}
     districts: dict[str, District] = {}
@@ -378,43 +237,43 @@ def load_territory(source: Mapping[str, Any] | str | Path) -> Territory:
 
     for index, raw in enumerate(features):
         fwhere = f"features[{index}]"
-        feature = _obj(raw, fwhere)
+        feature = obj(raw, fwhere)
         if feature.get("type") != "Feature":
-            raise _fail(f"{fwhere}.type", f"expected a GeoJSON Feature, got type {feature.get('type')!r}")
-        props = _obj(feature.get("properties"), f"{fwhere}.properties")
+            raise fail(f"{fwhere}.type", f"expected a GeoJSON Feature, got type {feature.get('type')!r}")
+        props = obj(feature.get("properties"), f"{fwhere}.properties")
         where, gwhere = f"{fwhere}.properties", f"{fwhere}.geometry"
         geometry = feature.get("geometry")
         kind = props.get("kind")
         if kind == "region":
             region = _region(props, geometry, where, gwhere)
             if region.code in regions:
-                raise _fail(f"{where}.code", f"duplicate region code {region.code}")
+                raise fail(f"{where}.code", f"duplicate region code {region.code}")
             regions[region.code] = region
         elif kind == "district":
             district = _district(props, geometry, where, gwhere)
             if district.code in districts:
-                raise _fail(f"{where}.code", f"duplicate district code {district.code}")
+                raise fail(f"{where}.code", f"duplicate district code {district.code}")
             districts[district.code] = district
             references.append((f"{where}.region", district.region, f"district {district.code}"))
         elif kind == "airport":
             airport = _airport(props, geometry, where, gwhere)
             if airport.icao in airports:
-                raise _fail(f"{where}.icao", f"duplicate airport ICAO code {airport.icao}")
+                raise fail(f"{where}.icao", f"duplicate airport ICAO code {airport.icao}")
             airports[airport.icao] = airport
             references.append((f"{where}.region", airport.region, f"airport {airport.icao}"))
         elif kind == "shelter":
             shelter = _shelter(props, geometry, where, gwhere)
             if shelter.id in shelters:
-                raise _fail(f"{where}.id", f"duplicate shelter id {shelter.id}")
+                raise fail(f"{where}.id", f"duplicate shelter id {shelter.id}")
             shelters[shelter.id] = shelter
             if shelter.region is not None:
                 references.append((f"{where}.region", shelter.region, f"shelter {shelter.id}"))
         else:
-            raise _fail(f"{where}.kind", f"unknown feature kind {kind!r} (known: {', '.join(KINDS)})")
+            raise fail(f"{where}.kind", f"unknown feature kind {kind!r} (known: {', '.join(KINDS)})")
 
     for where, code, what in references:
         if code not in regions:
-            raise _fail(where, f"{what} names unknown region {code}")
+            raise fail(where, f"{what} names unknown region {code}")
 
     return Territory(
         regions=regions, districts=districts, airports=airports, shelters=shelters, metadata=metadata
