@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, String, and_, bindparam, cast, func, insert, select, update
@@ -12,26 +12,13 @@ from airwarn.domain.alerts import Alert, AlertState
 from airwarn.domain.audit import GENESIS, AuditRecord, record_hash
 from airwarn.domain.regimes import Measure, MeasureKind, Picture, Regime
 from airwarn.domain.reports import (
-    Certainty,
-    Count,
-    Qualifier,
-    RegimeKind,
     Report,
-    ReportKind,
-    Source,
-    SourceType,
     Status,
 )
 from airwarn.domain.users import Role, User
 from airwarn.store import tables as t
 from airwarn.store.codec import alert_from_dict, alert_to_dict
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything airwarn stores is UTC-aware."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
+from airwarn.store.rows import aware, measure_from_row, plain, regime_from_row, report_dict, report_from_row
 
 
 class Repository:
@@ -71,11 +58,11 @@ class Repository:
 
     def report_row(self, report_id: str) -> dict[str, Any] | None:
         row = self.conn.execute(select(t.reports).where(t.reports.c.id == report_id)).mappings().first()
-        return _report_dict(row) if row else None
+        return report_dict(row) if row else None
 
     def report(self, report_id: str) -> Report | None:
         row = self.conn.execute(select(t.reports).where(t.reports.c.id == report_id)).mappings().first()
-        return _report_from_row(row) if row else None
+        return report_from_row(row) if row else None
 
     def reports(
         self, *, review: str | None = None, status: Status | None = None, limit: int = 100
@@ -85,14 +72,14 @@ class Repository:
             q = q.where(t.reports.c.review == review)
         if status is not None:
             q = q.where(t.reports.c.status == status.value)
-        return [_report_dict(r) for r in self.conn.execute(q).mappings()]
+        return [report_dict(r) for r in self.conn.execute(q).mappings()]
 
     def pending_reports(self, status: Status, region: str) -> list[Report]:
         """The review queue of one region (usually a handful of claims)."""
         q = select(t.reports).where(
             t.reports.c.review == "pending", t.reports.c.status == status.value, t.reports.c.region == region
         )
-        return [_report_from_row(r) for r in self.conn.execute(q).mappings()]
+        return [report_from_row(r) for r in self.conn.execute(q).mappings()]
 
     # --- incidents -----------------------------------------------------------------------------
     def open_incident_members(
@@ -110,7 +97,7 @@ class Repository:
             .order_by(t.reports.c.time.desc(), t.reports.c.received_at.desc())
             .limit(newest)
         )
-        return [(r["incident_id"], _report_from_row(r), r["review"]) for r in self.conn.execute(q).mappings()]
+        return [(r["incident_id"], report_from_row(r), r["review"]) for r in self.conn.execute(q).mappings()]
 
     def incident_ids(self, *, status: Status | None = None, limit: int = 100) -> list[str]:
         """Incident ids, the one with the latest report first."""
@@ -131,7 +118,7 @@ class Repository:
         if not incident_ids:
             return []
         q = select(t.reports).where(t.reports.c.incident_id.in_(list(incident_ids)))
-        return [(r["incident_id"], _report_from_row(r), r["review"]) for r in self.conn.execute(q).mappings()]
+        return [(r["incident_id"], report_from_row(r), r["review"]) for r in self.conn.execute(q).mappings()]
 
     def alert_ids_by_report(self, report_ids: Sequence[str]) -> dict[str, list[str]]:
         """Alerts issued on these reports (regime alerts, airport notices), oldest first."""
@@ -149,9 +136,9 @@ class Repository:
 
     # --- regimes and measures -----------------------------------------------------------------
     def picture(self, status: Status) -> Picture:
-        regimes = [_regime_from_row(r) for r in self.conn.execute(_ACTIVE_REGIMES, {"status": status.value}).mappings()]
+        regimes = [regime_from_row(r) for r in self.conn.execute(_ACTIVE_REGIMES, {"status": status.value}).mappings()]
         measures = [
-            _measure_from_row(r) for r in self.conn.execute(_ACTIVE_MEASURES, {"status": status.value}).mappings()
+            measure_from_row(r) for r in self.conn.execute(_ACTIVE_MEASURES, {"status": status.value}).mappings()
         ]
         return Picture(status=status, regimes=regimes, measures=measures)
 
@@ -179,7 +166,7 @@ class Repository:
 
     def regime(self, regime_id: str) -> tuple[Regime, str | None] | None:
         row = self.conn.execute(select(t.regimes).where(t.regimes.c.id == regime_id)).mappings().first()
-        return (_regime_from_row(row), row["alert_id"]) if row else None
+        return (regime_from_row(row), row["alert_id"]) if row else None
 
     def regimes(self, *, active: bool | None = None, status: Status | None = None) -> list[dict[str, Any]]:
         q = select(t.regimes).order_by(t.regimes.c.declared_at)
@@ -189,7 +176,7 @@ class Repository:
             q = q.where(t.regimes.c.lifted_at.is_not(None))
         if status is not None:
             q = q.where(t.regimes.c.status == status.value)
-        return [_plain(r) for r in self.conn.execute(q).mappings()]
+        return [plain(r) for r in self.conn.execute(q).mappings()]
 
     def add_measure(self, measure: Measure) -> None:
         self.conn.execute(
@@ -213,7 +200,7 @@ class Repository:
             q = q.where(t.measures.c.ended_at.is_(None))
         if status is not None:
             q = q.where(t.measures.c.status == status.value)
-        return [_plain(r) for r in self.conn.execute(q).mappings()]
+        return [plain(r) for r in self.conn.execute(q).mappings()]
 
     def airport_history(self, icao: str) -> list[dict[str, Any]]:
         q = (
@@ -221,7 +208,7 @@ class Repository:
             .where(and_(t.measures.c.kind == MeasureKind.AIRPORT_SUSPENDED.value, t.measures.c.target == icao))
             .order_by(t.measures.c.started_at)
         )
-        return [_plain(r) for r in self.conn.execute(q).mappings()]
+        return [plain(r) for r in self.conn.execute(q).mappings()]
 
     # --- alerts and outbox ---------------------------------------------------------------------
     def add_alert(self, alert: Alert, xml: str | None, issued_at: datetime | None) -> None:
@@ -288,7 +275,7 @@ class Repository:
         q = select(t.outbox).order_by(t.outbox.c.id)
         if alert_id is not None:
             q = q.where(t.outbox.c.alert_id == alert_id)
-        return [_plain(r) for r in self.conn.execute(q).mappings()]
+        return [plain(r) for r in self.conn.execute(q).mappings()]
 
     # --- audit --------------------------------------------------------------------------------
     def append_audit(
@@ -313,7 +300,7 @@ class Repository:
         if limit is not None:
             q = q.limit(limit)
         for r in self.conn.execute(q).mappings():
-            at = _aware(r["at"])
+            at = aware(r["at"])
             assert at is not None
             yield AuditRecord(
                 r["seq"], at, r["actor"], r["action"], r["entity"], r["entity_id"], r["data"],
@@ -337,7 +324,7 @@ class Repository:
 
     def users(self) -> list[dict[str, Any]]:
         q = select(t.users.c.name, t.users.c.role, t.users.c.created_at, t.users.c.active)
-        return [_plain(r) for r in self.conn.execute(q.order_by(t.users.c.name)).mappings()]
+        return [plain(r) for r in self.conn.execute(q.order_by(t.users.c.name)).mappings()]
 
     # --- territory ----------------------------------------------------------------------------
     def territory_features(self) -> tuple[list[dict[str, Any]], dict[str, str]]:
@@ -374,54 +361,3 @@ _USER_BY_TOKEN = select(t.users).where(
     and_(t.users.c.token_hash == bindparam("token_hash"), t.users.c.active.is_(True))
 )
 _LAST_AUDIT = select(t.audit_log.c.seq, t.audit_log.c.hash).order_by(t.audit_log.c.seq.desc()).limit(1)
-
-
-def _plain(row: Any) -> dict[str, Any]:
-    return {k: (_aware(v) if isinstance(v, datetime) else v) for k, v in dict(row).items()}
-
-
-def _report_dict(row: Any) -> dict[str, Any]:
-    d = _plain(row)
-    lat, lon = d.pop("lat"), d.pop("lon")
-    d["point"] = [lat, lon] if lat is not None else None
-    value, qualifier = d.pop("count_value"), d.pop("count_qualifier")
-    d["count"] = {"value": value, "qualifier": qualifier} if value is not None else None
-    d["source"] = {"type": d.pop("source_type"), "name": d.pop("source_name")}
-    return d
-
-
-def _report_from_row(row: Any) -> Report:
-    time, received = _aware(row["time"]), _aware(row["received_at"])
-    assert time is not None and received is not None
-    return Report(
-        id=row["id"], kind=ReportKind(row["kind"]), region=row["region"], time=time,
-        source=Source(SourceType(row["source_type"]), row["source_name"]),
-        certainty=Certainty(row["certainty"]), received_at=received, districts=tuple(row["districts"]),
-        point=(row["lat"], row["lon"]) if row["lat"] is not None else None,
-        count=Count(row["count_value"], Qualifier(row["count_qualifier"])) if row["count_value"] is not None
-        else None,
-        casualties=row["casualties"], damage=row["damage"],
-        regime=RegimeKind(row["regime"]) if row["regime"] else None, plan=row["plan"], airport=row["airport"],
-        text=row["text"], status=Status(row["status"]), reported_by=row["reported_by"],
-    )
-
-
-def _regime_from_row(row: Any) -> Regime:
-    declared = _aware(row["declared_at"])
-    assert declared is not None
-    return Regime(
-        id=row["id"], kind=RegimeKind(row["kind"]), region=row["region"], district=row["district"],
-        declared_at=declared, declared_by=row["declared_by"], reason=row["reason"],
-        status=Status(row["status"]), report_id=row["report_id"], lifted_at=_aware(row["lifted_at"]),
-        lifted_by=row["lifted_by"], lift_reason=row["lift_reason"],
-    )
-
-
-def _measure_from_row(row: Any) -> Measure:
-    started = _aware(row["started_at"])
-    assert started is not None
-    return Measure(
-        id=row["id"], kind=MeasureKind(row["kind"]), region=row["region"], started_at=started,
-        actor=row["actor"], reason=row["reason"], target=row["target"], status=Status(row["status"]),
-        report_id=row["report_id"], ended_at=_aware(row["ended_at"]), ended_by=row["ended_by"],
-    )
