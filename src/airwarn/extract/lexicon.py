@@ -13,6 +13,15 @@ def rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
+#: Up to N further words between two parts of a pattern: GAP % 3.
+GAP = r"(?: \S+){0,%d}"
+
+
+def either_order(a: str, b: str, gap_ab: int, gap_ba: int) -> re.Pattern[str]:
+    """`a` then `b`, or `b` then `a`, with at most that many words between them ("airport ... suspended")."""
+    return rx(r"\b(?:" + a + GAP % gap_ab + r" " + b + r"|" + b + GAP % gap_ba + r" " + a + r")\b")
+
+
 @dataclass(frozen=True)
 class KindRule:
     kind: ReportKind

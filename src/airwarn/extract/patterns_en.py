@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from airwarn.domain.reports import RegimeKind, ReportKind
-from airwarn.extract.lexicon import KindRule, Lexicon, rx
+from airwarn.extract.lexicon import GAP as _GAP
+from airwarn.extract.lexicon import KindRule, Lexicon, either_order, rx
 
 DRONE = (
     r"(?:drones?|uavs?|unmanned (?:aerial )?(?:vehicles?|aircraft)|shaheds?|gerans?|kamikaze|missiles?|rockets?|"
     r"(?:aerial |air )?targets?|threats?|projectiles?|loitering munitions?|quadcopters?|copters?)"
 )
-_GAP = r"(?: \S+){0,%d}"
 _AIRPORT = r"(?:airports?|flights?|air traffic|departures|arrivals|runways?|air harbou?r)"
 _SUSPEND = (
     r"(?:suspend\w*|halt\w*|closed|closure|clos(?:es|ing)|restrict\w*|stopp?\w*|paus\w*|grounded|delay\w*|"
@@ -87,16 +87,16 @@ KINDS = (
     ),
     KindRule(
         ReportKind.AIRPORT_RESUMED,
-        rx(r"\b(?:" + _AIRPORT + _GAP % 6 + r" " + _RESUME + r"|" + _RESUME + _GAP % 6 + r" " + _AIRPORT + r")\b"),
+        either_order(_AIRPORT, _RESUME, 6, 6),
     ),
     KindRule(
         ReportKind.AIRPORT_SUSPENDED,
-        rx(r"\b(?:" + _AIRPORT + _GAP % 6 + r" " + _SUSPEND + r"|" + _SUSPEND + _GAP % 5 + r" " + _AIRPORT + r")\b"),
+        either_order(_AIRPORT, _SUSPEND, 6, 5),
         negatable=False,
     ),
     KindRule(
         ReportKind.INTERNET_RESTRICTED,
-        rx(r"\b(?:" + _INTERNET + _GAP % 5 + r" " + _CUT + r"|" + _CUT + _GAP % 5 + r" " + _INTERNET + r")\b"),
+        either_order(_INTERNET, _CUT, 5, 5),
     ),
     KindRule(
         ReportKind.CASUALTIES,

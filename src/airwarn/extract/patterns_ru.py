@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from airwarn.domain.reports import RegimeKind, ReportKind
-from airwarn.extract.lexicon import KindRule, Lexicon, rx
+from airwarn.extract.lexicon import GAP as _GAP
+from airwarn.extract.lexicon import KindRule, Lexicon, either_order, rx
 
 DRONE = (
     r"(?:бпла|бла|беспилотник|беспилотный|дрон|ракета|коптер|квадрокоптер|шахед|герань|летательный аппарат|"
     r"воздушный цель|цель|uav)"
 )
-_GAP = r"(?: \S+){0,%d}"
 _AIRPORT = r"(?:аэропорт|авиагавань|рейс|авиасообщение|вылет|аэродром|авиарейс|полет|воздушный судно)"
 _SUSPEND = (
     r"(?:приостановить|приостановка|ограничение|ограничить|закрыть|закрытый|закрытие|не принимать|не отправлять|"
@@ -71,16 +71,16 @@ KINDS = (
     KindRule(ReportKind.DRONES_EN_ROUTE, rx(r"\b(?:пролет|пролетать|пролететь)" + _GAP % 3 + r" " + DRONE)),
     KindRule(
         ReportKind.AIRPORT_RESUMED,
-        rx(r"\b(?:" + _AIRPORT + _GAP % 6 + r" " + _RESUME + r"|" + _RESUME + _GAP % 6 + r" " + _AIRPORT + r")\b"),
+        either_order(_AIRPORT, _RESUME, 6, 6),
     ),
     KindRule(
         ReportKind.AIRPORT_SUSPENDED,
-        rx(r"\b(?:" + _AIRPORT + _GAP % 6 + r" " + _SUSPEND + r"|" + _SUSPEND + _GAP % 6 + r" " + _AIRPORT + r")\b"),
+        either_order(_AIRPORT, _SUSPEND, 6, 6),
         negatable=False,
     ),
     KindRule(
         ReportKind.INTERNET_RESTRICTED,
-        rx(r"\b(?:" + _INTERNET + _GAP % 5 + r" " + _CUT + r"|" + _CUT + _GAP % 5 + r" " + _INTERNET + r")\b"),
+        either_order(_INTERNET, _CUT, 5, 5),
     ),
     KindRule(
         ReportKind.CASUALTIES,
