@@ -11,7 +11,7 @@ from airwarn.domain.alerts import Alert, AlertState, MsgType, compose_cancel
 from airwarn.domain.audit import ChainCheck, verify_chain
 from airwarn.domain.incidents import Incident
 from airwarn.domain.reports import Certainty, Report, Status
-from airwarn.domain.rules import corroborated, covered, decide
+from airwarn.domain.rules import covered, decide
 from airwarn.domain.users import Role, User, hash_token, new_token
 from airwarn.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from airwarn.intake import ReportDraft, resolve
@@ -76,7 +76,8 @@ def submit_report(deps: Deps, draft: ReportDraft, actor: User) -> Outcome:
               certainty=report.certainty.value, queued=outcome.queued, incident=incident.id,
               incident_certainty=incident.certainty.value, incident_reports=len(incident.reports))
         if report.trusted and report.is_threat:
-            _settle_queue(repo, deps, report, outcome)
+            _settle(repo, deps, picture, pending, by=report.reported_by, report=report, incident=incident,
+                    outcome=outcome)
     _announce(deps, "report", outcome)
     return outcome
 
@@ -110,12 +111,20 @@ def _corroborate(repo: Any, deps: Deps, picture: Any, report: Report, incident: 
     audit(repo, deps, CORROBORATION_ACTOR, "incident.corroborated", "incident", incident.id,
           report=report.id, sources=sources, certainty=Certainty.LIKELY.value,
           regimes=list(outcome.regimes_declared), alerts=[a["identifier"] for a in outcome.alerts])
+    _settle(repo, deps, picture, pending, by=CORROBORATION_ACTOR, report=report, incident=incident,
+            outcome=outcome)
+    return outcome
+
+
+def _settle(repo: Any, deps: Deps, picture: Any, pending: list[Report], *, by: str, report: Report,
+            incident: Incident, outcome: Outcome) -> None:
+    """Queued claims of the incident whose areas are now under a regime in force leave the queue."""
     for member in pending:
         if member.is_threat and covered(member, picture, deps.territory):
-            repo.set_review(member.id, review="corroborated", by=CORROBORATION_ACTOR, at=deps.clock())
-            audit(repo, deps, CORROBORATION_ACTOR, "report.corroborated", "report", member.id,
-                  incident=incident.id, by_report=report.id)
-    return outcome
+            repo.set_review(member.id, review="corroborated", by=by, at=deps.clock())
+            audit(repo, deps, by, "report.corroborated", "report", member.id, incident=incident.id,
+                  by_report=report.id)
+            outcome.notes.append(f"confirms queued claim {member.id} ({member.source.name or member.source.type})")
 
 
 def confirm_report(deps: Deps, report_id: str, actor: User, certainty: str = "Likely") -> Outcome:
@@ -147,16 +156,6 @@ def dismiss_report(deps: Deps, report_id: str, actor: User, reason: str = "") ->
         repo.set_review(report.id, review="dismissed", by=actor.name, at=deps.clock())
         audit(repo, deps, actor.name, "report.dismissed", "report", report.id, reason=reason)
     deps.events.publish("review", {"report_id": report_id, "review": "dismissed"})
-
-
-def _settle_queue(repo: Any, deps: Deps, confirmed: Report, outcome: Outcome) -> None:
-    """Queued claims that an official or sensor report now confirms join its incident and leave the queue."""
-    for pending in repo.pending_reports(confirmed.status, confirmed.region):
-        if corroborated(pending, confirmed):
-            repo.set_review(pending.id, review="corroborated", by=confirmed.reported_by, at=deps.clock())
-            audit(repo, deps, confirmed.reported_by, "report.corroborated", "report", pending.id,
-                  by_report=confirmed.id)
-            outcome.notes.append(f"confirms queued claim {pending.id} ({pending.source.name or pending.source.type})")
 
 
 def _pending(repo: Any, report_id: str) -> Any:

@@ -49,7 +49,7 @@ def needs_review(report: Report) -> bool:
 def decide(report: Report, picture: Picture, territory: Territory, *, confirmed: bool = False) -> Decision:
     """Decide what `report` changes in `picture`; `confirmed` means an operator vouched for it."""
     decision = Decision()
-    if not confirmed and needs_review(report) and _corroborates(report, picture, territory):
+    if not confirmed and needs_review(report) and covered(report, picture, territory):
         decision.notes.append("corroborates a regime already in force: recorded with the incident, no new alert")
         return decision
     if not confirmed and needs_review(report):
@@ -66,26 +66,8 @@ def decide(report: Report, picture: Picture, territory: Territory, *, confirmed:
     return decision
 
 
-def corroborated(pending: Report, confirmed: Report, *, window_s: float = 3 * 3600) -> bool:
-    """True when a trusted report confirms a queued claim: same threat, region and area, close in time."""
-    if not (pending.is_threat and confirmed.is_threat and confirmed.trusted):
-        return False
-    if pending.region != confirmed.region or pending.status != confirmed.status:
-        return False
-    if abs((pending.time - confirmed.time).total_seconds()) > window_s:
-        return False
-    if not confirmed.districts:  # the whole region is confirmed
-        return True
-    return bool(pending.districts) and set(pending.districts) <= set(confirmed.districts)
-
-
 def covered(report: Report, picture: Picture, territory: Territory) -> bool:
-    """True when every area of a threat report is already under its regime."""
-    return _corroborates(report, picture, territory)
-
-
-def _corroborates(report: Report, picture: Picture, territory: Territory) -> bool:
-    """An unconfirmed threat claim about an area already under that regime adds evidence, not news."""
+    """True when every area of a threat report is already under its regime: a claim there is evidence, not news."""
     if not report.is_threat:
         return False
     kind = report.regime or RegimeKind.DRONE_HAZARD

@@ -74,13 +74,6 @@ class Repository:
             q = q.where(t.reports.c.status == status.value)
         return [report_dict(r) for r in self.conn.execute(q).mappings()]
 
-    def pending_reports(self, status: Status, region: str) -> list[Report]:
-        """The review queue of one region (usually a handful of claims)."""
-        q = select(t.reports).where(
-            t.reports.c.review == "pending", t.reports.c.status == status.value, t.reports.c.region == region
-        )
-        return [report_from_row(r) for r in self.conn.execute(q).mappings()]
-
     # --- incidents -----------------------------------------------------------------------------
     def open_incident_members(
         self, status: Status, region: str, since: datetime, *, newest: int = 25
