@@ -21,6 +21,7 @@ from rich.table import Table
 
 from airwarn import services
 from airwarn.api.app import create_app
+from airwarn.api.ws_protocol import FrameWriterProtocol
 from airwarn.bootstrap import build_deps
 from airwarn.deps import Deps
 from airwarn.errors import ConfigError
@@ -58,7 +59,7 @@ def _start(app: Any, host: str, port: int) -> tuple[_Server, threading.Thread, s
             except OSError:
                 raise ConfigError(f"port {port} on {host} is in use: stop what uses it or pass --port") from None
     server = _Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",
-                                    ws_per_message_deflate=False))
+                                    ws_per_message_deflate=False, ws=FrameWriterProtocol))
     thread = threading.Thread(target=server.run, name="airwarn-demo-server", daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import StreamingResponse
 
 from airwarn.api.live_room import LiveClient, room_of
+from airwarn.api.ws_protocol import frame_writer
 from airwarn.bus import Event, Hub
 from airwarn.delivery import metrics
 from airwarn.domain.territory import Territory
@@ -105,7 +106,8 @@ async def live_ws(websocket: WebSocket, district: str | None = None, lat: float 
     tune_gc()
     metrics.LIVE_CLIENTS.inc()
     room = room_of(websocket.app)
-    client = LiveClient(websocket.send_text, lambda event: matches(event, area, wanted))
+    client = LiveClient(websocket.send_text, lambda event: matches(event, area, wanted),
+                        frame_writer(websocket.scope))
     room.join(client, after)
     try:
         while not client.closed:  # the room writes; this keeps the connection and notices its end

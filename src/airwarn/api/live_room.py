@@ -2,8 +2,9 @@
 
 Instead of a queue and a task wake-up per client per event, one task takes each event from the hub and
 writes it to every matching socket in a plain loop. A socket that can take the frame at once (the usual
-case) costs one write; one that cannot (its buffer is full: a slow client) gets its own task that waits
-for it and then sends what it missed, so a slow client never holds up the others.
+case) costs one write: of the event's frame, built once, where the server offers a frame writer
+(`ws_protocol`), else one ASGI send. One that cannot (its buffer is full: a slow client) gets its own task
+that waits for it and then sends what it missed, so a slow client never holds up the others.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from airwarn.api.ws_protocol import FrameWriter, text_frame
 from airwarn.bus import Event, Hub
 
 log = logging.getLogger("airwarn.live")
@@ -25,6 +27,7 @@ BACKLOG = 1_000  # events a slow client may fall behind before it loses the olde
 class LiveClient:
     send_text: Callable[[str], Coroutine[Any, Any, None]]
     wants: Callable[[Event], bool]
+    write_frame: FrameWriter | None = None
     last_id: int = -1
     busy: bool = False
     closed: bool = False
@@ -61,7 +64,7 @@ class Room:
             self.broadcast(event, list(self.clients))
 
     def broadcast(self, event: Event, clients: Iterable[LiveClient]) -> None:
-        text: str | None = None
+        frame: bytes | None = None
         for client in clients:
             if event.id <= client.last_id:
                 continue  # already sent from the resume buffer
@@ -71,8 +74,11 @@ class Room:
             if client.busy:
                 client.backlog.append(event)
                 continue
-            text = text if text is not None else event.text
-            self._send_now(client, client.send_text(text))
+            if client.write_frame is not None:
+                frame = frame if frame is not None else text_frame(event.text)
+                if client.write_frame(frame):
+                    continue
+            self._send_now(client, client.send_text(event.text))
 
     def _send_now(self, client: LiveClient, coro: Coroutine[Any, Any, None]) -> None:
         """Run the send eagerly; if it has to wait, a task finishes it and then drains the backlog."""

@@ -72,13 +72,14 @@ def serve(
     import uvicorn
 
     from airwarn.api.app import create_app
+    from airwarn.api.ws_protocol import FrameWriterProtocol
 
     settings = _settings(db)
     deps = _deps(db)
     console.print(f"airwarn serving http://{host}:{port}  (database {settings.db})")
     # Alerts are small; per-message compression doubled memory per socket and delayed the first alert.
     uvicorn.run(create_app(deps, settings=settings), host=host, port=port,
-                log_level="warning", ws_per_message_deflate=False)
+                log_level="warning", ws_per_message_deflate=False, ws=FrameWriterProtocol)
 
 
 def report(

@@ -71,3 +71,36 @@ def test_resume_sends_the_buffered_events_after_the_id_once() -> None:
         assert late.got == [2, 3, 4]
 
     asyncio.run(asyncio.wait_for(scenario(), 5))
+
+
+class FramedSocket(Socket):
+    """A socket the server can write pre-built frames to while `room_for` frames fit in its buffer."""
+
+    def __init__(self, room_for: int) -> None:
+        super().__init__(ready=False)
+        self.room_for = room_for
+
+    def write_frame(self, frame: bytes) -> bool:
+        if self.room_for == 0:
+            return False
+        self.room_for -= 1
+        self.got.append(json.loads(frame[2:])["id"])  # short frames: a two-byte header, then the text
+        return True
+
+
+def test_frames_go_straight_to_the_socket_until_its_buffer_is_full_then_in_order_by_the_slow_path() -> None:
+    async def scenario() -> None:
+        bus = MemoryBus()
+        room = Room(bus.hub)
+        sock = FramedSocket(room_for=2)
+        room.join(LiveClient(sock.send_text, lambda e: True, sock.write_frame), None)
+        await asyncio.sleep(0.01)
+        for i in range(4):
+            bus.publish("alert", {"n": i})
+        await asyncio.sleep(0.01)
+        assert sock.got == [1, 2]  # the third waits for the buffer to drain; the fourth queues behind it
+        sock.gate.set()
+        await asyncio.sleep(0.01)
+        assert sock.got == [1, 2, 3, 4]
+
+    asyncio.run(asyncio.wait_for(scenario(), 5))
