@@ -22,8 +22,14 @@ class Renderer(Protocol):
 
 
 class EventSink(Protocol):
-    def publish(self, topic: str, payload: dict[str, Any]) -> None:
-        """Announce a committed change to live listeners (never called inside a transaction)."""
+    @property
+    def serving(self) -> bool:
+        """True in a process whose live listeners this sink reaches (a started bus): there an issued
+        alert is handed to them right after commit instead of waiting for the dispatcher."""
+        ...
+
+    def publish(self, topic: str, payload: dict[str, Any]) -> bool:
+        """Announce a committed change to live listeners (never inside a transaction); True once stored."""
         ...
 
 
@@ -46,8 +52,10 @@ def live_only(_repo: Repository, _alert: Alert, _picture: Picture) -> list[Deliv
 
 
 class NullSink:
-    def publish(self, topic: str, payload: dict[str, Any]) -> None:
-        return None
+    serving = False
+
+    def publish(self, topic: str, payload: dict[str, Any]) -> bool:
+        return False
 
 
 def utc_now() -> datetime:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from airwarn.deps import Deps, new_id
@@ -21,6 +26,10 @@ from airwarn.domain.regimes import Measure, MeasureKind, Picture, Regime
 from airwarn.domain.reports import Certainty, Report
 from airwarn.domain.rules import Decision
 from airwarn.store.repository import Repository
+
+log = logging.getLogger("airwarn.issuing")
+#: How long the dispatcher leaves a live row to the node that issued it before sending it itself.
+HANDOFF_LEASE = timedelta(seconds=5)
 
 
 @dataclass
@@ -81,13 +90,46 @@ def issue(repo: Repository, deps: Deps, alert: Alert, picture: Picture, actor: s
     else:
         repo.replace_alert(alert, xml, now)
     deliveries = deps.fanout(repo, alert, picture)
+    hand_off = deps.events.serving
     for d in deliveries:
-        repo.add_outbox(alert_id=alert.identifier, channel=d.channel, target=d.target, reason=d.reason, now=now)
+        if d.channel == "live" and hand_off:
+            outbox_id = repo.add_outbox(alert_id=alert.identifier, channel=d.channel, target=d.target,
+                                        reason=d.reason, now=now, due=now + HANDOFF_LEASE)
+            repo.after_commit.append(partial(hand_off_live, deps, outbox_id, alert))
+        else:
+            repo.add_outbox(alert_id=alert.identifier, channel=d.channel, target=d.target, reason=d.reason,
+                            now=now)
     audit(repo, deps, actor, "alert.issued", "alert", alert.identifier, msg_type=alert.msg_type.value,
           status=alert.status.value, headline=alert.headline, approved_by=alert.approved_by,
           references=[r.identifier for r in alert.references],
           channels=sorted({d.channel for d in deliveries}))
     return xml
+
+
+def hand_off_live(deps: Deps, outbox_id: int, alert: Alert) -> None:
+    """Right after commit, before the use case's own event: publish the alert to live listeners and mark
+    its outbox row delivered. Should either step fail, the row's lease runs out and the dispatcher sends
+    it (under the same identifier, so a listener that already has it can drop the repeat)."""
+    t0 = time.perf_counter()
+    try:
+        if deps.events.publish("alert", {**live_payload(alert), "delivery": "issued"}):
+            with deps.uow.write() as repo:
+                repo.mark_delivered(outbox_id, at=deps.clock(), worker=_handoff_worker(),
+                                    duration_ms=(time.perf_counter() - t0) * 1000)
+    except Exception:
+        log.exception("live hand-off of %s failed; the dispatcher sends it after the lease", alert.identifier)
+
+
+def _handoff_worker() -> str:
+    return f"handoff-{socket.gethostname()}-{os.getpid()}"[:64]
+
+
+def live_payload(alert: Alert) -> dict[str, Any]:
+    """The alert summary every channel gets, with headline and instruction per language."""
+    texts = {i.language[:2]: {"headline": i.headline, "instruction": i.instruction, "event": i.event}
+             for i in alert.infos}
+    return {**summary(alert), "urgency": alert.infos[0].urgency.value if alert.infos else None,
+            "texts": texts}
 
 
 def summary(alert: Alert) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,6 +17,7 @@ from airwarn.delivery.channels.live import LiveChannel
 from airwarn.delivery.dispatcher import Dispatcher
 from airwarn.delivery.fanout import make_fanout
 from airwarn.deps import Deps
+from airwarn.domain.alerts import ApprovalPolicy, Severity
 from airwarn.domain.users import User
 from airwarn.intake import ReportDraft
 
@@ -60,10 +62,55 @@ def test_a_client_may_ask_for_alerts_only(client: TestClient, deps: Deps, operat
     with client, client.websocket_connect("/api/v1/live?topics=alert") as ws:
         outcome = services.submit_report(deps, rostov(), operator)  # a report event: not for this client
         identifier = services.approve_alert(deps, outcome.alerts[0]["identifier"], approver)["identifier"]
-        asyncio.run(Dispatcher(deps.uow.engine, {"live": LiveChannel(deps.events)}).drain())
         first, second = json.loads(ws.receive_text()), json.loads(ws.receive_text())
     assert {first["topic"], second["topic"]} == {"alert"}
-    assert second["payload"] == {**second["payload"], "identifier": identifier, "delivery": "issued"}
+    assert first["payload"] == {**first["payload"], "identifier": identifier, "delivery": "issued"}
+
+
+def test_the_issuing_node_hands_the_alert_to_live_clients_before_announcing_the_report(
+    client: TestClient, deps: Deps, operator: User
+) -> None:
+    deps.approval = ApprovalPolicy(min_severity=Severity.EXTREME)  # this authority lets Severe go at once
+    with client, client.websocket_connect("/api/v1/live") as ws:
+        outcome = services.submit_report(deps, rostov(), operator)
+        [alert] = [a for a in outcome.alerts if a["state"] == "issued"]
+        first, second = json.loads(ws.receive_text()), json.loads(ws.receive_text())
+    assert (first["topic"], first["payload"]["identifier"], first["payload"]["delivery"]) == \
+        ("alert", alert["identifier"], "issued")
+    assert second["topic"] == "report"
+    with deps.uow.read() as repo:
+        [live] = [r for r in repo.outbox_rows(alert["identifier"]) if r["channel"] == "live"]
+    assert (live["state"], live["attempts"]) == ("delivered", 1)  # no dispatcher ran
+
+
+class AckLostBus(MemoryBus):
+    """A bus whose store never acknowledges alerts (a NATS outage): the hand-off must not mark them sent."""
+
+    def publish(self, topic: str, payload: dict[str, object]) -> bool:
+        return False if topic == "alert" else super().publish(topic, payload)
+
+
+def test_an_alert_whose_hand_off_fails_is_sent_by_the_dispatcher_after_the_lease(
+    deps: Deps, operator: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIRWARN_DISPATCH", "false")
+    deps.events = AckLostBus()
+    deps.approval = ApprovalPolicy(min_severity=Severity.EXTREME)
+    with TestClient(create_app(deps)):  # started: this node serves live clients and tries the hand-off
+        outcome = services.submit_report(deps, rostov(), operator)
+    [alert] = [a for a in outcome.alerts if a["state"] == "issued"]
+    with deps.uow.read() as repo:
+        [live] = [r for r in repo.outbox_rows(alert["identifier"]) if r["channel"] == "live"]
+    assert live["state"] == "pending" and live["next_attempt_at"] > deps.clock()
+    channels = {"live": LiveChannel(MemoryBus())}
+    asyncio.run(Dispatcher(deps.uow.engine, channels).drain())  # inside the lease: not due yet
+    with deps.uow.read() as repo:
+        assert [r["state"] for r in repo.outbox_rows(alert["identifier"]) if r["channel"] == "live"] == ["pending"]
+    later = Dispatcher(deps.uow.engine, channels, clock=lambda: live["next_attempt_at"] + timedelta(seconds=1))
+    asyncio.run(later.drain())
+    with deps.uow.read() as repo:
+        [live] = [r for r in repo.outbox_rows(alert["identifier"]) if r["channel"] == "live"]
+    assert (live["state"], live["attempts"]) == ("delivered", 1)
 
 
 def test_sse_resumes_from_last_event_id(client: TestClient, deps: Deps, operator: User) -> None:

@@ -109,14 +109,17 @@ class MemoryBus:
 
     def __init__(self, keep: int = 10_000) -> None:
         self.hub = Hub(keep)
+        self.serving = False  # started by the node that serves the live stream
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
-    def publish(self, topic: str, payload: dict[str, Any]) -> None:
+    def publish(self, topic: str, payload: dict[str, Any]) -> bool:
+        """Into the hub; True when this process serves listeners (a tool's bus reaches nobody)."""
         with self._lock:
             event = Event(next(self._ids), topic, payload)
         metrics.EVENTS.labels(topic=topic).inc()
         self.hub.put(event)
+        return self.serving
 
     async def apublish(self, topic: str, payload: dict[str, Any]) -> int:
         """Publish from the event loop; returns the event id."""
@@ -127,7 +130,7 @@ class MemoryBus:
         return event.id
 
     async def start(self) -> None:
-        return None
+        self.serving = True
 
     async def stop(self) -> None:
-        return None
+        self.serving = False

@@ -99,16 +99,20 @@ class NatsBus:
         metrics.EVENTS.labels(topic=topic).inc()
         return int(ack.seq)
 
-    def publish(self, topic: str, payload: dict[str, Any]) -> None:
+    @property
+    def serving(self) -> bool:
+        return self._js is not None
+
+    def publish(self, topic: str, payload: dict[str, Any]) -> bool:
         """Called after a commit, from a worker thread or the event loop; never blocks the loop.
 
-        From a worker thread it waits for the stream's acknowledgement (bounded); on the loop it
-        publishes in the background. Alerts themselves go through the outbox (`apublish`), so a lost
-        notice here never loses an alert.
+        From a worker thread it waits for the stream's acknowledgement (bounded) and says whether it came;
+        on the loop it publishes in the background and says False. An alert whose hand-off fails here is
+        still sent: its outbox row goes to the dispatcher (`apublish`) when the lease runs out.
         """
         if self._loop is None or self._js is None:
             log.warning("NATS bus not started (no server in this process): %s event not shared", topic)
-            return
+            return False
         coro = self.apublish(topic, payload)
         try:
             running = asyncio.get_running_loop()
@@ -117,11 +121,13 @@ class NatsBus:
         if running is self._loop:
             task = self._loop.create_task(coro)
             task.add_done_callback(_log_failure)
-            return
+            return False
         try:
             asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=PUBLISH_TIMEOUT_S + 1)
         except Exception as exc:
             log.error("publishing %s event to NATS failed: %s", topic, exc)
+            return False
+        return True
 
     async def stop(self) -> None:
         if self._nc is not None:

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from airwarn.delivery import metrics
 from airwarn.delivery.channels.base import Channel, Gone, Message
-from airwarn.issuing import summary
+from airwarn.issuing import live_payload
 from airwarn.store import tables as t
 from airwarn.store.codec import alert_from_dict
 from airwarn.store.delivery_tables import delivery_attempts, subscriptions
@@ -97,7 +97,7 @@ class Dispatcher:
             found = conn.execute(select(t.alerts.c.body, t.alerts.c.xml)
                                  .where(t.alerts.c.identifier == alert_id)).first()
             if found is not None:
-                self._alerts[alert_id] = (found.xml or "", alert_payload(found.body))
+                self._alerts[alert_id] = (found.xml or "", live_payload(alert_from_dict(found.body)))
         sub_ids = [r["target"] for r in rows if r["channel"] in ("sms", "webhook", "webpush")]
         subs = {s.id: s for s in conn.execute(
             select(subscriptions.c.id, subscriptions.c.channels, subscriptions.c.language)
@@ -261,11 +261,3 @@ async def _watch(hub: Hub, wake: asyncio.Event) -> None:
         if event.payload.get("delivery") != "issued":
             wake.set()
 
-
-def alert_payload(body: dict[str, Any]) -> dict[str, Any]:
-    """The alert summary every channel gets, with headline and instruction per language."""
-    alert = alert_from_dict(body)
-    texts = {i.language[:2]: {"headline": i.headline, "instruction": i.instruction, "event": i.event}
-             for i in alert.infos}
-    return {**summary(alert), "urgency": alert.infos[0].urgency.value if alert.infos else None,
-            "texts": texts}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from airwarn.domain.reports import (
 from airwarn.domain.users import Role, User
 from airwarn.store import tables as t
 from airwarn.store.codec import alert_from_dict, alert_to_dict
+from airwarn.store.delivery_tables import delivery_attempts
 from airwarn.store.rows import aware, measure_from_row, plain, regime_from_row, report_dict, report_from_row
 
 
@@ -26,6 +27,8 @@ class Repository:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        #: Run by the unit of work once the transaction has committed (never if it rolls back).
+        self.after_commit: list[Callable[[], None]] = []
 
     # --- reports -----------------------------------------------------------------------------
     def add_report(
@@ -255,14 +258,31 @@ class Repository:
         return [a for a in found if any(r.identifier == identifier for r in a.references)]
 
     def add_outbox(
-        self, *, alert_id: str, channel: str, target: str, reason: str, now: datetime
-    ) -> None:
-        self.conn.execute(
+        self, *, alert_id: str, channel: str, target: str, reason: str, now: datetime,
+        due: datetime | None = None,
+    ) -> int:
+        """A pending delivery row, due at `due` (default now); returns its id."""
+        inserted = self.conn.execute(
             insert(t.outbox), dict(
                 alert_id=alert_id, channel=channel, target=target, state="pending", attempts=0,
-                created_at=now, next_attempt_at=now, reason=reason,
+                created_at=now, next_attempt_at=due or now, reason=reason,
             )
         )
+        key = inserted.inserted_primary_key
+        if key is None:
+            raise RuntimeError("the database returned no id for the outbox row")
+        return int(key[0])
+
+    def mark_delivered(self, outbox_id: int, *, at: datetime, worker: str, duration_ms: float) -> None:
+        """Record a first attempt that succeeded outside the dispatcher (a live hand-off)."""
+        row = self.conn.execute(
+            update(t.outbox).where(and_(t.outbox.c.id == outbox_id, t.outbox.c.state == "pending"))
+            .values(state="delivered", delivered_at=at, attempts=t.outbox.c.attempts + 1)
+            .returning(t.outbox.c.alert_id, t.outbox.c.channel, t.outbox.c.attempts)).first()
+        if row is not None:
+            self.conn.execute(insert(delivery_attempts), dict(
+                outbox_id=outbox_id, alert_id=row.alert_id, channel=row.channel, attempt=row.attempts,
+                worker=worker, started_at=at, duration_ms=duration_ms, ok=True, error=None))
 
     def outbox_rows(self, alert_id: str | None = None) -> list[dict[str, Any]]:
         q = select(t.outbox).order_by(t.outbox.c.id)

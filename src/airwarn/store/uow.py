@@ -25,13 +25,19 @@ class UnitOfWork:
 
     @contextmanager
     def write(self) -> Iterator[Repository]:
-        """A serialised write transaction: commits on success, rolls back everything on any error."""
+        """A serialised write transaction: commits on success, rolls back everything on any error.
+
+        After the commit, with the write lock released, it runs the repository's `after_commit` hooks.
+        """
         with self._local_writer, self.engine.connect() as conn:
             conn.info["airwarn_read"] = False
             with conn.begin():
                 if self._postgres:
                     conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
-                yield Repository(conn)
+                repo = Repository(conn)
+                yield repo
+        for hook in repo.after_commit:
+            hook()
 
     @contextmanager
     def read(self) -> Iterator[Repository]:
