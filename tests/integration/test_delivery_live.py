@@ -26,7 +26,7 @@ from airwarn.intake import ReportDraft
 def client(deps: Deps, monkeypatch: pytest.MonkeyPatch) -> TestClient:
     monkeypatch.setenv("AIRWARN_DISPATCH", "false")
     deps.fanout = make_fanout(deps.territory)
-    deps.events = MemoryBus()
+    deps.events = MemoryBus(first_id=1)
     return TestClient(create_app(deps))
 
 
@@ -113,19 +113,16 @@ def test_an_alert_whose_hand_off_fails_is_sent_by_the_dispatcher_after_the_lease
     assert (live["state"], live["attempts"]) == ("delivered", 1)
 
 
-def test_sse_resumes_from_last_event_id(client: TestClient, deps: Deps, operator: User) -> None:
-    bus = deps.events
-    assert isinstance(bus, MemoryBus)
-    bus.publish("regime", {"region": "RU-ROS", "districts": []})
-    bus.publish("regime", {"region": "RU-ROS", "districts": ["RU-ROS-MILLEROVSKY"]})
+def sse_lines(client: TestClient, last_event_id: str) -> list[str]:
+    """The SSE stream's lines up to its first data line, resuming from `last_event_id`."""
 
-    async def read_two() -> list[str]:
+    async def read() -> list[str]:
         from starlette.requests import Request
 
         from airwarn.api.live import live_sse
 
-        scope = {"type": "http", "app": client.app, "headers": [(b"last-event-id", b"1")], "method": "GET",
-                 "path": "/api/v1/live/sse", "query_string": b""}
+        scope = {"type": "http", "app": client.app, "headers": [(b"last-event-id", last_event_id.encode())],
+                 "method": "GET", "path": "/api/v1/live/sse", "query_string": b""}
         response = await live_sse(Request(scope), None, None, None, None)
         lines: list[str] = []
         async for chunk in response.body_iterator:
@@ -134,8 +131,22 @@ def test_sse_resumes_from_last_event_id(client: TestClient, deps: Deps, operator
                 break
         return lines
 
-    lines = asyncio.run(asyncio.wait_for(read_two(), 5))
+    return asyncio.run(asyncio.wait_for(read(), 5))
+
+
+def test_sse_resumes_from_last_event_id(client: TestClient, deps: Deps) -> None:
+    bus = deps.events
+    assert isinstance(bus, MemoryBus)
+    bus.publish("regime", {"region": "RU-ROS", "districts": []})
+    bus.publish("regime", {"region": "RU-ROS", "districts": ["RU-ROS-MILLEROVSKY"]})
+    lines = sse_lines(client, "1")
     assert "id: 2" in lines and "event: regime" in lines
+
+
+def test_sse_from_an_id_this_node_never_issued_starts_with_a_gap(client: TestClient, deps: Deps) -> None:
+    deps.events.publish("regime", {"region": "RU-ROS", "districts": []})
+    lines = sse_lines(client, "99")  # e.g. from before a restart of a node whose ids did not rise
+    assert lines[2:4] == ["id: 99", "event: gap"] and '"reload": "/api/v1/status"' in lines[4]
 
 
 def test_delivery_stats_and_metrics(client: TestClient, deps: Deps, operator: User, approver: User) -> None:

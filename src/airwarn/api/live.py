@@ -3,6 +3,9 @@
 Every message is ``{"id": <int>, "topic": "alert"|"report"|"regime"|"review", "payload": {…}}``; resume
 with ``?after=<id>`` (or the SSE ``Last-Event-ID`` header); ``?topics=alert,regime`` keeps only those topics
 (a siren display or a public page that only shows alerts spares itself, and the node, the rest).
+A client resuming from an id the node can no longer replay (too old, or from before a restart) first gets
+``{"id": <that id>, "topic": "gap", "payload": {…, "reload": "/api/v1/status"}}``, whatever its filters:
+it has missed events and should reload the current state.
 """
 
 from __future__ import annotations
@@ -141,6 +144,9 @@ async def live_sse(request: Request, district: str | None = None, lat: float | N
         queue: asyncio.Queue[Event] = asyncio.Queue()
 
         async def pump() -> None:
+            gap = hub.gap(after) if after is not None else None
+            if gap is not None:
+                queue.put_nowait(gap)
             async for event in hub.listen(after):
                 if matches(event, area, wanted):
                     queue.put_nowait(event)

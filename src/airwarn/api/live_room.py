@@ -42,17 +42,21 @@ class Room:
         self._tasks: set[asyncio.Task[None]] = set()
 
     def join(self, client: LiveClient, after: int | None) -> None:
-        """Register; events after id `after` still in the hub's buffer are sent first, in order."""
+        """Register; events after id `after` still in the hub's buffer are sent first, in order, after a
+        `gap` event if some of them are no longer there (whatever the client's filters)."""
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run())
         backlog = self.hub.since(after) if after is not None else []
+        gap = self.hub.gap(after) if after is not None else None
+        first = ([gap] if gap is not None else []) + [e for e in backlog if client.wants(e)]
         if backlog:
-            client.backlog.extend(e for e in backlog if client.wants(e))
             client.last_id = backlog[-1].id
+        elif after is not None and gap is None:
+            client.last_id = after
+        if first:
+            client.backlog.extend(first)
             client.busy = True
             self._spawn(self._drain(client))
-        elif after is not None:
-            client.last_id = after
         self.clients.add(client)
 
     def leave(self, client: LiveClient) -> None:

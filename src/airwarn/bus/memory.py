@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import json
 import threading
+import time
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -48,16 +49,23 @@ def _places(payload: dict[str, Any]) -> list[tuple[str, list[str]]]:
 
 class Hub:
     """Local fan-out. `put` may be called from any thread; listeners are asyncio queues, grouped by loop so
-    one event costs one cross-thread wake-up per loop, not one per listener."""
+    one event costs one cross-thread wake-up per loop, not one per listener.
 
-    def __init__(self, keep: int = 10_000, queue_size: int = 1_000) -> None:
+    `floor` is the newest id this hub cannot replay (dropped from the buffer, or from before it started):
+    a client resuming from an id below it, or from one the hub never reached, has missed events.
+    """
+
+    def __init__(self, keep: int = 10_000, queue_size: int = 1_000, floor: int = 0) -> None:
         self.recent: deque[Event] = deque(maxlen=keep)
         self.queue_size = queue_size
+        self.floor = floor
         self._listeners: dict[asyncio.AbstractEventLoop, set[asyncio.Queue[Event]]] = {}
         self._lock = threading.Lock()
 
     def put(self, event: Event) -> None:
         with self._lock:
+            if len(self.recent) == self.recent.maxlen:
+                self.floor = self.recent[0].id
             self.recent.append(event)
             targets = [(loop, list(queues)) for loop, queues in self._listeners.items()]
         for loop, queues in targets:
@@ -71,6 +79,18 @@ class Hub:
         with self._lock:
             return [e for e in self.recent if e.id > after]
 
+    def gap(self, after: int) -> Event | None:
+        """A `gap` event (carrying id `after`) when events after `after` can no longer be replayed: the
+        client should reload the current state over HTTP. None when the buffer has all of them."""
+        with self._lock:
+            newest = self.recent[-1].id if self.recent else self.floor
+            if self.floor <= after <= newest:
+                return None
+            oldest = self.recent[0].id if self.recent else None
+        reason = "from before this node's event buffer" if after < self.floor else "an id this node never issued"
+        return Event(after, "gap", {"after": after, "oldest": oldest, "reason": reason,
+                                    "reload": "/api/v1/status"})
+
     async def listen(self, after: int | None = None) -> AsyncIterator[Event]:
         """Events after id `after` (from the buffer), then live ones, in id order without repeats."""
         queue: asyncio.Queue[Event] = asyncio.Queue(self.queue_size)
@@ -78,7 +98,8 @@ class Hub:
         with self._lock:
             self._listeners.setdefault(loop, set()).add(queue)
             backlog = [e for e in self.recent if e.id > after] if after is not None else []
-        last = after if after is not None else -1
+            newest = self.recent[-1].id if self.recent else self.floor
+        last = after if after is not None and after <= newest else -1  # an id never issued here: from now
         try:
             for event in backlog:
                 last = event.id
@@ -105,12 +126,18 @@ def _offer_all(queues: list[asyncio.Queue[Event]], event: Event) -> None:
 
 
 class MemoryBus:
-    """One node: publish straight into the local hub."""
+    """One node: publish straight into the local hub.
 
-    def __init__(self, keep: int = 10_000) -> None:
-        self.hub = Hub(keep)
+    Ids start at the microseconds since the epoch (below 2^53, exact in JavaScript), so they keep rising
+    across restarts: a browser that resumes with an id from before a restart is told it has a gap
+    instead of silently waiting for the new ids to catch up with its old one.
+    """
+
+    def __init__(self, keep: int = 10_000, first_id: int | None = None) -> None:
+        first = first_id if first_id is not None else time.time_ns() // 1_000
+        self.hub = Hub(keep, floor=first - 1)
         self.serving = False  # started by the node that serves the live stream
-        self._ids = itertools.count(1)
+        self._ids = itertools.count(first)
         self._lock = threading.Lock()
 
     def publish(self, topic: str, payload: dict[str, Any]) -> bool:

@@ -69,8 +69,10 @@ class NatsBus:
         if info.state.messages:
             start = max(first, last - self.keep + 1)
             config = ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=start)
+            self.hub.floor = start - 1
         else:
             config = ConsumerConfig(deliver_policy=DeliverPolicy.ALL)
+            self.hub.floor = last
         self._loop = asyncio.get_running_loop()
         self._sub = await self._js.subscribe(f"{self.subject}.>", stream=self.stream, ordered_consumer=True,
                                              config=config, cb=self._on_message)

@@ -32,7 +32,7 @@ def client(sock: Socket, region: str | None = None) -> LiveClient:
 
 def test_a_slow_socket_waits_alone_and_then_gets_everything_in_order() -> None:
     async def scenario() -> None:
-        bus = MemoryBus()
+        bus = MemoryBus(first_id=1)
         room = Room(bus.hub)
         fast, slow, other, broken = Socket(), Socket(ready=False), Socket(), Socket(broken=True)
         room.join(client(fast), None)
@@ -57,7 +57,7 @@ def test_a_slow_socket_waits_alone_and_then_gets_everything_in_order() -> None:
 
 def test_resume_sends_the_buffered_events_after_the_id_once() -> None:
     async def scenario() -> None:
-        bus = MemoryBus()
+        bus = MemoryBus(first_id=1)
         room = Room(bus.hub)
         for i in range(3):
             bus.publish("report", {"region": "RU-ROS", "n": i})
@@ -90,7 +90,7 @@ class FramedSocket(Socket):
 
 def test_frames_go_straight_to_the_socket_until_its_buffer_is_full_then_in_order_by_the_slow_path() -> None:
     async def scenario() -> None:
-        bus = MemoryBus()
+        bus = MemoryBus(first_id=1)
         room = Room(bus.hub)
         sock = FramedSocket(room_for=2)
         room.join(LiveClient(sock.send_text, lambda e: True, sock.write_frame), None)
@@ -102,5 +102,42 @@ def test_frames_go_straight_to_the_socket_until_its_buffer_is_full_then_in_order
         sock.gate.set()
         await asyncio.sleep(0.01)
         assert sock.got == [1, 2, 3, 4]
+
+    asyncio.run(asyncio.wait_for(scenario(), 5))
+
+
+def test_a_client_resuming_from_before_the_buffer_is_told_it_has_a_gap_whatever_its_filter() -> None:
+    async def scenario() -> None:
+        bus = MemoryBus(keep=2, first_id=1)
+        room = Room(bus.hub)
+        for i in range(4):
+            bus.publish("report", {"region": "RU-ROS", "n": i})  # ids 1-4; the buffer keeps 3 and 4
+        late = Socket()
+        room.join(client(late, region="RU-PNZ"), after=1)  # missed 2, which is gone
+        await asyncio.sleep(0.01)
+        assert late.got == [1]  # the gap event carries the id the client gave; nothing of RU-ROS
+        assert room.hub.gap(2) is None and room.hub.gap(3) is None
+
+    asyncio.run(asyncio.wait_for(scenario(), 5))
+
+
+def test_an_id_from_before_a_restart_gets_a_gap_and_then_the_new_events() -> None:
+    async def scenario() -> None:
+        before = MemoryBus(first_id=1_000)
+        before.publish("alert", {"region": "RU-ROS"})
+        old_id = before.hub.recent[-1].id
+        restarted = MemoryBus(first_id=5_000)  # a new process: ids keep rising (by default, from the clock)
+        room = Room(restarted.hub)
+        sock = Socket()
+        room.join(client(sock), after=old_id)
+        await asyncio.sleep(0.01)
+        restarted.publish("alert", {"region": "RU-ROS"})
+        await asyncio.sleep(0.01)
+        assert sock.got == [old_id, restarted.hub.recent[-1].id] and sock.got[1] > old_id
+        gap = restarted.hub.gap(old_id)
+        assert gap is not None and gap.topic == "gap" and gap.payload["reload"] == "/api/v1/status"
+        future = restarted.hub.gap(restarted.hub.recent[-1].id + 1_000)  # an id this bus never issued
+        assert future is not None and future.payload["reason"] == "an id this node never issued"
+        assert MemoryBus().hub.floor > 1_700_000_000 * 10**6  # microseconds since the epoch
 
     asyncio.run(asyncio.wait_for(scenario(), 5))
