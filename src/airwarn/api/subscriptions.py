@@ -1,11 +1,11 @@
-"""Public subscriptions: sign up with a point or districts and channels; confirm or cancel with the token."""
+"""Public subscriptions: sign up with a point or districts and channels; confirm, read or cancel with the token."""
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Header
 from pydantic import BaseModel, ConfigDict, Field
 
 from airwarn.api.auth import DepsDep
@@ -74,3 +74,14 @@ def webpush_key() -> dict[str, str]:
     if not private_key:
         raise NotFound("Web Push is not configured on this server (AIRWARN_VAPID_PRIVATE_KEY)", field="webpush")
     return {"public_key": _public_key(private_key)}
+
+
+TokenHeader = Annotated[str, Header(alias="X-Subscription-Token", min_length=8, max_length=200,
+                                    description="the token given at sign-up")]
+
+
+@router.get("/subscriptions/{sub_id}")
+def get_subscription(sub_id: str, deps: DepsDep, token: TokenHeader) -> dict[str, Any]:
+    """The subscription as stored, for its owner: state (`pending`, `active`, `unsubscribed`, or `expired`
+    once every channel is gone), channels, and `removed_channels` — each with the receiver's reason."""
+    return service.subscription(deps, sub_id, token)

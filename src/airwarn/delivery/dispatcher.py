@@ -19,10 +19,12 @@ from sqlalchemy.engine import Connection, Engine
 
 from airwarn.delivery import metrics
 from airwarn.delivery.channels.base import Channel, Gone, Message
+from airwarn.delivery.subscriptions import remove_gone
 from airwarn.issuing import live_payload
 from airwarn.store import tables as t
 from airwarn.store.codec import alert_from_dict
 from airwarn.store.delivery_tables import delivery_attempts, subscriptions
+from airwarn.store.uow import WRITE_LOCK_KEY
 
 if TYPE_CHECKING:
     from airwarn.bus.memory import Hub
@@ -55,7 +57,7 @@ class Outcome:
     started: datetime
     duration_ms: float
     error: str | None
-    final: bool = False
+    final: bool = False  # the receiver said the address is gone: no retry, and the address is removed
 
 
 class Dispatcher:
@@ -161,7 +163,8 @@ class Dispatcher:
                         done.set_result(None)
 
     def record(self, outcomes: list[Outcome]) -> None:
-        """Write the attempts and the rows' new states in one transaction."""
+        """Write the attempts and the rows' new states in one transaction, and drop gone addresses from
+        their subscriptions in it too, so no later alert is fanned out to them."""
         now = self.clock()
         attempts, changes = [], []
         for o in outcomes:
@@ -181,9 +184,15 @@ class Dispatcher:
         change = (update(t.outbox).where(and_(t.outbox.c.id == bindparam("b_id"), t.outbox.c.state == "pending"))
                   .values(state=bindparam("b_state"), delivered_at=bindparam("b_delivered_at"),
                           next_attempt_at=bindparam("b_due"), last_error=bindparam("b_error")))
+        gone = [(o.message, o.error) for o in outcomes if o.final and o.error]
         with self.engine.begin() as conn:
+            if gone and self._postgres:  # subscriptions change under the decisions' lock, taken before any row
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
             conn.execute(insert(delivery_attempts), attempts)
             conn.execute(change, changes)
+            expired = remove_gone(conn, gone, now)
+        for sub_id in expired:
+            log.info("subscription %s expired: its last channel is gone", sub_id)
 
     # --- loops ---------------------------------------------------------------------------------
     async def run_once(self) -> int:

@@ -1,4 +1,5 @@
-"""Subscribe, confirm, unsubscribe: validated against the territory, stored with a grid-cell index."""
+"""Subscribe, confirm, unsubscribe: validated against the territory, stored with a grid-cell index.
+Channels whose receiver says they are gone are removed; a subscription left without any expires."""
 
 from __future__ import annotations
 
@@ -7,14 +8,17 @@ import binascii
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import datetime, time
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
 
+from airwarn.delivery.channels.base import Message
 from airwarn.deps import Deps, new_id
 from airwarn.domain.alerts import Severity
 from airwarn.domain.targeting import grid_cell
@@ -165,6 +169,9 @@ def _change(deps: Deps, sub_id: str, token: str, *, to: str) -> dict[str, Any]:
             raise InvalidInput("wrong token for this subscription", field="token")
         if row.state == "unsubscribed":
             raise Conflict("this subscription was cancelled", field="id")
+        if row.state == "expired" and to == "active":
+            raise Conflict("this subscription expired: none of its channels exists any more; subscribe again",
+                           field="id")
         values: dict[str, Any] = {"state": to}
         values["confirmed_at" if to == "active" else "unsubscribed_at"] = now
         if to == "active" and row.state == "active":
@@ -181,7 +188,52 @@ def unsubscribe(deps: Deps, sub_id: str, token: str) -> dict[str, Any]:
     return _change(deps, sub_id, token, to="unsubscribed")
 
 
-def subscription(deps: Deps, sub_id: str) -> dict[str, Any] | None:
+def subscription(deps: Deps, sub_id: str, token: str) -> dict[str, Any]:
+    """The subscriber's own view (token-checked: it holds phone numbers and push endpoints), with the
+    channels removed because their receiver said they are gone, and why."""
     with deps.uow.read() as repo:
         row = repo.conn.execute(select(subs).where(subs.c.id == sub_id)).mappings().first()
-    return dict(row) if row else None
+    if row is None:
+        raise NotFound(f"no subscription {sub_id!r}", field="id")
+    if not secrets.compare_digest(row["token_hash"], _token_hash(token)):
+        raise InvalidInput("wrong token for this subscription", field="token")
+    view = {k: v for k, v in row.items() if k not in ("token_hash", "cell")}
+    view["removed_channels"] = row["removed_channels"] or []
+    return view
+
+
+def remove_gone(conn: Connection, gone: Iterable[tuple[Message, str]], now: datetime) -> list[str]:
+    """Remove each (message, reason)'s address from its subscription, in the caller's write transaction
+    (which holds the write lock, as `UnitOfWork.write` does: two removals must not lose one).
+
+    A push service's 404/410 means the PushSubscription is gone for good (RFC 8030): keeping it would make
+    every later alert fail on it again. Only the entry that was sent to goes (the subscriber's SMS still
+    works); each removal is recorded in `removed_channels`, and a subscription left with no channel
+    expires, so the fan-out targets it no more. Returns the ids that expired.
+    """
+    by_sub: dict[str, list[tuple[Message, str]]] = {}
+    for message, reason in gone:
+        if message.address is not None:  # only subscriber channels have one
+            by_sub.setdefault(message.target, []).append((message, reason))
+    if not by_sub:
+        return []
+    q = select(subs.c.id, subs.c.state, subs.c.channels, subs.c.removed_channels).where(subs.c.id.in_(list(by_sub)))
+    expired = []
+    for row in conn.execute(q).all():
+        channels, removed = list(row.channels), list(row.removed_channels or [])
+        for message, reason in by_sub[row.id]:
+            entry = next((c for c in channels
+                          if c["channel"] == message.channel and c["address"] == message.address), None)
+            if entry is None:  # already removed after an earlier attempt
+                continue
+            channels.remove(entry)
+            removed.append({"channel": message.channel, "reason": reason, "removed_at": now.isoformat(),
+                            "alert": message.identifier})
+        if len(channels) == len(row.channels):
+            continue
+        values: dict[str, Any] = {"channels": channels, "removed_channels": removed}
+        if not channels and row.state in ("pending", "active"):
+            values.update(state="expired", expired_at=now)
+            expired.append(row.id)
+        conn.execute(update(subs).where(subs.c.id == row.id).values(**values))
+    return expired

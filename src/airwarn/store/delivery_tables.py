@@ -33,11 +33,14 @@ subscriptions = Table(
     Column("quiet_start", String(5)),  # "23:00" local time
     Column("quiet_end", String(5)),
     Column("timezone", String(64), nullable=False),
-    Column("state", String(16), nullable=False),  # pending | active | unsubscribed
+    Column("state", String(16), nullable=False),  # pending | active | unsubscribed | expired
     Column("token_hash", String(64), nullable=False),  # confirm / unsubscribe token, SHA-256
     Column("created_at", UtcDateTime(), nullable=False),
     Column("confirmed_at", UtcDateTime()),
     Column("unsubscribed_at", UtcDateTime()),
+    Column("expired_at", UtcDateTime()),  # the receiver said its last channel is gone
+    # channels the receiver said are gone: [{"channel", "reason", "removed_at", "alert"}, …]; NULL = none
+    Column("removed_channels", JSON),
     Index("ix_subscriptions_state", "state"),
     Index("ix_subscriptions_cell", "cell"),
     Index("ix_subscriptions_latlon", "lat", "lon"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from airwarn.delivery.channels.base import DeliveryError, Message
+from airwarn.delivery.channels.base import DeliveryError, Gone, Message
 from airwarn.delivery.channels.http import HttpPoster
 
 
@@ -21,7 +21,7 @@ class SmsChannel:
 
     async def send(self, message: Message) -> None:
         if not isinstance(message.address, str):
-            raise DeliveryError("sms target has no phone number")
+            raise Gone("sms target has no phone number: the subscription no longer has this channel")
         headers = {"Content-Type": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"

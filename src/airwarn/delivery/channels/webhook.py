@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from airwarn.delivery.channels.base import DeliveryError, Message
+from airwarn.delivery.channels.base import DeliveryError, Gone, Message
 from airwarn.delivery.channels.http import HttpPoster
 
 SIGNATURE_HEADER = "X-Airwarn-Signature"
@@ -30,7 +30,7 @@ class WebhookChannel:
 
     async def send(self, message: Message) -> None:
         if not isinstance(message.address, str):
-            raise DeliveryError("webhook target has no URL")
+            raise Gone("webhook target has no URL: the subscription no longer has this channel")
         body = message.xml.encode()
         headers = {
             "Content-Type": "application/cap+xml",

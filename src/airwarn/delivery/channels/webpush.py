@@ -119,7 +119,7 @@ class WebPushChannel:
     async def send(self, message: Message) -> None:
         sub = message.address
         if not isinstance(sub, dict) or not isinstance(sub.get("endpoint"), str):
-            raise DeliveryError("webpush target has no PushSubscription")
+            raise Gone("webpush target has no PushSubscription: the subscription no longer has this channel")
         try:
             body = WebPusher(sub).encode(push_payload(message, self.public_url), "aes128gcm")["body"]
         except Exception as exc:  # bad keys in the stored subscription: retrying will not help
