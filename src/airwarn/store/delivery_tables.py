@@ -41,7 +41,11 @@ subscriptions = Table(
     Column("expired_at", UtcDateTime()),  # the receiver said its last channel is gone
     # channels the receiver said are gone: [{"channel", "reason", "removed_at", "alert"}, …]; NULL = none
     Column("removed_channels", JSON),
+    # Raised by a database trigger on every insert and update (migration 0006_subscription_version), in
+    # commit order: a node's subscriber cache loads only rows above the highest version it has seen.
+    Column("version", BigInteger, nullable=False, server_default="0"),
     Index("ix_subscriptions_state", "state"),
+    Index("ix_subscriptions_version", "version"),
     Index("ix_subscriptions_cell", "cell"),
     Index("ix_subscriptions_latlon", "lat", "lon"),
 )
