@@ -22,6 +22,7 @@ from airwarn.domain.territory import Rings
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 #: Grid size of the spatial prefilter cell, degrees.
 CELL_DEG = 0.1
@@ -250,6 +251,17 @@ def wants(prefs: Preferences, alert: Alert, at: datetime) -> bool:
     if alert.msg_type is MsgType.ALERT and alert.severity.rank < prefs.min_severity.rank:
         return False
     return not prefs.quiet_at(at)
+
+
+def wants_each(profiles: Sequence[Preferences], profile_of: IntArray, alert: Alert, at: datetime) -> BoolArray:
+    """Per subscriber, whether they get `alert`: subscriber i has preferences `profiles[profile_of[i]]`.
+
+    `wants` decides once per distinct profile (a population has few), then every subscriber takes its
+    profile's answer: one rule, no Python loop over subscribers.
+    """
+    answers = np.fromiter((wants(p, alert, at) for p in profiles), dtype=np.bool_, count=len(profiles))
+    chosen: BoolArray = answers[profile_of]
+    return chosen
 
 
 # --- channel policy -------------------------------------------------------------------------------
