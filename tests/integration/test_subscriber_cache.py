@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -141,13 +142,14 @@ def population(deps: Deps, n: int, seed: int) -> None:
 def reference(deps: Deps, alert: Alert, restricted: bool = False) -> set[tuple[str, str, str]]:
     """(channel, target, reason) per subscriber row, read and decided one subscription at a time."""
     polygons = [Polygon(ring) for ring in alert.area.polygons]
+    covered = set(alert.districts) or {d.code for d in deps.territory.districts_of(alert.region)}
     with deps.uow.read() as repo:
         rows = [dict(r) for r in repo.conn.execute(select(subs)).mappings()]
     out = set()
     for row in rows:
         inside = row["lat"] is not None and any(
             shapely.contains_xy(p, row["lon"], row["lat"]) for p in polygons)
-        if row["state"] != "active" or not (inside or set(row["districts"]) & set(alert.districts)):
+        if row["state"] != "active" or not (inside or set(row["districts"]) & covered):
             continue
         prefs = Preferences(
             threat_kinds=tuple(row["threat_kinds"]), min_severity=Severity(row["min_severity"]),
@@ -187,3 +189,28 @@ def test_rows_are_exactly_those_a_plain_reading_of_every_subscription_gives(node
     assert_rows_as_a_plain_reading_gives(node, moderate)
     extreme = issue(node, operator, "missile_hazard", ["Chertkovsky"])  # Extreme, Immediate: goes through
     assert_rows_as_a_plain_reading_gives(node, extreme)
+
+
+def test_a_region_wide_alert_reaches_those_who_chose_a_district_of_that_region_only(
+    node: Deps, operator: User
+) -> None:
+    millerovsky, _ = new_subscriber(node, districts=["Millerovsky"])
+    penza_district = next(d.name_en for d in node.territory.districts_of("RU-PNZ"))
+    elsewhere, _ = new_subscriber(node, districts=[penza_district])
+    targets = {t for _, t in subscriber_targets(node, issue(node, operator, "drone_hazard"))}
+    assert millerovsky in targets and elsewhere not in targets
+
+
+def test_a_started_node_loads_its_subscribers_before_the_first_alert(node: Deps) -> None:
+    from fastapi.testclient import TestClient
+
+    from airwarn.api.app import create_app
+    from airwarn.delivery.fanout import ChannelFanout
+
+    new_subscriber(node, lat=MILLEROVO[0], lon=MILLEROVO[1])
+    assert isinstance(node.fanout, ChannelFanout) and node.fanout.subscribers.mark is None
+    with TestClient(create_app(node)):
+        deadline = time.monotonic() + 30  # a bound, not a measurement: the load runs in the background
+        while node.fanout.subscribers.mark is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert node.fanout.subscribers.mark is not None and len(node.fanout.subscribers) == 1

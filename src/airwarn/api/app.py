@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import cast
@@ -26,9 +27,12 @@ from airwarn.api import (
 )
 from airwarn.api.limits import BodySizeLimit
 from airwarn.bus import Bus, MemoryBus
+from airwarn.delivery.fanout import ChannelFanout
 from airwarn.deps import Deps
 from airwarn.settings import Settings
 from airwarn.shelters.service import ShelterService
+
+log = logging.getLogger("airwarn.api")
 
 
 def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
@@ -45,6 +49,7 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
         await bus.start()
         stop = asyncio.Event()
         runner = None
+        warming = asyncio.create_task(_warm(deps))
         if settings.dispatch:
             from airwarn.bootstrap import build_dispatcher
 
@@ -53,6 +58,7 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             stop.set()
+            warming.cancel()
             if runner is not None:
                 await runner
             await bus.stop()
@@ -84,3 +90,12 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app
+
+
+async def _warm(deps: Deps) -> None:
+    """Load the node's subscriber copy in the background, so the first alert does not pay for it."""
+    if isinstance(deps.fanout, ChannelFanout):
+        try:
+            await asyncio.to_thread(deps.fanout.warm, deps.uow)
+        except Exception:  # the first alert loads it instead, inside its transaction
+            log.exception("loading the subscribers at start failed")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from airwarn.delivery.subscriber_cache import SubscriberCache
@@ -11,12 +13,14 @@ from airwarn.domain.regimes import Picture
 from airwarn.domain.targeting import SUBSCRIBER_CHANNELS, IntArray, allowed_channels, threat_kind
 from airwarn.domain.territory import Territory
 from airwarn.store.repository import Repository
+from airwarn.store.uow import UnitOfWork
 
 SIREN_TOPIC = "airwarn/sirens/{district}"
 
 
-def siren_districts(alert: Alert, territory: Territory) -> list[str]:
-    """Districts whose sirens sound: the alert's districts, or every district of its region."""
+def covered_districts(alert: Alert, territory: Territory) -> list[str]:
+    """Districts an alert concerns: its own, or every district of its region when it is region-wide
+    (whose sirens sound, and whose district-only subscribers get it)."""
     if alert.districts:
         return list(alert.districts)
     return [d.code for d in territory.districts_of(alert.region)]
@@ -29,18 +33,22 @@ def sounds_sirens(alert: Alert) -> bool:
     return alert.msg_type is not MsgType.ALERT or alert.severity.rank >= Severity.SEVERE.rank
 
 
-def make_fanout(territory: Territory, cache: SubscriberCache | None = None) -> Fanout:
-    """A Fanout bound to the territory: live stream, CAP feed, sirens per district, and subscribers.
+class ChannelFanout:
+    """The node's Fanout: live stream, CAP feed, sirens per district, and subscribers.
 
-    Subscribers come from `cache` (a new one if not given), kept for the life of the fan-out: the node's
-    copy of the subscriptions, brought up to date inside each issuing transaction.
+    Subscribers come from `cache`, kept for the life of the node: its copy of the subscriptions, brought
+    up to date inside each issuing transaction (and loaded once in the background when a node starts).
     """
-    subscribers = cache or SubscriberCache()
 
-    def fanout(repo: Repository, alert: Alert, picture: Picture) -> list[Delivery]:
+    def __init__(self, territory: Territory, cache: SubscriberCache | None = None) -> None:
+        self.territory = territory
+        self.subscribers = cache or SubscriberCache()
+
+    def __call__(self, repo: Repository, alert: Alert, picture: Picture) -> list[Delivery]:
         restricted = picture.internet_restricted(alert.region)
         base = ["live", "cap"] + (["mqtt"] if sounds_sirens(alert) else [])
         use, why = allowed_channels(base, alert.region, restricted)
+        districts = covered_districts(alert, self.territory)
         out: list[Delivery] = []
         if "live" in use:
             out.append(Delivery("live", "*", "live stream for web clients"))
@@ -48,21 +56,28 @@ def make_fanout(territory: Territory, cache: SubscriberCache | None = None) -> F
             out.append(Delivery("cap", "atom", why or "CAP Atom feed for cell broadcast and aggregators"))
         if "mqtt" in use:
             out += [Delivery("mqtt", SIREN_TOPIC.format(district=d), why or "sirens in the area")
-                    for d in siren_districts(alert, territory)]
-        out += subscriber_deliveries(subscribers, repo, alert, restricted)
+                    for d in districts]
+        out += subscriber_deliveries(self.subscribers, repo, alert, districts, restricted)
         return out
 
-    return fanout
+    def warm(self, uow: UnitOfWork) -> None:
+        """Load the subscribers now, on a read connection, so the first alert reads only what changed."""
+        with uow.read() as repo:
+            self.subscribers.load(repo.conn)
 
 
-def subscriber_deliveries(cache: SubscriberCache, repo: Repository, alert: Alert,
+def make_fanout(territory: Territory, cache: SubscriberCache | None = None) -> Fanout:
+    return ChannelFanout(territory, cache)
+
+
+def subscriber_deliveries(cache: SubscriberCache, repo: Repository, alert: Alert, districts: Sequence[str],
                           restricted: bool) -> list[Delivery]:
     """One row per (matched subscriber, usable channel); target is the subscription id.
 
     The channel policy is decided once per distinct channel set, not per subscriber. Rows come channel by
     channel in subscription id order, so the outbox's (alert, channel, target) index is filled in order.
     """
-    ids, sets = cache.match(repo.conn, alert)
+    ids, sets = cache.match(repo.conn, alert, districts)
     row_parts: list[IntArray] = []
     channel_parts: list[IntArray] = []
     names: list[str] = []

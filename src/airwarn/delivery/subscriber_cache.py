@@ -75,9 +75,10 @@ class Segment:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def matches(self, alert: Alert, profiles: Sequence[Preferences]) -> IntArray:
-        """Live rows in the alert's area whose preferences let it through."""
-        rows = target(self.index, polygons=alert.area.polygons, districts=alert.districts)
+    def matches(self, alert: Alert, districts: Sequence[str], profiles: Sequence[Preferences]) -> IntArray:
+        """Live rows in the alert's area (or subscribed to one of `districts`) whose preferences let it
+        through."""
+        rows = target(self.index, polygons=alert.area.polygons, districts=districts)
         rows = rows[self.live[rows]]
         wanted: IntArray = rows[wants_each(profiles, self.profile[rows], alert, alert.sent)]
         return wanted
@@ -101,14 +102,21 @@ class SubscriberCache:
     def __len__(self) -> int:
         return int(self._base.live.sum()) + len(self._tail)
 
-    def match(self, conn: Connection, alert: Alert) -> tuple[npt.NDArray[np.object_], IntArray]:
-        """Subscription ids that get `alert`, and each one's channel set (a number into `channel_sets`)."""
+    def match(self, conn: Connection, alert: Alert, districts: Sequence[str]
+              ) -> tuple[npt.NDArray[np.object_], IntArray]:
+        """Subscription ids that get `alert` (in its area, or subscribed to one of the `districts` it
+        covers), and each one's channel set (a number into `channel_sets`)."""
         with self._lock:
             self.refresh(conn)
-            parts = [(seg, seg.matches(alert, self.profiles)) for seg in (self._base, self._tail_seg())]
+            parts = [(seg, seg.matches(alert, districts, self.profiles)) for seg in (self._base, self._tail_seg())]
         ids = np.concatenate([seg.ids[rows] for seg, rows in parts])
         channels: IntArray = np.concatenate([seg.channels[rows] for seg, rows in parts])
         return ids, channels
+
+    def load(self, conn: Connection) -> None:
+        """Bring the copy up to date now (a node warming up), under the same lock as `match`."""
+        with self._lock:
+            self.refresh(conn)
 
     def refresh(self, conn: Connection) -> None:
         """Load every active subscription the first time, afterwards only the rows changed since."""
