@@ -25,7 +25,7 @@ from airwarn.api.ws_protocol import FrameWriterProtocol
 from airwarn.bootstrap import build_deps
 from airwarn.deps import Deps
 from airwarn.errors import ConfigError
-from airwarn.settings import Settings
+from airwarn.settings import load_settings
 
 OPERATOR, APPROVER = "duty-officer", "duty-approver"
 
@@ -86,7 +86,7 @@ def run_demo(
     console = console or Console()
     workdir = workdir or Path(tempfile.mkdtemp(prefix="airwarn-demo-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    settings = Settings(db=f"sqlite:///{workdir / 'airwarn.db'}", keys_dir=workdir / "keys")
+    settings = load_settings(db=f"sqlite:///{workdir / 'airwarn.db'}", keys_dir=workdir / "keys")
     with console.status("Preparing a fresh database, territory and signing key…"):
         deps = build_deps(settings)
         tokens = {OPERATOR: services.add_user(deps, OPERATOR, "operator", actor="demo"),

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from airwarn.errors import ConfigError
+
+#: Shortest webhook secret accepted: receivers trust an HMAC only as far as its key is unguessable.
+MIN_WEBHOOK_SECRET = 16
 
 
 class Settings(BaseSettings):
@@ -27,7 +33,8 @@ class Settings(BaseSettings):
     dispatch_timeout_s: float = Field(10.0, gt=0, description="one delivery attempt's time limit")
     dispatch_lease_s: float = Field(30.0, gt=0, description="a claimed delivery is sent again after this if "
                                     "its node died; keep it above the attempt timeout")
-    webhook_secret: str = Field("change-me", description="HMAC-SHA256 key for webhook signatures")
+    webhook_secret: str = Field("", description="HMAC-SHA256 key for webhook signatures (at least 16 "
+                                "characters); empty: webhook rows wait until it is set")
     sms_url: str = Field("", description="HTTP SMS gateway; empty: SMS rows wait until configured")
     sms_token: str = ""
     mqtt_host: str = Field("", description="MQTT broker for sirens; empty: siren rows wait")
@@ -36,3 +43,20 @@ class Settings(BaseSettings):
                                    "path); make one with `airwarn keys vapid`; empty: Web Push rows wait")
     vapid_subject: str = Field("mailto:alerts@authority.example", description="VAPID contact (mailto: or https:)")
     webpush_ttl_s: int = Field(3600, ge=0, description="how long a push service keeps an alert for an offline device")
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_long_enough(cls, value: str) -> str:
+        if value and len(value) < MIN_WEBHOOK_SECRET:
+            raise ValueError(f"must be at least {MIN_WEBHOOK_SECRET} characters (or empty to send no webhooks)")
+        return value
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment; a bad value is a ConfigError that names its variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = [f"AIRWARN_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg'].removeprefix('Value error, ')}"
+                    for e in exc.errors()]
+        raise ConfigError("; ".join(problems)) from None

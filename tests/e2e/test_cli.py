@@ -80,3 +80,12 @@ def test_extract_reads_the_seed_file_line_by_line(env: dict[str, str]) -> None:
     assert airport["line"] == 9 and airport["region"] == "RU-VGG" and airport["time"] == "2026-11-24T00:49:00+03:00"
     bad_date = run(["extract", "--date", "24.11.2026", "-"], env, stdin="")
     assert bad_date.returncode == 2 and bad_date.stderr.startswith("Error")
+
+
+def test_a_bad_setting_stops_serve_with_the_variable_named_and_no_traceback(env: dict[str, str]) -> None:
+    weak = run(["serve", "--port", "0"], env | {"AIRWARN_WEBHOOK_SECRET": "change-me"})
+    assert weak.returncode == 1 and "Traceback" not in weak.stderr
+    assert weak.stderr.strip() == ("Error: AIRWARN_WEBHOOK_SECRET: must be at least 16 characters "
+                                   "(or empty to send no webhooks)")
+    zero = run(["serve", "--port", "0"], env | {"AIRWARN_DISPATCH_CONCURRENCY": "0"})
+    assert zero.returncode == 1 and zero.stderr.startswith("Error: AIRWARN_DISPATCH_CONCURRENCY: ")

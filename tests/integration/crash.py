@@ -47,7 +47,7 @@ def crash_and_recover(db: str, workdir: Path, targets: int, *, delay_s: float = 
     env = {"AIRWARN_DB": db, "AIRWARN_KEYS_DIR": str(workdir / "keys"), "AIRWARN_APPROVAL_SEVERITY": "Extreme",
            "AIRWARN_DISPATCH": "true", "AIRWARN_DISPATCH_CONCURRENCY": str(concurrency),
            "AIRWARN_DISPATCH_LEASE_S": str(lease_s), "AIRWARN_DISPATCH_TIMEOUT_S": str(min(5.0, lease_s / 2)),
-           "AIRWARN_BUS": "memory://", "AIRWARN_WEBHOOK_SECRET": "crash-test"}
+           "AIRWARN_BUS": "memory://", "AIRWARN_WEBHOOK_SECRET": "crash-test-webhook-key"}
     receiver = Recorder(delay_s)
     node = Node(env, workdir / "node.log")
     try:

@@ -29,7 +29,7 @@ from airwarn.api.limits import BodySizeLimit
 from airwarn.bus import Bus, MemoryBus
 from airwarn.delivery.fanout import ChannelFanout
 from airwarn.deps import Deps
-from airwarn.settings import Settings
+from airwarn.settings import Settings, load_settings
 from airwarn.shelters.service import ShelterService
 
 log = logging.getLogger("airwarn.api")
@@ -37,7 +37,7 @@ log = logging.getLogger("airwarn.api")
 
 def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
     """The app over `deps`; `settings` configure the dispatcher and limits (default: the environment)."""
-    settings = settings or Settings()
+    settings = settings or load_settings()
     bus = cast(Bus, deps.events) if hasattr(deps.events, "hub") else None
     if bus is None:  # built without a bus (tests, tools): live stream and use cases share one in memory
         bus = MemoryBus()
@@ -71,6 +71,7 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.deps = deps
+    app.state.settings = settings
     app.state.bus = bus
     errors.install(app)
     # loads its graph on first use; a point's warning time is its region's

@@ -5,13 +5,12 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from airwarn.api.auth import DepsDep
 from airwarn.delivery import subscriptions as service
 from airwarn.errors import NotFound
-from airwarn.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["subscriptions"])
 
@@ -68,9 +67,9 @@ def _public_key(private_key: str) -> str:
 
 
 @router.get("/subscriptions/webpush-key")
-def webpush_key() -> dict[str, str]:
+def webpush_key(request: Request) -> dict[str, str]:
     """The VAPID public key browsers pass to `PushManager.subscribe` as `applicationServerKey`."""
-    private_key = Settings().vapid_private_key
+    private_key = request.app.state.settings.vapid_private_key
     if not private_key:
         raise NotFound("Web Push is not configured on this server (AIRWARN_VAPID_PRIVATE_KEY)", field="webpush")
     return {"public_key": _public_key(private_key)}

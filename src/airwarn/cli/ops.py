@@ -16,13 +16,13 @@ from airwarn import services
 from airwarn.domain.reports import Status
 from airwarn.errors import AirwarnError, InvalidInput
 from airwarn.intake import ReportDraft
-from airwarn.settings import Settings
+from airwarn.settings import Settings, load_settings
 
 console = Console()
 
 
 def _settings(db: str | None = None) -> Settings:
-    settings = Settings()
+    settings = load_settings()
     if db:
         settings.db = db
     return settings
@@ -73,10 +73,14 @@ def serve(
 
     from airwarn.api.app import create_app
     from airwarn.api.ws_protocol import FrameWriterProtocol
+    from airwarn.delivery.wiring import waiting_channels
 
     settings = _settings(db)
     deps = _deps(db)
     console.print(f"airwarn serving http://{host}:{port}  (database {settings.db})")
+    waiting = waiting_channels(settings) if settings.dispatch else []
+    if waiting:
+        console.print(f"[yellow]not configured, their deliveries wait:[/yellow] {', '.join(waiting)}")
     # Alerts are small; per-message compression doubled memory per socket and delayed the first alert.
     uvicorn.run(create_app(deps, settings=settings), host=host, port=port,
                 log_level="warning", ws_per_message_deflate=False, ws=FrameWriterProtocol)

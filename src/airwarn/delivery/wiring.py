@@ -1,5 +1,5 @@
-"""Channels from settings: live and the CAP feed always; webhook with its key; SMS, MQTT and Web Push
-when configured."""
+"""Channels from settings: live and the CAP feed always; webhooks, SMS, MQTT and Web Push when configured
+(a channel that is not configured leaves its rows pending until it is)."""
 
 from __future__ import annotations
 
@@ -16,11 +16,10 @@ from airwarn.settings import Settings
 
 def channels_from_settings(settings: Settings, deps: Deps) -> dict[str, Channel]:
     timeout_s, connections = http_timeout_s(settings), settings.dispatch_concurrency
-    channels: dict[str, Channel] = {
-        "live": LiveChannel(deps.events),
-        "cap": CapFeedChannel(),
-        "webhook": WebhookChannel(settings.webhook_secret.encode(), timeout_s=timeout_s, connections=connections),
-    }
+    channels: dict[str, Channel] = {"live": LiveChannel(deps.events), "cap": CapFeedChannel()}
+    if settings.webhook_secret:
+        channels["webhook"] = WebhookChannel(settings.webhook_secret.encode(), timeout_s=timeout_s,
+                                             connections=connections)
     if settings.sms_url:
         channels["sms"] = SmsChannel(settings.sms_url, settings.sms_token, timeout_s=timeout_s,
                                      connections=connections)
@@ -33,6 +32,14 @@ def channels_from_settings(settings: Settings, deps: Deps) -> dict[str, Channel]
                                              public_url=settings.public_url, ttl_s=settings.webpush_ttl_s,
                                              timeout_s=timeout_s, connections=connections)
     return channels
+
+
+def waiting_channels(settings: Settings) -> list[str]:
+    """Channels whose rows wait because they are not configured, each with the setting that enables it."""
+    needs = {"webhook": ("AIRWARN_WEBHOOK_SECRET", settings.webhook_secret),
+             "sms": ("AIRWARN_SMS_URL", settings.sms_url), "mqtt": ("AIRWARN_MQTT_HOST", settings.mqtt_host),
+             "webpush": ("AIRWARN_VAPID_PRIVATE_KEY", settings.vapid_private_key)}
+    return [f"{channel} ({name})" for channel, (name, value) in needs.items() if not value]
 
 
 def http_timeout_s(settings: Settings) -> float:
