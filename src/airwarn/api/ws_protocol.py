@@ -40,7 +40,7 @@ class FrameWriterProtocol(WebSocketsSansIOProtocol):
 
     def write_frame(self, frame: bytes) -> bool:
         """Write a frame from `text_frame` now; False (nothing written) when the connection cannot take it."""
-        if (not self.handshake_complete or self.close_sent or self.disconnected or self.conn.extensions
+        if (not self.handshake_complete or self.close_sent or self.conn.extensions
                 or self.conn.state is not State.OPEN or not self.writable.is_set() or self.transport.is_closing()):
             return False
         self.transport.write(frame)
