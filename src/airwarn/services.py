@@ -188,7 +188,8 @@ def approve_alert(deps: Deps, identifier: str, approver: User) -> dict[str, Any]
         issue(repo, deps, alert, repo.picture(alert.status), approver.name, new=False)
         audit(repo, deps, approver.name, "alert.approved", "alert", identifier, author=alert.created_by)
     result = summary(alert)
-    deps.events.publish("alert", result)
+    # the alert itself goes to live clients through its outbox row; this tells consoles it was approved
+    deps.events.publish("review", {"alert": result, "review": "approved"})
     return result
 
 
