@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from airwarn.domain.alerts import Alert, ApprovalPolicy, Authority
 from airwarn.domain.regimes import Picture
@@ -42,13 +42,34 @@ class Delivery:
     reason: str = ""
 
 
+class TargetColumn(NamedTuple):
+    """Outbox rows that share a channel and a reason, one per target, in order: a region-wide alert has
+    hundreds of thousands of subscriber rows, and an object per row was most of the fan-out's time."""
+
+    channel: str
+    reason: str
+    targets: list[str]
+
+
+@dataclass(frozen=True)
+class Deliveries:
+    """The outbox rows of an issued alert: a few single rows (live, CAP feed, sirens) and column-wise ones."""
+
+    rows: list[Delivery] = field(default_factory=list)
+    columns: list[TargetColumn] = field(default_factory=list)
+
+    def channels(self) -> list[str]:
+        """The channels used, sorted (as the alert's audit record lists them)."""
+        return sorted({d.channel for d in self.rows} | {c.channel for c in self.columns if c.targets})
+
+
 #: Decides the delivery rows of an issued alert, inside the issuing transaction.
-Fanout = Callable[[Repository, Alert, Picture], list[Delivery]]
+Fanout = Callable[[Repository, Alert, Picture], Deliveries]
 
 
-def live_only(_repo: Repository, _alert: Alert, _picture: Picture) -> list[Delivery]:
+def live_only(_repo: Repository, _alert: Alert, _picture: Picture) -> Deliveries:
     """The default fan-out: the live stream; the CAP feed serves straight from the alerts table."""
-    return [Delivery("live", "*", "live stream for web clients")]
+    return Deliveries([Delivery("live", "*", "live stream for web clients")])
 
 
 class NullSink:

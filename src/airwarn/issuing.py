@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from airwarn.deps import Deps, new_id
+from airwarn.deps import Deps, TargetColumn, new_id
 from airwarn.domain.alerts import (
     Alert,
     AlertState,
@@ -91,19 +91,18 @@ def issue(repo: Repository, deps: Deps, alert: Alert, picture: Picture, actor: s
         repo.replace_alert(alert, xml, now)
     deliveries = deps.fanout(repo, alert, picture)
     hand_off = deps.events.serving
-    rest: list[tuple[str, str, str]] = []
-    for d in deliveries:
+    rest: list[TargetColumn] = []
+    for d in deliveries.rows:
         if d.channel == "live" and hand_off:
             outbox_id = repo.add_outbox(alert_id=alert.identifier, channel=d.channel, target=d.target,
                                         reason=d.reason, now=now, due=now + HANDOFF_LEASE)
             repo.after_commit.append(partial(hand_off_live, deps, outbox_id, alert))
         else:
-            rest.append((d.channel, d.target, d.reason))
-    repo.add_outbox_many(alert_id=alert.identifier, rows=rest, now=now)
+            rest.append(TargetColumn(d.channel, d.reason, [d.target]))
+    repo.add_outbox_many(alert_id=alert.identifier, columns=rest + deliveries.columns, now=now)
     audit(repo, deps, actor, "alert.issued", "alert", alert.identifier, msg_type=alert.msg_type.value,
           status=alert.status.value, headline=alert.headline, approved_by=alert.approved_by,
-          references=[r.identifier for r in alert.references],
-          channels=sorted({d.channel for d in deliveries}))
+          references=[r.identifier for r in alert.references], channels=deliveries.channels())
     return xml
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from airwarn.delivery.subscriber_cache import SubscriberCache
-from airwarn.deps import Delivery, Fanout
+from airwarn.deps import Deliveries, Delivery, Fanout, TargetColumn
 from airwarn.domain.alerts import Alert, MsgType, Severity
 from airwarn.domain.regimes import Picture
 from airwarn.domain.targeting import SUBSCRIBER_CHANNELS, IntArray, allowed_channels, threat_kind
@@ -44,7 +44,7 @@ class ChannelFanout:
         self.territory = territory
         self.subscribers = cache or SubscriberCache()
 
-    def __call__(self, repo: Repository, alert: Alert, picture: Picture) -> list[Delivery]:
+    def __call__(self, repo: Repository, alert: Alert, picture: Picture) -> Deliveries:
         restricted = picture.internet_restricted(alert.region)
         base = ["live", "cap"] + (["mqtt"] if sounds_sirens(alert) else [])
         use, why = allowed_channels(base, alert.region, restricted)
@@ -57,8 +57,7 @@ class ChannelFanout:
         if "mqtt" in use:
             out += [Delivery("mqtt", SIREN_TOPIC.format(district=d), why or "sirens in the area")
                     for d in districts]
-        out += subscriber_deliveries(self.subscribers, repo, alert, districts, restricted)
-        return out
+        return Deliveries(out, subscriber_columns(self.subscribers, repo, alert, districts, restricted))
 
     def warm(self, uow: UnitOfWork) -> None:
         """Load the subscribers now, on a read connection, so the first alert reads only what changed."""
@@ -70,30 +69,21 @@ def make_fanout(territory: Territory, cache: SubscriberCache | None = None) -> F
     return ChannelFanout(territory, cache)
 
 
-def subscriber_deliveries(cache: SubscriberCache, repo: Repository, alert: Alert, districts: Sequence[str],
-                          restricted: bool) -> list[Delivery]:
-    """One row per (matched subscriber, usable channel); target is the subscription id.
+def subscriber_columns(cache: SubscriberCache, repo: Repository, alert: Alert, districts: Sequence[str],
+                       restricted: bool) -> list[TargetColumn]:
+    """One row per (matched subscriber, usable channel), a column of subscription ids per channel.
 
-    The channel policy is decided once per distinct channel set, not per subscriber. Rows come channel by
-    channel in subscription id order, so the outbox's (alert, channel, target) index is filled in order.
+    The channel policy is decided once per distinct channel set, not per subscriber. Each column is in
+    subscription id order, so the outbox's (alert, channel, target) index is filled in order.
     """
     ids, sets = cache.match(repo.conn, alert, districts)
-    row_parts: list[IntArray] = []
-    channel_parts: list[IntArray] = []
-    names: list[str] = []
+    rows_by_channel: dict[str, list[IntArray]] = {}
     reason = f"subscriber in {alert.region}"
     for number in np.unique(sets).tolist():
         use, why = allowed_channels(cache.channel_sets[number], alert.region, restricted)
         reason = why or reason
         rows = np.flatnonzero(sets == number)
         for channel in (c for c in use if c in SUBSCRIBER_CHANNELS):
-            if channel not in names:
-                names.append(channel)
-            row_parts.append(rows)
-            channel_parts.append(np.full(rows.size, names.index(channel)))
-    if not row_parts:
-        return []
-    rows, channels = np.concatenate(row_parts), np.concatenate(channel_parts)
-    order = np.lexsort((rows, channels))
-    targets = ids[rows[order]].tolist()
-    return [Delivery(names[c], t, reason) for c, t in zip(channels[order].tolist(), targets, strict=True)]
+            rows_by_channel.setdefault(channel, []).append(rows)
+    return [TargetColumn(channel, reason, ids[np.sort(np.concatenate(parts))].tolist())
+            for channel, parts in rows_by_channel.items()]

@@ -19,6 +19,7 @@ from airwarn.domain.users import Role, User
 from airwarn.store import tables as t
 from airwarn.store.codec import alert_from_dict, alert_to_dict
 from airwarn.store.delivery_tables import delivery_attempts
+from airwarn.store.outbox_bulk import Column, write_outbox
 from airwarn.store.rows import aware, measure_from_row, plain, regime_from_row, report_dict, report_from_row
 
 
@@ -273,22 +274,9 @@ class Repository:
             raise RuntimeError("the database returned no id for the outbox row")
         return int(key[0])
 
-    def add_outbox_many(self, *, alert_id: str, rows: Sequence[tuple[str, str, str]], now: datetime) -> None:
-        """Pending delivery rows (channel, target, reason), all due now, in one executemany.
-
-        The parameters go to the driver as they are, with the timestamp converted once: an alert to a
-        whole region writes hundreds of thousands of rows, and per-row parameter processing would dominate.
-        """
-        if not rows:
-            return
-        dialect = self.conn.dialect
-        stamp = t.outbox.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
-        at = stamp(now) if stamp else now  # what the Core would bind: on SQLite a UTC text, as single rows get
-        mark = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
-        sql = (f"INSERT INTO {t.outbox.name} (alert_id, channel, target, state, attempts, created_at, "
-               f"next_attempt_at, reason) VALUES ({', '.join([mark] * 8)})")
-        self.conn.exec_driver_sql(sql, [(alert_id, channel, target, "pending", 0, at, at, reason)
-                                        for channel, target, reason in rows])
+    def add_outbox_many(self, *, alert_id: str, columns: Sequence[Column], now: datetime) -> None:
+        """Pending delivery rows, all due now, given column-wise as (channel, reason, targets), in bulk."""
+        write_outbox(self.conn, alert_id, columns, now)
 
     def mark_delivered(self, outbox_id: int, *, at: datetime, worker: str, duration_ms: float) -> None:
         """Record a first attempt that succeeded outside the dispatcher (a live hand-off)."""
