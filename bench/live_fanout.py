@@ -5,7 +5,11 @@ rows, the dispatcher sends the live row to the hub, the node writes it to every 
 connection is the server's RSS growth from no clients to N idle clients, divided by N.
 
 Clients run in `--procs` processes (one asyncio loop each), half unfiltered and half filtered to the
-alert's district. Run: python bench/live_fanout.py [--clients 10000] [--procs 2] [--alerts 5]
+alert's district. `--subscribers N` first puts N subscribers (bench/population.py) into the node's database,
+so each alert also writes their outbox rows before the live hand-off (the node loads them when it starts;
+the two warm-up reports wait for that); `--region` declares the regime for the whole Rostov region instead
+of Millerovsky. Run: python bench/live_fanout.py [--clients 10000] [--procs 2] [--alerts 5]
+[--subscribers 200000] [--region]
 """
 
 from __future__ import annotations
@@ -27,9 +31,13 @@ from urllib.parse import urlsplit
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.integration.nodes: the node helpers
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench.population; tests.integration.nodes
 
+from bench.population import insert_subscribers  # noqa: E402
 from tests.integration.nodes import Node, add_users, prepare  # noqa: E402
+
+from airwarn.bootstrap import build_deps  # noqa: E402
+from airwarn.settings import Settings  # noqa: E402
 
 DISTRICT = "RU-ROS-MILLEROVSKY"
 
@@ -159,6 +167,15 @@ def client_proc(kind: str, url: str, n: int, offset: int, ready: Any, got: Any, 
     asyncio.run(main())
 
 
+def populate(env: dict[str, str], n: int) -> None:
+    """Put N subscribers into the node's (prepared) database before it starts."""
+    deps = build_deps(Settings(db=env["AIRWARN_DB"], keys_dir=Path(env["AIRWARN_KEYS_DIR"])))
+    t0 = time.monotonic()
+    insert_subscribers(deps.uow.engine, deps.territory, n)
+    deps.uow.engine.dispose()
+    print(f"{n:,} subscribers inserted in {time.monotonic() - t0:.1f} s")
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, int(round(q * len(ordered))) - 1))]
@@ -174,11 +191,15 @@ def main() -> None:
                     help="raw: a minimal client, no compression; websockets: the library, offering "
                          "permessage-deflate as browsers do (costs the server a compressor per socket)")
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for one alert to reach all")
+    ap.add_argument("--subscribers", type=int, default=0, help="subscribers in the node's database")
+    ap.add_argument("--region", action="store_true", help="region-wide alerts (Rostov) instead of Millerovsky")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="airwarn-live-"))
     env = {"AIRWARN_DB": f"sqlite:///{work / 'live.db'}", "AIRWARN_KEYS_DIR": str(work / "keys"),
            "AIRWARN_APPROVAL_SEVERITY": "Extreme", "AIRWARN_BUS": "memory://"}
     prepare(env)
+    if args.subscribers:
+        populate(env, args.subscribers)
     node = Node(env, work / "node.log").launch()
     [token] = add_users(env, ("bench", "operator"))
     node.wait()
@@ -187,7 +208,8 @@ def main() -> None:
     http = httpx.Client(base_url=node.url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
 
     def report(kind: str) -> tuple[float, float, str]:
-        body = {"kind": kind, "region": "RU-ROS", "districts": ["Millerovsky"], "regime": "drone_hazard",
+        body = {"kind": kind, "region": "RU-ROS", "districts": [] if args.region else ["Millerovsky"],
+                "regime": "drone_hazard",
                 "source": {"type": "official", "name": "bench"}}
         t0 = time.monotonic()
         r = http.post("/api/v1/reports", json=body)
