@@ -212,10 +212,9 @@ def test_keys_vapid_command_prints_a_usable_key_pair() -> None:
 
 
 def test_browsers_get_the_public_key_for_push_manager_subscribe(deps: Deps, monkeypatch: pytest.MonkeyPatch) -> None:
-    client = TestClient(create_app(deps))
     monkeypatch.delenv("AIRWARN_VAPID_PRIVATE_KEY", raising=False)
-    missing = client.get("/api/v1/subscriptions/webpush-key")
+    missing = TestClient(create_app(deps)).get("/api/v1/subscriptions/webpush-key")
     assert missing.status_code == 404 and missing.json()["field"] == "webpush"
     private, public = generate_vapid()
-    monkeypatch.setenv("AIRWARN_VAPID_PRIVATE_KEY", private)
-    assert client.get("/api/v1/subscriptions/webpush-key").json() == {"public_key": public}
+    monkeypatch.setenv("AIRWARN_VAPID_PRIVATE_KEY", private)  # a node started with the key configured
+    assert TestClient(create_app(deps)).get("/api/v1/subscriptions/webpush-key").json() == {"public_key": public}
