@@ -20,6 +20,7 @@ import base64
 import json
 import multiprocessing as mp
 import os
+import shutil
 import statistics
 import struct
 import sys
@@ -261,6 +262,7 @@ def main() -> None:
             if p.is_alive():
                 p.kill()
         node.kill()
+        shutil.rmtree(work, ignore_errors=True)  # a run with --subscribers leaves hundreds of MB
     sent_at = {identifier: t0 for t0, _, identifier in rounds}
     lat = {"alert": [], "report": []}  # type: dict[str, list[float]]
     for topic, identifier, t in records:
