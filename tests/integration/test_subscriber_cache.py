@@ -65,12 +65,15 @@ def new_subscriber(deps: Deps, *, active: bool = True, **fields: Any) -> tuple[s
     return made["id"], made["token"]
 
 
-@pytest.mark.parametrize("tail_min_rows", [subscriber_cache.TAIL_MIN_ROWS, 0], ids=["tail", "merged"])
+@pytest.mark.parametrize(("tail_min_rows", "changes_page"),
+                         [(subscriber_cache.TAIL_MIN_ROWS, subscriber_cache.CHANGES_PAGE), (0, 1)],
+                         ids=["tail", "merged-page-by-page"])
 def test_changes_after_the_cache_was_built_reach_the_next_alert(
     node: Deps, db_url: str, territory: Any, signer: Signer, operator: User, tail_min_rows: int,
-    monkeypatch: pytest.MonkeyPatch,
+    changes_page: int, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(subscriber_cache, "TAIL_MIN_ROWS", tail_min_rows)
+    monkeypatch.setattr(subscriber_cache, "CHANGES_PAGE", changes_page)
     leaves, leaves_token = new_subscriber(node, lat=MILLEROVO[0], lon=MILLEROVO[1])
     turns_strict, _ = new_subscriber(node, lat=MILLEROVO[0], lon=MILLEROVO[1])
     moves_away, _ = new_subscriber(node, lat=MILLEROVO[0], lon=MILLEROVO[1])
