@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
+from airwarn.delivery import metrics
 from airwarn.deps import Deps, TargetColumn, new_id
 from airwarn.domain.alerts import (
     Alert,
@@ -112,7 +113,9 @@ def hand_off_live(deps: Deps, outbox_id: int, alert: Alert) -> None:
     it (under the same identifier, so a listener that already has it can drop the repeat)."""
     t0 = time.perf_counter()
     try:
-        if deps.events.publish("alert", {**live_payload(alert), "delivery": "issued"}):
+        published = deps.events.publish("alert", {**live_payload(alert), "delivery": "issued"})
+        metrics.observe("live", published, time.perf_counter() - t0)
+        if published:
             with deps.uow.write() as repo:
                 repo.mark_delivered(outbox_id, at=deps.clock(), worker=_handoff_worker(),
                                     duration_ms=(time.perf_counter() - t0) * 1000)

@@ -82,6 +82,9 @@ def test_the_issuing_node_hands_the_alert_to_live_clients_before_announcing_the_
     with deps.uow.read() as repo:
         [live] = [r for r in repo.outbox_rows(alert["identifier"]) if r["channel"] == "live"]
     assert (live["state"], live["attempts"]) == ("delivered", 1)  # no dispatcher ran
+    [broadcasts] = [line for line in client.get("/metrics").text.splitlines()
+                    if line.startswith("airwarn_live_broadcast_seconds_count")]
+    assert float(broadcasts.split()[-1]) >= 2  # the alert and the report, each written to the sockets once
 
 
 class AckLostBus(MemoryBus):

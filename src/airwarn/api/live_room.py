@@ -18,6 +18,7 @@ from typing import Any
 
 from airwarn.api.ws_protocol import FrameWriter, text_frame
 from airwarn.bus import Event, Hub
+from airwarn.delivery import metrics
 
 log = logging.getLogger("airwarn.live")
 BACKLOG = 1_000  # events a slow client may fall behind before it loses the oldest
@@ -65,7 +66,8 @@ class Room:
 
     async def _run(self) -> None:
         async for event in self.hub.listen():
-            self.broadcast(event, list(self.clients))
+            with metrics.LIVE_BROADCAST.time():
+                self.broadcast(event, list(self.clients))
 
     def broadcast(self, event: Event, clients: Iterable[LiveClient]) -> None:
         frame: bytes | None = None
