@@ -210,3 +210,19 @@ def test_both_pages_work_from_the_keyboard(page: Any, demo: Demo) -> None:
     unnamed = page.evaluate("[...document.querySelectorAll('button')].filter(b => !(b.getAttribute('aria-label')"
                             " || b.textContent.trim())).length")
     assert unnamed == 0
+
+
+def test_the_console_fits_a_360px_phone_without_sideways_scrolling(browser: Any, demo: Demo) -> None:
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    try:
+        page = context.new_page()
+        sign_in(page, demo)
+        page.wait_for_selector("#regimes tbody tr")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        wide = page.evaluate("[...document.querySelectorAll('main *')].filter(e => e.clientWidth > 1 "
+                             "&& e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible' "
+                             "&& !e.closest('.leaflet-container, pre')).map(e => e.id || e.tagName)")
+        assert wide == []  # nothing scrolls sideways inside the page either
+        assert "Lift" in page.inner_text("#regimes")  # every column is still there
+    finally:
+        context.close()
