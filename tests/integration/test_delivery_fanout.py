@@ -65,6 +65,8 @@ def test_confirm_needs_the_token_and_unsubscribe_is_final(client: TestClient) ->
     assert client.post(f"/api/v1/subscriptions/{r['id']}/unsubscribe",
                        json=tok).json()["state"] == "unsubscribed"
     assert client.post(f"/api/v1/subscriptions/{r['id']}/confirm", json=tok).status_code == 409
+    kept = client.get(f"/api/v1/subscriptions/{r['id']}", headers={"X-Subscription-Token": r["token"]}).json()
+    assert (kept["channels"], kept["districts"], kept["lat"], kept["lon"]) == ([], [], None, None)  # erased
     assert client.post("/api/v1/subscriptions/sub-none/confirm", json=tok).status_code == 404
 
 

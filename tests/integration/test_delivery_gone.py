@@ -152,3 +152,15 @@ def test_reading_a_subscription_needs_its_token(client: TestClient, push: PushSe
     assert client.get(f"/api/v1/subscriptions/{sub_id}").status_code == 422
     missing = client.get("/api/v1/subscriptions/sub-none", headers={"X-Subscription-Token": token})
     assert missing.status_code == 404
+
+
+def test_after_unsubscribing_queued_deliveries_are_not_sent(
+    client: TestClient, deps: Deps, operator: User, approver: User, push: PushService
+) -> None:
+    sub_id, token = subscribe(client, webpush(Browser(f"{push.origin}/push/ok")), {"channel": "sms", "address": PHONE})
+    first = issue(deps, operator, approver)  # queued for this subscriber, not sent yet
+    assert client.post(f"/api/v1/subscriptions/{sub_id}/unsubscribe", json={"token": token}).status_code == 200
+    asyncio.run(Dispatcher(deps.uow.engine, channels()).drain())
+    assert push.requests == []  # the push service never heard of it
+    assert {c: rows(deps, first, c)[sub_id]["state"] for c in ("webpush", "sms")} == \
+        {"webpush": "failed", "sms": "failed"}

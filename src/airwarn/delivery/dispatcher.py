@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from airwarn.delivery import metrics
 from airwarn.delivery.channels.base import Channel, Gone, Message
 from airwarn.delivery.subscriptions import remove_gone
+from airwarn.domain.targeting import SUBSCRIBER_CHANNELS
 from airwarn.issuing import live_payload
 from airwarn.store import tables as t
 from airwarn.store.codec import alert_from_dict
@@ -123,6 +124,9 @@ class Dispatcher:
         error: str | None = None
         final = False
         try:
+            if message.channel in SUBSCRIBER_CHANNELS and message.address is None:
+                raise Gone("the subscription no longer has this channel (unsubscribed, or its receiver said "
+                           "it is gone)")
             await asyncio.wait_for(self.channels[message.channel].send(message), self.policy.timeout_s)
         except Gone as exc:
             error, final = f"Gone: {exc}"[:2000], True

@@ -174,6 +174,8 @@ def _change(deps: Deps, sub_id: str, token: str, *, to: str) -> dict[str, Any]:
                            field="id")
         values: dict[str, Any] = {"state": to}
         values["confirmed_at" if to == "active" else "unsubscribed_at"] = now
+        if to == "unsubscribed":  # where someone lives and how to reach them is kept no longer than needed
+            values |= {"channels": [], "lat": None, "lon": None, "cell": None, "districts": []}
         if to == "active" and row.state == "active":
             return {"id": sub_id, "state": "active"}
         repo.conn.execute(update(subs).where(subs.c.id == sub_id).values(**values))
@@ -185,6 +187,7 @@ def confirm(deps: Deps, sub_id: str, token: str) -> dict[str, Any]:
 
 
 def unsubscribe(deps: Deps, sub_id: str, token: str) -> dict[str, Any]:
+    """Stop deliveries and erase the addresses and location; deliveries still queued then fail unsent."""
     return _change(deps, sub_id, token, to="unsubscribed")
 
 
