@@ -121,3 +121,34 @@ def test_siren_message_reaches_a_subscriber_of_the_district_topic_on_mosquitto()
 
     got = asyncio.run(asyncio.wait_for(scenario(), 10))
     assert got["identifier"] == "airwarn-abc" and got["command"] == "sound" and got["topic"] == topic
+
+
+@pytest.mark.skipif(not _mqtt_up(), reason=f"no MQTT broker at {MQTT_HOST}:1883 (AIRWARN_TEST_MQTT_HOST)")
+def test_sirens_keep_one_broker_connection_and_a_broken_one_is_replaced_on_the_retry() -> None:
+    import aiomqtt
+
+    topic = f"airwarn/sirens/RU-ROS-CHERTKOVSKY-{os.getpid()}"
+
+    async def scenario() -> list[dict[str, Any]]:
+        channel = MqttChannel(MQTT_HOST)
+        async with aiomqtt.Client(MQTT_HOST, 1883) as listener:
+            await listener.subscribe(topic, qos=1)
+            await channel.send(message("mqtt", topic))
+            first = channel._client
+            await channel.send(message("mqtt", topic))
+            assert channel._client is first is not None  # the same connection for both
+            await first.__aexit__(None, None, None)  # the broker connection breaks
+            with pytest.raises(aiomqtt.MqttError):
+                await channel.send(message("mqtt", topic))  # this attempt fails; the dispatcher retries it
+            await channel.send(message("mqtt", topic))  # and the retry connects again
+            assert channel._client is not first
+            got = []
+            async for m in listener.messages:
+                got.append(dict(json.loads(bytes(m.payload))))  # type: ignore[arg-type]
+                if len(got) == 3:
+                    break
+        await channel.aclose()
+        assert channel._client is None
+        return got
+
+    assert [m["identifier"] for m in asyncio.run(asyncio.wait_for(scenario(), 15))] == ["airwarn-abc"] * 3

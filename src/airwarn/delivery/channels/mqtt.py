@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import uuid
 
 import aiomqtt
 
@@ -20,12 +23,40 @@ def siren_payload(message: Message) -> bytes:
 
 
 class MqttChannel:
+    """One connection to the broker per node, opened on the first siren message and kept: a connection (a
+    TLS handshake to a remote broker) per message was most of a siren's delay. A failed publish drops the
+    connection; the dispatcher retries the message and the retry connects again."""
+
     name = "mqtt"
 
     def __init__(self, host: str, port: int = 1883, timeout_s: float = 5.0) -> None:
         self.host, self.port, self.timeout_s = host, port, timeout_s
+        self._client: aiomqtt.Client | None = None
+        self._connecting = asyncio.Lock()
 
     async def send(self, message: Message) -> None:
-        async with aiomqtt.Client(self.host, self.port, timeout=self.timeout_s,
-                                  identifier=f"airwarn-{message.outbox_id}-{message.attempt}") as client:
-            await client.publish(message.target, siren_payload(message), qos=1)
+        client = await self._connected()
+        try:
+            await client.publish(message.target, siren_payload(message), qos=1, timeout=self.timeout_s)
+        except (aiomqtt.MqttError, TimeoutError):
+            await self._drop(client)
+            raise
+
+    async def _connected(self) -> aiomqtt.Client:
+        async with self._connecting:
+            if self._client is None:
+                client = aiomqtt.Client(self.host, self.port, timeout=self.timeout_s,
+                                        identifier=f"airwarn-sirens-{uuid.uuid4().hex[:16]}")
+                await client.__aenter__()
+                self._client = client
+            return self._client
+
+    async def _drop(self, client: aiomqtt.Client) -> None:
+        if self._client is client:
+            self._client = None
+            with contextlib.suppress(aiomqtt.MqttError):  # it is going away either way
+                await client.__aexit__(None, None, None)
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._drop(self._client)
