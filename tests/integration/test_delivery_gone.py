@@ -98,6 +98,7 @@ def test_a_410_removes_only_that_push_subscription_and_expires_a_subscription_le
     assert got["expired_at"] is None and "token_hash" not in got
     got = view(client, push_only, push_only_token)
     assert got["state"] == "expired" and got["channels"] == [] and got["expired_at"] is not None
+    assert (got["lat"], got["lon"], got["districts"]) == (None, None, [])  # nor is the location kept
     assert "410" in got["removed_channels"][0]["reason"]
     assert view(client, fine, fine_token)["removed_channels"] == []
     again = client.post(f"/api/v1/subscriptions/{push_only}/confirm", json={"token": push_only_token})

@@ -235,8 +235,8 @@ def remove_gone(conn: Connection, gone: Iterable[tuple[Message, str]], now: date
         if len(channels) == len(row.channels):
             continue
         values: dict[str, Any] = {"channels": channels, "removed_channels": removed}
-        if not channels and row.state in ("pending", "active"):
-            values.update(state="expired", expired_at=now)
+        if not channels and row.state in ("pending", "active"):  # nothing to send to: the location goes too
+            values.update(state="expired", expired_at=now, lat=None, lon=None, cell=None, districts=[])
             expired.append(row.id)
         conn.execute(update(subs).where(subs.c.id == row.id).values(**values))
     return expired
