@@ -33,6 +33,7 @@ class LiveClient:
     busy: bool = False
     closed: bool = False
     backlog: deque[Event] = field(default_factory=lambda: deque(maxlen=BACKLOG))
+    task: asyncio.Task[None] | None = None  # the one waiting for this slow socket, if any
 
 
 class Room:
@@ -57,12 +58,15 @@ class Room:
         if first:
             client.backlog.extend(first)
             client.busy = True
-            self._spawn(self._drain(client))
+            client.task = self._spawn(self._drain(client))
         self.clients.add(client)
 
     def leave(self, client: LiveClient) -> None:
+        """Forget the client; a send still waiting for its socket is given up (a dead peer never drains)."""
         client.closed = True
         self.clients.discard(client)
+        if client.task is not None and client.task is not asyncio.current_task():
+            client.task.cancel()
 
     async def _run(self) -> None:
         async for event in self.hub.listen():
@@ -96,7 +100,7 @@ class Room:
             self._drop(client, coro=None)
             return
         client.busy = True
-        self._spawn(self._finish(client, coro, waiting))
+        client.task = self._spawn(self._finish(client, coro, waiting))
 
     async def _finish(self, client: LiveClient, coro: Coroutine[Any, Any, None], waiting: Any) -> None:
         try:
@@ -111,6 +115,9 @@ class Room:
         except Exception:
             self._drop(client, coro)
             return
+        except asyncio.CancelledError:  # the client left while its send waited
+            coro.close()
+            raise
         await self._drain(client)
 
     async def _drain(self, client: LiveClient) -> None:
@@ -127,10 +134,11 @@ class Room:
             coro.close()
         self.leave(client)
 
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
 
 def room_of(app: Any) -> Room:

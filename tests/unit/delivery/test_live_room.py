@@ -141,3 +141,21 @@ def test_an_id_from_before_a_restart_gets_a_gap_and_then_the_new_events() -> Non
         assert MemoryBus().hub.floor > 1_700_000_000 * 10**6  # microseconds since the epoch
 
     asyncio.run(asyncio.wait_for(scenario(), 5))
+
+
+def test_a_client_that_leaves_while_its_socket_is_full_leaves_nothing_waiting_behind() -> None:
+    async def scenario() -> None:
+        bus = MemoryBus(first_id=1)
+        room = Room(bus.hub)
+        dead = Socket(ready=False)  # a peer that stopped reading: its sends never complete
+        gone = client(dead)
+        room.join(gone, None)
+        await asyncio.sleep(0.01)
+        bus.publish("alert", {"region": "RU-ROS"})
+        await asyncio.sleep(0.01)
+        assert len(room._tasks) == 1  # a task waits for that socket alone
+        room.leave(gone)  # the connection ended
+        await asyncio.sleep(0.01)
+        assert room._tasks == set() and dead.got == []
+
+    asyncio.run(asyncio.wait_for(scenario(), 5))
