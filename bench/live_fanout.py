@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import json
 import multiprocessing as mp
 import os
@@ -26,6 +27,7 @@ import struct
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,7 +37,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench.population; tests.integration.nodes
 
 from bench.population import insert_subscribers  # noqa: E402
-from tests.integration.nodes import Node, add_users, prepare  # noqa: E402
+from tests.integration.nodes import NATS_URL, Node, add_users, drop_stream, pg_schema, prepare  # noqa: E402
 
 from airwarn.bootstrap import build_deps  # noqa: E402
 from airwarn.settings import Settings  # noqa: E402
@@ -194,75 +196,102 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for one alert to reach all")
     ap.add_argument("--subscribers", type=int, default=0, help="subscribers in the node's database")
     ap.add_argument("--region", action="store_true", help="region-wide alerts (Rostov) instead of Millerovsky")
+    ap.add_argument("--nodes", type=int, default=1,
+                    help="API nodes; more than one share NATS JetStream ($AIRWARN_TEST_NATS_URL) and a PostgreSQL "
+                         "schema ($AIRWARN_TEST_POSTGRES_URL); clients spread over them, reports go to the first")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="airwarn-live-"))
-    env = {"AIRWARN_DB": f"sqlite:///{work / 'live.db'}", "AIRWARN_KEYS_DIR": str(work / "keys"),
-           "AIRWARN_APPROVAL_SEVERITY": "Extreme", "AIRWARN_BUS": "memory://"}
+    with contextlib.ExitStack() as stack:
+        stack.callback(shutil.rmtree, work, ignore_errors=True)  # a run with --subscribers leaves hundreds of MB
+        env = {"AIRWARN_DB": f"sqlite:///{work / 'live.db'}", "AIRWARN_KEYS_DIR": str(work / "keys"),
+               "AIRWARN_APPROVAL_SEVERITY": "Extreme", "AIRWARN_BUS": "memory://"}
+        if args.nodes > 1:
+            stream = f"AWBENCH_{uuid.uuid4().hex[:10]}"
+            env["AIRWARN_DB"] = stack.enter_context(pg_schema())
+            env["AIRWARN_BUS"] = f"{NATS_URL}?stream={stream}"
+            stack.callback(lambda: asyncio.run(drop_stream(stream)))
+        rounds, records, connected = run(args, env, work)
+    report_latencies(rounds, records, connected)
+
+
+def run(args: argparse.Namespace, env: dict[str, str], work: Path
+        ) -> tuple[list[tuple[float, float, str]], list[tuple[str, str, float]], int]:
+    """Start the nodes and the clients, send the alerts; (rounds, client records, clients connected)."""
     prepare(env)
     if args.subscribers:
         populate(env, args.subscribers)
-    node = Node(env, work / "node.log").launch()
-    [token] = add_users(env, ("bench", "operator"))
-    node.wait()
-    assert node.proc is not None
-    ws_url = node.url.replace("http://", "ws://") + "/api/v1/live?" + (f"topics={args.topics}" if args.topics else "")
-    http = httpx.Client(base_url=node.url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
-
-    def report(kind: str) -> tuple[float, float, str]:
-        body = {"kind": kind, "region": "RU-ROS", "districts": [] if args.region else ["Millerovsky"],
-                "regime": "drone_hazard",
-                "source": {"type": "official", "name": "bench"}}
-        t0 = time.monotonic()
-        r = http.post("/api/v1/reports", json=body)
-        assert r.status_code == 201, r.text
-        return t0, time.monotonic(), r.json()["alerts"][0]["identifier"]
-
-    report("regime_declared")  # warm the code paths, then a quiet node
-    report("regime_lifted")
-    time.sleep(1.0)
-    base_kb = rss_kb(node.proc.pid)
-    ctx = mp.get_context("spawn")
-    ready, out, done = ctx.Queue(), ctx.Queue(), ctx.Event()
-    counters = [ctx.Value("i", 0, lock=False) for _ in range(args.procs)]
-    shares = [args.clients // args.procs + (1 if i < args.clients % args.procs else 0) for i in range(args.procs)]
-    t_conn = time.monotonic()
-    procs = [ctx.Process(target=client_proc,
-                         args=(args.client, ws_url, n, sum(shares[:i]), ready, counters[i], done, out))
-             for i, n in enumerate(shares)]
+    nodes = [Node(env, work / f"node{i}.log").launch() for i in range(args.nodes)]
     try:
-        for p in procs:
-            p.start()
-        connected = sum(ready.get(timeout=600) for _ in procs)
-        connect_s = time.monotonic() - t_conn
-        time.sleep(2.0)
-        conn_kb = rss_kb(node.proc.pid)
-        mode = "websockets library, permessage-deflate" if args.client == "websockets" else "raw, no compression"
-        mode += f", topics={args.topics}" if args.topics else ", all topics"
-        print(f"{connected:,} clients ({mode}) connected in {connect_s:.1f} s; "
-              f"server RSS {base_kb / 1024:.0f} MiB -> "
-              f"{conn_kb / 1024:.0f} MiB = {(conn_kb - base_kb) / connected:.1f} KiB per connection")
-        rounds: list[tuple[float, float, str]] = []
-        for i in range(args.alerts):
-            expected = connected * (i + 1)
-            rounds.append(report("regime_declared" if i % 2 == 0 else "regime_lifted"))
-            deadline = time.monotonic() + args.timeout
-            while sum(c.value for c in counters) < expected and time.monotonic() < deadline:
-                time.sleep(0.01)
-            print(f"alert {i + 1}: {sum(c.value for c in counters) - connected * i:,}/{connected:,} clients "
-                  f"in {time.monotonic() - rounds[-1][0]:.2f} s (POST answered in "
-                  f"{(rounds[-1][1] - rounds[-1][0]) * 1000:.0f} ms)")
-            time.sleep(0.5)
-        peak_kb = rss_kb(node.proc.pid)
-        done.set()
-        records = [r for _ in procs for r in out.get(timeout=120)]
+        [token] = add_users(env, ("bench", "operator"))
+        for node in nodes:
+            node.wait()
+        query = "/api/v1/live?" + (f"topics={args.topics}" if args.topics else "")
+        ws_urls = [node.url.replace("http://", "ws://") + query for node in nodes]
+        http = httpx.Client(base_url=nodes[0].url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+
+        def report(kind: str) -> tuple[float, float, str]:
+            body = {"kind": kind, "region": "RU-ROS", "districts": [] if args.region else ["Millerovsky"],
+                    "regime": "drone_hazard", "source": {"type": "official", "name": "bench"}}
+            t0 = time.monotonic()
+            r = http.post("/api/v1/reports", json=body)
+            assert r.status_code == 201, r.text
+            return t0, time.monotonic(), r.json()["alerts"][0]["identifier"]
+
+        report("regime_declared")  # warm the code paths, then quiet nodes
+        report("regime_lifted")
+        time.sleep(1.0)
+        pids = [node.proc.pid for node in nodes if node.proc is not None]
+        base_kb = sum(rss_kb(pid) for pid in pids)
+        ctx = mp.get_context("spawn")
+        ready, out, done = ctx.Queue(), ctx.Queue(), ctx.Event()
+        counters = [ctx.Value("i", 0, lock=False) for _ in range(args.procs)]
+        shares = [args.clients // args.procs + (1 if i < args.clients % args.procs else 0) for i in range(args.procs)]
+        t_conn = time.monotonic()
+        procs = [ctx.Process(target=client_proc, args=(args.client, ws_urls[i % len(ws_urls)], n, sum(shares[:i]),
+                                                       ready, counters[i], done, out))
+                 for i, n in enumerate(shares)]
+        try:
+            for p in procs:
+                p.start()
+            connected = sum(ready.get(timeout=600) for _ in procs)
+            connect_s = time.monotonic() - t_conn
+            time.sleep(2.0)
+            conn_kb = sum(rss_kb(pid) for pid in pids)
+            mode = "websockets library, permessage-deflate" if args.client == "websockets" else "raw, no compression"
+            mode += f", topics={args.topics}" if args.topics else ", all topics"
+            where = f"{len(nodes)} nodes on NATS + PostgreSQL" if len(nodes) > 1 else "one node"
+            print(f"{connected:,} clients ({mode}, {where}) connected in {connect_s:.1f} s; "
+                  f"server RSS {base_kb / 1024:.0f} MiB -> "
+                  f"{conn_kb / 1024:.0f} MiB = {(conn_kb - base_kb) / connected:.1f} KiB per connection")
+            rounds: list[tuple[float, float, str]] = []
+            for i in range(args.alerts):
+                expected = connected * (i + 1)
+                rounds.append(report("regime_declared" if i % 2 == 0 else "regime_lifted"))
+                deadline = time.monotonic() + args.timeout
+                while sum(c.value for c in counters) < expected and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                print(f"alert {i + 1}: {sum(c.value for c in counters) - connected * i:,}/{connected:,} clients "
+                      f"in {time.monotonic() - rounds[-1][0]:.2f} s (POST answered in "
+                      f"{(rounds[-1][1] - rounds[-1][0]) * 1000:.0f} ms)")
+                time.sleep(0.5)
+            peak_kb = sum(rss_kb(pid) for pid in pids)
+            done.set()
+            records = [r for _ in procs for r in out.get(timeout=120)]
+        finally:
+            done.set()
+            for p in procs:
+                p.join(timeout=30)
+                if p.is_alive():
+                    p.kill()
+        print(f"server RSS after the alerts: {peak_kb / 1024:.0f} MiB; machine: {os.cpu_count()} cores")
+        return rounds, records, connected
     finally:
-        done.set()
-        for p in procs:
-            p.join(timeout=30)
-            if p.is_alive():
-                p.kill()
-        node.kill()
-        shutil.rmtree(work, ignore_errors=True)  # a run with --subscribers leaves hundreds of MB
+        for node in nodes:
+            node.kill()
+
+
+def report_latencies(rounds: list[tuple[float, float, str]], records: list[tuple[str, str, float]],
+                     connected: int) -> None:
     sent_at = {identifier: t0 for t0, _, identifier in rounds}
     lat = {"alert": [], "report": []}  # type: dict[str, list[float]]
     for topic, identifier, t in records:
@@ -274,7 +303,6 @@ def main() -> None:
         if values:
             print(f"  {topic:6} event: p50 {percentile(values, 0.5):.0f} ms, p99 {percentile(values, 0.99):.0f} ms, "
                   f"max {max(values):.0f} ms, mean {statistics.fmean(values):.0f} ms")
-    print(f"server RSS after the alerts: {peak_kb / 1024:.0f} MiB; machine: {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

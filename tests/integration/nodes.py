@@ -59,6 +59,17 @@ def pg_schema() -> Iterator[str]:
         admin.dispose()
 
 
+async def drop_stream(name: str) -> None:
+    """Delete a JetStream stream a test or bench made for itself."""
+    import nats
+
+    nc = await nats.connect(NATS_URL, connect_timeout=3)
+    try:
+        await nc.jetstream().delete_stream(name)
+    finally:
+        await nc.close()
+
+
 def cli(args: list[str], env: dict[str, str], timeout_s: float = 60) -> str:
     """Run `python -m airwarn.cli ARGS`; returns stdout, raises with stderr on failure."""
     done = subprocess.run([sys.executable, "-m", "airwarn.cli", *args], env=os.environ | env, capture_output=True,

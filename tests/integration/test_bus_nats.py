@@ -15,6 +15,7 @@ import pytest
 from airwarn.bus import Event, make_bus
 from airwarn.bus.nats import NatsBus, parse_url
 from airwarn.errors import ConfigError
+from tests.integration.nodes import drop_stream
 
 NATS_URL = os.environ.get("AIRWARN_TEST_NATS_URL", "nats://127.0.0.1:4222")
 
@@ -30,15 +31,6 @@ def _nats_up() -> bool:
 
 needs_nats = pytest.mark.skipif(not _nats_up(), reason=f"no NATS server at {NATS_URL} (AIRWARN_TEST_NATS_URL)")
 
-
-async def drop_stream(name: str) -> None:
-    import nats
-
-    nc = await nats.connect(NATS_URL)
-    try:
-        await nc.jetstream().delete_stream(name)
-    finally:
-        await nc.close()
 
 
 async def take(events: AsyncIterator[Event], n: int) -> list[Event]:

@@ -13,7 +13,16 @@ import httpx
 import pytest
 import websockets
 
-from tests.integration.nodes import NATS_URL, POSTGRES_URL, Node, add_users, answers, pg_schema, prepare
+from tests.integration.nodes import (
+    NATS_URL,
+    POSTGRES_URL,
+    Node,
+    add_users,
+    answers,
+    drop_stream,
+    pg_schema,
+    prepare,
+)
 
 pytestmark = [
     pytest.mark.postgres,
@@ -22,15 +31,6 @@ pytestmark = [
     pytest.mark.timeout(120),
 ]
 
-
-async def drop_stream(name: str) -> None:
-    import nats
-
-    nc = await nats.connect(NATS_URL, connect_timeout=3)
-    try:
-        await nc.jetstream().delete_stream(name)
-    finally:
-        await nc.close()
 
 
 async def next_message(ws: Any, topic: str, timeout_s: float, **payload: Any) -> dict[str, Any]:
