@@ -1,15 +1,16 @@
-"""Live fan-out benchmark: N concurrent WebSocket clients on one `airwarn serve` node; each alert must reach
-all of them. Latency is from just before the report is POSTed to the moment a client has the alert's
-outbox-delivered `alert` event (the report is decided, the signed CAP alert committed with its outbox
-rows, the dispatcher sends the live row to the hub, the node writes it to every socket). Memory per
-connection is the server's RSS growth from no clients to N idle clients, divided by N.
+"""Live fan-out benchmark: N concurrent WebSocket clients on `airwarn serve` nodes; each alert must reach all
+of them. Latency is from just before the report is POSTed to the moment a client has the alert's `alert`
+event (the report is decided, the signed CAP alert committed with its outbox rows, the issuing node hands
+the alert to the bus right after the commit, each node writes it to its sockets). Memory per connection is
+the servers' RSS growth from no clients to N idle clients, divided by N.
 
 Clients run in `--procs` processes (one asyncio loop each), half unfiltered and half filtered to the
-alert's district. `--subscribers N` first puts N subscribers (bench/population.py) into the node's database,
-so each alert also writes their outbox rows before the live hand-off (the node loads them when it starts;
-the two warm-up reports wait for that); `--region` declares the regime for the whole Rostov region instead
-of Millerovsky. Run: python bench/live_fanout.py [--clients 10000] [--procs 2] [--alerts 5]
-[--subscribers 200000] [--region]
+alert's district. `--nodes N` (N > 1) starts nodes sharing NATS JetStream and a PostgreSQL schema
+($AIRWARN_TEST_NATS_URL, $AIRWARN_TEST_POSTGRES_URL) and spreads the client processes over them; reports go
+to the first. `--subscribers N` first puts N subscribers (bench/population.py) into the database, so each
+alert also writes their outbox rows before the live hand-off; `--region` declares the regime for the whole
+Rostov region instead of Millerovsky. Run: python bench/live_fanout.py [--clients 10000] [--procs 2]
+[--alerts 5] [--nodes 1] [--subscribers 200000] [--region]
 """
 
 from __future__ import annotations
