@@ -34,6 +34,7 @@ from airwarn.deps import Deps
 from airwarn.domain.users import User
 from airwarn.intake import ReportDraft
 from airwarn.store.delivery_tables import delivery_attempts
+from tests.integration.test_delivery_channels import send_once
 
 SUBJECT = "mailto:alerts@authority.example"
 
@@ -44,17 +45,6 @@ def b64d(text: str) -> bytes:
 
 def b64e(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def send_once(channel: Any, msg: Message) -> None:
-    """Send one message on a fresh loop and close the channel's connections."""
-    async def go() -> None:
-        try:
-            await channel.send(msg)
-        finally:
-            await channel.aclose()
-
-    asyncio.run(go())
 
 
 class Browser:

@@ -79,12 +79,15 @@ class Hub:
         with self._lock:
             return [e for e in self.recent if e.id > after]
 
+    def _newest(self) -> int:
+        """The newest id put here (the floor if none); call with the lock held."""
+        return self.recent[-1].id if self.recent else self.floor
+
     def gap(self, after: int) -> Event | None:
         """A `gap` event (carrying id `after`) when events after `after` can no longer be replayed: the
         client should reload the current state over HTTP. None when the buffer has all of them."""
         with self._lock:
-            newest = self.recent[-1].id if self.recent else self.floor
-            if self.floor <= after <= newest:
+            if self.floor <= after <= self._newest():
                 return None
             oldest = self.recent[0].id if self.recent else None
         reason = "from before this node's event buffer" if after < self.floor else "an id this node never issued"
@@ -98,7 +101,7 @@ class Hub:
         with self._lock:
             self._listeners.setdefault(loop, set()).add(queue)
             backlog = [e for e in self.recent if e.id > after] if after is not None else []
-            newest = self.recent[-1].id if self.recent else self.floor
+            newest = self._newest()
         last = after if after is not None and after <= newest else -1  # an id never issued here: from now
         try:
             for event in backlog:
@@ -142,19 +145,19 @@ class MemoryBus:
 
     def publish(self, topic: str, payload: dict[str, Any]) -> bool:
         """Into the hub; True when this process serves listeners (a tool's bus reaches nobody)."""
-        with self._lock:
-            event = Event(next(self._ids), topic, payload)
-        metrics.EVENTS.labels(topic=topic).inc()
-        self.hub.put(event)
+        self._put(topic, payload)
         return self.serving
 
     async def apublish(self, topic: str, payload: dict[str, Any]) -> int:
         """Publish from the event loop; returns the event id."""
+        return self._put(topic, payload).id
+
+    def _put(self, topic: str, payload: dict[str, Any]) -> Event:
         with self._lock:
             event = Event(next(self._ids), topic, payload)
         metrics.EVENTS.labels(topic=topic).inc()
         self.hub.put(event)
-        return event.id
+        return event
 
     async def start(self) -> None:
         self.serving = True
