@@ -8,7 +8,7 @@ from typing import Any
 from airwarn.deps import Deps, new_id
 from airwarn.domain import incidents
 from airwarn.domain.alerts import Alert, AlertState, MsgType, compose_cancel
-from airwarn.domain.audit import ChainCheck, verify_chain
+from airwarn.domain.audit import ChainCheck
 from airwarn.domain.incidents import Incident
 from airwarn.domain.reports import Certainty, Report, Status
 from airwarn.domain.rules import covered, decide
@@ -242,8 +242,10 @@ def lift_regime(deps: Deps, regime_id: str, actor: User, reason: str = "") -> Ou
 
 
 def verify_audit(deps: Deps) -> ChainCheck:
-    with deps.uow.read() as repo:
-        return verify_chain(repo.audit())
+    """The audit chain's links and MACs, and every covered table row against its audited state."""
+    from airwarn.auditing import verify
+
+    return verify(deps)
 
 
 def picture_summary(deps: Deps, status: Status = Status.ACTUAL) -> dict[str, Any]:

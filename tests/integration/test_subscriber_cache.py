@@ -82,7 +82,8 @@ def test_changes_after_the_cache_was_built_reach_the_next_alert(
     assert {leaves, turns_strict, moves_away} == {t for _, t in subscriber_targets(node, first)}
 
     # another node (its own engine and Deps) changes subscriptions through the service…
-    other = Deps(uow=UnitOfWork(make_engine(db_url)), territory=territory, render=cap_renderer(signer))
+    other = Deps(uow=UnitOfWork(make_engine(db_url), node.uow.audit_key), territory=territory,
+                 render=cap_renderer(signer))
     joins, _ = new_subscriber(other, lat=MILLEROVO[0], lon=MILLEROVO[1])
     joins_by_district, _ = new_subscriber(other, districts=["Sholokhovsky"], lat=PENZA[0], lon=PENZA[1])
     never_confirms, _ = new_subscriber(other, active=False, lat=MILLEROVO[0], lon=MILLEROVO[1])

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, String, and_, bindparam, cast, func, insert, select, update
 
 from airwarn.domain.alerts import Alert, AlertState
-from airwarn.domain.audit import GENESIS, AuditRecord, record_hash
+from airwarn.domain.audit import AuditKey, AuditRecord
 from airwarn.domain.regimes import Measure, MeasureKind, Picture, Regime
 from airwarn.domain.reports import (
     Report,
@@ -17,17 +17,20 @@ from airwarn.domain.reports import (
 )
 from airwarn.domain.users import Role, User
 from airwarn.store import tables as t
+from airwarn.store.audit_store import AuditWriter, read_records
 from airwarn.store.codec import alert_from_dict, alert_to_dict
 from airwarn.store.delivery_tables import delivery_attempts
 from airwarn.store.outbox_bulk import Column, write_outbox
-from airwarn.store.rows import aware, measure_from_row, plain, regime_from_row, report_dict, report_from_row
+from airwarn.store.rows import measure_from_row, plain, regime_from_row, report_dict, report_from_row
 
 
 class Repository:
     """The store's vocabulary in domain terms; it never commits (the unit of work does)."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, audit_key: AuditKey | None = None) -> None:
         self.conn = conn
+        #: This transaction's audit records and touched covered rows, sealed by the unit of work.
+        self.audit_writer = AuditWriter(conn, audit_key)
         #: Run by the unit of work once the transaction has committed (never if it rolls back).
         self.after_commit: list[Callable[[], None]] = []
 
@@ -147,6 +150,7 @@ class Repository:
                 reason=regime.reason, report_id=regime.report_id,
             )
         )
+        self.touch("regimes", regime.id)
 
     def lift_regime(self, regime: Regime) -> None:
         self.conn.execute(
@@ -154,12 +158,14 @@ class Repository:
                 lifted_at=regime.lifted_at, lifted_by=regime.lifted_by, lift_reason=regime.lift_reason
             )
         )
+        self.touch("regimes", regime.id)
 
     def link_regimes(self, regime_ids: Sequence[str], alert_id: str) -> None:
         if regime_ids:
             self.conn.execute(
                 update(t.regimes).where(t.regimes.c.id.in_(list(regime_ids))).values(alert_id=alert_id)
             )
+            self.touch("regimes", *regime_ids)
 
     def regime(self, regime_id: str) -> tuple[Regime, str | None] | None:
         row = self.conn.execute(select(t.regimes).where(t.regimes.c.id == regime_id)).mappings().first()
@@ -183,6 +189,7 @@ class Repository:
                 reason=measure.reason, report_id=measure.report_id,
             )
         )
+        self.touch("measures", measure.id)
 
     def end_measure(self, measure: Measure) -> None:
         self.conn.execute(
@@ -190,6 +197,7 @@ class Repository:
                 ended_at=measure.ended_at, ended_by=measure.ended_by
             )
         )
+        self.touch("measures", measure.id)
 
     def measures(self, *, active: bool | None = None, status: Status | None = None) -> list[dict[str, Any]]:
         q = select(t.measures).order_by(t.measures.c.started_at)
@@ -219,6 +227,7 @@ class Repository:
                 issued_at=issued_at, body=alert_to_dict(alert), xml=xml,
             )
         )
+        self.touch("alerts", alert.identifier)
 
     def replace_alert(self, alert: Alert, xml: str | None, issued_at: datetime | None) -> None:
         """Rewrite a not-yet-issued alert (approval fixes its final `sent` and signature)."""
@@ -228,6 +237,7 @@ class Repository:
                 issued_at=issued_at, body=alert_to_dict(alert), xml=xml,
             )
         )
+        self.touch("alerts", alert.identifier)
 
     def alert(self, identifier: str) -> tuple[Alert, str | None] | None:
         row = self.conn.execute(
@@ -298,32 +308,18 @@ class Repository:
     # --- audit --------------------------------------------------------------------------------
     def append_audit(
         self, *, at: datetime, actor: str, action: str, entity: str, entity_id: str, data: dict[str, Any]
-    ) -> AuditRecord:
-        last = self.conn.execute(_LAST_AUDIT).first()
-        seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
-        digest = record_hash(
-            seq=seq, at=at, actor=actor, action=action, entity=entity, entity_id=entity_id, data=data,
-            prev_hash=prev,
-        )
-        self.conn.execute(
-            insert(t.audit_log), dict(
-                seq=seq, at=at, actor=actor, action=action, entity=entity, entity_id=entity_id, data=data,
-                prev_hash=prev, hash=digest,
-            )
-        )
-        return AuditRecord(seq, at, actor, action, entity, entity_id, data, prev, digest)
+    ) -> None:
+        """Add an audit record to this transaction; it is linked into the chain just before commit."""
+        self.audit_writer.append(at=at, actor=actor, action=action, entity=entity, entity_id=entity_id,
+                                 data=data)
+
+    def touch(self, table: str, *keys: Any) -> None:
+        """Tell the audit that rows of a covered table (alerts, regimes, measures, approvals) changed here;
+        every writer of those tables calls this, or `airwarn audit verify` reports the row as edited."""
+        self.audit_writer.touch(table, *keys)
 
     def audit(self, *, after_seq: int = 0, limit: int | None = None) -> Iterator[AuditRecord]:
-        q = select(t.audit_log).where(t.audit_log.c.seq > after_seq).order_by(t.audit_log.c.seq)
-        if limit is not None:
-            q = q.limit(limit)
-        for r in self.conn.execute(q).mappings():
-            at = aware(r["at"])
-            assert at is not None
-            yield AuditRecord(
-                r["seq"], at, r["actor"], r["action"], r["entity"], r["entity_id"], r["data"],
-                r["prev_hash"], r["hash"],
-            )
+        return read_records(self.conn, after_seq=after_seq, limit=limit)
 
     # --- users --------------------------------------------------------------------------------
     def add_user(self, user: User, token_hash: str, at: datetime) -> None:
@@ -378,4 +374,3 @@ _ACTIVE_MEASURES = select(t.measures).where(
 _USER_BY_TOKEN = select(t.users).where(
     and_(t.users.c.token_hash == bindparam("token_hash"), t.users.c.active.is_(True))
 )
-_LAST_AUDIT = select(t.audit_log.c.seq, t.audit_log.c.hash).order_by(t.audit_log.c.seq.desc()).limit(1)

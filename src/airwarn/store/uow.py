@@ -5,9 +5,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
+from airwarn.domain.audit import AuditKey
 from airwarn.store.repository import Repository
 
 #: Key of the PostgreSQL advisory lock that serialises decisions (SQLite serialises with BEGIN IMMEDIATE).
@@ -15,8 +17,10 @@ WRITE_LOCK_KEY = 0x41495257  # "AIRW"
 
 
 class UnitOfWork:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, audit_key: AuditKey | None = None) -> None:
         self.engine = engine
+        #: Links the audit chain; without it, a transaction that writes audit records fails.
+        self.audit_key = audit_key
         self._postgres = engine.dialect.name == "postgresql"
         # SQLite has one writer: threads of this process queue here instead of spinning on SQLITE_BUSY.
         self._local_writer: AbstractContextManager[object] = (
@@ -34,8 +38,9 @@ class UnitOfWork:
             with conn.begin():
                 if self._postgres:
                     conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
-                repo = Repository(conn)
+                repo = Repository(conn, self.audit_key)
                 yield repo
+                repo.audit_writer.flush(datetime.now(UTC))
         for hook in repo.after_commit:
             hook()
 
