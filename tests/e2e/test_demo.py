@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from airwarn.cap.signing import load_or_create
+from airwarn.keyring import load_authority
 from airwarn.cap.validate import validate
 from airwarn.cap.xml import alert_from_xml
 from airwarn.demo import run_demo
@@ -31,7 +31,7 @@ def test_the_seed_night_replays_into_regimes_alerts_and_a_review_queue(tmp_path:
     queue = {(q["region"], q["kind"]) for q in result.summary["review_queue"]}
     assert queue == {("RU-SAR", "drones_en_route"), ("UA-65", "shelter_incident")}
 
-    signer = load_or_create(result.workdir / "keys")
+    signer = load_authority(result.workdir / "keys")
     assert len(result.exported) == len([a for a in result.summary["alerts"] if a["state"] == "issued"]) >= 5
     for path in result.exported:
         xml = path.read_bytes()

@@ -85,6 +85,9 @@ def prepare(env: dict[str, str]) -> None:
     from airwarn.bootstrap import build_deps
     from airwarn.settings import Settings
 
+    from airwarn.keyring import init_keys
+
+    init_keys(Path(env["AIRWARN_KEYS_DIR"]))  # as `airwarn keys init` does; nothing else creates keys
     deps = build_deps(Settings(db=env["AIRWARN_DB"], keys_dir=Path(env["AIRWARN_KEYS_DIR"])))
     deps.uow.engine.dispose()
 

@@ -190,7 +190,7 @@ def verify_chain(records: Iterable[AuditRecord], key: AuditKey | None = None,
         expected_seq += 1
     if head is not None and head.seq > 0:
         if at_head is None:
-            return _fail(count, expected_seq, f"records removed from the tail: the saved head names record "
+            return _fail(count, head.seq, f"records removed from the tail: the saved head names record "
                                               f"{head.seq}, the log ends at {expected_seq - 1}")
         if at_head.hash != head.hash:
             return _fail(count, head.seq, f"record {head.seq} differs from the saved head")
