@@ -6,10 +6,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from airwarn.keyring import load_authority
 from airwarn.cap.validate import validate
 from airwarn.cap.xml import alert_from_xml
 from airwarn.demo import run_demo
+from airwarn.keyring import load_authority
 
 
 def test_the_seed_night_replays_into_regimes_alerts_and_a_review_queue(tmp_path: Path) -> None:
