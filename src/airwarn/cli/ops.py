@@ -181,6 +181,8 @@ def territory_import(
         raw = json.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise AirwarnError(f"no such file: {file}") from None
+    except OSError as exc:
+        raise AirwarnError(f"cannot read {file}: {exc.strerror}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidInput(f"{file} is not JSON: {exc}", field=str(file)) from None
     territory = import_territory(_settings(db), raw)
