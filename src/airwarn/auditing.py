@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from airwarn.deps import Deps
 from airwarn.domain.audit import GENESIS, AuditHead, ChainCheck, compare_rows, latest_state, verify_chain
 from airwarn.errors import ConfigError, InvalidInput
 from airwarn.store.audit_store import covered_tables, current_rows, last_record
+from airwarn.store.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -104,3 +105,20 @@ def read_head_file(path: Path) -> SignedHead:
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
     return parse_head(raw, where=str(path))
+
+
+def seal_legacy(uow: UnitOfWork, actor: str = "system:upgrade") -> bool:
+    """A database audited before keys existed: link its plain-hash log into the keyed chain with one
+    record that binds every covered row as it stands now (the state at upgrade is taken as audited).
+    Returns whether it did; a log that is empty or already keyed is left alone."""
+    with uow.write() as repo:
+        last = last_record(repo.conn)
+        if last is None or last.key_id is not None:
+            return False
+        rows = current_rows(repo.conn)
+        for ref in rows:
+            table, _, key = ref.partition("/")
+            repo.touch(table, key)
+        repo.append_audit(at=datetime.now(UTC), actor=actor, action="audit.keyed", entity="audit",
+                          entity_id=str(last.seq), data={"legacy_records": last.seq, "rows": len(rows)})
+    return True

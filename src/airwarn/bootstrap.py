@@ -95,6 +95,10 @@ def build_deps(settings: Settings, engine: Engine | None = None, *, create_db: b
     signer = keys.signer
     engine = engine or (build_engine(settings) if create_db else open_engine(settings))
     uow = UnitOfWork(engine, keys.audit)
+    if create_db:  # serve/demo: a log from before the audit key gets linked into the keyed chain once
+        from airwarn.auditing import seal_legacy
+
+        seal_legacy(uow)
     territory = ensure_territory(uow)
     return Deps(
         uow=uow,

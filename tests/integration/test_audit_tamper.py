@@ -189,3 +189,25 @@ def test_the_head_is_published_signed_and_in_the_atom_feed(
         client.post(f"/api/v1/alerts/{ids['alert']}/cancel", json={"note": "x"},
                     headers={"Authorization": "Bearer nope"})  # refused: no record, head unchanged
         assert client.get("/api/v1/audit/head").json()["seq"] == last.seq
+
+
+def test_a_log_from_before_the_audit_key_is_linked_in_once_and_then_guarded(
+    deps: Deps, operator: User, approver: User
+) -> None:
+    ids = _night(deps, operator, approver)
+    with deps.uow.read() as repo:
+        records = list(repo.audit())
+    prev = GENESIS
+    for rec in records:  # the log as round 2 wrote it: plain SHA-256, no key, no row digests
+        digest = record_hash(seq=rec.seq, at=rec.at, actor=rec.actor, action=rec.action, entity=rec.entity,
+                             entity_id=rec.entity_id, data=rec.data, prev_hash=prev)
+        _sql(deps, update(t.audit_log).where(t.audit_log.c.seq == rec.seq).values(
+            prev_hash=prev, hash=digest, key_id=None, state=None))
+        prev = digest
+    assert not services.verify_audit(deps).ok  # its rows were never bound to the audit
+    assert auditing.seal_legacy(deps.uow) is True
+    assert auditing.seal_legacy(deps.uow) is False  # once
+    check = services.verify_audit(deps)
+    assert check.ok, check.problems
+    _sql(deps, update(t.alerts).where(t.alerts.c.identifier == ids["alert"]).values(headline="edited"))
+    assert services.verify_audit(deps).problem.startswith(f"alerts/{ids['alert']}: row differs")

@@ -71,8 +71,11 @@ class AuditWriter:
         found = covered_tables().get(table)
         if found is None:
             return
+        width = len(found.primary_key.columns)
         for key in keys:
             parts = key if isinstance(key, tuple) else (key,)
+            if width > 1 and len(parts) == 1 and isinstance(parts[0], str):  # "a,b" as row_ref writes it
+                parts = tuple(parts[0].split(",", width - 1))
             self.touched[row_ref(table, key)] = (found, parts)
 
     def flush(self, now: datetime) -> list[AuditRecord]:
