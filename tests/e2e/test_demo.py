@@ -38,3 +38,16 @@ def test_the_seed_night_replays_into_regimes_alerts_and_a_review_queue(tmp_path:
         assert path.name == f"{alert_from_xml(signer.verify(xml)).identifier}.xml"
         validate(xml)
     assert "Review queue" in console.export_text()
+    assert_audit_intact(result.workdir)
+
+
+def assert_audit_intact(workdir: Path) -> None:
+    """The demo's night, through the real server, leaves a MAC chain that binds every covered row."""
+    from airwarn import services
+    from airwarn.bootstrap import build_deps
+    from airwarn.settings import Settings
+
+    deps = build_deps(Settings(db=f"sqlite:///{workdir / 'airwarn.db'}", keys_dir=workdir / "keys"), create_db=False)
+    check = services.verify_audit(deps)
+    assert check.ok and check.records > 20, check.problems
+    deps.uow.engine.dispose()
