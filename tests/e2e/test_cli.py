@@ -144,6 +144,9 @@ def test_a_command_on_a_missing_database_says_so_and_creates_nothing(env: dict[s
         assert result.stderr.strip() == (f"Error: no database at {tmp_path / 'cli.db'}: create it with "
                                          "`airwarn db upgrade` (or run `airwarn serve`), or set AIRWARN_DB"), args
         assert not (tmp_path / "cli.db").exists()
+    nearest = run(["shelters", "nearest", "--lat", "48.92", "--lon", "40.39"], env)
+    assert nearest.returncode == 1 and nearest.stderr.startswith(f"Error: no database at {tmp_path / 'cli.db'}")
+    assert not (tmp_path / "cli.db").exists()
 
 
 def test_no_command_but_keys_init_makes_a_key(env: dict[str, str], tmp_path: Path) -> None:
