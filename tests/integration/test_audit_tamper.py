@@ -211,3 +211,21 @@ def test_a_log_from_before_the_audit_key_is_linked_in_once_and_then_guarded(
     assert check.ok, check.problems
     _sql(deps, update(t.alerts).where(t.alerts.c.identifier == ids["alert"]).values(headline="edited"))
     assert services.verify_audit(deps).problem.startswith(f"alerts/{ids['alert']}: row differs")
+
+
+def test_a_serving_node_signs_the_head_again_every_interval_unasked(deps: Deps) -> None:
+    import time
+
+    from airwarn.settings import load_settings
+
+    settings = load_settings(audit_head_interval_s=0.2, dispatch=False)
+    with TestClient(create_app(deps, settings=settings)) as client:
+        keeper = client.app.state.audit_heads  # type: ignore[attr-defined]
+        deadline = time.monotonic() + 10
+        while keeper._latest is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        first = keeper._latest.head.at
+        while keeper._latest.head.at == first and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert keeper._latest.head.at > first  # re-signed with nobody asking
+        assert auditing.check_head_signature(keeper._latest, deps.certificate_pem) is None
