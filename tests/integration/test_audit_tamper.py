@@ -229,3 +229,15 @@ def test_a_serving_node_signs_the_head_again_every_interval_unasked(deps: Deps) 
             time.sleep(0.05)
         assert keeper._latest.head.at > first  # re-signed with nobody asking
         assert auditing.check_head_signature(keeper._latest, deps.certificate_pem) is None
+
+
+def test_a_writer_that_forgets_to_mark_covered_rows_is_stopped(deps: Deps, operator: User, approver: User) -> None:
+    ids = _night(deps, operator, approver)
+    with pytest.raises(RuntimeError, match="wrote regimes without marking the rows"), deps.uow.write() as repo:
+        repo.conn.execute(update(t.regimes).where(t.regimes.c.id == ids["regime"]).values(reason="quietly"))
+    with deps.uow.write() as repo:  # the same change, marked, is audited
+        repo.conn.execute(update(t.regimes).where(t.regimes.c.id == ids["regime"]).values(reason="openly"))
+        repo.touch("regimes", ids["regime"])
+    assert services.verify_audit(deps).ok
+    with deps.uow.read() as repo:
+        assert list(repo.audit())[-1].action == "state.recorded"

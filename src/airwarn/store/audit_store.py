@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, Table, event, insert, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.sql.dml import UpdateBase
 
 from airwarn.domain.audit import GENESIS, AuditKey, AuditRecord, plain, row_digest, seal
 from airwarn.errors import ConfigError
@@ -53,6 +55,24 @@ class _Pending:
     data: dict[str, Any]
 
 
+_WRITTEN = "airwarn_covered_written"
+
+
+def _noted(conn: Connection, clause: Any, *_args: Any) -> None:
+    written = conn.info.get(_WRITTEN)
+    if written is not None and isinstance(clause, UpdateBase):
+        name = getattr(clause.table, "name", None)
+        if name in COVERED:
+            written.add(name)
+
+
+def watch_writes(engine: Engine) -> None:
+    """Note, per connection, which covered tables an INSERT/UPDATE/DELETE statement wrote (once per engine),
+    so that `flush` can refuse a transaction that changed one without marking its rows."""
+    if not event.contains(engine, "after_execute", _noted):
+        event.listen(engine, "after_execute", _noted)
+
+
 class AuditWriter:
     """One transaction's audit records and touched rows, sealed into the chain by `flush`."""
 
@@ -61,6 +81,8 @@ class AuditWriter:
         self.key = key
         self.pending: list[_Pending] = []
         self.touched: dict[str, tuple[Table, tuple[Any, ...]]] = {}
+        self.written: set[str] = set()
+        conn.info[_WRITTEN] = self.written
 
     def append(self, *, at: datetime, actor: str, action: str, entity: str, entity_id: str,
                data: dict[str, Any]) -> None:
@@ -80,6 +102,11 @@ class AuditWriter:
 
     def flush(self, now: datetime) -> list[AuditRecord]:
         """Bind touched rows to the records and link the records into the chain (before commit)."""
+        self.conn.info[_WRITTEN] = None
+        unmarked = self.written - {table.name for table, _ in self.touched.values()}
+        if unmarked:
+            raise RuntimeError(f"this transaction wrote {', '.join(sorted(unmarked))} without marking the rows "
+                               "for the audit: call Repository.touch(table, key) after each write")
         if not self.pending and not self.touched:
             return []
         if self.key is None:

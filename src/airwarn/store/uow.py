@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 
 from airwarn.domain.audit import AuditKey
+from airwarn.store.audit_store import watch_writes
 from airwarn.store.repository import Repository
 
 #: Key of the PostgreSQL advisory lock that serialises decisions (SQLite serialises with BEGIN IMMEDIATE).
@@ -19,6 +20,7 @@ WRITE_LOCK_KEY = 0x41495257  # "AIRW"
 class UnitOfWork:
     def __init__(self, engine: Engine, audit_key: AuditKey | None = None) -> None:
         self.engine = engine
+        watch_writes(engine)
         #: Links the audit chain; without it, a transaction that writes audit records fails.
         self.audit_key = audit_key
         self._postgres = engine.dialect.name == "postgresql"
