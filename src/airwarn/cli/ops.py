@@ -68,8 +68,10 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     db: Annotated[Optional[str], typer.Option(help="database URL (default: $AIRWARN_DB)")] = None,  # noqa: UP045
 ) -> None:
-    """Serve the HTTP API (and the console) until interrupted; creates or migrates the database. The keys
-    must be in AIRWARN_KEYS_DIR already (`airwarn keys init`)."""
+    """Serve the HTTP API and console until interrupted (creates/migrates the database; the keys must exist).
+
+    The keys come from AIRWARN_KEYS_DIR and are made once with `airwarn keys init`; a missing one stops
+    the start with an error, never a new key."""
     import uvicorn
 
     from airwarn.api.app import create_app
