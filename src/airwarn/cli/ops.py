@@ -82,6 +82,10 @@ def serve(
     settings = _settings(db)
     deps = build_deps(settings)  # creates and migrates the database; the keys must exist already
     console.print(f"airwarn serving http://{host}:{port}  (database {settings.db})")
+    from airwarn.auditing import cert_sha256
+
+    console.print(f"keys from {settings.keys_dir}: authority certificate SHA-256 {cert_sha256(deps.certificate_pem)}, "
+                  f"audit key {deps.uow.audit_key.key_id if deps.uow.audit_key else '-'}", highlight=False)
     waiting = waiting_channels(settings) if settings.dispatch else []
     if waiting:
         console.print(f"[yellow]not configured, their deliveries wait:[/yellow] {', '.join(waiting)}")
