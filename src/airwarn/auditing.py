@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +14,15 @@ from cryptography.hazmat.primitives import hashes
 
 from airwarn.cap.signing import verify_bytes
 from airwarn.deps import Deps
-from airwarn.domain.audit import GENESIS, AuditHead, ChainCheck, compare_rows, latest_state, verify_chain
+from airwarn.domain.audit import (
+    GENESIS,
+    AuditHead,
+    AuditRecord,
+    ChainCheck,
+    compare_rows,
+    latest_state,
+    verify_chain,
+)
 from airwarn.errors import ConfigError, InvalidInput
 from airwarn.store.audit_store import covered_tables, current_rows, last_record
 from airwarn.store.uow import UnitOfWork
@@ -87,13 +96,19 @@ def verify(deps: Deps, head: SignedHead | None = None, cert_pem: bytes | None = 
         problem = check_head_signature(head, cert_pem or deps.certificate_pem)
         if problem:
             return ChainCheck(False, 0, None, problem, [problem])
-    with deps.uow.read() as repo:
-        records = list(repo.audit())
+    with deps.uow.read(snapshot=True) as repo:  # the log and the tables as of one moment
         rows = current_rows(repo.conn)
-    check = verify_chain(records, deps.uow.audit_key, head.head if head else None)
+        audited: dict[str, tuple[str | None, int]] = {}
+
+        def walk() -> Iterator[AuditRecord]:
+            for record in repo.audit():
+                audited.update(latest_state([record]))
+                yield record
+
+        check = verify_chain(walk(), deps.uow.audit_key, head.head if head else None)
     if not check.ok:
         return check
-    problems = compare_rows(latest_state(records), rows, covered_tables())
+    problems = compare_rows(audited, rows, covered_tables())
     if problems:
         return ChainCheck(False, check.records, None, problems[0], problems)
     return check

@@ -241,3 +241,37 @@ def test_a_writer_that_forgets_to_mark_covered_rows_is_stopped(deps: Deps, opera
     assert services.verify_audit(deps).ok
     with deps.uow.read() as repo:
         assert list(repo.audit())[-1].action == "state.recorded"
+
+
+def test_verify_while_the_node_keeps_writing_sees_one_consistent_moment(deps: Deps, operator: User) -> None:
+    """No false alarm from a decision that commits between reading the log and reading the tables."""
+    import threading
+
+    import time
+
+    stop = threading.Event()
+    districts = ["Millerovsky", "Chertkovsky", "Sholokhovsky", "Upper Don"]
+    written = [0]
+
+    def keep_writing() -> None:
+        i = 0
+        while not stop.is_set():
+            written[0] = i
+            kind = "regime_declared" if i % 2 == 0 else "regime_lifted"
+            services.submit_report(deps, ReportDraft(kind=kind, region="RU-ROS", source_type="official",
+                                                     regime="drone_hazard", districts=[districts[i // 2 % 4]]),
+                                   operator)
+            i += 1
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    checks = []
+    deadline = time.monotonic() + 30
+    try:
+        while (written[0] < 8 or len(checks) < 8) and time.monotonic() < deadline:
+            checks.append(services.verify_audit(deps))
+    finally:
+        stop.set()
+        writer.join(30)
+    assert all(c.ok for c in checks), [c.problems for c in checks if not c.ok]
+    assert written[0] >= 8 and len(checks) >= 8  # both really ran side by side

@@ -47,8 +47,12 @@ class UnitOfWork:
             hook()
 
     @contextmanager
-    def read(self) -> Iterator[Repository]:
+    def read(self, *, snapshot: bool = False) -> Iterator[Repository]:
+        """A read transaction; with `snapshot`, every statement sees the same committed state (PostgreSQL
+        REPEATABLE READ; SQLite's WAL readers always do), e.g. to compare the audit with the tables."""
         with self.engine.connect() as conn:
+            if snapshot and self._postgres:
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
             conn.info["airwarn_read"] = True
             try:
                 yield Repository(conn)
