@@ -61,12 +61,17 @@ WORDS.update({w: 20 + 10 * i for i, w in enumerate(_TENS_EN)})
 WORDS.update({w: i for i, w in enumerate(_UNITS_RU)})
 WORDS.update({w: 20 + 10 * i for i, w in enumerate(_TENS_RU)})
 WORDS.update({w: 100 * (i + 1) for i, w in enumerate(_HUNDREDS_RU)})
-WORDS.update({"hundred": 100, "dozen": 12, "десяток": 10, "single": 1})
+WORDS.update({"hundred": 100, "dozen": 12, "десяток": 10, "single": 1, "a": 1, "an": 1, "another": 1})
 # Collective numerals: "двое раненых", "трое пострадавших".
 WORDS.update({"двое": 2, "трое": 3, "четверо": 4, "пятеро": 5, "шестеро": 6, "семеро": 7, "оба": 2, "both": 2})
 
 #: Words that only count when a noun follows them directly ("a drone"), never on their own.
-_WEAK = frozenset({"single", "один", "both", "оба"})
+_WEAK = frozenset({"single", "один", "both", "оба", "a", "an", "another"})
+#: "a drone attack", "a drone alert": the article counts the attack, not the drones.
+_NOT_COUNTED_AFTER = frozenset(
+    {"attack", "attacks", "strike", "strikes", "raid", "alert", "hazard", "threat", "danger", "debris", "warning",
+     "atack", "operator", "operators", "wreckage", "fragments", "alarm", "sighting"}
+)
 _ABOUT_WORDS = frozenset({"dozen", "десяток"})
 
 _QUALIFIERS: tuple[tuple[tuple[str, ...], Qualifier], ...] = (
@@ -165,6 +170,8 @@ def count_near(tokens: Sequence[Token], anchors: frozenset[str], lo: int = 0, hi
         if ranged:  # "3–4 взрыва": at least the lower bound
             last += 2
         window = tokens[last + 1 : last + (2 if weak else 4)]
+        if weak and last + 2 < len(tokens) and tokens[last + 2].norm in _NOT_COUNTED_AFTER:
+            window = []
         if any(_anchored(t.norm, anchors) for t in window):
             qualifier = qualifier_before(tokens, i)
             if ranged and qualifier is Qualifier.EXACT:

@@ -97,6 +97,8 @@ class Extractor:
                 cues.setdefault(ctx.region, said)
             if found:
                 events.extend(found)
+            elif not reading.background and (reading.casualties_zero or reading.damage_none):
+                _outcome_none(events, reading)  # "Пострадавших нет, повреждений нет." after the report
             elif not reading.background and not reading.mentions and len(reading.tokens) <= 10:
                 late = hedge(reading.norm)  # "Официально информация не подтверждена."
                 if late >= Hedge.STRONG:
@@ -294,6 +296,15 @@ class Extractor:
         if region is None:
             return "the region"
         return self.gazetteer.region_names.get(region, region)
+
+
+def _outcome_none(events: list[Event], reading: Reading) -> None:
+    """A sentence that only says nobody was hurt / nothing was damaged speaks of the events before it."""
+    for event in events:
+        if reading.casualties_zero and event.casualties is None:
+            event.casualties = 0
+        if reading.damage_none and event.damage is None:
+            event.damage = False
 
 
 def merge(events: list[Event]) -> list[Event]:
