@@ -90,6 +90,15 @@ def _key(name: str) -> tuple[str, ...]:
     return tuple(skeleton(t.norm) for t in tokenize(name) if t.is_word or t.is_number)
 
 
+def _keys(name: str) -> list[tuple[str, ...]]:
+    """The name's key as a Russian and as a Ukrainian reader lemmatises it (they may differ)."""
+    ru = _key(name)
+    if not is_cyrillic(name):
+        return [ru]
+    uk = tuple(skeleton(t.norm) for t in tokenize(name, uk=True) if t.is_word or t.is_number)
+    return [ru] if uk == ru else [ru, uk]
+
+
 def _strip_suffix(name: str) -> str:
     low = name.strip()
     for suffix in _REGION_SUFFIXES:
@@ -132,32 +141,36 @@ class Gazetteer:
         if key and place not in self._index[key]:
             self._index[key].append(place)
 
+    def _add_name(self, name: str, place: Place) -> None:
+        for key in _keys(name):
+            self._add(key, place)
+
     def _add_region_names(self, place: Place, names: Iterable[str]) -> None:
         for name in names:
             if not name:
                 continue
-            self._add(_key(name), place)
+            self._add_name(name, place)
             base = _strip_suffix(name)
             if base != name.strip():
-                self._add(_key(base), place)
+                self._add_name(base, place)
                 for suffix in ("region", "oblast", "область", "край"):
-                    self._add(_key(f"{base} {suffix}"), place)
+                    self._add_name(f"{base} {suffix}", place)
 
     def _add_district_names(self, place: Place, names: Iterable[str]) -> None:
         for name in names:
-            key = _key(name)
-            self._add(key, place)
-            if len(key) == 1:
-                self._districts_by_region[place.region].setdefault(key[0], place)
+            for key in _keys(name):
+                self._add(key, place)
+                if len(key) == 1:
+                    self._districts_by_region[place.region].setdefault(key[0], place)
 
     def _add_airport(self, place: Place, names: Iterable[str]) -> None:
         if place not in self._airports_by_region[place.region]:
             self._airports_by_region[place.region].append(place)
         for name in names:
-            key = _key(name)
-            if key and place not in self._airports[key]:
-                self._airports[key].append(place)
-            self._airport_names.append((key, place))
+            for key in _keys(name):
+                if key and place not in self._airports[key]:
+                    self._airports[key].append(place)
+                self._airport_names.append((key, place))
 
     def _index_airport_names(self) -> None:
         """Airports named on their own ("Vnukovo", "Gumrak") are places too, unless the name is taken."""
@@ -180,10 +193,10 @@ class Gazetteer:
             district = self._district_place(region, code).district if code else None
             place = Place("city", region, name, name, district)
             for n in names:
-                self._add(_key(n), place)
+                self._add_name(n, place)
         elif kind == "none":  # names that contain a place name but are none: seas, rivers
             for n in names:
-                self._add(_key(n), Place("none", "", name, ""))
+                self._add_name(n, Place("none", "", name, ""))
         elif kind == "airport":
             known = self.territory.airports.get(code)
             if known is not None:
@@ -297,32 +310,41 @@ class Gazetteer:
 
 
 LEMMA_FILE = "data/lemmas.tsv"
+LEMMA_FILE_UK = "data/lemmas_uk.tsv"
 
 
 def load_lemmas() -> int:
     """Preload the shipped lemmas of every name word (start-up then needs no pymorphy3 call per name)."""
-    try:
-        text = resources.files("airwarn.extract").joinpath(LEMMA_FILE).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return 0
-    pairs = [tuple(line.split("\t", 1)) for line in text.splitlines() if "\t" in line]
-    preload_lemmas((a, b) for a, b in pairs)
-    return len(pairs)
+    total = 0
+    for name, uk in ((LEMMA_FILE, False), (LEMMA_FILE_UK, True)):
+        try:
+            text = resources.files("airwarn.extract").joinpath(name).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            continue
+        pairs = [tuple(line.split("\t", 1)) for line in text.splitlines() if "\t" in line]
+        preload_lemmas(((a, b) for a, b in pairs), uk=uk)
+        total += len(pairs)
+    return total
 
 
-def write_lemmas(territory: Territory, path: str) -> int:
+def write_lemmas(territory: Territory, path: str, path_uk: str) -> int:
     """Lemmatise every name the gazetteer indexes and write word<TAB>lemma lines (run when names change)."""
     Gazetteer(territory, curated_rows())
-    pairs = sorted((w, lem) for w, lem in lemma_cache().items() if is_cyrillic(w))
-    with open(path, "w", encoding="utf-8") as f:
-        f.writelines(f"{w}\t{lem}\n" for w, lem in pairs)
-    return len(pairs)
+    total = 0
+    for target, uk in ((path, False), (path_uk, True)):
+        pairs = sorted((w, lem) for w, lem in lemma_cache(uk).items() if is_cyrillic(w))
+        with open(target, "w", encoding="utf-8") as f:
+            f.writelines(f"{w}\t{lem}\n" for w, lem in pairs)
+        total += len(pairs)
+    return total
 
 
 def curated_rows() -> list[list[str]]:
-    """The curated rows shipped in extract/data/places.tsv (comments and blanks skipped)."""
-    text = resources.files("airwarn.extract").joinpath("data/places.tsv").read_text(encoding="utf-8")
-    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    """The curated rows shipped in extract/data/places*.tsv (comments and blanks skipped)."""
+    lines: list[str] = []
+    for name in ("data/places.tsv", "data/places_uk.tsv"):
+        text = resources.files("airwarn.extract").joinpath(name).read_text(encoding="utf-8")
+        lines += [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
     return [row for row in csv.reader(lines, delimiter="\t")]
 
 
@@ -331,5 +353,6 @@ if __name__ == "__main__":  # python -m airwarn.extract.gazetteer: refresh data/
 
     from airwarn.territory_io import demo_territory
 
-    target = Path(__file__).with_name("data") / "lemmas.tsv"
-    print(f"{write_lemmas(demo_territory(), str(target))} lemmas written to {target}")
+    folder = Path(__file__).with_name("data")
+    count = write_lemmas(demo_territory(), str(folder / "lemmas.tsv"), str(folder / "lemmas_uk.tsv"))
+    print(f"{count} lemmas written to {folder}")

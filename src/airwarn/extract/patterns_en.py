@@ -136,8 +136,8 @@ REGIMES = (
     (
         RegimeKind.MISSILE_HAZARD,
         rx(
-            r"\b(?:missile (?:hazard|danger|threat|alert|alarm)|rocket (?:hazard|danger)|air raid (?:alert|warning|"
-            r"alarm|siren)s?|threat of (?:a )?missile (?:attack|strike)s?)\b"
+            r"\b(?:missile (?:hazard|danger|threat|alert|alarm)|rocket (?:hazard|danger)|"
+            r"threat of (?:a )?missile (?:attack|strike)s?)\b"
         ),
     ),
     (
@@ -256,6 +256,9 @@ LEXICON = Lexicon(
         ),
     },
     list_joiners=frozenset(["and", ",", "as", "well", "&", "also"]),
+    resume=rx(r"\b(?:lift\w*|resum\w*|reopen\w*|removed|eased|back to normal|restor\w*|normal operations?)\b"),
+    suspend_verb=rx(r"\b(?:suspend\w*|halt\w*|closed|shut|stopp\w*|introduced|imposed)\b"),
+    alert=rx(r"\b(?:air[- ]?raid (?:alert|warning|alarm|siren)s?|air[- ]raids? alerts?|air alerts?|air alarms?|sirens?)\b"),
     person_singular=frozenset(
         ["man", "woman", "child", "boy", "girl", "person", "resident", "driver", "mayor", "teenager", "pensioner"]
     ),

@@ -12,7 +12,7 @@ from airwarn.extract import times
 from airwarn.extract.certainty import Hedge, certainty, hedge
 from airwarn.extract.events import KIND_FAMILY, SOURCE_RANK, Event
 from airwarn.extract.gazetteer import Gazetteer, Mention, Place, curated_rows, load_lemmas
-from airwarn.extract.morph import clean
+from airwarn.extract.morph import clean, is_ukrainian
 from airwarn.extract.sentence import (
     Hit,
     Reading,
@@ -25,6 +25,7 @@ from airwarn.extract.sentence import (
     read,
 )
 from airwarn.extract.sources import SourceCue, SourceHint, find_source
+from airwarn.extract.threats import threat_of, weapons_of
 
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?…])[\"'»”)]*\s+(?=[^\sa-zа-яё])")
 MAX_SENTENCE_CHARS = 2_000
@@ -42,6 +43,7 @@ class Context:
     place: str | None = None
     source: Source | None = None
     last: dict[tuple[str, str | None], Event] = field(default_factory=dict)
+    uk: bool = False  # the message is Ukrainian
 
 
 def split_sentences(text: str) -> list[str]:
@@ -72,6 +74,7 @@ class Extractor:
         load_lemmas()
         self.gazetteer = Gazetteer(territory, curated_rows())
         read("Прогрев: беспилотники сбиты над Ростовской областью.", self.gazetteer)
+        read("Прогрів: безпілотники збито над Харківською областю.", self.gazetteer, uk=True)
 
     def extract(
         self,
@@ -89,10 +92,15 @@ class Extractor:
         if not isinstance(text, str) or not text.strip():
             return []
         ctx = context if context is not None else Context()
+        ctx.uk = is_ukrainian(text)
         events: list[Event] = []
         cues: dict[str | None, Source] = {}  # the first speaker named for each region, wherever named
+        threats: list[str] = []  # threat classes the message names, for alerts whose sentence names none
         for sentence in split_sentences(text):
             found, reading, said = self._sentence(sentence, ctx, date, source, line)
+            named = threat_of(reading.norm)
+            if named is not None:
+                threats.append(named)
             if said is not None:
                 cues.setdefault(ctx.region, said)
             if found:
@@ -106,6 +114,8 @@ class Extractor:
                         event.hedge = max(event.hedge, late)
                         event.certainty = certainty(event.source.type, Hedge(event.hedge))
         for event in events:
+            if event.threat is None and threats and KIND_FAMILY[event.kind] in ("alert", "alert_lifted"):
+                event.threat = threats[0]
             cue = cues.get(event.region)
             if cue is not None and not event.source_explicit:
                 event.source, event.source_explicit = self._named(cue, event.region), True
@@ -116,7 +126,7 @@ class Extractor:
     def _sentence(
         self, text: str, ctx: Context, day: date, hint: SourceHint | None, line: int
     ) -> tuple[list[Event], Reading, Source | None]:
-        reading = read(text, self.gazetteer)
+        reading = read(text, self.gazetteer, ctx.uk)
         if reading.background:
             return [], reading, None
         mentions = self._resolve_places(reading, ctx)
@@ -140,6 +150,8 @@ class Extractor:
             for region in regions:
                 event = self._event(reading, hit, region, mentions, ctx, carried, line)
                 event.source, event.source_explicit = self._named(source, region), source_explicit
+                if said is not None and said.relay is not None:
+                    event.relay = said.relay
                 event.hedge = int(levels[hit.first]) if levels else 0
                 event.certainty = certainty(source.type, Hedge(event.hedge))
                 if len(regions) > 1 and KIND_FAMILY[hit.kind] in _COUNTED:
@@ -251,6 +263,9 @@ class Extractor:
             plan=hit.plan,
         )
         family = KIND_FAMILY[hit.kind]
+        if family in _THREATS or family in ("alert", "alert_lifted"):
+            event.threat = threat_of(reading.norm)
+            event.weapons = weapons_of(reading.norm)
         if family in _COUNTED:
             event.count = count_for(reading, hit.kind)
         if family == "airport" or family == "airport_resumed":

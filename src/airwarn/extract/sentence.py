@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from airwarn.domain.reports import Count, RegimeKind, ReportKind
-from airwarn.extract import patterns_en, patterns_ru
+from airwarn.extract import patterns_en, patterns_ru, patterns_uk
 from airwarn.extract.certainty import Hedge, hedge
 from airwarn.extract.gazetteer import DISTRICT_WORDS, Gazetteer, Mention
 from airwarn.extract.lexicon import Lexicon
@@ -44,16 +45,18 @@ class Reading:
     damage_none: bool = False
 
 
-def lexicons_for(text: str) -> tuple[Lexicon, ...]:
+def lexicons_for(text: str, uk: bool = False) -> tuple[Lexicon, ...]:
     has_cyr = is_cyrillic(text)
     has_lat = any("a" <= ch <= "z" for ch in text.lower())
+    cyr = patterns_uk.LEXICON if uk else patterns_ru.LEXICON
     if has_cyr and has_lat:
-        return (patterns_ru.LEXICON, patterns_en.LEXICON)
-    return (patterns_ru.LEXICON,) if has_cyr else (patterns_en.LEXICON,)
+        return (cyr, patterns_en.LEXICON)
+    return (cyr,) if has_cyr else (patterns_en.LEXICON,)
 
 
-def read(text: str, gazetteer: Gazetteer) -> Reading:
-    tokens = tokenize(text)
+def read(text: str, gazetteer: Gazetteer, uk: bool = False) -> Reading:
+    """Read one sentence; `uk` when the message is Ukrainian (its words go through the Ukrainian dictionary)."""
+    tokens = tokenize(text, uk)
     norms = [t.norm for t in tokens]
     norm = " ".join(norms)
     starts: list[int] = []
@@ -61,7 +64,7 @@ def read(text: str, gazetteer: Gazetteer) -> Reading:
     for n in norms:
         starts.append(pos)
         pos += len(n) + 1
-    reading = Reading(text, tokens, norm, lexicons_for(text))
+    reading = Reading(text, tokens, norm, lexicons_for(text, uk))
     for lex in reading.lexicons:
         reading.background = reading.background or lex.background.search(norm) is not None
         reading.casualties_zero = reading.casualties_zero or lex.casualties_zero.search(norm) is not None
@@ -73,6 +76,8 @@ def read(text: str, gazetteer: Gazetteer) -> Reading:
                     continue
                 reading.hits.append(Hit(rule.kind, first, last, rule.weak))
         _regimes(reading, lex, starts)
+        _alerts(reading, lex, starts)
+        _airport_polarity(reading, lex, starts)
     reading.hits = _resolve(reading.hits)
     reading.mentions = gazetteer.find(tokens)
     return reading
@@ -135,6 +140,57 @@ def _regimes(reading: Reading, lex: Lexicon, starts: list[int]) -> None:
         reading.hits.append(
             Hit(ReportKind.PLAN_ACTIVATED, first, last, regime=RegimeKind.AIRSPACE_CLOSED, plan="Carpet")
         )
+
+
+def _alerts(reading: Reading, lex: Lexicon, starts: list[int]) -> None:
+    """Air-raid alerts (sirens) declared and lifted: "оголошено повітряну тривогу", "відбій тривоги",
+    "air-raid warnings were issued", "an alert declared at 01:10 and lifted at 02:35" (both)."""
+    if lex.alert is None:
+        return
+    norm = reading.norm
+    m = lex.alert.search(norm)
+    if m is None:
+        return
+    first, last = _span(starts, m.start(), m.end())
+    if _negated(reading.tokens, first, last, lex):
+        return
+    lifts = [x for x in lex.lift.finditer(norm)]
+    declare = lex.declare.search(norm)
+    for lift in lifts[:1]:
+        at, _ = _span(starts, lift.start(), lift.end())
+        reading.hits.append(Hit(ReportKind.ALERT_LIFTED, at, at))
+    if declare is not None and (not lifts or declare.start() < lifts[0].start()):
+        at, _ = _span(starts, declare.start(), declare.end())
+        reading.hits.append(Hit(ReportKind.ALERT_DECLARED, at, at))
+    elif not lifts:
+        reading.hits.append(Hit(ReportKind.ALERT_DECLARED, first, last))
+
+
+def _airport_polarity(reading: Reading, lex: Lexicon, starts: list[int]) -> None:
+    """A restriction said to be lifted is a resumption: "restrictions at Kaluga airport have been lifted",
+    «ограничения в аэропорту Калуги сняты», «аеропорт відновив роботу». A plain suspension said before the
+    resumption ("suspended at 00:49 and resumed at 03:10") stays beside it."""
+    if lex.resume is None:
+        return
+    suspended = [h for h in reading.hits if h.kind is ReportKind.AIRPORT_SUSPENDED]
+    if not suspended:
+        return
+    resume = lex.resume.search(reading.norm)
+    if resume is None:
+        return
+    at, _ = _span(starts, resume.start(), resume.end())
+    verb = lex.suspend_verb.search(reading.norm) if lex.suspend_verb is not None else None
+    keep = verb is not None and verb.start() < resume.start() and not _restriction_lifted(reading.norm, resume)
+    reading.hits = [h for h in reading.hits if h.kind is not ReportKind.AIRPORT_SUSPENDED or keep]
+    if not any(h.kind is ReportKind.AIRPORT_RESUMED for h in reading.hits):
+        reading.hits.append(Hit(ReportKind.AIRPORT_RESUMED, at, at))
+
+
+def _restriction_lifted(norm: str, resume: re.Match[str]) -> bool:
+    """ "ограничения, введённые ночью, сняты": the suspend verb only describes the restriction being lifted."""
+    return any(w in norm[: resume.start()] for w in ("ограничение", "restriction", "обмеження")) and not any(
+        w in norm for w in (" и возобновить", " and resum", " та відновити", " і відновити")
+    )
 
 
 def _resolve(hits: list[Hit]) -> list[Hit]:

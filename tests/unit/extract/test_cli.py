@@ -24,6 +24,14 @@ KEYS = [
     "casualties",
     "damage",
     "evidence",
+    # the extended contract (issue 14), after DESIGN.md's keys
+    "threat",
+    "weapon",
+    "counts",
+    "casualties_detail",
+    "damage_detail",
+    "published",
+    "airport",
 ]
 
 

@@ -15,7 +15,7 @@ HELDOUT = ROOT / "tests" / "data" / "extraction_heldout.jsonl"
 KINDS = {
     "drone_attack", "interception", "explosion", "drones_en_route", "airport_suspended", "airport_resumed",
     "regime_declared", "regime_lifted", "plan_activated", "internet_restricted", "casualties", "damage",
-    "shelter_incident",
+    "shelter_incident", "alert_declared", "alert_lifted",
 }  # fmt: skip
 
 
