@@ -13,6 +13,7 @@ from airwarn.extract.certainty import Hedge, certainty, hedge
 from airwarn.extract.events import KIND_FAMILY, SOURCE_RANK, Event
 from airwarn.extract.gazetteer import Gazetteer, Mention, Place, curated_rows, load_lemmas
 from airwarn.extract.morph import clean, is_ukrainian
+from airwarn.extract.outcomes import damage_detail, tally, victims
 from airwarn.extract.sentence import (
     Hit,
     Reading,
@@ -246,6 +247,7 @@ class Extractor:
     ) -> Event:
         places = [m.place for m in mentions if m.place.region == region]
         districts = list(dict.fromkeys(p for p in places if p.kind == "district"))
+        districts += [d for d in self._town_districts(places) if d.code not in {x.code for x in districts}]
         if not districts and region is not None and region == ctx.region and (carried or not places):
             districts = list(ctx.districts)
         city = next((p.name for p in places if p.kind in ("city", "airport")), None)
@@ -266,22 +268,50 @@ class Extractor:
         if family in _THREATS or family in ("alert", "alert_lifted"):
             event.threat = threat_of(reading.norm)
             event.weapons = weapons_of(reading.norm)
+        if family == "attack":
+            counted = tally(reading.tokens)
+            event.launched, event.destroyed, event.by_method = counted.launched, counted.destroyed, counted.by_method
         if family in _COUNTED:
             event.count = count_for(reading, hit.kind)
+            if (
+                hit.kind is ReportKind.INTERCEPTION
+                and event.destroyed is not None
+                and (event.count is None or event.count.value == event.launched)
+            ):
+                event.count = Count(event.destroyed)  # "shot down 24 of 26": the count is what was downed
         if family == "airport" or family == "airport_resumed":
             airport = self.gazetteer.airport(reading.tokens, region)
             if airport is not None:
                 event.airport, event.place = airport.code, airport.name
         if family == "casualties":
+            event.killed, event.injured = victims(reading.tokens)
             event.casualties = casualty_count(reading)
+            if event.killed is not None or event.injured is not None:
+                total = (event.killed or 0) + (event.injured or 0)
+                if event.count is None or event.count.value != total:
+                    event.count = Count(total)
+                event.casualties = total
             event.count = event.count or (None if event.casualties is None else Count(event.casualties))
         elif reading.casualties_zero:
             event.casualties = 0
         if family == "damage":
             event.damage = True
+            event.damage_cause, event.damage_objects = damage_detail(reading.norm)
         elif reading.damage_none:
             event.damage = False
         return event
+
+    def _town_districts(self, places: list[Place]) -> list[Place]:
+        """Towns that stand for one of the territory's districts (Engels → Engelssky), so an alert about
+        the town targets its district, not the whole region."""
+        out = []
+        for p in places:
+            if p.kind != "city" or not p.district:
+                continue
+            d = self.territory.district(p.region, p.district)
+            if d is not None:
+                out.append(Place("district", p.region, d.name_en, d.code, d.name_en))
+        return out
 
     @staticmethod
     def _count_in_list(reading: Reading, mentions: list[Mention], region: str, regions: list[str]) -> Count | None:
@@ -350,6 +380,17 @@ def absorb(into: Event, other: Event) -> None:
     into.time = into.time or other.time
     into.airport = into.airport or other.airport
     into.plan = into.plan or other.plan
+    into.threat = into.threat or other.threat
+    into.weapons = into.weapons or other.weapons
+    into.launched = into.launched if into.launched is not None else other.launched
+    into.destroyed = into.destroyed if into.destroyed is not None else other.destroyed
+    into.by_method = into.by_method or other.by_method
+    into.killed = into.killed if into.killed is not None else other.killed
+    into.injured = into.injured if into.injured is not None else other.injured
+    into.damage_cause = into.damage_cause or other.damage_cause
+    into.damage_objects = into.damage_objects or other.damage_objects
+    into.published = into.published or other.published
+    into.relay = into.relay or other.relay
     if other.casualties is not None and (into.casualties is None or other.casualties > into.casualties):
         into.casualties = other.casualties
     if other.damage is not None and not into.damage:

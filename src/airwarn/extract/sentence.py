@@ -78,9 +78,30 @@ def read(text: str, gazetteer: Gazetteer, uk: bool = False) -> Reading:
         _regimes(reading, lex, starts)
         _alerts(reading, lex, starts)
         _airport_polarity(reading, lex, starts)
-    reading.hits = _resolve(reading.hits)
+    reading.hits = [h for h in _resolve(reading.hits) if not _only_threat(tokens, h) and not _debris_of(tokens, h)]
     reading.mentions = gazetteer.find(tokens)
     return reading
+
+
+_THREAT_WORDS = frozenset({"угроза", "загроза", "threat", "danger", "опасность", "небезпека", "risk"})
+_WARNING_AFTER = frozenset({"warning", "warnings", "threat", "alert", "alerts", "danger", "hazard"})
+_DEBRIS_WORDS = frozenset({"обломок", "уламок", "debris", "fragment", "fragments", "wreckage", "осколок"})
+
+
+def _only_threat(tokens: Sequence[Token], hit: Hit) -> bool:
+    """ "угроза атаки БПЛА", "a drone attack warning": a threat or warning of an attack, not one."""
+    if hit.kind is not ReportKind.DRONE_ATTACK or not hit.weak:
+        return False
+    before = {tokens[j].norm for j in range(max(0, hit.first - 2), hit.first)}
+    after = tokens[hit.last + 1].norm if hit.last + 1 < len(tokens) else ""
+    return bool(before & _THREAT_WORDS) or after in _WARNING_AFTER
+
+
+def _debris_of(tokens: Sequence[Token], hit: Hit) -> bool:
+    """ "debris from a downed drone", «уламки збитого дрона»: the interception is only the debris's origin."""
+    if hit.kind is not ReportKind.INTERCEPTION:
+        return False
+    return any(tokens[j].norm in _DEBRIS_WORDS for j in range(max(0, hit.first - 3), hit.first))
 
 
 def _span(starts: list[int], a: int, b: int) -> tuple[int, int]:

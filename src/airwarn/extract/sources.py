@@ -34,9 +34,9 @@ _OUTLETS = {
     "известие": "Izvestia", "izvestia": "Izvestia", "база": "Baza", "двач": "Dvach", "sota": "SOTA",
     "суспільне": "Suspilne", "суспільний": "Suspilne", "укрінформ": "Ukrinform", "ukrinform": "Ukrinform",
     "українська правда": "Ukrainska Pravda", "рбк-україна": "RBC-Ukraine", "унн": "UNN", "тсн": "TSN",
-    "hromadske": "Hromadske", "громадське": "Hromadske", "ap": "AP", "afp": "AFP", "associated press": "AP",
+    "hromadske": "Hromadske", "громадське": "Hromadske", "afp": "AFP", "associated press": "AP",
     "kyiv independent": "Kyiv Independent", "the kyiv independent": "Kyiv Independent", "ukrinform": "Ukrinform",
-    "shot": "SHOT", "рен тв": "REN TV", "life.ru": "Life", "лайф": "Life",
+    "shot-канал": "SHOT", "рен тв": "REN TV", "life.ru": "Life", "лайф": "Life",
 }  # fmt: skip
 _MEDIA_GENERIC = (
     r"local media|media outlets?|media reports?|news outlets?|telegram channels?|newspapers?|news agency|"
@@ -68,7 +68,8 @@ _OFFICIAL = (
     r"міський військовий адміністрація|ова|мва|кмва|військовий адміністрація|повітряний сила|генштаб зсу|"
     r"генеральний штаб|дснс|поліція|міський голова|влада|оперативний командування|сила оборона|міноборони|"
     r"air force|military administration|regional military administration|state emergency service|"
-    r"мер|очільник|начальник ова|голова ова)|(?P<surname>" + "|".join(sorted(_OFFICIAL_SURNAMES, key=len, reverse=True))
+    r"мер|очільник|начальник ова|голова ова|the ministry|ministry|ведомство|відомство|міністерство|"
+    r"regional headquarters|headquarters|оперштаб)|(?P<surname>" + "|".join(sorted(_OFFICIAL_SURNAMES, key=len, reverse=True))
     + r")"
 )
 _WITNESS = (
