@@ -1,3 +1,4 @@
+# ruff: noqa: E501 -- the contract table in CONTRACT is markdown, one row per line
 """Measure the extractor on the labelled corpus: precision / recall / F1 per field, written to docs/extraction.md.
 
 Usage: PYTHONPATH=src python scripts/eval_extraction.py [--corpus FILE] [--heldout FILE] [--out FILE]
@@ -219,13 +220,17 @@ def markdown(report: Report, corpus: Path) -> str:
         "## How to use it",
         "",
         "- `airwarn extract --date 2026-11-24 FILE` (one message per line; `--whole` for one message; `-` or "
-        "nothing for standard input; `--source-type`/`--source-name` when the channel is known). Line by line, "
-        "a line that names no place continues the previous line's place and speaker.",
+        "nothing for standard input; `--source-type`/`--source-name` when the channel is known). English, Russian "
+        "and Ukrainian (a message with і/ї/є/ґ is read with pymorphy3's Ukrainian dictionary). Line by line, "
+        "each line is a message of its own: it never takes a place, count, time or speaker from another line; "
+        "`--whole` reads one text whose sentences share them.",
         "- `Extractor(territory).extract(text, date=..., source=SourceHint(type, name))` → `list[Event]`; "
         "`Event.to_json()` is DESIGN.md's object. `airwarn.extract.incidents.group([(event, received_at), ...])` "
         "folds reports of one happening into incidents whose certainty rises when a trusted source confirms.",
         "- `POST /api/v1/messages` `{text, source: {type, name}, received_at}` submits each event as a report; "
         "untrusted claims land in the review queue with the sentence they came from as evidence.",
+        "",
+        *CONTRACT.splitlines(),
         "",
         "## Labelling conventions",
         "",
@@ -246,6 +251,26 @@ def markdown(report: Report, corpus: Path) -> str:
     if report.errors:
         out += ["## Where it is wrong (development corpus)", "", *report.errors, ""]
     return "\n".join(out)
+
+
+CONTRACT = """\
+## The extended contract (issue 14)
+
+DESIGN.md's object is unchanged: every key keeps its name, type and meaning, in its order. New keys follow
+`evidence`, always present (null when the text gives nothing):
+
+| key | shape | meaning |
+| --- | --- | --- |
+| kinds | `alert_declared`, `alert_lifted` | new kinds: an air-raid alert (sirens) sounded / all-clear, per region; not a regime |
+| `threat` | `drones` \\| `ballistic_missiles` \\| `cruise_missiles` \\| `guided_bombs` \\| `aircraft` | what an alert (or attack) is about, the first the message names |
+| `weapon` | `{"type": "drone"…, "models": ["Shahed", "Iskander-M", …]}` | the weapon class and named models |
+| `counts` | `{"launched", "destroyed", "by_method": {"electronic_warfare": n}}` | "shot down 24 of 26", «атакував 45 … збито 38»; `count` stays the one number of the old contract |
+| `casualties_detail` | `{"killed": n, "injured": n}` | apart; the old integer `casualties` keeps its meaning: people hurt or killed in total (killed + injured), 0 for "no casualties" |
+| `damage_detail` | `{"cause": "debris" \\| "hit" \\| "fire", "objects": ["house", "car", …]}` | on `damage` events; `damage` stays true/false |
+| `published` | ISO time | when the message was posted, apart from `time` (when it happened). Not filled yet: always null in this version (see "Not done") |
+| `airport` | ICAO | on airport events |
+| `source.relay` | string, only when present | who passed the source's words on ("Reuters, citing the mayor": source the mayor, relay Reuters) |
+"""
 
 
 HELDOUT_FIRST_RUN = """\
@@ -320,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
                 "",
                 *real_section("Held-out set", real_held, pol_held, REAL_HELDOUT_NOTE),
                 *real_section("Development set", real_dev, pol_dev, "The patterns were tuned on these."),
+                NOT_DONE,
             ]
         )
         print("real held-out:")
@@ -330,6 +356,24 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(_table(report.tallies)))
     print(f"exact messages: {report.exact}/{report.messages}; written to {args.out}")
     return 0
+
+
+NOT_DONE = """\
+### Not done, and the held-out failures by cause
+
+- Held-out districts are the weakest field: towns that stand for districts now yield their district, and
+  Ukrainian raions/hromadas outside the shipped list are not known; most held-out district false positives are
+  such towns where the label leaves districts empty, or a district named in a different case.
+- Counts and times in Russian held-out messages: word times («в половине второго ночи», "about 11 p.m.") are
+  not read; several list forms ("three drones each", «по одному») and singular nouns («уничтожен
+  беспилотник» = 1) are not counted.
+- `published` is reserved and always null; "announced at 09:00" / «станом на 08:30» still become the event
+  time.
+- Incidents (domain/incidents.py) still group by region and kind only; the distance/time bound that keeps a
+  Balashov report out of an Engels incident was not built (the town → district change narrows each event to
+  its district, which helps targeting, but grouping is unchanged).
+- Ukrainian CAP `<info>` and the public page in Ukrainian were not done (other helpers' areas).
+"""
 
 
 REAL_NOTE = """\
@@ -343,7 +387,10 @@ Extended fields: threat `(kind, region, threat)` on alert events, airport `(kind
 events, victims `(kind, region, killed|injured, n)`. A polarity error is an event whose opposite
 (suspended/resumed, declared/lifted) the labels hold for that region."""
 
-REAL_HELDOUT_NOTE = "Never used for tuning: measured once, after the development work, as written here."
+REAL_HELDOUT_NOTE = (
+    "Never used for tuning: measured once, after the development work, and left as measured. It is below "
+    "the issue's target (F1 0.90 per language, 0.85 per field): see \"Not done\" below."
+)
 
 
 if __name__ == "__main__":

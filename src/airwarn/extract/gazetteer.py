@@ -63,6 +63,7 @@ _NEVER_ALONE = frozenset(
 )
 
 _TIME_WORDS = frozenset(skeleton(w) for w in ["time", "время", "времени"])
+_REGIME_WORDS = frozenset(skeleton(w) for w in ["regime", "режим", "режиму"])
 
 #: Fuzzy fallback: a district must score this much and lead the runner-up by this much.
 FUZZY_MIN = 86.0
@@ -231,7 +232,8 @@ class Gazetteer:
                 continue
             places, size = hit
             nxt = skels[i + size] if i + size < n else ""
-            if nxt in _TIME_WORDS or places[0].kind == "none":  # "Moscow time", "Sea of Azov"
+            if nxt in _TIME_WORDS or nxt in _REGIME_WORDS or places[0].kind == "none":  # "Moscow time", "Sea
+                # of Azov", "the Kiev regime" / «киевский режим»: no place
                 i += size
                 continue
             said = " ".join(translit(t.norm) for t in tokens[i : i + size])

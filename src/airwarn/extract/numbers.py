@@ -210,9 +210,7 @@ def _anchored(norm: str, anchors: frozenset[str]) -> bool:
 
 
 _MONTHS = frozenset(
-    "january february march april may june july august september october november december jan feb mar apr jun jul "
-    "aug sep sept oct nov dec январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь "
-    "січень лютий березень квітень травень червень липень серпень вересень жовтень листопад грудень".split()
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь", "січень", "лютий", "березень", "квітень", "травень", "червень", "липень", "серпень", "вересень", "жовтень", "листопад", "грудень"]  # noqa: E501
 )
 
 

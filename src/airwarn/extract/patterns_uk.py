@@ -92,7 +92,7 @@ KINDS = (
 REGIMES = (
     (RegimeKind.DRONE_HAZARD, rx(r"\b(?:режим безпілотний небезпека|безпілотний небезпека)\b")),
     (RegimeKind.MISSILE_HAZARD, rx(r"\b(?:ракетний небезпека)\b")),
-    (RegimeKind.AIRSPACE_CLOSED, rx(r"\b(?:повітряний простір" + _GAP % 2 + r" закрити|закриття повітряний простір)\b")),
+    (RegimeKind.AIRSPACE_CLOSED, rx(r"\b(?:повітряний простір" + _GAP % 2 + r" закрити|закриття повітряний простір)\b")),  # noqa: E501
 )
 
 LEXICON = Lexicon(

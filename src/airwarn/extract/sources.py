@@ -35,7 +35,7 @@ _OUTLETS = {
     "суспільне": "Suspilne", "суспільний": "Suspilne", "укрінформ": "Ukrinform", "ukrinform": "Ukrinform",
     "українська правда": "Ukrainska Pravda", "рбк-україна": "RBC-Ukraine", "унн": "UNN", "тсн": "TSN",
     "hromadske": "Hromadske", "громадське": "Hromadske", "afp": "AFP", "associated press": "AP",
-    "kyiv independent": "Kyiv Independent", "the kyiv independent": "Kyiv Independent", "ukrinform": "Ukrinform",
+    "kyiv independent": "Kyiv Independent", "the kyiv independent": "Kyiv Independent",
     "shot-канал": "SHOT", "рен тв": "REN TV", "life.ru": "Life", "лайф": "Life",
 }  # fmt: skip
 _MEDIA_GENERIC = (
@@ -69,11 +69,11 @@ _OFFICIAL = (
     r"генеральний штаб|дснс|поліція|міський голова|влада|оперативний командування|сила оборона|міноборони|"
     r"air force|military administration|regional military administration|state emergency service|"
     r"мер|очільник|начальник ова|голова ова|the ministry|ministry|ведомство|відомство|міністерство|"
-    r"regional headquarters|headquarters|оперштаб)|(?P<surname>" + "|".join(sorted(_OFFICIAL_SURNAMES, key=len, reverse=True))
+    r"regional headquarters|headquarters|оперштаб)|(?P<surname>" + "|".join(sorted(_OFFICIAL_SURNAMES, key=len, reverse=True))  # noqa: E501
     + r")"
 )
 _WITNESS = (
-    r"мешканець|мешканці|очевидець|місцевий житель|житель|residents|locals|local people|eyewitness(?:es)?|witness(?:es)?|житель|местный житель|очевидец|горожанин|"
+    r"мешканець|мешканці|очевидець|місцевий житель|житель|residents|locals|local people|eyewitness(?:es)?|witness(?:es)?|житель|местный житель|очевидец|горожанин|"  # noqa: E501
     r"подписчик|users|пользователь|people in|people heard|a resident|one resident"
 )
 _SENSOR = r"radar|sensor|acoustic|радар|датчик|радиолокационный"
