@@ -13,6 +13,7 @@ from airwarn.extract.certainty import Hedge, certainty, hedge
 from airwarn.extract.events import KIND_FAMILY, SOURCE_RANK, Event
 from airwarn.extract.gazetteer import Gazetteer, Mention, Place, curated_rows, load_lemmas
 from airwarn.extract.morph import clean, is_ukrainian
+from airwarn.extract.numbers import read_number
 from airwarn.extract.outcomes import damage_detail, tally, victims
 from airwarn.extract.sentence import (
     Hit,
@@ -28,7 +29,7 @@ from airwarn.extract.sentence import (
 from airwarn.extract.sources import SourceCue, SourceHint, find_source
 from airwarn.extract.threats import threat_of, weapons_of
 
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?…])[\"'»”)]*\s+(?=[^\sa-zа-яё])")
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?…])(?<![ap]\.m\.)(?<![AP]\.M\.)[\"'»”)]*\s+(?=[^\sa-zа-яёіїєґ])")
 MAX_SENTENCE_CHARS = 2_000
 MAX_EVIDENCE_CHARS = 600
 _THREATS = ("attack", "explosion", "en_route")
@@ -145,7 +146,7 @@ class Extractor:
         if not hits or not regions:
             return [], reading, cue
         levels = clause_hedges(reading)
-        clocks = self._clocks(text, reading, hits)
+        clocks, posted = self._clocks(text, reading, hits)
         out: list[Event] = []
         for hit in hits:
             for region in regions:
@@ -160,6 +161,8 @@ class Extractor:
                 clock = clocks.get(hit)
                 if clock is not None:
                     event.time = self._time(clock, reading, region, day)
+                if posted is not None:
+                    event.published = self._time(posted, reading, region, day)
                 out.append(event)
         self._continue(ctx, out, carried)
         return out, reading, cue
@@ -179,16 +182,26 @@ class Extractor:
             ctx.last[key] = event
 
     @staticmethod
-    def _clocks(text: str, reading: Reading, hits: list[Hit]) -> dict[Hit, times.ClockTime]:
+    def _clocks(
+        text: str, reading: Reading, hits: list[Hit]
+    ) -> tuple[dict[Hit, times.ClockTime], times.ClockTime | None]:
         """Each clock time belongs to the closest trigger before it ("declared at 01:10 and lifted at 02:35"),
-        or, when none comes before, to the first after it ("Около 01:30 жители услышали взрывы")."""
+        or, when none comes before, to the first after it ("Около 01:30 жители услышали взрывы"). A time the
+        text gives for the message itself ("as of 08:30", «станом на 08:30», "At 09:00 the governor announced
+        that…") is when it was published, returned apart."""
         out: dict[Hit, times.ClockTime] = {}
+        posted: times.ClockTime | None = None
         ordered = sorted(hits, key=lambda h: h.first)
         for clock in times.find_times(text):
+            after = [h for h in ordered if reading.tokens[h.first].start > clock.start]
             before = [h for h in ordered if reading.tokens[h.first].start < clock.start]
+            upto = reading.tokens[after[0].first].start if after and not before else clock.start
+            if times.is_published(text, clock, upto):
+                posted = posted or clock
+                continue
             hit = before[-1] if before else ordered[0]
             out.setdefault(hit, clock)
-        return out
+        return out, posted
 
     def _named(self, source: Source, region: str | None) -> Source:
         if source.name and "{region}" in source.name:
@@ -324,6 +337,10 @@ class Extractor:
         order = sorted(range(len(regions)), key=lambda k: spans[k][0])
         k = order.index(regions.index(region))
         first_lo = spans[order[0]][0]
+        if last_number(reading, spans[order[0]][1] + 1, spans[order[-1]][0]) is None:
+            # no number inside the list: "по одному — над Курской, Орловской…", "three each over…" give every
+            # region the same; "11 drones over the Belgorod and Kursk regions" is a total, nobody's own
+            return _each(reading)
         number_first = last_number(reading, 0, first_lo) is not None
         if number_first:
             lo = spans[order[k - 1]][1] + 1 if k else 0
@@ -341,6 +358,19 @@ class Extractor:
         if region is None:
             return "the region"
         return self.gazetteer.region_names.get(region, region)
+
+
+def _each(reading: Reading) -> Count | None:
+    """The number every region of a list gets: «по одному», «по два», "three drones each"."""
+    tokens = reading.tokens
+    for i, tok in enumerate(tokens[:-1]):
+        if tok.norm == "по":
+            got = read_number(tokens, i + 1)
+            if got is not None and got[0] > 0:
+                return Count(got[0])
+    if any(t.norm == "each" for t in tokens):
+        return count_for(reading, ReportKind.INTERCEPTION)
+    return None
 
 
 def _outcome_none(events: list[Event], reading: Reading) -> None:
