@@ -232,7 +232,7 @@ class Gazetteer:
                 continue
             places, size = hit
             nxt = skels[i + size] if i + size < n else ""
-            if nxt in _TIME_WORDS or nxt in _REGIME_WORDS or places[0].kind == "none":  # "Moscow time", "Sea
+            if nxt in _TIME_WORDS or (size == 1 and nxt in _REGIME_WORDS) or places[0].kind == "none":  # "Moscow time", "Sea
                 # of Azov", "the Kiev regime" / «киевский режим»: no place
                 i += size
                 continue

@@ -60,6 +60,7 @@ KINDS = (
         rx(r"\b" + DRONE + _GAP % 3 + r" (?:атаковать|атаковывать|ударить|нанести удар|попасть в|врезаться)\b"),
     ),
     KindRule(ReportKind.DRONE_ATTACK, rx(r"\b(?:атака|налет|удар|попытка атака)" + _GAP % 2 + r" " + DRONE), weak=True),
+    KindRule(ReportKind.DRONE_ATTACK, rx(r"\b(?:ракетный|дроновый) (?:удар|атака|обстрел)\b"), weak=True),
     KindRule(ReportKind.EXPLOSION, rx(r"\b(?:взрыв|хлопок|детонация|прилет|громкий звук|грохот|взорваться)\b")),
     KindRule(
         ReportKind.DRONES_EN_ROUTE,
@@ -93,7 +94,8 @@ KINDS = (
         ReportKind.DAMAGE,
         rx(
             r"\b(?:повредить|повреждение|поврежденный|разрушить|разрушение|пожар|возгорание|загореться|выбить|"
-            r"сгореть|посечь|уничтожить" + _GAP % 2 + r" " + _BUILDING + r")\b"
+            r"сгореть|посечь|(?:уничтожить|попасть в|попадание в|врезаться в|упасть на)" + _GAP % 2 + r" " + _BUILDING
+            + r")\b"
         ),
     ),
     KindRule(

@@ -25,6 +25,7 @@ from airwarn.extract.sentence import (
     fuzzy_candidates,
     last_number,
     read,
+    single_drone,
 )
 from airwarn.extract.sources import SourceCue, SourceHint, find_source
 from airwarn.extract.threats import threat_of, weapons_of
@@ -230,6 +231,7 @@ class Extractor:
             ctx.districts, ctx.place = [], None
             ctx.region = region
         districts = [m.place for m in mentions if m.place.kind == "district" and m.place.region == region]
+        districts += self._town_districts([m.place for m in mentions if m.place.region == region])
         if districts:
             ctx.districts = districts
         cities = [m.place for m in mentions if m.place.kind == "city" and m.place.region == region]
@@ -292,6 +294,8 @@ class Extractor:
                 and (event.count is None or event.count.value == event.launched)
             ):
                 event.count = Count(event.destroyed)  # "shot down 24 of 26": the count is what was downed
+            if event.count is None and hit.kind is ReportKind.INTERCEPTION and single_drone(reading, hit, ctx.uk):
+                event.count = Count(1)
         if family == "airport" or family == "airport_resumed":
             airport = self.gazetteer.airport(reading.tokens, region)
             if airport is not None:

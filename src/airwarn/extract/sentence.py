@@ -78,30 +78,41 @@ def read(text: str, gazetteer: Gazetteer, uk: bool = False) -> Reading:
         _regimes(reading, lex, starts)
         _alerts(reading, lex, starts)
         _airport_polarity(reading, lex, starts)
-    reading.hits = [h for h in _resolve(reading.hits) if not _only_threat(tokens, h) and not _debris_of(tokens, h)]
+    reading.hits = [h for h in _resolve(reading.hits) if not _only_threat(tokens, h)]
+    reading.hits = _drop_described(tokens, reading.hits)
     reading.mentions = gazetteer.find(tokens)
     return reading
 
 
 _THREAT_WORDS = frozenset({"угроза", "загроза", "threat", "danger", "опасность", "небезпека", "risk"})
 _WARNING_AFTER = frozenset({"warning", "warnings", "threat", "alert", "alerts", "danger", "hazard"})
-_DEBRIS_WORDS = frozenset({"обломок", "уламок", "debris", "fragment", "fragments", "wreckage", "осколок"})
 
 
 def _only_threat(tokens: Sequence[Token], hit: Hit) -> bool:
     """ "угроза атаки БПЛА", "a drone attack warning": a threat or warning of an attack, not one."""
-    if hit.kind is not ReportKind.DRONE_ATTACK or not hit.weak:
+    if hit.kind is not ReportKind.DRONE_ATTACK:
         return False
     before = {tokens[j].norm for j in range(max(0, hit.first - 2), hit.first)}
     after = tokens[hit.last + 1].norm if hit.last + 1 < len(tokens) else ""
     return bool(before & _THREAT_WORDS) or after in _WARNING_AFTER
 
 
-def _debris_of(tokens: Sequence[Token], hit: Hit) -> bool:
-    """ "debris from a downed drone", «уламки збитого дрона»: the interception is only the debris's origin."""
-    if hit.kind is not ReportKind.INTERCEPTION:
-        return False
-    return any(tokens[j].norm in _DEBRIS_WORDS for j in range(max(0, hit.first - 3), hit.first))
+_PARTICIPLE_ENDS = ("вший", "вшие", "вших", "вшим", "щий", "щие", "щих", "щим", "вшого", "вшій")
+
+
+def _drop_described(tokens: Sequence[Token], hits: list[Hit]) -> list[Hit]:
+    """ "сбиты три беспилотника, летевшие на Москву": the flight only describes what was shot down."""
+    firsts = [h.first for h in hits if h.kind is ReportKind.INTERCEPTION]
+    if not firsts:
+        return hits
+    out = []
+    for h in hits:
+        if h.kind is ReportKind.DRONES_EN_ROUTE and min(firsts) < h.first:
+            words = [tokens[j].text.lower() for j in range(h.first, h.last + 1)]
+            if any(w.endswith(_PARTICIPLE_ENDS) for w in words):
+                continue
+        out.append(h)
+    return out
 
 
 def _span(starts: list[int], a: int, b: int) -> tuple[int, int]:
@@ -332,3 +343,22 @@ def clause_hedges(reading: Reading) -> list[Hedge]:
             out[i] = max(levels[n], carried, opening)
         carried = levels[n] if not has_trigger[n] else Hedge.NONE
     return out
+
+
+_SINGLE_NOUNS = frozenset(
+    {"беспилотник", "дрон", "безпілотник", "шахед", "ракета", "коптер", "квадрокоптер", "аппарат", "апарат"}
+)
+
+
+def single_drone(reading: Reading, hit: Hit, uk: bool) -> bool:
+    """ "Над Брянском уничтожен беспилотник": one drone, said by the noun's singular nominative."""
+    from airwarn.extract.morph import morph, morph_uk
+
+    analyser = morph_uk() if uk else morph()
+    tokens = reading.tokens
+    for j in range(max(0, hit.first - 3), min(len(tokens), hit.last + 4)):
+        tok = tokens[j]
+        if tok.norm in _SINGLE_NOUNS and is_cyrillic(tok.text):
+            tag = analyser.parse(tok.text.lower())[0].tag
+            return tag.number == "sing" and tag.case in ("nomn", "accs")
+    return False

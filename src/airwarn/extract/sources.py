@@ -70,7 +70,7 @@ _OFFICIAL = (
     r"air force|military administration|regional military administration|state emergency service|"
     r"мер|очільник|начальник ова|голова ова|the ministry|ministry|ведомство|відомство|міністерство|"
     r"regional headquarters|headquarters|оперштаб)|(?P<surname>" + "|".join(sorted(_OFFICIAL_SURNAMES, key=len, reverse=True))  # noqa: E501
-    + r")"
+    + r")\w*"
 )
 _WITNESS = (
     r"мешканець|мешканці|очевидець|місцевий житель|житель|residents|locals|local people|eyewitness(?:es)?|witness(?:es)?|житель|местный житель|очевидец|горожанин|"  # noqa: E501
@@ -85,7 +85,7 @@ _SPEECH = re.compile(
     r"предупредить|объявить|ввести|слышать|увидеть|видеть|публиковать|опубликовать|пожаловаться|жаловаться|"
     r"зафиксировать|фиксировать|отметить|уточнить|приостановить|передавать|пишет|писать|утверждать|"
     r"повідомити|повідомляти|заявити|написати|розповісти|зазначити|уточнити|додати|підтвердити|дані|слово|"
-    r"поінформувати|попередити|наголосити|передавати|писати|чути|зафіксувати|оголосити|citing)\b"
+    r"поінформувати|попередити|наголосити|передавати|писати|чути|зафіксувати|оголосити|citing|accus\w*)\b"
 )
 #: "…, — губернатор Андрей Бочаров." : a speaker named after a dash at the end of the sentence.
 _DASH_SPEAKER = re.compile(r"[—–-] (?:\S+ ){0,3}\S+ ?\.?$")
