@@ -23,6 +23,7 @@ def as_report(event: Event, received_at: datetime, report_id: str = "event") -> 
         source=event.source, certainty=event.certainty, received_at=received_at,
         districts=tuple(event.districts), count=event.count, casualties=event.casualties, damage=event.damage,
         regime=event.regime, plan=event.plan, airport=event.airport, text=event.evidence,
+        extra={"place": event.place} if event.place else {},
     )
 
 
