@@ -62,6 +62,22 @@ _NEVER_ALONE = frozenset(
     skeleton(w) for w in ["new", "upper", "lower", "red", "the", "a", "in", "on", "at", "of", "and", "mayor"]
 )
 
+#: Place names that are also first names ("Vladimir Vladimirov", «Владимир Владимиров»).
+_FIRST_NAMES = frozenset(skeleton(w) for w in ["Vladimir", "Владимир"])
+_TITLES = frozenset(
+    skeleton(w)
+    for w in ["Governor", "Mayor", "Region", "Oblast", "Governor's", "City", "Regional", "Губернатор", "Мэр", "Область"]
+)
+#: Regions that are cities (Kyiv, Sevastopol, Moscow, St Petersburg): "Kyiv and Chernihiv oblasts" means the oblast.
+_CITY_REGIONS = frozenset({"UA-30", "UA-40", "RU-MOW", "RU-SPE"})
+_PLURAL_REGION_WORDS = frozenset(skeleton(w) for w in ["oblasts", "regions", "областях", "областей", "областям"])
+
+
+def _plural_region_follows(skels: Sequence[str], j: int) -> bool:
+    """A plural region word within a short list after the name: "Kyiv and Chernihiv oblasts"."""
+    return any(s in _PLURAL_REGION_WORDS for s in skels[j : j + 5])
+
+
 _TIME_WORDS = frozenset(skeleton(w) for w in ["time", "время", "времени"])
 _REGIME_WORDS = frozenset(skeleton(w) for w in ["regime", "режим", "режиму"])
 
@@ -236,11 +252,23 @@ class Gazetteer:
                 # of Azov", "the Kiev regime" / «киевский режим»: no place
                 i += size
                 continue
+            if size == 1 and skels[i] in _FIRST_NAMES and self._person_follows(tokens, skels, i + 1):
+                i += 1  # "Governor … Vladimir Vladimirov": a first name, not Vladimir Region
+                continue
+            if _plural_region_follows(skels, i + size):  # "Kyiv and Chernihiv oblasts": the oblast, not the city
+                oblasts = [p for p in places if p.kind == "region" and p.region not in _CITY_REGIONS]
+                places = oblasts or places
             said = " ".join(translit(t.norm) for t in tokens[i : i + size])
             for place in self._closest_per_region(self._prefer(places, nxt), said):
                 found.append(Mention(place, i, i + size - 1))
             i += size
         return found
+
+    def _person_follows(self, tokens: Sequence[Token], skels: Sequence[str], j: int) -> bool:
+        """A capitalised word that is neither a place nor a title follows: a surname."""
+        if j >= len(tokens) or not tokens[j].capitalised or not tokens[j].is_word:
+            return False
+        return skels[j] not in self._firsts and skels[j] not in _TITLES
 
     @staticmethod
     def _plausible(tokens: Sequence[Token], skels: Sequence[str], i: int, size: int) -> bool:

@@ -119,7 +119,7 @@ class Extractor:
         for event in events:
             if event.threat is None and threats and KIND_FAMILY[event.kind] in ("alert", "alert_lifted"):
                 event.threat = threats[0]
-            cue = cues.get(event.region)
+            cue = cues.get(event.region) or cues.get(None)  # «По данным Минобороны, …» opens the message
             if cue is not None and not event.source_explicit:
                 event.source, event.source_explicit = self._named(cue, event.region), True
                 event.certainty = certainty(cue.type, Hedge(event.hedge))
