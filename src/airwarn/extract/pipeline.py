@@ -47,6 +47,7 @@ class Context:
     source: Source | None = None
     last: dict[tuple[str, str | None], Event] = field(default_factory=dict)
     uk: bool = False  # the message is Ukrainian
+    pending: list[str] = field(default_factory=list)  # sentences that report something but name no place yet
 
 
 def split_sentences(text: str) -> list[str]:
@@ -116,6 +117,13 @@ class Extractor:
                     for event in events:
                         event.hedge = max(event.hedge, late)
                         event.certainty = certainty(event.source.type, Hedge(event.hedge))
+        if ctx.pending and ctx.region is not None:
+            # "Над территорией области сбиты пять БПЛА. — губернатор Тульской области": the place is only in
+            # the signature at the end; it covers the sentences before it that named none
+            late, ctx.pending = ctx.pending, []
+            for sentence in late:
+                found, _, said = self._sentence(sentence, ctx, date, source, line)
+                events.extend(found)
         for event in events:
             if event.threat is None and threats and KIND_FAMILY[event.kind] in ("alert", "alert_lifted"):
                 event.threat = threats[0]
@@ -144,6 +152,8 @@ class Extractor:
             ctx.source = source if source_explicit else None
         cue = Source(said.type, said.name) if said is not None else None
         hits = [h for h in reading.hits if not (h.weak and carried)]
+        if hits and not regions:
+            ctx.pending.append(text)
         if not hits or not regions:
             return [], reading, cue
         levels = clause_hedges(reading)

@@ -231,8 +231,6 @@ def _resolve(hits: list[Hit]) -> list[Hit]:
     out: list[Hit] = []
     seen: set[tuple[ReportKind, RegimeKind | None]] = set()
     for h in sorted(hits, key=lambda h: (h.first, h.weak)):
-        if h.kind is ReportKind.AIRPORT_SUSPENDED and ReportKind.AIRPORT_RESUMED in kinds:
-            continue
         if (
             h.kind is ReportKind.REGIME_DECLARED
             and h.regime is RegimeKind.AIRSPACE_CLOSED

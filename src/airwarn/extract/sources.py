@@ -88,7 +88,7 @@ _SPEECH = re.compile(
     r"поінформувати|попередити|наголосити|передавати|писати|чути|зафіксувати|оголосити|citing|accus\w*)\b"
 )
 #: "…, — губернатор Андрей Бочаров." : a speaker named after a dash at the end of the sentence.
-_DASH_SPEAKER = re.compile(r"[—–-] (?:\S+ ){0,3}\S+ ?\.?$")
+_DASH_SPEAKER = re.compile(r"(?:^[—–-] |[—–-] (?:\S+ ){0,6}\S+ ?\.?$)")
 #: "Reuters, citing the mayor", "со ссылкой на губернатора", "з посиланням на ОВА": a relay.
 _RELAY_RE = re.compile(r"\b(?:citing|cited|quoting|со ссылка на|ссылаться на|з посилання на|посилатися на|"
                        r"посилаючись на|according to \S+ cited by)\b")
