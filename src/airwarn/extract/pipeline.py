@@ -48,6 +48,7 @@ class Context:
     last: dict[tuple[str, str | None], Event] = field(default_factory=dict)
     uk: bool = False  # the message is Ukrainian
     pending: list[str] = field(default_factory=list)  # sentences that report something but name no place yet
+    seen: set[str] = field(default_factory=set)  # every region the message has named
 
 
 def split_sentences(text: str) -> list[str]:
@@ -117,7 +118,7 @@ class Extractor:
                     for event in events:
                         event.hedge = max(event.hedge, late)
                         event.certainty = certainty(event.source.type, Hedge(event.hedge))
-        if ctx.pending and ctx.region is not None:
+        if ctx.pending and ctx.region is not None and len(ctx.seen) == 1:
             # "Над территорией области сбиты пять БПЛА. — губернатор Тульской области": the place is only in
             # the signature at the end; it covers the sentences before it that named none
             late, ctx.pending = ctx.pending, []
@@ -148,6 +149,7 @@ class Extractor:
         source, source_explicit = self._source(said, regions[0] if regions else None, ctx, carried, hint)
         if explicit:
             self._remember_places(ctx, mentions, regions[0])
+            ctx.seen.update(explicit)
         if source_explicit or not carried:
             ctx.source = source if source_explicit else None
         cue = Source(said.type, said.name) if said is not None else None
