@@ -248,8 +248,8 @@ class Gazetteer:
                 continue
             places, size = hit
             nxt = skels[i + size] if i + size < n else ""
-            if nxt in _TIME_WORDS or (size == 1 and nxt in _REGIME_WORDS) or places[0].kind == "none":  # "Moscow time", "Sea
-                # of Azov", "the Kiev regime" / «киевский режим»: no place
+            # "Moscow time", "Sea of Azov", "the Kiev regime" / «киевский режим»: no place
+            if nxt in _TIME_WORDS or (size == 1 and nxt in _REGIME_WORDS) or places[0].kind == "none":
                 i += size
                 continue
             if size == 1 and skels[i] in _FIRST_NAMES and self._person_follows(tokens, skels, i + 1):

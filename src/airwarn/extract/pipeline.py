@@ -121,10 +121,9 @@ class Extractor:
         if ctx.pending and ctx.region is not None and len(ctx.seen) == 1:
             # "Над территорией области сбиты пять БПЛА. — губернатор Тульской области": the place is only in
             # the signature at the end; it covers the sentences before it that named none
-            late, ctx.pending = ctx.pending, []
-            for sentence in late:
-                found, _, said = self._sentence(sentence, ctx, date, source, line)
-                events.extend(found)
+            unplaced, ctx.pending = ctx.pending, []
+            for sentence in unplaced:
+                events.extend(self._sentence(sentence, ctx, date, source, line)[0])
         for event in events:
             if event.threat is None and threats and KIND_FAMILY[event.kind] in ("alert", "alert_lifted"):
                 event.threat = threats[0]
