@@ -23,7 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "data" / "extraction_corpus.jsonl"
 #: The real-style corpus (English, Russian, Ukrainian) is measured too, so Ukrainian reading is in the figure.
-REAL = (ROOT / "tests" / "data" / "extraction_real_dev.jsonl", ROOT / "tests" / "data" / "extraction_real_heldout.jsonl")  # noqa: E501
+REAL = (
+    ROOT / "tests" / "data" / "extraction_real_dev.jsonl",
+    ROOT / "tests" / "data" / "extraction_real_heldout.jsonl",
+)  # noqa: E501
 DOCS = ROOT / "docs" / "benchmarks.md"
 DAY = date(2026, 11, 24)
 HEADING = "## Extraction"

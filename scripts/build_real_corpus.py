@@ -60,8 +60,13 @@ def parse(path: Path, zones: dict[str, str]) -> list[dict[str, object]]:
     i = 0
     while i < len(lines):
         ident, hint, pattern = lines[i][1:].split("|", 2)
-        msg: dict[str, object] = {"id": ident, "lang": ident.split("-")[0], "date": DAY.isoformat(),
-                                  "pattern": pattern, "text": lines[i + 1]}
+        msg: dict[str, object] = {
+            "id": ident,
+            "lang": ident.split("-")[0],
+            "date": DAY.isoformat(),
+            "pattern": pattern,
+            "text": lines[i + 1],
+        }
         if hint != "-":
             kind, name = hint.split(":", 1)
             msg["source"] = {"type": kind, "name": name}

@@ -389,7 +389,7 @@ events, victims `(kind, region, killed|injured, n)`. A polarity error is an even
 
 REAL_HELDOUT_NOTE = (
     "Never used for tuning: measured once, after the development work, and left as measured. It is below "
-    "the issue's target (F1 0.90 per language, 0.85 per field): see \"Not done\" below."
+    'the issue\'s target (F1 0.90 per language, 0.85 per field): see "Not done" below.'
 )
 
 

@@ -205,7 +205,5 @@ def tokenize(text: str, uk: bool = False) -> list[Token]:
     for m in _TOKEN_RE.finditer(text):
         word = m.group()
         head = word[0]
-        out.append(
-            Token(word, lemma(word, uk), m.start(), m.end(), head.isalpha(), head.isdigit(), head.isupper())
-        )
+        out.append(Token(word, lemma(word, uk), m.start(), m.end(), head.isalpha(), head.isdigit(), head.isupper()))
     return out

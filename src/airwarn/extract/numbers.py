@@ -79,8 +79,26 @@ WORDS.update({"двое": 2, "трое": 3, "четверо": 4, "пятеро":
 _WEAK = frozenset({"single", "один", "both", "оба", "a", "an", "another", "обидва"})
 #: "a drone attack", "a drone alert": the article counts the attack, not the drones.
 _NOT_COUNTED_AFTER = frozenset(
-    {"attack", "attacks", "strike", "strikes", "raid", "alert", "hazard", "threat", "danger", "debris", "warning",
-     "atack", "operator", "operators", "wreckage", "fragments", "alarm", "sighting"}
+    {
+        "attack",
+        "attacks",
+        "strike",
+        "strikes",
+        "raid",
+        "alert",
+        "hazard",
+        "threat",
+        "danger",
+        "debris",
+        "warning",
+        "atack",
+        "operator",
+        "operators",
+        "wreckage",
+        "fragments",
+        "alarm",
+        "sighting",
+    }
 )
 _ABOUT_WORDS = frozenset({"dozen", "десяток"})
 
@@ -210,7 +228,56 @@ def _anchored(norm: str, anchors: frozenset[str]) -> bool:
 
 
 _MONTHS = frozenset(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь", "січень", "лютий", "березень", "квітень", "травень", "червень", "липень", "серпень", "вересень", "жовтень", "листопад", "грудень"]  # noqa: E501
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "январь",
+        "февраль",
+        "март",
+        "апрель",
+        "май",
+        "июнь",
+        "июль",
+        "август",
+        "сентябрь",
+        "октябрь",
+        "ноябрь",
+        "декабрь",
+        "січень",
+        "лютий",
+        "березень",
+        "квітень",
+        "травень",
+        "червень",
+        "липень",
+        "серпень",
+        "вересень",
+        "жовтень",
+        "листопад",
+        "грудень",
+    ]  # noqa: E501
 )
 
 
@@ -223,6 +290,14 @@ def _is_date(tokens: Sequence[Token], first: int, last: int) -> bool:
         return True
     if first > 0 and tokens[first - 1].norm in _MONTHS:
         return True
-    return first > 1 and tokens[first - 1].norm in ("на", "of", "проти") and tokens[first - 2].norm in (
-        "ночь", "ніч", "night", "nights",
+    return (
+        first > 1
+        and tokens[first - 1].norm in ("на", "of", "проти")
+        and tokens[first - 2].norm
+        in (
+            "ночь",
+            "ніч",
+            "night",
+            "nights",
+        )
     )

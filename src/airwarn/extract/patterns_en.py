@@ -258,7 +258,9 @@ LEXICON = Lexicon(
     list_joiners=frozenset(["and", ",", "as", "well", "&", "also"]),
     resume=rx(r"\b(?:lift\w*|resum\w*|reopen\w*|removed|eased|back to normal|restor\w*|normal operations?)\b"),
     suspend_verb=rx(r"\b(?:suspend\w*|halt\w*|closed|shut|stopp\w*|introduced|imposed)\b"),
-    alert=rx(r"\b(?:air[- ]?raid (?:alert|warning|alarm|siren)s?|air[- ]raids? alerts?|air alerts?|air alarms?|sirens?)\b"),  # noqa: E501
+    alert=rx(
+        r"\b(?:air[- ]?raid (?:alert|warning|alarm|siren)s?|air[- ]raids? alerts?|air alerts?|air alarms?|sirens?)\b"
+    ),  # noqa: E501
     person_singular=frozenset(
         ["man", "woman", "child", "boy", "girl", "person", "resident", "driver", "mayor", "teenager", "pensioner"]
     ),

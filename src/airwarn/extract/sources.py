@@ -69,7 +69,8 @@ _OFFICIAL = (
     r"генеральний штаб|дснс|поліція|міський голова|влада|оперативний командування|сила оборона|міноборони|"
     r"air force|military administration|regional military administration|state emergency service|"
     r"мер|очільник|начальник ова|голова ова|the ministry|ministry|ведомство|відомство|міністерство|"
-    r"regional headquarters|headquarters|оперштаб)|(?P<surname>" + "|".join(sorted(_OFFICIAL_SURNAMES, key=len, reverse=True))  # noqa: E501
+    r"regional headquarters|headquarters|оперштаб)|(?P<surname>"
+    + "|".join(sorted(_OFFICIAL_SURNAMES, key=len, reverse=True))  # noqa: E501
     + r")\w*"
 )
 _WITNESS = (
@@ -90,8 +91,10 @@ _SPEECH = re.compile(
 #: "…, — губернатор Андрей Бочаров." : a speaker named after a dash at the end of the sentence.
 _DASH_SPEAKER = re.compile(r"(?:^[—–-] |[—–-] (?:\S+ ){0,6}\S+ ?\.?$)")
 #: "Reuters, citing the mayor", "со ссылкой на губернатора", "з посиланням на ОВА": a relay.
-_RELAY_RE = re.compile(r"\b(?:citing|cited|quoting|со ссылка на|ссылаться на|з посилання на|посилатися на|"
-                       r"посилаючись на|according to \S+ cited by)\b")
+_RELAY_RE = re.compile(
+    r"\b(?:citing|cited|quoting|со ссылка на|ссылаться на|з посилання на|посилатися на|"
+    r"посилаючись на|according to \S+ cited by)\b"
+)
 _CUE_RE = re.compile(
     r"\b(?:(?P<outlet>" + "|".join(re.escape(k) for k in sorted(_OUTLETS, key=len, reverse=True)) + r")"
     r"|(?P<media>" + _MEDIA_GENERIC + r")|" + _OFFICIAL + r"|(?P<witness>" + _WITNESS + r")"

@@ -51,8 +51,11 @@ _UK_ORDINALS = {
 }  # fmt: skip
 #: «в половине второго ночи» (01:30), «о пів на третю» (02:30), «в 3 часа ночи», «о 4 годині ранку».
 _HALF_RE = re.compile(
-    r"\b(?:в\s+половине\s+(?P<ru>" + "|".join(_RU_ORDINALS) + r")|(?:о\s+)?пів\s+на\s+(?P<uk>"
-    + "|".join(_UK_ORDINALS) + r"))\b(?:\s+(?P<part>ночи|ночі|утра|ранку|дня|вечера|вечора))?",
+    r"\b(?:в\s+половине\s+(?P<ru>"
+    + "|".join(_RU_ORDINALS)
+    + r")|(?:о\s+)?пів\s+на\s+(?P<uk>"
+    + "|".join(_UK_ORDINALS)
+    + r"))\b(?:\s+(?P<part>ночи|ночі|утра|ранку|дня|вечера|вечора))?",
     re.IGNORECASE,
 )
 _HOURS_RE = re.compile(

@@ -62,7 +62,9 @@ def test_real_style_corpus_shape() -> None:
         assert sum(r["lang"] == lang for r in rows) >= 50, lang
     assert all(r["pattern"] for r in rows)  # each message notes the real pattern it stands for
     held = {r["id"] for r in json.loads("[" + ",".join(REAL_HELDOUT.read_text(encoding="utf-8").splitlines()) + "]")}
-    assert len(held) >= 50 and not held & {json.loads(x)["id"] for x in REAL_DEV.read_text(encoding="utf-8").splitlines()}
+    assert len(held) >= 50 and not held & {
+        json.loads(x)["id"] for x in REAL_DEV.read_text(encoding="utf-8").splitlines()
+    }
 
 
 def test_real_style_floor_and_no_polarity_errors(extractor: Extractor) -> None:

@@ -85,7 +85,9 @@ def test_killed_and_injured_apart_and_the_old_total(extractor: Extractor) -> Non
 def test_numbers_dates_and_qualifiers(extractor: Extractor) -> None:
     night = _events(extractor, "В ночь на 9 октября над Воронежской областью уничтожены порядка десяти беспилотников.")
     assert night[0]["count"] == {"value": 10, "qualifier": "about"}
-    night_en = _events(extractor, "On the night of 8-9 August, air defences destroyed nine drones over Voronezh region.")
+    night_en = _events(
+        extractor, "On the night of 8-9 August, air defences destroyed nine drones over Voronezh region."
+    )
     assert night_en[0]["count"] == {"value": 9, "qualifier": "exact"}
     one = _events(extractor, "A drone was shot down over the Kaluga region.")
     assert one[0]["count"] == {"value": 1, "qualifier": "exact"}
@@ -119,13 +121,17 @@ def test_attribution_relay_and_hedges(extractor: Extractor) -> None:
     assert could[0]["certainty"] == "Possible" and could[0]["count"] == {"value": 15, "qualifier": "up_to"}
     anon = _events(extractor, "Анонимные каналы утверждают, что в Туапсе загорелся завод после атаки дронов.")
     assert anon and {e["certainty"] for e in anon} == {"Possible"}
-    mod = _events(extractor, "По данным Минобороны, за ночь сбиты беспилотники. Над Курской областью уничтожены 5 БПЛА.")
+    mod = _events(
+        extractor, "По данным Минобороны, за ночь сбиты беспилотники. Над Курской областью уничтожены 5 БПЛА."
+    )
     assert mod[0]["source"]["type"] == "official" and mod[0]["certainty"] == "Observed"
 
 
 def test_gazetteer_cases_from_real_messages(extractor: Extractor) -> None:
-    assert _kinds(extractor, "The ministry accused the Kiev regime of an attack; two drones were shot down over the "
-                  "Bryansk region.") == [("interception", "RU-BRY")]
+    assert _kinds(
+        extractor,
+        "The ministry accused the Kiev regime of an attack; two drones were shot down over the Bryansk region.",
+    ) == [("interception", "RU-BRY")]
     assert _kinds(extractor, "Governor Vladimir Vladimirov said drones were shot down over the Stavropol region.") == [
         ("interception", "RU-STA")
     ]
