@@ -404,12 +404,23 @@ def merge(events: list[Event]) -> list[Event]:
     for event in events:
         key = (KIND_FAMILY[event.kind], event.region, event.regime)
         have = index.get(key)
+        if have is not None and _declared_twice(have, event):
+            have = None  # declared, lifted and declared again: two declarations
         if have is None:
             index[key] = event
             out.append(event)
             continue
         absorb(have, event)
     return out
+
+
+def _declared_twice(have: Event, event: Event) -> bool:
+    return (
+        event.kind in (ReportKind.REGIME_DECLARED, ReportKind.ALERT_DECLARED)
+        and have.time is not None
+        and event.time is not None
+        and have.time != event.time
+    )
 
 
 def absorb(into: Event, other: Event) -> None:

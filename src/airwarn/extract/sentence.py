@@ -30,6 +30,7 @@ class Hit:
     weak: bool = False
     regime: RegimeKind | None = None
     plan: str | None = None
+    again: bool = False  # declared again after a lifting in the same sentence
 
 
 @dataclass
@@ -166,6 +167,11 @@ def _regimes(reading: Reading, lex: Lexicon, starts: list[int]) -> None:
             reading.hits.append(Hit(ReportKind.REGIME_DECLARED, at, at, regime=regime))
         elif lift is None and first <= 1:  # "Air raid alert in Odesa region." — an alert post
             reading.hits.append(Hit(ReportKind.REGIME_DECLARED, first, last, regime=regime))
+        if lift is not None:  # "введён в 11:24, отменён в 11:39 и снова введён в 16:03"
+            again = lex.declare.search(norm, lift.end())
+            if again is not None:
+                at, _ = _span(starts, again.start(), again.end())
+                reading.hits.append(Hit(ReportKind.REGIME_DECLARED, at, at, regime=regime, again=True))
     m = lex.plan.search(norm)
     if m and lex.plan_verb.search(norm) and lift is None:
         first, last = _span(starts, m.start(), m.end())
@@ -196,6 +202,11 @@ def _alerts(reading: Reading, lex: Lexicon, starts: list[int]) -> None:
         reading.hits.append(Hit(ReportKind.ALERT_DECLARED, at, at))
     elif not lifts:
         reading.hits.append(Hit(ReportKind.ALERT_DECLARED, first, last))
+    if lifts:
+        again = lex.declare.search(norm, lifts[0].end())
+        if again is not None:
+            at, _ = _span(starts, again.start(), again.end())
+            reading.hits.append(Hit(ReportKind.ALERT_DECLARED, at, at, again=True))
 
 
 def _airport_polarity(reading: Reading, lex: Lexicon, starts: list[int]) -> None:
@@ -229,7 +240,7 @@ def _resolve(hits: list[Hit]) -> list[Hit]:
     """Drop hits another hit explains: a resumed airport is not also suspended, a plan is not a regime."""
     kinds = {h.kind for h in hits}
     out: list[Hit] = []
-    seen: set[tuple[ReportKind, RegimeKind | None]] = set()
+    seen: set[tuple[ReportKind, RegimeKind | None, bool]] = set()
     for h in sorted(hits, key=lambda h: (h.first, h.weak)):
         if (
             h.kind is ReportKind.REGIME_DECLARED
@@ -239,7 +250,7 @@ def _resolve(hits: list[Hit]) -> list[Hit]:
             continue
         if h.kind is ReportKind.DRONE_ATTACK and ReportKind.INTERCEPTION in kinds and h.weak:
             continue
-        key = (h.kind, h.regime)
+        key = (h.kind, h.regime, h.again)
         if key in seen:
             continue
         seen.add(key)

@@ -148,3 +148,12 @@ def test_gazetteer_cases_from_real_messages(extractor: Extractor) -> None:
     assert engels[0]["districts"] == ["Engelssky"]
     threat = _kinds(extractor, "Угроза атаки беспилотников: в Пензенской области ограничен мобильный интернет.")
     assert ("internet_restricted", "RU-PNZ") in threat and ("drone_attack", "RU-PNZ") not in threat
+
+
+def test_declared_lifted_and_declared_again(extractor: Extractor) -> None:
+    text = "В Курской области режим беспилотной опасности введен в 11:24, отменен в 11:39 и снова введен в 16:03."
+    got = [(e["kind"], e["time"][11:16]) for e in _events(extractor, text)]
+    assert got == [("regime_declared", "11:24"), ("regime_lifted", "11:39"), ("regime_declared", "16:03")]
+    uk = "Тривогу в Сумській області оголошено о 01:10, відбій о 02:00, повторно оголошено о 03:15."
+    got = [(e["kind"], e["time"][11:16]) for e in _events(extractor, uk)]
+    assert got == [("alert_declared", "01:10"), ("alert_lifted", "02:00"), ("alert_declared", "03:15")]
