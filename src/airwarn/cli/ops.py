@@ -78,6 +78,10 @@ def serve(
     settings = _settings(db)
     deps = _deps(db)
     console.print(f"airwarn serving http://{host}:{port}  (database {settings.db})")
+    from airwarn.authority import describe
+
+    for line in describe(deps.approval, deps.auto_confirm):  # which authority rules this node enforces
+        console.print(f"policy — {line}", highlight=False)
     waiting = waiting_channels(settings) if settings.dispatch else []
     if waiting:
         console.print(f"[yellow]not configured, their deliveries wait:[/yellow] {', '.join(waiting)}")
