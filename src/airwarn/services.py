@@ -12,8 +12,9 @@ from airwarn.domain import incidents
 from airwarn.domain.alerts import AlertState
 from airwarn.domain.audit import ChainCheck, verify_chain
 from airwarn.domain.incidents import Incident
-from airwarn.domain.reports import Certainty, Report, Status
+from airwarn.domain.reports import Certainty, RegimeKind, Report, Status
 from airwarn.domain.rules import covered, decide
+from airwarn.domain.threat_texts import THREAT_TEXTS
 from airwarn.domain.users import Role, User, hash_token, new_token
 from airwarn.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from airwarn.intake import ReportDraft, resolve
@@ -209,6 +210,37 @@ def lift_regime(deps: Deps, regime_id: str, actor: User, reason: str = "") -> Ou
         lift_regimes(repo, deps, picture, [current], actor.name, reason or "lifted by operator", outcome)
     _announce(deps, "regime", outcome)
     return outcome
+
+
+def declaration_coverage(deps: Deps, draft: ReportDraft, actor: User) -> dict[str, Any]:
+    """How many districts a declaration covers (every district of the region when it names none)."""
+    report = resolve(draft, deps.territory, now=deps.clock(), reported_by=actor.name,
+                     future_tolerance=deps.future_tolerance)
+    region = deps.territory.regions[report.region]
+    codes = list(report.districts) or [d.code for d in deps.territory.districts.values() if d.region == region.code]
+    return {"region": region.code, "region_name": region.name_en, "whole_region": not report.districts,
+            "district_count": len(codes),
+            "districts": [{"code": c, "name_en": deps.territory.districts[c].name_en} for c in codes]}
+
+
+def preview_declaration(deps: Deps, draft: ReportDraft, actor: User) -> dict[str, Any]:
+    """A dry run of a manual declaration: its coverage, what would be declared or is already in force or
+    proposed, and whether a second person must approve it. Writes nothing."""
+    require(actor, Role.OPERATOR)
+    report = resolve(draft, deps.territory, now=deps.clock(), reported_by=actor.name,
+                     future_tolerance=deps.future_tolerance)
+    with deps.uow.read() as repo:
+        picture = repo.picture(report.status)
+    decision = decide(report, picture, deps.territory, confirmed=True)
+    kind = report.regime or RegimeKind.DRONE_HAZARD
+    severity = THREAT_TEXTS[kind].severity
+    return declaration_coverage(deps, draft, actor) | {
+        "kind": kind.value, "status": report.status.value, "severity": severity.value,
+        "needs_approval": report.status is not Status.TEST and severity.rank >= deps.approval.min_severity.rank,
+        "would_declare": [{"kind": d.kind.value, "district": d.district} for d in decision.declare],
+        "would_start": [{"kind": m.kind.value, "target": m.target, "plan": m.plan} for m in decision.start],
+        "notes": decision.notes,
+    }
 
 
 def verify_audit(deps: Deps) -> ChainCheck:

@@ -192,8 +192,8 @@ def _airports(report: Report, territory: Territory) -> list[str]:
 
 
 def _internet_restricted(report: Report, picture: Picture, territory: Territory, d: Decision) -> None:
-    if picture.internet_restricted(report.region):
-        d.notes.append("mobile internet already restricted")
+    if picture.active_measure(MeasureKind.MOBILE_INTERNET_RESTRICTED, report.region) is not None:
+        d.notes.append("mobile internet already restricted (or proposed)")  # proposed counts: no duplicate
         return
     d.start.append(MeasureDraft(MeasureKind.MOBILE_INTERNET_RESTRICTED, report.region))
 
