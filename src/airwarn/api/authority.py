@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from airwarn.api.auth import DepsDep, Observer
 from airwarn.authority import policy_view
 
-router = APIRouter(prefix="/api/v1", tags=["authority"])
+router = APIRouter(tags=["authority"])  # included under /api/v1 by api/alerts.py
 
 
 @router.get("/me")
