@@ -313,7 +313,8 @@ def lift_regimes(repo: Repository, deps: Deps, picture: Picture, regimes: list[R
         by_alert[found[1] if found else None].append(regime)
     held: list[str] = []
     for alert_id, group in by_alert.items():
-        original = repo.alert(alert_id)[0] if alert_id else None
+        stored = repo.alert(alert_id) if alert_id else None
+        original = stored[0] if stored else None
         if original is None or original.state is not AlertState.ISSUED or not all_clear:
             for regime in group:
                 lift_one(repo, deps, picture, regime, actor, reason, out)
