@@ -18,6 +18,7 @@ from airwarn.domain.alerts import (
     Alert,
     AlertState,
     Circumstances,
+    MsgType,
     area_for,
     compose_airport_notice,
     compose_all_clear,
@@ -373,8 +374,11 @@ def withdraw_group(repo: Repository, deps: Deps, alert: Alert, actor: str, reaso
 
 
 def held_group(repo: Repository, alert: Alert) -> list[Alert]:
-    """The held alerts of one decision (same report): approved or dropped together, `alert` first."""
-    others = repo.pending_alerts_of_report(alert.report_id) if alert.report_id else []
+    """The held alerts of one decision (new alerts of the same report): approved or dropped together,
+    `alert` first. A follow-up (all-clear, cancel) keeps its original's report id but stands alone."""
+    if alert.msg_type is not MsgType.ALERT or not alert.report_id:
+        return [alert]
+    others = [a for a in repo.pending_alerts_of_report(alert.report_id) if a.msg_type is MsgType.ALERT]
     return [alert, *(a for a in others if a.identifier != alert.identifier)]
 
 

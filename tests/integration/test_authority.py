@@ -110,3 +110,21 @@ def test_an_operator_lifting_a_severe_regime_waits_for_a_second_person(deps: Dep
     with deps.uow.read() as repo:
         [regime] = repo.regimes(active=True, public=True)
     assert regime["lift_pending"] is None and regime["state"] == "in_force"
+
+
+def test_a_held_cancel_and_a_held_all_clear_of_one_alert_are_approved_separately(
+    deps: Deps, operator: User, approver: User
+) -> None:
+    declared = services.submit_report(deps, ReportDraft(
+        kind="interception", region="RU-ROS", source_type="official", districts=["Millerovsky", "Chertkovsky"]),
+        operator)
+    original = services.approve_alert(deps, declared.alerts[0]["identifier"], approver)["identifier"]
+    clear = services.lift_regime(deps, declared.regimes_declared[0], operator, "over here").alerts[0]
+    cancel = services.cancel_alert(deps, original, operator, "False alarm")["cancel"]
+    assert clear["state"] == cancel["state"] == "pending_approval"
+    released = services.approve_alert(deps, clear["identifier"], approver)
+    assert "released_with_it" not in released
+    with deps.uow.read() as repo:
+        stored, _ = repo.alert(cancel["identifier"])  # type: ignore[misc]
+        [left] = repo.regimes(active=True)
+    assert stored.state.value == "pending_approval" and left["id"] == declared.regimes_declared[1]
