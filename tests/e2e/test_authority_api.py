@@ -60,6 +60,7 @@ def test_a_held_alerts_regime_is_absent_from_the_public_page_until_approval_and_
     assert before["shaded"] == set() and before["regimes"] == [] and before["alerts"] == []
     assert client.get(f"/api/v1/alerts/{identifier}").status_code == 404
     assert client.get(f"/api/v1/alerts/{identifier}.xml").status_code == 404
+    assert client.get(f"/api/v1/alerts/{identifier}/deliveries").status_code == 404
     assert client.get("/api/v1/alerts.atom").text.count("<entry") == 0
     assert client.get("/api/v1/alerts?state=pending_approval").status_code == 403
 
