@@ -234,8 +234,8 @@ def apply_decision(
     lead = held[0] if held else None
     for alert, regimes in composed:
         for regime in regimes:
-            pending = alert.identifier if alert.identifier in held else (lead if alert.identifier not in alone
-                                                                          else None)
+            # its own held alert; else the decision's held alert; never for one the sensor policy issues
+            pending = None if alert.identifier in alone else (alert.identifier if alert.identifier in held else lead)
             stored = replace(regime, pending_alert=pending)
             repo.add_regime(stored)
             picture.regimes.append(stored)
