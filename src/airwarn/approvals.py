@@ -135,6 +135,10 @@ def cancel_alert(deps: Deps, identifier: str, actor: User, note: str = "False al
                                      alone=SINGLE_PERSON_FALSE_ALARM if gated else None)
                 lift_regimes(repo, deps, picture, active, actor.name, f"false alarm: {note}", outcome,
                              all_clear=False)
+                for waiting in repo.referencing(identifier):  # an all-clear still held has nothing left to do
+                    if waiting.state is AlertState.PENDING_APPROVAL and waiting.identifier != cancel.identifier:
+                        _drop(repo, deps, waiting, actor.name, f"superseded by cancel {cancel.identifier}",
+                              AlertState.WITHDRAWN)
             result = {"cancel": summary(cancel), **outcome.to_dict()}
     deps.events.publish("alert", outcome.to_dict())
     return result

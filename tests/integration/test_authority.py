@@ -128,3 +128,17 @@ def test_a_held_cancel_and_a_held_all_clear_of_one_alert_are_approved_separately
         stored, _ = repo.alert(cancel["identifier"])  # type: ignore[misc]
         [left] = repo.regimes(active=True)
     assert stored.state.value == "pending_approval" and left["id"] == declared.regimes_declared[1]
+
+
+def test_an_approvers_false_alarm_cancel_withdraws_an_all_clear_still_held(
+    deps: Deps, operator: User, approver: User
+) -> None:
+    declared = services.submit_report(deps, ReportDraft(
+        kind="interception", region="RU-ROS", source_type="official", districts=["Millerovsky"]), operator)
+    original = services.approve_alert(deps, declared.alerts[0]["identifier"], approver)["identifier"]
+    clear = services.lift_regime(deps, declared.regimes_declared[0], operator, "over").alerts[0]
+    services.cancel_alert(deps, original, User("dmitri", Role.APPROVER), "False alarm")
+    with deps.uow.read() as repo:
+        stored, _ = repo.alert(clear["identifier"])  # type: ignore[misc]
+        assert repo.regimes(active=True) == []
+    assert stored.state.value == "withdrawn"
