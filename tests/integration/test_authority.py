@@ -142,3 +142,17 @@ def test_an_approvers_false_alarm_cancel_withdraws_an_all_clear_still_held(
         stored, _ = repo.alert(clear["identifier"])  # type: ignore[misc]
         assert repo.regimes(active=True) == []
     assert stored.state.value == "withdrawn"
+
+
+def test_corroborated_claims_rise_in_the_review_queue_and_say_why(deps: Deps, operator: User) -> None:
+    lone = ReportDraft(kind="drones_en_route", region="RU-SAR", source_type="media", source_name="Mash",
+                       certainty="Possible", time=datetime.now(UTC) - timedelta(minutes=1))
+    services.submit_report(deps, lone, operator)  # newest, but alone
+    for n in range(3):
+        services.submit_report(deps, bang(9 - n, n), operator)
+    queue = services.review_queue(deps)
+    assert [q["region"] for q in queue] == ["RU-VGG"] * 3 + ["RU-SAR"]
+    top = queue[0]
+    assert top["independent_sources"] == 3 and top["incident_certainty"] == "Likely"
+    assert "3 independent sources" in top["corroboration"] and "an operator decides" in top["corroboration"]
+    assert queue[-1]["corroboration"] is None
