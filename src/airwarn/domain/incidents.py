@@ -6,7 +6,8 @@ clock, no framework. Rules:
 - one incident = same kind family, same region, overlapping districts (or either is region-wide),
   within a window of the incident's first and last report;
 - certainty: trusted sources (official, sensor) decide; otherwise the surest claim, raised to Likely
-  when at least three independent untrusted sources tell of it ("three residents and a channel").
+  when at least three independent untrusted sources tell of it ("three residents and a channel"). That
+  raises the claim in the review queue; it never declares anything (docs/authority.md).
 """
 
 from __future__ import annotations
@@ -213,6 +214,8 @@ def summary(incident: Incident) -> dict[str, object]:
         "last_at": incident.last_at.isoformat(),
         "certainty": incident.certainty.value,
         "confirmed": incident.confirmed,
+        "corroborated": incident.corroborated,  # raises certainty and queue place; an operator still decides
+        "independent_sources": incident.independent_claims,
         "count": None if count is None else {"value": count.value, "qualifier": count.qualifier.value},
         "casualties": incident.casualties,
         "damage": incident.damage,
