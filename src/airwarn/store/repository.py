@@ -191,6 +191,7 @@ class Repository:
         if ids:
             tab = t.metadata.tables[table]
             self.conn.execute(update(tab).where(tab.c.id.in_(list(ids))).values(lift_pending=lift_pending))
+            self.touch(table, *ids)
 
     def proposed_by(self, table: str, alert_ids: Sequence[str], *, lifting: bool = False) -> list[str]:
         """Ids of active regimes or measures proposed by (or, `lifting`, to be ended by) these alerts."""
@@ -205,6 +206,7 @@ class Repository:
         if ids:
             tab = t.metadata.tables[table]
             self.conn.execute(update(tab).where(tab.c.id.in_(list(ids))).values(pending_alert=None))
+            self.touch(table, *ids)
 
     def pending_alerts_of_report(self, report_id: str) -> list[Alert]:
         """Alerts of one decision that still wait for a second person (approved or rejected together)."""
@@ -232,6 +234,7 @@ class Repository:
 
     def end_measure_id(self, measure_id: str, *, at: datetime, by: str) -> None:
         self.conn.execute(update(t.measures).where(t.measures.c.id == measure_id).values(ended_at=at, ended_by=by))
+        self.touch("measures", measure_id)
 
     def measures(self, *, active: bool | None = None, status: Status | None = None,
                  public: bool = False) -> list[dict[str, Any]]:
