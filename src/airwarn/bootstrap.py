@@ -70,7 +70,7 @@ def build_deps(settings: Settings, engine: Engine | None = None) -> Deps:
         uow=uow,
         territory=territory,
         events=make_bus(settings.bus),
-        fanout=make_fanout(territory),
+        fanout=make_fanout(territory, siren_tests=settings.siren_tests),
         render=cap_renderer(signer),
         certificate_pem=signer.cert_pem,
         authority=Authority(sender=settings.sender, name_en=settings.sender_name_en,

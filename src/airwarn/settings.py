@@ -43,6 +43,15 @@ class Settings(BaseSettings):
                                    "path); make one with `airwarn keys vapid`; empty: Web Push rows wait")
     vapid_subject: str = Field("mailto:alerts@authority.example", description="VAPID contact (mailto: or https:)")
     webpush_ttl_s: int = Field(3600, ge=0, description="how long a push service keeps an alert for an offline device")
+    # outbound requests and subscriptions (issue 11)
+    outbound_allow: str = Field("", description="comma-separated origins (http://10.0.0.5:8080) that webhooks "
+                                "and push endpoints may use although they are http or not public")
+    push_hosts: str = Field("", description="comma-separated push service hosts accepted besides FCM, Mozilla, "
+                            "Apple and Windows")
+    subscribe_per_hour: int = Field(10, ge=1, description="new subscriptions per client address per hour")
+    verify_per_hour: int = Field(30, ge=1, description="confirm/resend attempts per client address per hour")
+    codes_per_phone_per_day: int = Field(5, ge=1, description="verification SMS one phone number gets per day")
+    siren_tests: bool = Field(False, description="send Test alerts to the sirens (their controllers opted in)")
 
     @field_validator("webhook_secret")
     @classmethod
