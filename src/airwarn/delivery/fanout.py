@@ -9,8 +9,8 @@ import numpy as np
 from airwarn.delivery.subscriber_cache import SubscriberCache
 from airwarn.deps import Deliveries, Delivery, Fanout, TargetColumn
 from airwarn.domain.alerts import Alert, MsgType, Severity
-from airwarn.domain.reports import Status
 from airwarn.domain.regimes import Picture
+from airwarn.domain.reports import Status
 from airwarn.domain.targeting import SUBSCRIBER_CHANNELS, IntArray, allowed_channels, threat_kind
 from airwarn.domain.territory import Territory
 from airwarn.store.repository import Repository
