@@ -148,10 +148,12 @@ class GuardedResolver(AbstractResolver):
 
     def __init__(self, policy: OutboundPolicy) -> None:
         self.policy = policy
-        self._inner = ThreadedResolver()
+        self._inner: ThreadedResolver | None = None  # made on first use, inside the running loop
 
     async def resolve(self, host: str, port: int = 0,
                       family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+        if self._inner is None:
+            self._inner = ThreadedResolver()
         found = await self._inner.resolve(host, port, family)
         if self.policy.host_allowed(host, port):
             return found
@@ -162,4 +164,5 @@ class GuardedResolver(AbstractResolver):
         return found
 
     async def close(self) -> None:
-        await self._inner.close()
+        if self._inner is not None:
+            await self._inner.close()
