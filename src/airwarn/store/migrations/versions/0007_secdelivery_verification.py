@@ -16,9 +16,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("subscriptions", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("pending_channels", sa.JSON(), nullable=True))
-        batch_op.add_column(sa.Column("accept_tests", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # plain ADD COLUMN, not a batch: a batch recreates the SQLite table and would drop its version trigger
+    op.add_column("subscriptions", sa.Column("pending_channels", sa.JSON(), nullable=True))
+    op.add_column("subscriptions", sa.Column("accept_tests", sa.Boolean(), nullable=False,
+                                             server_default=sa.false()))
 
 
 def downgrade() -> None:
