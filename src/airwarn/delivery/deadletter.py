@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from prometheus_client import Counter
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import LargeBinary, and_, cast, func, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from airwarn.store import tables as t
@@ -60,8 +60,11 @@ def dead_in(conn: Connection, rows: Sequence[tuple[int, str]], reason: str, now:
 
 def deliveries(conn: Connection, *, state: str | None, alert: str | None, channel: str | None,
                limit: int, before: int | None) -> list[dict[str, Any]]:
-    """Outbox rows for operators, newest first, filtered by state/alert/channel; `before` pages by id."""
-    q = select(t.outbox.c.id, t.outbox.c.alert_id, t.outbox.c.channel, t.outbox.c.target, t.outbox.c.state,
+    """Outbox rows for operators, newest first, filtered by state/alert/channel; `before` pages by id. On
+    SQLite the target is read as bytes, so a row with invalid text (the kind set aside) is still listed."""
+    raw = conn.dialect.name == "sqlite"
+    target = cast(t.outbox.c.target, LargeBinary).label("target") if raw else t.outbox.c.target
+    q = select(t.outbox.c.id, t.outbox.c.alert_id, t.outbox.c.channel, target, t.outbox.c.state,
                t.outbox.c.attempts, t.outbox.c.created_at, t.outbox.c.next_attempt_at, t.outbox.c.delivered_at,
                t.outbox.c.last_error, t.outbox.c.reason)
     if state:
@@ -72,7 +75,11 @@ def deliveries(conn: Connection, *, state: str | None, alert: str | None, channe
         q = q.where(t.outbox.c.channel == channel)
     if before is not None:
         q = q.where(t.outbox.c.id < before)
-    return [dict(r) for r in conn.execute(q.order_by(t.outbox.c.id.desc()).limit(limit)).mappings()]
+    rows = [dict(r) for r in conn.execute(q.order_by(t.outbox.c.id.desc()).limit(limit)).mappings()]
+    for r in rows:
+        if isinstance(r["target"], bytes):
+            r["target"] = r["target"].decode("utf-8", "replace")
+    return rows
 
 
 def count_dead(conn: Connection) -> int:
