@@ -76,8 +76,8 @@ def _too_many(request: Request, key: str, limit: int, window_s: int, what: str) 
                         status_code=429, headers={"Retry-After": str(wait)})
 
 
-def _client(request: Request) -> str:
-    return f"ip:{request.client.host if request.client else 'unknown'}"
+def _client(request: Request, what: str) -> str:
+    return f"{what}:{request.client.host if request.client else 'unknown'}"
 
 
 def _prover(settings: Settings) -> Prover:
@@ -103,7 +103,7 @@ async def create_subscription(body: SubscriptionIn, deps: DepsDep, request: Requ
     echo of the challenge POSTed to it now. Keep the token to read or cancel it; a webhook's secret is
     shown here only."""
     settings = _settings(request)
-    limited = _too_many(request, _client(request), settings.subscribe_per_hour, HOUR_S, "subscriptions")
+    limited = _too_many(request, _client(request, "subscribe"), settings.subscribe_per_hour, HOUR_S, "subscriptions")
     if limited is not None:
         return limited
     draft = service.SubscriptionDraft(**body.model_dump(exclude={"channels"}),
@@ -127,7 +127,8 @@ async def create_subscription(body: SubscriptionIn, deps: DepsDep, request: Requ
 async def confirm_subscription(sub_id: str, body: ConfirmIn, deps: DepsDep,
                                request: Request) -> dict[str, Any] | JSONResponse:
     """Prove the channels: `code` for the phone; each waiting webhook gets a new challenge."""
-    limited = _too_many(request, _client(request), _settings(request).verify_per_hour, HOUR_S, "confirmations")
+    limited = _too_many(request, _client(request, "verify"), _settings(request).verify_per_hour, HOUR_S,
+                        "confirmations")
     if limited is not None:
         return limited
     await _handshakes(deps, _prover(_settings(request)), sub_id, body.token)
@@ -137,7 +138,8 @@ async def confirm_subscription(sub_id: str, body: ConfirmIn, deps: DepsDep,
 @router.post("/subscriptions/{sub_id}/resend-code", response_model=None)
 async def resend_code(sub_id: str, body: TokenIn, deps: DepsDep, request: Request) -> dict[str, Any] | JSONResponse:
     """A new code for the phone that waits (the earlier one stops working)."""
-    limited = _too_many(request, _client(request), _settings(request).verify_per_hour, HOUR_S, "code requests")
+    limited = _too_many(request, _client(request, "verify"), _settings(request).verify_per_hour, HOUR_S,
+                        "code requests")
     if limited is not None:
         return limited
     code = await run_in_threadpool(confirming.reissue_code, deps, sub_id, body.token)
