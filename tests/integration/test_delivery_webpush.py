@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 from airwarn import services
 from airwarn.api.app import create_app
 from airwarn.cli import keys
-from airwarn.delivery.channels.base import Gone, MemoryChannel, Message
+from airwarn.delivery.channels.base import Gone, MemoryChannel, Message, Refused
 from airwarn.delivery.channels.webpush import WebPushChannel, generate_vapid, push_topic
 from airwarn.delivery.dispatcher import Dispatcher
 from airwarn.delivery.fanout import make_fanout
@@ -117,10 +117,10 @@ def push() -> Any:
     service.close()
 
 
-def message(subscription: dict[str, Any], language: str = "ru") -> Message:
+def message(subscription: dict[str, Any], language: str = "ru", status: str = "Actual") -> Message:
     return Message(outbox_id=3, identifier="airwarn-push-1", channel="webpush", target="sub-1", attempt=1,
                    xml="<alert/>", language=language, address=subscription,
-                   alert={"identifier": "airwarn-push-1", "msg_type": "Alert", "severity": "Extreme",
+                   alert={"identifier": "airwarn-push-1", "msg_type": "Alert", "severity": "Extreme", "status": status,
                           "urgency": "Immediate", "headline": "Drone hazard", "region": "RU-ROS",
                           "texts": {"ru": {"headline": "Беспилотная опасность", "instruction": "В укрытие."}}})
 
@@ -142,6 +142,27 @@ def test_payload_decrypts_with_the_browsers_keys_and_vapid_jwt_verifies(push: Pu
     assert b"airwarn-push-1" not in body  # encrypted on the wire
     with pytest.raises(http_ece.ECEException):  # and only the subscriber's key opens it
         Browser(push.origin).decrypt(body)
+
+
+@pytest.mark.parametrize(("status", "language", "prefix"), [
+    ("Exercise", "ru", "УЧЕНИЯ — "), ("Exercise", "en", "EXERCISE — "), ("Test", "ru", "ТЕСТ — ")])
+def test_a_drill_push_headline_begins_with_its_marker_and_names_its_status(
+    push: PushService, status: str, language: str, prefix: str
+) -> None:
+    private, _ = generate_vapid()
+    browser = Browser(f"{push.origin}/push/drill")
+    send_once(WebPushChannel(private, SUBJECT, policy=push.policy), message(browser.subscription, language, status))
+    got = browser.decrypt(push.requests[0][2])
+    assert got["headline"].startswith(prefix) and got["status"] == status and got["delivery"] == "3"
+
+
+def test_a_push_endpoint_outside_the_push_services_is_refused_at_send_time(push: PushService) -> None:
+    private, _ = generate_vapid()
+    with pytest.raises(Refused, match="not a known push service"):
+        send_once(WebPushChannel(private, SUBJECT), message(Browser("https://evil.example/push").subscription))
+    with pytest.raises(Refused, match="https"):  # the local stand-in, without its allow-list entry
+        send_once(WebPushChannel(private, SUBJECT), message(Browser(f"{push.origin}/p").subscription))
+    assert push.requests == []
 
 
 def test_a_forged_vapid_signature_is_caught_by_the_receiver_check(push: PushService) -> None:
