@@ -20,9 +20,10 @@ from airwarn.delivery.channels.http import HttpPoster
 from airwarn.delivery.channels.webhook import WebhookChannel
 from airwarn.delivery.dispatcher import Dispatcher
 from airwarn.delivery.fanout import make_fanout
-from airwarn.delivery.outbound import BlockedAddress, GuardedResolver, OutboundPolicy
+from airwarn.delivery.outbound import BlockedAddress, GuardedResolver, Origin, OutboundPolicy, check_resolved
 from airwarn.deps import Deps
 from airwarn.domain.users import User
+from airwarn.errors import InvalidInput
 from airwarn.intake import ReportDraft
 from tests.integration.subscribing import WEBHOOK_KEY, Hook, settings_for
 
@@ -200,3 +201,19 @@ def test_push_endpoints_only_at_known_push_services_unless_configured(deps: Deps
     r = extra.post("/api/v1/subscriptions", json={"lat": 48.7, "lon": 40.2, "channels": [
         {"channel": "webpush", "address": Browser("https://eu.push.example.org/x").subscription}]})
     assert r.status_code == 201, r.text
+
+
+class NamesOnly(OutboundPolicy):
+    """The policy with its rules on the URL's form switched off, to show the resolution check on its own
+    (no dotted name resolves to loopback on this machine without a DNS server)."""
+
+    def why_not(self, url: object, *, push: bool = False) -> str | None:
+        return None
+
+
+def test_at_subscription_a_name_that_resolves_to_a_private_address_is_refused_naming_the_field() -> None:
+    with pytest.raises(InvalidInput, match="resolves to") as caught:
+        asyncio.run(check_resolved(NamesOnly(), "https://localhost/hook", "channels[0].address"))
+    assert caught.value.field == "channels[0].address"
+    asyncio.run(check_resolved(NamesOnly(), "https://no-such-host.invalid/hook", "x"))  # unknown now: later
+    asyncio.run(check_resolved(NamesOnly(allow=(Origin("https", "localhost", 443),)), "https://localhost/", "x"))

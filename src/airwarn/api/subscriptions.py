@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from airwarn.api.auth import DepsDep
 from airwarn.delivery import confirming
 from airwarn.delivery import subscriptions as service
+from airwarn.delivery.outbound import check_resolved
 from airwarn.delivery.proofs import Code, Prover
 from airwarn.delivery.ratelimit import RateLimiter
 from airwarn.delivery.wiring import http_timeout_s, outbound_policy
@@ -108,7 +109,13 @@ async def create_subscription(body: SubscriptionIn, deps: DepsDep, request: Requ
         return limited
     draft = service.SubscriptionDraft(**body.model_dump(exclude={"channels"}),
                                       channels=[c.model_dump() for c in body.channels])
-    created = await run_in_threadpool(service.subscribe, deps, draft, policy=outbound_policy(settings),
+    policy = outbound_policy(settings)
+    for i, c in enumerate(body.channels):  # a name that resolves to a private address is refused now
+        if c.channel == "webhook":
+            await check_resolved(policy, c.address, f"channels[{i}].address")
+        elif c.channel == "webpush" and isinstance(c.address, dict):
+            await check_resolved(policy, c.address.get("endpoint"), f"channels[{i}].address.endpoint", push=True)
+    created = await run_in_threadpool(service.subscribe, deps, draft, policy=policy,
                                       webhook_key=settings.webhook_secret.encode() or None)
     prover = _prover(settings)
     unsent = {code.phone: await _send_code(request, prover, code) for code in created.codes}

@@ -8,6 +8,7 @@ answer that changes between check and connect cannot slip a private address in),
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 from dataclasses import dataclass
@@ -166,3 +167,24 @@ class GuardedResolver(AbstractResolver):
     async def close(self) -> None:
         if self._inner is not None:
             await self._inner.close()
+
+
+async def check_resolved(policy: OutboundPolicy, url: object, where: str, *, push: bool = False,
+                         timeout_s: float = 3.0) -> None:
+    """At subscription: InvalidInput naming `where` if the URL's host resolves to an address that is not
+    public. A name that does not resolve now passes here; every connection checks it again anyway."""
+    if not isinstance(url, str) or policy.why_not(url, push=push) is not None:
+        return  # the form is wrong: the subscription's own checks say so
+    parts = urlsplit(url)
+    host, port = (parts.hostname or "").rstrip("."), parts.port or _default_port(parts.scheme)
+    if _ip(host) is not None or policy.allowed(parts.scheme, host, port):
+        return
+    resolver = GuardedResolver(policy)
+    try:
+        await asyncio.wait_for(resolver.resolve(host, port, socket.AF_UNSPEC), timeout_s)
+    except BlockedAddress as exc:
+        raise InvalidInput(f"{'push endpoint' if push else 'webhook address'}: {exc}", field=where) from None
+    except (OSError, TimeoutError):
+        return
+    finally:
+        await resolver.close()
