@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from aiohttp.abc import AbstractResolver, ResolveResult
 from fastapi.testclient import TestClient
 
 from airwarn import services
@@ -217,3 +218,41 @@ def test_at_subscription_a_name_that_resolves_to_a_private_address_is_refused_na
     assert caught.value.field == "channels[0].address"
     asyncio.run(check_resolved(NamesOnly(), "https://no-such-host.invalid/hook", "x"))  # unknown now: later
     asyncio.run(check_resolved(NamesOnly(allow=(Origin("https", "localhost", 443),)), "https://localhost/", "x"))
+
+
+class RebindingDns(AbstractResolver):
+    """An attacker's DNS: a public address for the first question about a name, loopback afterwards."""
+
+    def __init__(self, port: int) -> None:
+        self.port, self.asked = port, 0
+
+    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+                      ) -> list[ResolveResult]:
+        self.asked += 1
+        address = "93.184.215.14" if self.asked == 1 else "127.0.0.1"
+        return [{"hostname": host, "host": address, "port": self.port, "family": socket.AF_INET, "proto": 0,
+                 "flags": 0}]
+
+    async def close(self) -> None:
+        return None
+
+
+def test_a_name_rebound_to_loopback_after_the_subscription_check_is_refused_at_connect_time() -> None:
+    tcp = TcpCanary()
+    dns = RebindingDns(tcp.port)
+    url = f"https://rebind.example:{tcp.port}/hook"
+    try:
+        asyncio.run(check_resolved(OutboundPolicy(), url, "channels[0].address", inner=dns))  # looks public now
+
+        async def send() -> None:
+            http = HttpPoster(2.0, policy=OutboundPolicy(), dns=dns)
+            try:
+                await http.post(url, b"{}", {})
+            finally:
+                await http.aclose()
+
+        with pytest.raises(Refused, match="rebind.example resolves to 127.0.0.1"):
+            asyncio.run(send())
+        assert dns.asked == 2 and tcp.connections == 0
+    finally:
+        tcp.close()

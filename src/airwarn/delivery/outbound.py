@@ -147,9 +147,9 @@ class GuardedResolver(AbstractResolver):
     """Resolves like the system does, then refuses a host if any address it got is not public (unless the
     host is allow-listed): aiohttp connects only to the addresses returned here."""
 
-    def __init__(self, policy: OutboundPolicy) -> None:
+    def __init__(self, policy: OutboundPolicy, inner: AbstractResolver | None = None) -> None:
         self.policy = policy
-        self._inner: ThreadedResolver | None = None  # made on first use, inside the running loop
+        self._inner = inner  # the system's resolver unless given; made on first use, inside the running loop
 
     async def resolve(self, host: str, port: int = 0,
                       family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
@@ -170,7 +170,7 @@ class GuardedResolver(AbstractResolver):
 
 
 async def check_resolved(policy: OutboundPolicy, url: object, where: str, *, push: bool = False,
-                         timeout_s: float = 3.0) -> None:
+                         timeout_s: float = 3.0, inner: AbstractResolver | None = None) -> None:
     """At subscription: InvalidInput naming `where` if the URL's host resolves to an address that is not
     public. A name that does not resolve now passes here; every connection checks it again anyway."""
     if not isinstance(url, str) or policy.why_not(url, push=push) is not None:
@@ -179,7 +179,7 @@ async def check_resolved(policy: OutboundPolicy, url: object, where: str, *, pus
     host, port = (parts.hostname or "").rstrip("."), parts.port or _default_port(parts.scheme)
     if _ip(host) is not None or policy.allowed(parts.scheme, host, port):
         return
-    resolver = GuardedResolver(policy)
+    resolver = GuardedResolver(policy, inner)
     try:
         await asyncio.wait_for(resolver.resolve(host, port, socket.AF_UNSPEC), timeout_s)
     except BlockedAddress as exc:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin
 
 import aiohttp
+from aiohttp.abc import AbstractResolver
 
 from airwarn.delivery.channels.base import DeliveryError, Refused
 from airwarn.delivery.outbound import MAX_REDIRECTS, BlockedAddress, GuardedResolver, OutboundPolicy
@@ -32,10 +33,11 @@ class Answer:
 
 class HttpPoster:
     def __init__(self, timeout_s: float = 5.0, connections: int = 256, *,
-                 policy: OutboundPolicy | None = None) -> None:
+                 policy: OutboundPolicy | None = None, dns: AbstractResolver | None = None) -> None:
         self.timeout_s = timeout_s
         self.connections = connections
         self.policy = policy
+        self.dns = dns  # the resolver the guard asks (default: the system's)
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -43,7 +45,7 @@ class HttpPoster:
         loop = asyncio.get_running_loop()
         if self._session is None or self._loop is not loop or self._session.closed:
             self._loop = loop
-            resolver = GuardedResolver(self.policy) if self.policy is not None else None
+            resolver = GuardedResolver(self.policy, self.dns) if self.policy is not None else None
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self.connections, limit_per_host=0, resolver=resolver),
                 timeout=aiohttp.ClientTimeout(total=self.timeout_s), trust_env=False)
