@@ -61,6 +61,21 @@ class Settings(BaseSettings):
         return value
 
 
+    @field_validator("outbound_allow")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        """Each entry an origin (scheme://host[:port]), so a typo stops the node at start, not a subscriber."""
+        from urllib.parse import urlsplit
+
+        for entry in (e.strip() for e in value.split(",") if e.strip()):
+            parts = urlsplit(entry)
+            _ = parts.port  # a port that is not a number raises here
+            if parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/") \
+                    or parts.query or parts.username:
+                raise ValueError(f"{entry!r} is not an origin like https://hooks.example.org or http://10.0.0.5:8080")
+        return value
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Settings from the environment; a bad value is a ConfigError that names its variable."""
     try:
