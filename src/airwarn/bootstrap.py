@@ -103,7 +103,7 @@ def build_deps(settings: Settings, engine: Engine | None = None, *, create_db: b
         uow=uow,
         territory=territory,
         events=make_bus(settings.bus),
-        fanout=make_fanout(territory),
+        fanout=make_fanout(territory, siren_tests=settings.siren_tests),
         render=cap_renderer(signer),
         certificate_pem=signer.cert_pem,
         sign_head=signer.sign_bytes,

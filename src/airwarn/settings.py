@@ -54,12 +54,36 @@ class Settings(BaseSettings):
     # audit (issue 10 item 9)
     audit_head_interval_s: float = Field(30.0, gt=0, le=60, description="how often a serving node signs the "
                                          "audit chain's head (seconds, at most 60)")
+    # outbound requests and subscriptions (issue 11)
+    outbound_allow: str = Field("", description="comma-separated origins (http://10.0.0.5:8080) that webhooks "
+                                "and push endpoints may use although they are http or not public")
+    push_hosts: str = Field("", description="comma-separated push service hosts accepted besides FCM, Mozilla, "
+                            "Apple and Windows")
+    subscribe_per_hour: int = Field(10, ge=1, description="new subscriptions per client address per hour")
+    verify_per_hour: int = Field(30, ge=1, description="confirm/resend attempts per client address per hour")
+    codes_per_phone_per_day: int = Field(5, ge=1, description="verification SMS one phone number gets per day")
+    siren_tests: bool = Field(False, description="send Test alerts to the sirens (their controllers opted in)")
 
     @field_validator("webhook_secret")
     @classmethod
     def _secret_long_enough(cls, value: str) -> str:
         if value and len(value) < MIN_WEBHOOK_SECRET:
             raise ValueError(f"must be at least {MIN_WEBHOOK_SECRET} characters (or empty to send no webhooks)")
+        return value
+
+
+    @field_validator("outbound_allow")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        """Each entry an origin (scheme://host[:port]), so a typo stops the node at start, not a subscriber."""
+        from urllib.parse import urlsplit
+
+        for entry in (e.strip() for e in value.split(",") if e.strip()):
+            parts = urlsplit(entry)
+            _ = parts.port  # a port that is not a number raises here
+            if parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/") \
+                    or parts.query or parts.username:
+                raise ValueError(f"{entry!r} is not an origin like https://hooks.example.org or http://10.0.0.5:8080")
         return value
 
 

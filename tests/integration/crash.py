@@ -49,6 +49,7 @@ def crash_and_recover(db: str, workdir: Path, targets: int, *, delay_s: float = 
            "AIRWARN_DISPATCH_LEASE_S": str(lease_s), "AIRWARN_DISPATCH_TIMEOUT_S": str(min(5.0, lease_s / 2)),
            "AIRWARN_BUS": "memory://", "AIRWARN_WEBHOOK_SECRET": "crash-test-webhook-key"}
     receiver = Recorder(delay_s)
+    env["AIRWARN_OUTBOUND_ALLOW"] = receiver.base  # the receiver is on loopback: allow-listed for the test
     node = Node(env, workdir / "node.log")
     try:
         prepare(env)

@@ -1,4 +1,5 @@
-"""Channels against real receivers: a local HTTP server (webhook, SMS gateway) and Mosquitto (sirens)."""
+"""Channels against real receivers: a local HTTP server (webhook, SMS gateway; allow-listed, since it is on
+loopback) and Mosquitto (sirens), including how each marks a drill."""
 
 from __future__ import annotations
 
@@ -6,8 +7,7 @@ import asyncio
 import json
 import os
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,15 +15,18 @@ import pytest
 from airwarn.delivery.channels.base import DeliveryError, Message
 from airwarn.delivery.channels.mqtt import MqttChannel
 from airwarn.delivery.channels.sms import SmsChannel
-from airwarn.delivery.channels.webhook import WebhookChannel, verify
+from airwarn.delivery.channels.webhook import WebhookChannel, subscriber_secret, verify
+from airwarn.delivery.outbound import OutboundPolicy
+from tests.integration.subscribing import WEBHOOK_KEY, Hook
 
 MQTT_HOST = os.environ.get("AIRWARN_TEST_MQTT_HOST", "127.0.0.1")
 
 
-def message(channel: str, target: str, address: Any = None) -> Message:
+def message(channel: str, target: str, address: Any = None, *, status: str = "Actual", language: str = "ru",
+            msg_type: str = "Alert", key: str = "k1") -> Message:
     return Message(outbox_id=7, identifier="airwarn-abc", channel=channel, target=target, attempt=1,
-                   xml="<alert>cap</alert>", language="ru", address=address,
-                   alert={"identifier": "airwarn-abc", "msg_type": "Alert", "severity": "Severe",
+                   xml="<alert>cap</alert>", language=language, address=address, key=key,
+                   alert={"identifier": "airwarn-abc", "msg_type": msg_type, "status": status, "severity": "Severe",
                           "headline": "Drone hazard", "texts": {"ru": {"headline": "Беспилотная опасность",
                                                                       "instruction": "В укрытие."}}})
 
@@ -39,62 +42,68 @@ def send_once(channel: Any, msg: Message) -> None:
     asyncio.run(go())
 
 
-class Receiver:
-    """A local HTTP receiver recording requests; answers `status`."""
-
-    def __init__(self, status: int = 200) -> None:
-        self.requests: list[tuple[dict[str, str], bytes]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                outer.requests.append((dict(self.headers), body))
-                self.send_response(status)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                return None
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
+@pytest.fixture
+def hook() -> Iterator[Hook]:
+    receiver = Hook()
+    yield receiver
+    receiver.close()
 
 
-def test_webhook_body_is_the_cap_document_signed_with_hmac_and_names_the_identifier() -> None:
-    receiver = Receiver()
-    try:
-        send_once(WebhookChannel(b"k3y"), message("webhook", "sub-1", receiver.url))
-    finally:
-        receiver.close()
-    [(headers, body)] = receiver.requests
-    assert body == b"<alert>cap</alert>" and headers["X-Airwarn-Identifier"] == "airwarn-abc"
-    assert verify(b"k3y", body, headers["X-Airwarn-Signature"])
-    assert not verify(b"other", body, headers["X-Airwarn-Signature"])
+def allowing(*hooks: Hook) -> OutboundPolicy:
+    return OutboundPolicy.from_settings(",".join(h.origin for h in hooks))
+
+
+def test_webhook_body_carries_delivery_id_status_and_cap_signed_with_the_subscribers_own_secret(hook: Hook) -> None:
+    send_once(WebhookChannel(WEBHOOK_KEY, policy=allowing(hook)), message("webhook", "sub-1", hook.url))
+    [(headers, body)] = hook.deliveries()
+    sent = json.loads(body)
+    assert sent == {"delivery": "7", "identifier": "airwarn-abc", "status": "Actual", "msg_type": "Alert",
+                    "severity": "Severe", "sent": None, "cap": "<alert>cap</alert>"}
+    assert headers["X-Airwarn-Identifier"] == "airwarn-abc" and headers["X-Airwarn-Delivery"] == "7"
+    assert headers["X-Airwarn-Status"] == "Actual"
+    mine = subscriber_secret(WEBHOOK_KEY, "sub-1", "k1").encode()
+    assert verify(mine, body, headers["X-Airwarn-Signature"])
+    assert not verify(WEBHOOK_KEY, body, headers["X-Airwarn-Signature"])  # never the server's key itself
+    assert not verify(subscriber_secret(WEBHOOK_KEY, "sub-2", "k1").encode(), body, headers["X-Airwarn-Signature"])
+
+
+@pytest.mark.parametrize("status", ["Exercise", "Test"])
+def test_a_drill_webhook_names_its_status_in_the_header_and_the_body(hook: Hook, status: str) -> None:
+    send_once(WebhookChannel(WEBHOOK_KEY, policy=allowing(hook)), message("webhook", "s", hook.url, status=status))
+    [(headers, body)] = hook.deliveries()
+    assert headers["X-Airwarn-Status"] == status and json.loads(body)["status"] == status
 
 
 def test_webhook_error_status_is_a_delivery_error() -> None:
-    receiver = Receiver(status=503)
+    receiver = Hook(status=503)
     try:
         with pytest.raises(DeliveryError, match="503"):
-            send_once(WebhookChannel(b"k"), message("webhook", "sub-1", receiver.url))
+            send_once(WebhookChannel(WEBHOOK_KEY, policy=allowing(receiver)), message("webhook", "s", receiver.url))
     finally:
         receiver.close()
 
 
-def test_sms_gateway_gets_number_text_in_the_subscribers_language_and_identifier() -> None:
-    receiver = Receiver()
-    try:
-        send_once(SmsChannel(receiver.url, token="t0k"), message("sms", "sub-1", "+79991234567"))
-    finally:
-        receiver.close()
-    [(headers, body)] = receiver.requests
+def test_sms_gateway_gets_number_text_in_the_subscribers_language_delivery_id_and_identifier(hook: Hook) -> None:
+    send_once(SmsChannel(hook.url, token="t0k"), message("sms", "sub-1", "+79991234567"))
+    [(_, headers, body)] = hook.requests
     sent = json.loads(body)
-    assert sent["to"] == "+79991234567" and sent["identifier"] == "airwarn-abc"
+    assert sent["to"] == "+79991234567" and sent["identifier"] == "airwarn-abc" and sent["delivery"] == "7"
     assert sent["text"] == "Беспилотная опасность В укрытие." and headers["Authorization"] == "Bearer t0k"
+    assert sent["status"] == "Actual"
+
+
+@pytest.mark.parametrize(("status", "language", "prefix"), [
+    ("Exercise", "en", "EXERCISE — "), ("Exercise", "ru", "УЧЕНИЯ — "), ("Exercise", "uk", "НАВЧАННЯ — "),
+    ("Test", "en", "TEST — "), ("Test", "ru", "ТЕСТ — "), ("Test", "uk", "ТЕСТ — "),
+])
+def test_a_drill_sms_begins_with_its_marker_in_the_subscribers_language(
+    hook: Hook, status: str, language: str, prefix: str
+) -> None:
+    send_once(SmsChannel(hook.url), message("sms", "sub-1", "+79991234567", status=status, language=language))
+    [text] = [t["text"] for t in hook.texts()]
+    assert text.startswith(prefix) and hook.texts()[0]["status"] == status
+    long = message("sms", "s", "+79991234567", status=status, language=language)
+    assert long.text(limit_chars=20).startswith(prefix) and len(long.text(limit_chars=20)) <= 20  # never cut
 
 
 def _mqtt_up() -> bool:
@@ -121,6 +130,33 @@ def test_siren_message_reaches_a_subscriber_of_the_district_topic_on_mosquitto()
 
     got = asyncio.run(asyncio.wait_for(scenario(), 10))
     assert got["identifier"] == "airwarn-abc" and got["command"] == "sound" and got["topic"] == topic
+    assert got["status"] == "Actual" and got["delivery"] == "7"
+
+
+@pytest.mark.skipif(not _mqtt_up(), reason=f"no MQTT broker at {MQTT_HOST}:1883 (AIRWARN_TEST_MQTT_HOST)")
+def test_sirens_hear_the_drill_status_and_a_test_never_sounds_nor_stops_them_for_real() -> None:
+    import aiomqtt
+
+    topic = f"airwarn/sirens/RU-ROS-SHOLOKHOVSKY-{os.getpid()}"
+    sent = [("Exercise", "Alert"), ("Test", "Alert"), ("Test", "Cancel"), ("Exercise", "Cancel")]
+
+    async def scenario() -> list[dict[str, Any]]:
+        channel = MqttChannel(MQTT_HOST)
+        async with aiomqtt.Client(MQTT_HOST, 1883) as listener:
+            await listener.subscribe(topic, qos=1)
+            for status, msg_type in sent:
+                await channel.send(message("mqtt", topic, status=status, msg_type=msg_type))
+            got = []
+            async for m in listener.messages:
+                got.append(dict(json.loads(bytes(m.payload))))  # type: ignore[arg-type]
+                if len(got) == len(sent):
+                    break
+        await channel.aclose()
+        return got
+
+    got = asyncio.run(asyncio.wait_for(scenario(), 15))
+    assert [(m["status"], m["command"]) for m in got] == [
+        ("Exercise", "sound"), ("Test", "test"), ("Test", "test_stop"), ("Exercise", "stop")]
 
 
 @pytest.mark.skipif(not _mqtt_up(), reason=f"no MQTT broker at {MQTT_HOST}:1883 (AIRWARN_TEST_MQTT_HOST)")

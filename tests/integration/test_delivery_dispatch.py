@@ -14,11 +14,12 @@ from airwarn.bus import MemoryBus
 from airwarn.delivery.channels.base import MemoryChannel
 from airwarn.delivery.dispatcher import Dispatcher, RetryPolicy
 from airwarn.delivery.fanout import make_fanout
-from airwarn.delivery.subscriptions import SubscriptionDraft, confirm, subscribe
+from airwarn.delivery.subscriptions import SubscriptionDraft
 from airwarn.deps import Deps
 from airwarn.domain.users import User
 from airwarn.intake import ReportDraft
 from airwarn.store.delivery_tables import delivery_attempts
+from tests.integration.subscribing import active
 
 
 class Clock:
@@ -32,9 +33,8 @@ class Clock:
 def issue_alert(deps: Deps, operator: User, approver: User, phones: int = 2) -> str:
     deps.fanout = make_fanout(deps.territory)
     for i in range(phones):
-        sub = subscribe(deps, SubscriptionDraft(lat=48.7, lon=40.2, channels=[
+        active(deps, SubscriptionDraft(lat=48.7, lon=40.2, channels=[
             {"channel": "sms", "address": f"+7999000{i:04d}"}]))
-        confirm(deps, sub["id"], sub["token"])
     draft = ReportDraft(kind="interception", region="RU-ROS", source_type="official", districts=["Millerovsky"])
     pending = services.submit_report(deps, draft, operator).alerts[0]["identifier"]
     return str(services.approve_alert(deps, pending, approver)["identifier"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from airwarn.delivery.fanout import make_fanout
 from airwarn.deps import Deps
 from airwarn.domain.users import User
 from airwarn.intake import ReportDraft
+from tests.integration.subscribing import Hook, api_subscribe, settings_for
 
 PHONE = "+79991234567"
 # a browser's PushSubscription keys (P-256 point and 16-byte auth secret, base64url)
@@ -21,19 +24,31 @@ AUTH = "tBHItJI5svbpez7KI4CCXg"
 
 
 @pytest.fixture
-def client(deps: Deps) -> TestClient:
+def gateway() -> Iterator[Hook]:
+    """The SMS gateway (a real local HTTP receiver) that also serves as an allow-listed webhook endpoint."""
+    hook = Hook()
+    yield hook
+    hook.close()
+
+
+@pytest.fixture
+def client(deps: Deps, gateway: Hook) -> TestClient:
     deps.fanout = make_fanout(deps.territory)
-    return TestClient(create_app(deps))
+    return TestClient(create_app(deps, settings=settings_for(gateway.origin, sms_url=gateway.url,
+                                                             subscribe_per_hour=100)))
 
 
 def subscribe(client: TestClient, confirm: bool = True, **body: Any) -> str:
-    r = client.post("/api/v1/subscriptions", json=body)
-    assert r.status_code == 201, r.text
-    sub = r.json()
-    if confirm:
-        ok = client.post(f"/api/v1/subscriptions/{sub['id']}/confirm", json={"token": sub["token"]})
-        assert ok.json()["state"] == "active"
-    return str(sub["id"])
+    """Subscribe; with `confirm`, type back the code the gateway got (webhooks answer their challenge)."""
+    gateway = client.app.state.test_gateway if confirm else None  # type: ignore[attr-defined]
+    made = api_subscribe(client, gateway, body)
+    assert made["state"] == ("active" if confirm else "pending"), made
+    return str(made["id"])
+
+
+@pytest.fixture(autouse=True)
+def _gateway_on_app(client: TestClient, gateway: Hook) -> None:
+    client.app.state.test_gateway = gateway  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(("body", "field"), [
@@ -45,11 +60,21 @@ def subscribe(client: TestClient, confirm: bool = True, **body: Any) -> str:
       "channels": [{"channel": "sms", "address": PHONE}]}, "quiet_start"),
     ({"lat": 48.7, "lon": 40.2, "channels": []}, "channels"),
     ({"lat": 48.7, "lon": 40.2, "channels": [{"channel": "webpush", "address": {
-        "endpoint": "https://push.test/1", "keys": {"p256dh": "BCd", "auth": AUTH}}}]}, "channels[0].address.keys"),
+        "endpoint": "https://fcm.googleapis.com/fcm/send/1", "keys": {"p256dh": "BCd", "auth": AUTH}}}]},
+     "channels[0].address.keys"),
+    ({"lat": 48.7, "lon": 40.2, "districts": ["Mill\ud800"], "channels": [{"channel": "sms", "address": PHONE}]},
+     "districts[0]"),
+    ({"lat": 48.7, "lon": 40.2, "timezone": "Europe/\u0000", "channels": [{"channel": "sms", "address": PHONE}]},
+     "timezone"),
+    ({"lat": 48.7, "lon": 40.2, "channels": [{"channel": "webhook", "address": "https://a\ud800b.example/"}]},
+     "channels[0].address"),
+    ({"lat": 48.7, "lon": 40.2, "channels": [{"channel": "sms", "address": PHONE},
+                                            {"channel": "sms", "address": "+79990000009"}]}, "channels[1]"),
 ])
 def test_bad_subscriptions_name_the_field_and_store_nothing(client: TestClient, deps: Deps,
                                                             body: dict[str, Any], field: str) -> None:
-    r = client.post("/api/v1/subscriptions", json=body)
+    r = client.post("/api/v1/subscriptions", content=json.dumps(body),  # lone surrogates as JSON escapes
+                    headers={"Content-Type": "application/json"})
     assert r.status_code == 422 and r.json()["field"] == field, r.text
     with deps.uow.read() as repo:
         assert repo.count("subscriptions") == 0
@@ -74,7 +99,7 @@ def test_issued_alert_writes_rows_for_sirens_feed_live_and_subscribers_in_the_ar
     client: TestClient, deps: Deps, operator: User, approver: User
 ) -> None:
     inside = subscribe(client, lat=48.7, lon=40.2, channels=[
-        {"channel": "sms", "address": PHONE}, {"channel": "webhook", "address": "http://x.test/h"}])
+        {"channel": "sms", "address": PHONE}, {"channel": "webhook", "address": client.app.state.test_gateway.url}])
     by_district = subscribe(client, districts=["Sholokhovsky"],
                             channels=[{"channel": "sms", "address": "+79990000001"}])
     subscribe(client, lat=53.2, lon=45.2, channels=[{"channel": "sms", "address": "+79990000002"}])  # Penza
@@ -104,7 +129,7 @@ def test_restricted_mobile_internet_switches_to_sms_sirens_and_cap_with_the_reas
 ) -> None:
     sub = subscribe(client, lat=53.2, lon=45.2, channels=[
         {"channel": "sms", "address": PHONE},
-        {"channel": "webpush", "address": {"endpoint": "https://push.test/1",
+        {"channel": "webpush", "address": {"endpoint": "https://fcm.googleapis.com/fcm/send/1",
                                            "keys": {"p256dh": P256DH, "auth": AUTH}}}])
     draft = ReportDraft(kind="regime_declared", region="RU-PNZ", source_type="official",
                         regime="drone_hazard")

@@ -21,6 +21,7 @@ from airwarn.deps import Deps
 from airwarn.domain.users import User
 from airwarn.intake import ReportDraft
 from airwarn.store.delivery_tables import delivery_attempts
+from tests.integration.subscribing import Hook, api_subscribe, settings_for
 from tests.integration.test_delivery_webpush import SUBJECT, Browser, PushService
 
 PHONE = "+79991234567"
@@ -34,19 +35,27 @@ def push() -> Iterator[PushService]:
 
 
 @pytest.fixture
-def client(deps: Deps) -> TestClient:
+def gateway() -> Iterator[Hook]:
+    hook = Hook()
+    yield hook
+    hook.close()
+
+
+@pytest.fixture
+def client(deps: Deps, push: PushService, gateway: Hook) -> TestClient:
     deps.fanout = make_fanout(deps.territory)
-    return TestClient(create_app(deps))
+    client = TestClient(create_app(deps, settings=settings_for(push.origin, sms_url=gateway.url,
+                                                               subscribe_per_hour=100)))
+    client.app.state.test_gateway = gateway  # type: ignore[attr-defined]
+    return client
 
 
 def subscribe(client: TestClient, *channels: dict[str, Any]) -> tuple[str, str]:
-    """An active subscription in Millerovsky with these channels: (id, token)."""
-    r = client.post("/api/v1/subscriptions", json={"lat": 48.7, "lon": 40.2, "channels": list(channels)})
-    assert r.status_code == 201, r.text
-    sub = r.json()
-    assert client.post(f"/api/v1/subscriptions/{sub['id']}/confirm",
-                       json={"token": sub["token"]}).json()["state"] == "active"
-    return sub["id"], sub["token"]
+    """An active subscription in Millerovsky with these channels, each proven: (id, token)."""
+    made = api_subscribe(client, client.app.state.test_gateway,  # type: ignore[attr-defined]
+                         {"lat": 48.7, "lon": 40.2, "channels": list(channels)})
+    assert made["state"] == "active" and made["pending"] == [], made
+    return made["id"], made["token"]
 
 
 def webpush(browser: Browser) -> dict[str, Any]:
@@ -59,9 +68,9 @@ def issue(deps: Deps, operator: User, approver: User) -> str:
     return str(services.approve_alert(deps, pending, approver)["identifier"])
 
 
-def channels() -> dict[str, Channel]:
+def channels(push: PushService) -> dict[str, Channel]:
     private, _ = generate_vapid()
-    return {"webpush": WebPushChannel(private, SUBJECT), "sms": MemoryChannel("sms"),
+    return {"webpush": WebPushChannel(private, SUBJECT, policy=push.policy), "sms": MemoryChannel("sms"),
             "live": MemoryChannel("live"), "cap": MemoryChannel("cap"), "mqtt": MemoryChannel("mqtt")}
 
 
@@ -86,7 +95,7 @@ def test_a_410_removes_only_that_push_subscription_and_expires_a_subscription_le
     fine, fine_token = subscribe(client, webpush(Browser(f"{push.origin}/push/ok")))
 
     first = issue(deps, operator, approver)
-    asyncio.run(Dispatcher(deps.uow.engine, channels()).drain())
+    asyncio.run(Dispatcher(deps.uow.engine, channels(push)).drain())
     assert sorted(path for path, _, _ in push.requests) == ["/gone", "/gone", "/push/ok"]
     assert {t: r["state"] for t, r in rows(deps, first, "webpush").items()} == {
         mixed: "failed", push_only: "failed", fine: "delivered"}
@@ -108,7 +117,7 @@ def test_a_410_removes_only_that_push_subscription_and_expires_a_subscription_le
     cancel = services.cancel_alert(deps, first, approver)["cancel"]["identifier"]
     assert set(rows(deps, cancel, "webpush")) == {fine}
     assert set(rows(deps, cancel, "sms")) == {mixed}  # the same subscriber's SMS still works
-    asyncio.run(Dispatcher(deps.uow.engine, channels()).drain())
+    asyncio.run(Dispatcher(deps.uow.engine, channels(push)).drain())
     assert [path for path, _, _ in push.requests].count("/gone") == 2
 
 
@@ -118,7 +127,7 @@ def test_a_row_written_before_the_removal_fails_at_once_without_a_request(
     sub_id, _ = subscribe(client, webpush(Browser(f"{push.origin}/gone")), {"channel": "sms", "address": PHONE})
     first = issue(deps, operator, approver)
     cancel = services.cancel_alert(deps, first, approver)["cancel"]["identifier"]  # fanned out before sending
-    asyncio.run(Dispatcher(deps.uow.engine, channels(), concurrency=1).drain(rounds=100))  # oldest row first
+    asyncio.run(Dispatcher(deps.uow.engine, channels(push), concurrency=1).drain(rounds=100))  # oldest row first
     assert [path for path, _, _ in push.requests] == ["/gone"]
     late = rows(deps, cancel, "webpush")[sub_id]
     assert late["state"] == "failed" and late["attempts"] == 1 and "no longer has" in late["last_error"]
@@ -132,7 +141,7 @@ def test_a_500_is_retried_and_removes_nothing(
     browser = Browser(f"{push.origin}/push/busy")
     sub_id, token = subscribe(client, webpush(browser), {"channel": "sms", "address": PHONE})
     first = issue(deps, operator, approver)
-    asyncio.run(Dispatcher(deps.uow.engine, channels()).drain())
+    asyncio.run(Dispatcher(deps.uow.engine, channels(push)).drain())
     row = rows(deps, first, "webpush")[sub_id]
     assert row["state"] == "pending" and "500" in row["last_error"]  # due again after the backoff
     with deps.uow.read() as repo:
@@ -162,7 +171,7 @@ def test_after_unsubscribing_queued_deliveries_are_not_sent(
     sub_id, token = subscribe(client, webpush(Browser(f"{push.origin}/push/ok")), {"channel": "sms", "address": PHONE})
     first = issue(deps, operator, approver)  # queued for this subscriber, not sent yet
     assert client.post(f"/api/v1/subscriptions/{sub_id}/unsubscribe", json={"token": token}).status_code == 200
-    asyncio.run(Dispatcher(deps.uow.engine, channels()).drain())
+    asyncio.run(Dispatcher(deps.uow.engine, channels(push)).drain())
     assert push.requests == []  # the push service never heard of it
     assert {c: rows(deps, first, c)[sub_id]["state"] for c in ("webpush", "sms")} == \
         {"webpush": "failed", "sms": "failed"}

@@ -26,14 +26,16 @@ from typer.testing import CliRunner
 from airwarn import services
 from airwarn.api.app import create_app
 from airwarn.cli import keys
-from airwarn.delivery.channels.base import Gone, MemoryChannel, Message
+from airwarn.delivery.channels.base import Gone, MemoryChannel, Message, Refused
 from airwarn.delivery.channels.webpush import WebPushChannel, generate_vapid, push_topic
 from airwarn.delivery.dispatcher import Dispatcher
 from airwarn.delivery.fanout import make_fanout
+from airwarn.delivery.outbound import OutboundPolicy
 from airwarn.deps import Deps
 from airwarn.domain.users import User
 from airwarn.intake import ReportDraft
 from airwarn.store.delivery_tables import delivery_attempts
+from tests.integration.subscribing import settings_for
 from tests.integration.test_delivery_channels import send_once
 
 SUBJECT = "mailto:alerts@authority.example"
@@ -100,6 +102,7 @@ class PushService:
 
         self.server = HTTPServer(("127.0.0.1", 0), Handler)
         self.origin = f"http://127.0.0.1:{self.server.server_port}"
+        self.policy = OutboundPolicy.from_settings(self.origin)  # a local stand-in: allow-listed
         threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
 
     def close(self) -> None:
@@ -114,10 +117,10 @@ def push() -> Any:
     service.close()
 
 
-def message(subscription: dict[str, Any], language: str = "ru") -> Message:
+def message(subscription: dict[str, Any], language: str = "ru", status: str = "Actual") -> Message:
     return Message(outbox_id=3, identifier="airwarn-push-1", channel="webpush", target="sub-1", attempt=1,
                    xml="<alert/>", language=language, address=subscription,
-                   alert={"identifier": "airwarn-push-1", "msg_type": "Alert", "severity": "Extreme",
+                   alert={"identifier": "airwarn-push-1", "msg_type": "Alert", "severity": "Extreme", "status": status,
                           "urgency": "Immediate", "headline": "Drone hazard", "region": "RU-ROS",
                           "texts": {"ru": {"headline": "Беспилотная опасность", "instruction": "В укрытие."}}})
 
@@ -125,7 +128,7 @@ def message(subscription: dict[str, Any], language: str = "ru") -> Message:
 def test_payload_decrypts_with_the_browsers_keys_and_vapid_jwt_verifies(push: PushService) -> None:
     private, public = generate_vapid()
     browser = Browser(f"{push.origin}/push/abc")
-    channel = WebPushChannel(private, SUBJECT, public_url="https://warn.example")
+    channel = WebPushChannel(private, SUBJECT, public_url="https://warn.example", policy=push.policy)
     send_once(channel, message(browser.subscription))
     [(path, headers, body)] = push.requests
     assert path == "/push/abc" and headers["Content-Encoding"] == "aes128gcm"
@@ -141,9 +144,30 @@ def test_payload_decrypts_with_the_browsers_keys_and_vapid_jwt_verifies(push: Pu
         Browser(push.origin).decrypt(body)
 
 
+@pytest.mark.parametrize(("status", "language", "prefix"), [
+    ("Exercise", "ru", "УЧЕНИЯ — "), ("Exercise", "en", "EXERCISE — "), ("Test", "ru", "ТЕСТ — ")])
+def test_a_drill_push_headline_begins_with_its_marker_and_names_its_status(
+    push: PushService, status: str, language: str, prefix: str
+) -> None:
+    private, _ = generate_vapid()
+    browser = Browser(f"{push.origin}/push/drill")
+    send_once(WebPushChannel(private, SUBJECT, policy=push.policy), message(browser.subscription, language, status))
+    got = browser.decrypt(push.requests[0][2])
+    assert got["headline"].startswith(prefix) and got["status"] == status and got["delivery"] == "3"
+
+
+def test_a_push_endpoint_outside_the_push_services_is_refused_at_send_time(push: PushService) -> None:
+    private, _ = generate_vapid()
+    with pytest.raises(Refused, match="not a known push service"):
+        send_once(WebPushChannel(private, SUBJECT), message(Browser("https://evil.example/push").subscription))
+    with pytest.raises(Refused, match="https"):  # the local stand-in, without its allow-list entry
+        send_once(WebPushChannel(private, SUBJECT), message(Browser(f"{push.origin}/p").subscription))
+    assert push.requests == []
+
+
 def test_a_forged_vapid_signature_is_caught_by_the_receiver_check(push: PushService) -> None:
     private, _ = generate_vapid()
-    send_once(WebPushChannel(private, SUBJECT), message(Browser(f"{push.origin}/p").subscription))
+    send_once(WebPushChannel(private, SUBJECT, policy=push.policy), message(Browser(f"{push.origin}/p").subscription))
     header = push.requests[0][1]["Authorization"]
     _, other_public = generate_vapid()
     forged = header.rsplit("k=", 1)[0] + "k=" + other_public
@@ -155,7 +179,7 @@ def test_an_expired_subscription_is_gone_and_not_retried(push: PushService) -> N
     push.status = 410
     private, _ = generate_vapid()
     with pytest.raises(Gone, match="410"):
-        send_once(WebPushChannel(private, SUBJECT), message(Browser(f"{push.origin}/p").subscription))
+        send_once(WebPushChannel(private, SUBJECT, policy=push.policy), message(Browser(f"{push.origin}/p").subscription))
 
 
 def test_issued_alert_reaches_a_push_subscriber_through_the_outbox(
@@ -165,7 +189,7 @@ def test_issued_alert_reaches_a_push_subscriber_through_the_outbox(
     private, _ = generate_vapid()
     browsers = [Browser(f"{push.origin}/push/{i}") for i in range(2)]
     gone = Browser(f"{push.origin}/gone")
-    client = TestClient(create_app(deps))
+    client = TestClient(create_app(deps, settings=settings_for(push.origin)))
     for browser, language in ((browsers[0], "en"), (browsers[1], "ru"), (gone, "en")):
         r = client.post("/api/v1/subscriptions", json={
             "lat": 48.7, "lon": 40.2, "language": language,
@@ -175,7 +199,7 @@ def test_issued_alert_reaches_a_push_subscriber_through_the_outbox(
     pending = services.submit_report(deps, draft, operator).alerts[0]["identifier"]
     identifier = services.approve_alert(deps, pending, approver)["identifier"]
 
-    channels = {"webpush": WebPushChannel(private, SUBJECT), "live": MemoryChannel("live"),
+    channels = {"webpush": WebPushChannel(private, SUBJECT, policy=push.policy), "live": MemoryChannel("live"),
                 "cap": MemoryChannel("cap"), "mqtt": MemoryChannel("mqtt")}
     asyncio.run(Dispatcher(deps.uow.engine, channels).drain())
     by_path = {path: (headers, body) for path, headers, body in push.requests}

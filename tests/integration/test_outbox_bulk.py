@@ -66,13 +66,17 @@ def test_nothing_to_write_writes_nothing(deps: Deps, operator: User) -> None:
 def test_the_issuing_audit_lists_the_channels_used_and_the_rows_roll_back_with_the_alert(
     deps: Deps, operator: User
 ) -> None:
-    from airwarn.delivery.subscriptions import SubscriptionDraft, confirm, subscribe
+    from airwarn.delivery.subscriptions import SubscriptionDraft
+    from tests.integration.subscribing import Hook, active
 
     deps.fanout = make_fanout(deps.territory)
-    for channels in ([{"channel": "sms", "address": "+79991234567"}],
-                     [{"channel": "webhook", "address": "https://hooks.test/1"}]):
-        made = subscribe(deps, SubscriptionDraft(lat=48.7, lon=40.2, channels=channels))
-        confirm(deps, made["id"], made["token"])
+    hook = Hook()  # a real endpoint that answers the webhook's challenge
+    try:
+        for channels in ([{"channel": "sms", "address": "+79991234567"}],
+                         [{"channel": "webhook", "address": hook.url}]):
+            active(deps, SubscriptionDraft(lat=48.7, lon=40.2, channels=channels), hook.origin)
+    finally:
+        hook.close()
     alert_id = issued_alert(deps, operator, ["Millerovsky"])
     with deps.uow.read() as repo:
         issued = [r for r in repo.audit() if r.action == "alert.issued" and r.entity_id == alert_id]

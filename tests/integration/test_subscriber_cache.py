@@ -19,8 +19,9 @@ from airwarn import services
 from airwarn.bootstrap import cap_renderer
 from airwarn.cap.signing import Signer
 from airwarn.delivery import subscriber_cache
+from airwarn.delivery.confirming import confirm
 from airwarn.delivery.fanout import make_fanout
-from airwarn.delivery.subscriptions import SubscriptionDraft, confirm, subscribe, unsubscribe
+from airwarn.delivery.subscriptions import SubscriptionDraft, subscribe, unsubscribe
 from airwarn.deps import Deps
 from airwarn.domain.alerts import Alert, Severity
 from airwarn.domain.targeting import Preferences, allowed_channels, wants
@@ -59,11 +60,16 @@ def subscriber_targets(deps: Deps, alert_id: str) -> set[tuple[str, str]]:
                 if r["channel"] in ("sms", "webhook", "webpush")}
 
 
+CODES: dict[str, str] = {}
+
+
 def new_subscriber(deps: Deps, *, active: bool = True, **fields: Any) -> tuple[str, str]:
     made = subscribe(deps, SubscriptionDraft(channels=SMS, **fields))
+    sub_id, token = made.view["id"], made.view["token"]
+    CODES[sub_id] = made.codes[0].code  # what the phone got
     if active:
-        confirm(deps, made["id"], made["token"])
-    return made["id"], made["token"]
+        confirm(deps, sub_id, token, CODES[sub_id])
+    return sub_id, token
 
 
 @pytest.mark.parametrize(("tail_min_rows", "changes_page"),
@@ -89,7 +95,7 @@ def test_changes_after_the_cache_was_built_reach_the_next_alert(
     joins_by_district, _ = new_subscriber(other, districts=["Sholokhovsky"], lat=PENZA[0], lon=PENZA[1])
     never_confirms, _ = new_subscriber(other, active=False, lat=MILLEROVO[0], lon=MILLEROVO[1])
     unsubscribe(other, leaves, leaves_token)
-    confirm(other, late_confirm, late_token)
+    confirm(other, late_confirm, late_token, CODES[late_confirm])
     # …and another process writes the table directly, as a tool or a bulk load would
     script = ("import sys; from sqlalchemy import text; from airwarn.store.engine import make_engine\n"
               "with make_engine(sys.argv[1]).begin() as c:\n"

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from airwarn import services
-from airwarn.api.audit import feed_head
 from airwarn.api import authority
+from airwarn.api.audit import feed_head
 from airwarn.api.auth import Approver, DepsDep, Operator
 from airwarn.api.schemas import CancelIn, RejectIn
 from airwarn.api.viewer import Viewer, sees_proposed

@@ -1,22 +1,27 @@
-"""Delivery visibility: per-alert statistics and Prometheus metrics."""
+"""Delivery visibility: per-alert statistics, the outbox for operators (dead letters included) and Prometheus
+metrics."""
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 from sqlalchemy import select
 
-from airwarn.api.auth import DepsDep
+from airwarn.api.auth import DepsDep, Observer
 from airwarn.api.viewer import Viewer, sees_proposed
+from airwarn.delivery.deadletter import count_dead, deliveries
 from airwarn.domain.alerts import AlertState
 from airwarn.errors import NotFound
 from airwarn.store.tables import alerts
 
 router = APIRouter(tags=["deliveries"])
+log = logging.getLogger("airwarn.api")
+DEAD_ROWS = Gauge("airwarn_outbox_dead_rows", "Outbox rows set aside (state dead), counted at scrape time")
 
 
 def _quantile_s(offsets_s: list[float], share: float, total: int) -> float | None:
@@ -27,7 +32,7 @@ def _quantile_s(offsets_s: list[float], share: float, total: int) -> float | Non
 
 def delivery_stats(rows: list[dict[str, Any]], issued_at: Any) -> dict[str, Any]:
     by_channel: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"targets": 0, "delivered": 0, "failed": 0, "pending": 0, "reasons": set()})
+        lambda: {"targets": 0, "delivered": 0, "failed": 0, "pending": 0, "dead": 0, "reasons": set()})
     offsets: list[float] = []
     for r in rows:
         c = by_channel[r["channel"]]
@@ -45,6 +50,7 @@ def delivery_stats(rows: list[dict[str, Any]], issued_at: Any) -> dict[str, Any]
         "delivered": sum(c["delivered"] for c in channels.values()),
         "failed": sum(c["failed"] for c in channels.values()),
         "pending": sum(c["pending"] for c in channels.values()),
+        "dead": sum(c["dead"] for c in channels.values()),
         "by_channel": channels,
         "time_to_s": {f"p{int(q * 100)}": _quantile_s(offsets, q, total) for q in (0.5, 0.95, 1.0)},
     }
@@ -64,6 +70,25 @@ def alert_deliveries(identifier: str, deps: DepsDep, viewer: Viewer) -> dict[str
     return {"identifier": identifier, "issued_at": issued_at, **delivery_stats(rows, issued_at)}
 
 
+@router.get("/api/v1/deliveries")
+def list_deliveries(deps: DepsDep, _user: Observer,
+                    state: Annotated[Literal["pending", "delivered", "failed", "dead"] | None, Query()] = None,
+                    alert: Annotated[str | None, Query(max_length=80)] = None,
+                    channel: Annotated[str | None, Query(max_length=32)] = None,
+                    before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+                    limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
+    """Outbox rows for operators, newest first: `state=dead` lists the rows set aside (each with its reason
+    in `last_error`), `failed` those the receiver refused to the end. Page with `before=<last id>`."""
+    with deps.uow.read() as repo:
+        rows = deliveries(repo.conn, state=state, alert=alert, channel=channel, limit=limit, before=before)
+    return {"deliveries": rows, "next_before": rows[-1]["id"] if len(rows) == limit else None}
+
+
 @router.get("/metrics", include_in_schema=False)
-def metrics_endpoint() -> Response:
+def metrics_endpoint(deps: DepsDep) -> Response:
+    try:
+        with deps.uow.read() as repo:
+            DEAD_ROWS.set(count_dead(repo.conn))
+    except Exception:  # the counters still answer while the database does not
+        log.exception("counting dead outbox rows failed")
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from airwarn.delivery import metrics
-from airwarn.delivery.channels.base import Channel, Gone, Message
+from airwarn.delivery.channels.base import Channel, Gone, Message, Refused
+from airwarn.delivery.deadletter import dead_in, mark_dead, safe_text
 from airwarn.delivery.subscriptions import remove_gone
 from airwarn.domain.targeting import SUBSCRIBER_CHANNELS
 from airwarn.issuing import live_payload
@@ -59,6 +61,7 @@ class Outcome:
     duration_ms: float
     error: str | None
     final: bool = False  # the receiver said the address is gone: no retry, and the address is removed
+    give_up: bool = False  # airwarn will not send there (e.g. a non-public address): no retry, address kept
 
 
 class Dispatcher:
@@ -79,42 +82,90 @@ class Dispatcher:
 
     # --- claiming ------------------------------------------------------------------------------
     def claim(self, limit: int) -> list[Message]:
-        """Take up to `limit` due rows of known channels and lease them (one transaction)."""
+        """Take up to `limit` due rows of known channels and lease them (one transaction).
+
+        A row already at the attempt limit (its outcomes could not be recorded) and a row that cannot be
+        read or turned into a message are set aside as `dead` here, so neither is sent again nor blocks
+        the rows claimed with it.
+        """
         now = self.clock()
         due = and_(t.outbox.c.state == "pending", t.outbox.c.next_attempt_at <= now,
                    t.outbox.c.channel.in_(list(self.channels)))
-        q = select(t.outbox).where(due).order_by(t.outbox.c.next_attempt_at, t.outbox.c.id).limit(limit)
+        q = (select(t.outbox.c.id, t.outbox.c.attempts, t.outbox.c.channel).where(due)
+             .order_by(t.outbox.c.next_attempt_at, t.outbox.c.id).limit(limit))
         if self._postgres:
             q = q.with_for_update(skip_locked=True)
         with self.engine.begin() as conn:  # SQLite: BEGIN IMMEDIATE makes this the single writer
-            rows = [dict(r) for r in conn.execute(q).mappings()]
+            found = conn.execute(q).all()
+            if not found:
+                return []
+            channel_of = {r.id: r.channel for r in found}
+            spent = [r.id for r in found if r.attempts >= self.policy.max_attempts]
+            if spent:
+                dead_in(conn, [(i, channel_of[i]) for i in spent],
+                        f"attempt limit ({self.policy.max_attempts}) reached without a recorded outcome", now)
+            rows, unreadable = self._read_rows(conn, [r.id for r in found if r.attempts < self.policy.max_attempts])
+            if unreadable:
+                dead_in(conn, [(i, channel_of[i]) for i in unreadable],
+                        "the outbox row cannot be read (invalid text)", now)
             if not rows:
                 return []
             lease_until = now + timedelta(seconds=self.policy.lease_s)
             conn.execute(update(t.outbox).where(t.outbox.c.id.in_([r["id"] for r in rows]))
                          .values(attempts=t.outbox.c.attempts + 1, next_attempt_at=lease_until))
-            return self._messages(conn, rows)
+            messages, broken = self._messages(conn, rows)
+            for (row_id, channel), reason in broken.items():
+                dead_in(conn, [(row_id, channel)], reason, now)
+            return messages
 
-    def _messages(self, conn: Connection, rows: list[dict[str, Any]]) -> list[Message]:
-        for alert_id in {r["alert_id"] for r in rows} - set(self._alerts):
+    def _read_rows(self, conn: Connection, ids: list[int]) -> tuple[list[dict[str, Any]], list[int]]:
+        """The rows by id; if the batch cannot be read, one by one, returning the ids that cannot."""
+        if not ids:
+            return [], []
+        try:
+            with conn.begin_nested():
+                return [dict(r) for r in conn.execute(select(t.outbox).where(t.outbox.c.id.in_(ids))
+                                                      .order_by(t.outbox.c.id)).mappings()], []
+        except (DBAPIError, UnicodeError, ValueError):
+            if len(ids) == 1:
+                return [], ids
+        rows, bad = [], []
+        for one in ids:
+            got, lost = self._read_rows(conn, [one])
+            rows += got
+            bad += lost
+        return rows, bad
+
+    def _alert(self, conn: Connection, alert_id: str) -> tuple[str, dict[str, Any]] | None:
+        if alert_id not in self._alerts:
             found = conn.execute(select(t.alerts.c.body, t.alerts.c.xml)
                                  .where(t.alerts.c.identifier == alert_id)).first()
-            if found is not None:
-                self._alerts[alert_id] = (found.xml or "", live_payload(alert_from_dict(found.body)))
-        sub_ids = [r["target"] for r in rows if r["channel"] in ("sms", "webhook", "webpush")]
+            if found is None:
+                return None
+            self._alerts[alert_id] = (found.xml or "", live_payload(alert_from_dict(found.body)))
+        return self._alerts[alert_id]
+
+    def _messages(self, conn: Connection, rows: list[dict[str, Any]]
+                  ) -> tuple[list[Message], dict[tuple[int, str], str]]:
+        """Messages for the rows, and the rows that cannot become one with the reason why."""
+        sub_ids = [r["target"] for r in rows if r["channel"] in SUBSCRIBER_CHANNELS]
         subs = {s.id: s for s in conn.execute(
             select(subscriptions.c.id, subscriptions.c.channels, subscriptions.c.language)
             .where(subscriptions.c.id.in_(sub_ids)))} if sub_ids else {}
-        out = []
+        out, broken = [], {}
         for r in rows:
-            xml, alert = self._alerts.get(r["alert_id"], ("", {}))
-            sub = subs.get(r["target"])
-            address = next((c["address"] for c in sub.channels if c["channel"] == r["channel"]), None) \
-                if sub else None
-            out.append(Message(outbox_id=r["id"], identifier=r["alert_id"], channel=r["channel"],
-                               target=r["target"], attempt=r["attempts"] + 1, xml=xml, alert=alert,
-                               language=sub.language if sub else "en", address=address))
-        return out
+            try:
+                xml, alert = self._alert(conn, r["alert_id"]) or ("", {})
+                sub = subs.get(r["target"])
+                entry = next((c for c in sub.channels if c["channel"] == r["channel"]), None) if sub else None
+                out.append(Message(outbox_id=r["id"], identifier=r["alert_id"], channel=r["channel"],
+                                   target=r["target"], attempt=r["attempts"] + 1, xml=xml, alert=alert,
+                                   language=sub.language if sub else "en",
+                                   address=entry["address"] if entry else None,
+                                   key=str(entry.get("key", "")) if entry else ""))
+            except Exception as exc:  # a poison row: set aside, the others go on
+                broken[(r["id"], str(r["channel"]))] = f"cannot prepare this delivery: {type(exc).__name__}: {exc}"
+        return out, broken
 
     # --- sending -------------------------------------------------------------------------------
     async def deliver(self, message: Message) -> bool:
@@ -122,22 +173,25 @@ class Dispatcher:
         started = self.clock()
         t0 = time.perf_counter()
         error: str | None = None
-        final = False
+        final = give_up = False
         try:
             if message.channel in SUBSCRIBER_CHANNELS and message.address is None:
                 raise Gone("the subscription no longer has this channel (unsubscribed, or its receiver said "
                            "it is gone)")
             await asyncio.wait_for(self.channels[message.channel].send(message), self.policy.timeout_s)
         except Gone as exc:
-            error, final = f"Gone: {exc}"[:2000], True
+            error, final = f"Gone: {exc}", True
+        except Refused as exc:
+            error, give_up = f"Refused: {exc}", True
         except TimeoutError:
             error = f"timed out after {self.policy.timeout_s:g} s"
         except Exception as exc:  # any receiver failure is retried, never crashes the worker
-            error = f"{type(exc).__name__}: {exc}"[:2000]
+            error = f"{type(exc).__name__}: {exc}"
+        error = safe_text(error) if error is not None else None
         duration_ms = (time.perf_counter() - t0) * 1000
         metrics.observe(message.channel, error is None, duration_ms / 1000)
         try:
-            await self._recorded(Outcome(message, started, duration_ms, error, final))
+            await self._recorded(Outcome(message, started, duration_ms, error, final, give_up))
         except Exception:  # the row stays leased and is sent again when the lease runs out
             log.exception("recording delivery %s failed", message.outbox_id)
             return False
@@ -167,6 +221,21 @@ class Dispatcher:
                         done.set_result(None)
 
     def record(self, outcomes: list[Outcome]) -> None:
+        """Write the outcomes in one transaction; if that fails, each alone, and one that still cannot be
+        written is set aside as `dead`: a bad row never keeps the others pending."""
+        try:
+            self._write(outcomes)
+        except Exception as exc:
+            if len(outcomes) > 1:
+                for o in outcomes:
+                    self.record([o])
+                return
+            m = outcomes[0].message
+            mark_dead(self.engine, [(m.outbox_id, m.channel)],
+                      f"the outcome of attempt {m.attempt} could not be recorded: {type(exc).__name__}: {exc}",
+                      self.clock())
+
+    def _write(self, outcomes: list[Outcome]) -> None:
         """Write the attempts and the rows' new states in one transaction, and drop gone addresses from
         their subscriptions in it too, so no later alert is fanned out to them."""
         now = self.clock()
@@ -178,7 +247,7 @@ class Dispatcher:
                              "duration_ms": o.duration_ms, "ok": o.error is None, "error": o.error})
             if o.error is None:
                 state, delivered_at, due = "delivered", now, now
-            elif o.final or m.attempt >= self.policy.max_attempts:
+            elif o.final or o.give_up or m.attempt >= self.policy.max_attempts:
                 state, delivered_at, due = "failed", None, now
             else:
                 state, delivered_at = "pending", None

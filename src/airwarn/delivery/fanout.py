@@ -10,6 +10,7 @@ from airwarn.delivery.subscriber_cache import SubscriberCache
 from airwarn.deps import Deliveries, Delivery, Fanout, TargetColumn
 from airwarn.domain.alerts import Alert, MsgType, Severity
 from airwarn.domain.regimes import Picture
+from airwarn.domain.reports import Status
 from airwarn.domain.targeting import SUBSCRIBER_CHANNELS, IntArray, allowed_channels, threat_kind
 from airwarn.domain.territory import Territory
 from airwarn.store.repository import Repository
@@ -26,9 +27,10 @@ def covered_districts(alert: Alert, territory: Territory) -> list[str]:
     return [d.code for d in territory.districts_of(alert.region)]
 
 
-def sounds_sirens(alert: Alert) -> bool:
-    """Sirens for Severe/Extreme threats and for their all-clears/cancels; never for airport notices."""
-    if threat_kind(alert) == "airport":
+def sounds_sirens(alert: Alert, siren_tests: bool = False) -> bool:
+    """Sirens for Severe/Extreme threats and for their all-clears/cancels; never for airport notices, and a
+    Test only where the siren network opted into tests (AIRWARN_SIREN_TESTS)."""
+    if threat_kind(alert) == "airport" or (alert.status is Status.TEST and not siren_tests):
         return False
     return alert.msg_type is not MsgType.ALERT or alert.severity.rank >= Severity.SEVERE.rank
 
@@ -40,13 +42,15 @@ class ChannelFanout:
     up to date inside each issuing transaction (and loaded once in the background when a node starts).
     """
 
-    def __init__(self, territory: Territory, cache: SubscriberCache | None = None) -> None:
+    def __init__(self, territory: Territory, cache: SubscriberCache | None = None, *,
+                 siren_tests: bool = False) -> None:
         self.territory = territory
         self.subscribers = cache or SubscriberCache()
+        self.siren_tests = siren_tests
 
     def __call__(self, repo: Repository, alert: Alert, picture: Picture) -> Deliveries:
         restricted = picture.internet_restricted(alert.region)
-        base = ["live", "cap"] + (["mqtt"] if sounds_sirens(alert) else [])
+        base = ["live", "cap"] + (["mqtt"] if sounds_sirens(alert, self.siren_tests) else [])
         use, why = allowed_channels(base, alert.region, restricted)
         districts = covered_districts(alert, self.territory)
         out: list[Delivery] = []
@@ -65,8 +69,8 @@ class ChannelFanout:
             self.subscribers.load(repo.conn)
 
 
-def make_fanout(territory: Territory, cache: SubscriberCache | None = None) -> Fanout:
-    return ChannelFanout(territory, cache)
+def make_fanout(territory: Territory, cache: SubscriberCache | None = None, *, siren_tests: bool = False) -> Fanout:
+    return ChannelFanout(territory, cache, siren_tests=siren_tests)
 
 
 def subscriber_columns(cache: SubscriberCache, repo: Repository, alert: Alert, districts: Sequence[str],

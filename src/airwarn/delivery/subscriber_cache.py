@@ -53,7 +53,7 @@ def _columns(conn: Connection) -> tuple[Any, ...]:
     names: Any = literal_column(_CHANNEL_NAMES[conn.dialect.name])
     return (subs.c.id, subs.c.lat, subs.c.lon, cast(subs.c.districts, String), names,
             cast(subs.c.threat_kinds, String), subs.c.min_severity, subs.c.quiet_start, subs.c.quiet_end,
-            subs.c.timezone, subs.c.state, subs.c.version)
+            subs.c.timezone, cast(subs.c.accept_tests, String), subs.c.state, subs.c.version)
 
 
 @dataclass
@@ -200,11 +200,12 @@ def _float(value: float | None) -> float:
 
 
 def _preferences(*prefs: str | None) -> Preferences:
-    kinds_json, min_severity, quiet_start, quiet_end, timezone = prefs
+    kinds_json, min_severity, quiet_start, quiet_end, timezone, accept_tests = prefs
     return Preferences(
         threat_kinds=tuple(json.loads(kinds_json or "[]") or ()),
         min_severity=Severity(min_severity or Severity.MINOR.value),
         quiet_start=time.fromisoformat(quiet_start) if quiet_start else None,
         quiet_end=time.fromisoformat(quiet_end) if quiet_end else None,
         timezone=timezone or "UTC",
+        accept_tests=str(accept_tests).lower() in ("1", "true", "t"),
     )

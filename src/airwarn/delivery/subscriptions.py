@@ -1,4 +1,5 @@
-"""Subscribe, confirm, unsubscribe: validated against the territory, stored with a grid-cell index.
+"""Subscribe, read, unsubscribe: every string checked, addresses validated (URLs against the outbound policy),
+stored with a grid-cell index; channels wait for proof (delivery/proofs.py) before anything is sent to them.
 Channels whose receiver says they are gone are removed; a subscription left without any expires."""
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from airwarn.delivery.channels.base import Message
+from airwarn.delivery.channels.webhook import subscriber_secret
+from airwarn.delivery.outbound import OutboundPolicy
+from airwarn.delivery.proofs import Code, Handshake, code_hash, new_code, public_pending
 from airwarn.deps import Deps, new_id
 from airwarn.domain.alerts import Severity
 from airwarn.domain.targeting import grid_cell
@@ -26,7 +29,7 @@ from airwarn.domain.territory import fold
 from airwarn.errors import Conflict, InvalidInput, NotFound
 from airwarn.store.delivery_tables import subscriptions as subs
 
-LANGUAGES = ("en", "ru")
+LANGUAGES = ("en", "ru", "uk")
 THREAT_KINDS = ("drone_hazard", "missile_hazard", "airspace_closed", "airport")
 PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
 
@@ -43,31 +46,60 @@ class SubscriptionDraft:
     quiet_start: str | None = None
     quiet_end: str | None = None
     timezone: str | None = None
+    accept_tests: bool = False
+
+
+@dataclass(frozen=True)
+class Created:
+    """A new subscription: what its owner is shown once (`view`: id, token, webhook secrets), and the
+    proofs to start — an SMS code per phone, a challenge per webhook — which the caller sends."""
+
+    view: dict[str, Any]
+    codes: list[Code] = field(default_factory=list)
+    handshakes: list[Handshake] = field(default_factory=list)
 
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def check_address(channel: str, address: Any, where: str) -> Any:
-    """Validate one channel address; returns it normalised."""
+def check_text(value: Any, where: str) -> None:
+    """Every string stored must be valid Unicode text: no lone surrogates (JSON lets "\\ud800" in), no NUL
+    or other control characters. Walks lists and dicts; InvalidInput names the field."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidInput("text contains an invalid character (a lone surrogate)", field=where) from None
+        if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in value):
+            raise InvalidInput("text contains a control character", field=where)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            check_text(k, where)
+            check_text(v, f"{where}.{k}")
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            check_text(v, f"{where}[{i}]")
+
+
+def check_address(channel: str, address: Any, where: str, policy: OutboundPolicy | None = None) -> Any:
+    """Validate one channel address; returns it normalised. URLs must pass the outbound policy."""
+    policy = policy or OutboundPolicy()
+    check_text(address, where)
     if channel == "sms":
         if not isinstance(address, str) or not PHONE.match(address.replace(" ", "")):
             raise InvalidInput("sms address must be an E.164 phone number like +79991234567", field=where)
         return address.replace(" ", "")
     if channel == "webhook":
-        parts = urlsplit(address) if isinstance(address, str) else None
-        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or len(address) > 400:
-            raise InvalidInput("webhook address must be an http(s) URL up to 400 characters", field=where)
-        return address
+        return policy.check_url(address, where)
     if channel == "webpush":
         keys = address.get("keys") if isinstance(address, dict) else None
         endpoint = address.get("endpoint") if isinstance(address, dict) else None
-        if (not isinstance(endpoint, str) or urlsplit(endpoint).scheme not in ("http", "https")
-                or len(endpoint) > 1000 or not isinstance(keys, dict) or not isinstance(keys.get("p256dh"), str)
+        if (not isinstance(endpoint, str) or not isinstance(keys, dict) or not isinstance(keys.get("p256dh"), str)
                 or not isinstance(keys.get("auth"), str)):
             raise InvalidInput("webpush address must be a PushSubscription {endpoint, keys: {p256dh, auth}}",
                                field=where)
+        policy.check_url(endpoint, f"{where}.endpoint", push=True)
         if not _push_key_ok(keys["p256dh"], keys["auth"]):
             raise InvalidInput("webpush keys must be base64url: p256dh a P-256 public key (65 bytes), "
                                "auth 16 bytes", field=f"{where}.keys")
@@ -87,18 +119,16 @@ def _push_key_ok(p256dh: str, auth: str) -> bool:
     return len(point) == 65 and len(secret) == 16
 
 
-def subscribe(deps: Deps, draft: SubscriptionDraft) -> dict[str, Any]:
-    """Store a pending subscription; the returned token confirms or cancels it."""
-    districts: list[str] = []
-    for i, name in enumerate(draft.districts):
-        found = deps.territory.districts.get(name)
-        if found is None:
-            key = fold(name)
-            found = next((d for d in deps.territory.districts.values()
-                          if key in {fold(n) for n in d.names()}), None)
-        if found is None:
-            raise InvalidInput(f"unknown district {name!r}", field=f"districts[{i}]")
-        districts.append(found.code)
+def subscribe(deps: Deps, draft: SubscriptionDraft, *, policy: OutboundPolicy | None = None,
+              webhook_key: bytes | None = None) -> Created:
+    """Store a subscription whose channels wait for proof: an SMS phone for the code sent to it, a webhook
+    for its echo of a challenge (Web Push endpoints, made by the subscriber's browser at a known push
+    service, need none). The token reads or cancels it; it confirms nothing. `webhook_key` (the server's
+    AIRWARN_WEBHOOK_SECRET) derives each webhook's own secret, shown here once."""
+    districts = _districts(deps, draft)
+    check_text(draft.timezone, "timezone")
+    check_text(draft.quiet_start, "quiet_start")
+    check_text(draft.quiet_end, "quiet_end")
     if (draft.lat is None) != (draft.lon is None):
         raise InvalidInput("give both lat and lon, or neither", field="lat" if draft.lat is None else "lon")
     if draft.lat is None and not districts:
@@ -107,11 +137,35 @@ def subscribe(deps: Deps, draft: SubscriptionDraft) -> dict[str, Any]:
         raise InvalidInput(f"language must be one of {list(LANGUAGES)}", field="language")
     if not draft.channels:
         raise InvalidInput("give at least one channel", field="channels")
-    channels = []
+    sub_id = new_id("sub")
+    now = deps.clock()
+    ready: list[dict[str, Any]] = []
+    waiting: list[dict[str, Any]] = []
+    codes: list[Code] = []
+    handshakes: list[Handshake] = []
+    secrets_shown: list[dict[str, str]] = []
     for i, c in enumerate(draft.channels):
         name = str(c.get("channel"))
-        channels.append({"channel": name, "address": check_address(str(name), c.get("address"),
-                                                                   f"channels[{i}].address")})
+        check_text(name, f"channels[{i}].channel")
+        address = check_address(name, c.get("address"), f"channels[{i}].address", policy)
+        if any(e["channel"] == name for e in ready + waiting):
+            raise InvalidInput(f"one {name} address per subscription", field=f"channels[{i}]")
+        if name == "webpush":
+            ready.append({"channel": name, "address": address})
+        elif name == "sms":
+            code = new_code()
+            waiting.append({"channel": name, "address": address, "code_hash": code_hash(sub_id, code),
+                            "code_sent_at": now.isoformat(), "tries": 0})
+            codes.append(Code(sub_id, address, code, draft.language))
+        else:
+            if not webhook_key:
+                raise InvalidInput("webhooks are not enabled on this server (AIRWARN_WEBHOOK_SECRET)",
+                                   field=f"channels[{i}].channel")
+            key = secrets.token_urlsafe(12)
+            waiting.append({"channel": name, "address": address, "key": key, "last_error": None})
+            handshakes.append(Handshake(sub_id, address, key))
+            secrets_shown.append({"channel": name, "address": address,
+                                  "secret": subscriber_secret(webhook_key, sub_id, key)})
     for i, kind in enumerate(draft.threat_kinds):
         if kind not in THREAT_KINDS:
             raise InvalidInput(f"threat kind must be one of {list(THREAT_KINDS)}", field=f"threat_kinds[{i}]")
@@ -135,17 +189,37 @@ def subscribe(deps: Deps, draft: SubscriptionDraft) -> dict[str, Any]:
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidInput(f"unknown time zone {tz!r}", field="timezone") from None
     token = secrets.token_urlsafe(24)
-    sub_id = new_id("sub")
-    now = deps.clock()
+    state = "active" if ready else "pending"
     with deps.uow.write() as repo:
         repo.conn.execute(insert(subs).values(
             id=sub_id, lat=draft.lat, lon=draft.lon,
             cell=grid_cell(draft.lat, draft.lon) if draft.lat is not None and draft.lon is not None else None,
-            districts=districts, language=draft.language, channels=channels,
+            districts=districts, language=draft.language, channels=ready, pending_channels=waiting,
             threat_kinds=list(draft.threat_kinds), min_severity=severity.value, timezone=tz,
-            state="pending", token_hash=_token_hash(token), created_at=now, **quiet,
+            accept_tests=bool(draft.accept_tests), state=state, token_hash=_token_hash(token), created_at=now,
+            confirmed_at=now if ready else None, **quiet,
         ))
-    return {"id": sub_id, "token": token, "state": "pending", "districts": districts, "timezone": tz}
+    view = {"id": sub_id, "token": token, "state": state, "districts": districts, "timezone": tz,
+            "accept_tests": bool(draft.accept_tests), "channels": [c["channel"] for c in ready],
+            "pending": [public_pending(c) for c in waiting]}
+    if secrets_shown:
+        view["webhook_secrets"] = secrets_shown
+    return Created(view, codes, handshakes)
+
+
+def _districts(deps: Deps, draft: SubscriptionDraft) -> list[str]:
+    districts: list[str] = []
+    for i, name in enumerate(draft.districts):
+        check_text(name, f"districts[{i}]")
+        found = deps.territory.districts.get(name)
+        if found is None:
+            key = fold(name)
+            found = next((d for d in deps.territory.districts.values()
+                          if key in {fold(n) for n in d.names()}), None)
+        if found is None:
+            raise InvalidInput(f"unknown district {name!r}", field=f"districts[{i}]")
+        districts.append(found.code)
+    return districts
 
 
 def _zone_for(deps: Deps, lat: float | None, lon: float | None, districts: list[str]) -> str:
@@ -159,48 +233,39 @@ def _zone_for(deps: Deps, lat: float | None, lon: float | None, districts: list[
     return region.timezone if region else "UTC"
 
 
-def _change(deps: Deps, sub_id: str, token: str, *, to: str) -> dict[str, Any]:
-    now = deps.clock()
-    with deps.uow.write() as repo:
-        row = repo.conn.execute(select(subs.c.state, subs.c.token_hash).where(subs.c.id == sub_id)).first()
-        if row is None:
-            raise NotFound(f"no subscription {sub_id!r}", field="id")
-        if not secrets.compare_digest(row.token_hash, _token_hash(token)):
-            raise InvalidInput("wrong token for this subscription", field="token")
-        if row.state == "unsubscribed":
-            raise Conflict("this subscription was cancelled", field="id")
-        if row.state == "expired" and to == "active":
-            raise Conflict("this subscription expired: none of its channels exists any more; subscribe again",
-                           field="id")
-        values: dict[str, Any] = {"state": to}
-        values["confirmed_at" if to == "active" else "unsubscribed_at"] = now
-        if to == "unsubscribed":  # where someone lives and how to reach them is kept no longer than needed
-            values |= {"channels": [], "lat": None, "lon": None, "cell": None, "districts": []}
-        if to == "active" and row.state == "active":
-            return {"id": sub_id, "state": "active"}
-        repo.conn.execute(update(subs).where(subs.c.id == sub_id).values(**values))
-    return {"id": sub_id, "state": to}
-
-
-def confirm(deps: Deps, sub_id: str, token: str) -> dict[str, Any]:
-    return _change(deps, sub_id, token, to="active")
-
-
-def unsubscribe(deps: Deps, sub_id: str, token: str) -> dict[str, Any]:
-    """Stop deliveries and erase the addresses and location; deliveries still queued then fail unsent."""
-    return _change(deps, sub_id, token, to="unsubscribed")
-
-
-def subscription(deps: Deps, sub_id: str, token: str) -> dict[str, Any]:
-    """The subscriber's own view (token-checked: it holds phone numbers and push endpoints), with the
-    channels removed because their receiver said they are gone, and why."""
-    with deps.uow.read() as repo:
-        row = repo.conn.execute(select(subs).where(subs.c.id == sub_id)).mappings().first()
+def owned(conn: Connection, sub_id: str, token: str) -> dict[str, Any]:
+    """The subscription row if `token` is its token (NotFound / InvalidInput naming the field otherwise)."""
+    check_text(sub_id, "id")
+    check_text(token, "token")
+    row = conn.execute(select(subs).where(subs.c.id == sub_id)).mappings().first()
     if row is None:
         raise NotFound(f"no subscription {sub_id!r}", field="id")
     if not secrets.compare_digest(row["token_hash"], _token_hash(token)):
         raise InvalidInput("wrong token for this subscription", field="token")
-    view = {k: v for k, v in row.items() if k not in ("token_hash", "cell")}
+    return dict(row)
+
+
+def unsubscribe(deps: Deps, sub_id: str, token: str) -> dict[str, Any]:
+    """Stop deliveries and erase the addresses and location; deliveries still queued then fail unsent."""
+    now = deps.clock()
+    with deps.uow.write() as repo:
+        row = owned(repo.conn, sub_id, token)
+        if row["state"] == "unsubscribed":
+            raise Conflict("this subscription was cancelled", field="id")
+        # where someone lives and how to reach them is kept no longer than needed
+        repo.conn.execute(update(subs).where(subs.c.id == sub_id).values(
+            state="unsubscribed", unsubscribed_at=now, channels=[], pending_channels=[], lat=None, lon=None,
+            cell=None, districts=[]))
+    return {"id": sub_id, "state": "unsubscribed"}
+
+
+def subscription(deps: Deps, sub_id: str, token: str) -> dict[str, Any]:
+    """The subscriber's own view (token-checked: it holds phone numbers and push endpoints), with the
+    channels still waiting for proof, and those removed because their receiver said they are gone."""
+    with deps.uow.read() as repo:
+        row = owned(repo.conn, sub_id, token)
+    view = {k: v for k, v in row.items() if k not in ("token_hash", "cell", "pending_channels")}
+    view["pending"] = [public_pending(c) for c in row["pending_channels"] or []]
     view["removed_channels"] = row["removed_channels"] or []
     return view
 
@@ -220,7 +285,8 @@ def remove_gone(conn: Connection, gone: Iterable[tuple[Message, str]], now: date
             by_sub.setdefault(message.target, []).append((message, reason))
     if not by_sub:
         return []
-    q = select(subs.c.id, subs.c.state, subs.c.channels, subs.c.removed_channels).where(subs.c.id.in_(list(by_sub)))
+    q = select(subs.c.id, subs.c.state, subs.c.channels, subs.c.removed_channels, subs.c.pending_channels
+               ).where(subs.c.id.in_(list(by_sub)))
     expired = []
     for row in conn.execute(q).all():
         channels, removed = list(row.channels), list(row.removed_channels or [])
@@ -235,7 +301,8 @@ def remove_gone(conn: Connection, gone: Iterable[tuple[Message, str]], now: date
         if len(channels) == len(row.channels):
             continue
         values: dict[str, Any] = {"channels": channels, "removed_channels": removed}
-        if not channels and row.state in ("pending", "active"):  # nothing to send to: the location goes too
+        # nothing to send to, nor waiting for proof: the location goes too
+        if not channels and not row.pending_channels and row.state in ("pending", "active"):
             values.update(state="expired", expired_at=now, lat=None, lon=None, cell=None, districts=[])
             expired.append(row.id)
         conn.execute(update(subs).where(subs.c.id == row.id).values(**values))

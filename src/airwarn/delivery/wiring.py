@@ -10,15 +10,26 @@ from airwarn.delivery.channels.mqtt import MqttChannel
 from airwarn.delivery.channels.sms import SmsChannel
 from airwarn.delivery.channels.webhook import WebhookChannel
 from airwarn.delivery.dispatcher import Dispatcher, RetryPolicy
+from airwarn.delivery.outbound import OutboundPolicy
 from airwarn.deps import Deps
+from airwarn.errors import ConfigError
 from airwarn.settings import Settings
+
+
+def outbound_policy(settings: Settings) -> OutboundPolicy:
+    """Where webhooks and push endpoints may point (AIRWARN_OUTBOUND_ALLOW, AIRWARN_PUSH_HOSTS)."""
+    try:
+        return OutboundPolicy.from_settings(settings.outbound_allow, settings.push_hosts)
+    except ValueError as exc:
+        raise ConfigError(f"AIRWARN_OUTBOUND_ALLOW: {exc}") from None
 
 
 def channels_from_settings(settings: Settings, deps: Deps) -> dict[str, Channel]:
     timeout_s, connections = http_timeout_s(settings), settings.dispatch_concurrency
+    policy = outbound_policy(settings)
     channels: dict[str, Channel] = {"live": LiveChannel(deps.events), "cap": CapFeedChannel()}
     if settings.webhook_secret:
-        channels["webhook"] = WebhookChannel(settings.webhook_secret.encode(), timeout_s=timeout_s,
+        channels["webhook"] = WebhookChannel(settings.webhook_secret.encode(), policy=policy, timeout_s=timeout_s,
                                              connections=connections)
     if settings.sms_url:
         channels["sms"] = SmsChannel(settings.sms_url, settings.sms_token, timeout_s=timeout_s,
@@ -30,7 +41,7 @@ def channels_from_settings(settings: Settings, deps: Deps) -> dict[str, Channel]
 
         channels["webpush"] = WebPushChannel(settings.vapid_private_key, settings.vapid_subject,
                                              public_url=settings.public_url, ttl_s=settings.webpush_ttl_s,
-                                             timeout_s=timeout_s, connections=connections)
+                                             policy=policy, timeout_s=timeout_s, connections=connections)
     return channels
 
 

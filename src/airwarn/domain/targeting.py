@@ -210,6 +210,7 @@ class Preferences:
     quiet_start: time | None = None
     quiet_end: time | None = None
     timezone: str = "UTC"
+    accept_tests: bool = False  # Test alerts reach only subscribers who opted into them
 
     def quiet_at(self, at: datetime) -> bool:
         if self.quiet_start is None or self.quiet_end is None or self.quiet_start == self.quiet_end:
@@ -241,8 +242,11 @@ def wants(prefs: Preferences, alert: Alert, at: datetime) -> bool:
     """Whether a subscriber with `prefs` gets `alert` at `at`.
 
     Updates and cancels (all-clears, false alarms) skip the severity filter: whoever got the alert must
-    get its end. Quiet hours hold everything except what `always_through` lets pass.
+    get its end. Quiet hours hold everything except what `always_through` lets pass. A Test reaches only
+    those who accept tests.
     """
+    if alert.status is Status.TEST and not prefs.accept_tests:
+        return False
     if always_through(alert):
         return True
     kind = threat_kind(alert)

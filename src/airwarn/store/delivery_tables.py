@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
 )
+from sqlalchemy.sql.expression import false
 
 from airwarn.store.tables import UtcDateTime, metadata
 
@@ -41,6 +42,10 @@ subscriptions = Table(
     Column("expired_at", UtcDateTime()),  # the receiver said its last channel is gone
     # channels the receiver said are gone: [{"channel", "reason", "removed_at", "alert"}, …]; NULL = none
     Column("removed_channels", JSON),
+    # channels not yet proven: [{"channel": "sms", "address", "code_hash", "code_sent_at", "tries"}, {"channel":
+    # "webhook", "address", "key", "last_error"}]; each moves to `channels` once verified (migration 0007)
+    Column("pending_channels", JSON),
+    Column("accept_tests", Boolean, nullable=False, server_default=false()),  # Test alerts wanted
     # Raised by a database trigger on every insert and update (migration 0006_subscription_version), in
     # commit order: a node's subscriber cache loads only rows above the highest version it has seen.
     Column("version", BigInteger, nullable=False, server_default="0"),

@@ -6,19 +6,28 @@ import asyncio
 import contextlib
 import json
 import uuid
+from typing import Any
 
 import aiomqtt
 
 from airwarn.delivery.channels.base import Message
 
 
+def siren_command(alert: dict[str, Any]) -> str:
+    """`sound`/`stop` for Actual and Exercise; a Test gets `test` (its end `test_stop`), so a Test can
+    never start a real alarm nor silence one."""
+    clear = alert.get("msg_type") in ("Update", "Cancel")
+    if alert.get("status") == "Test":
+        return "test_stop" if clear else "test"
+    return "stop" if clear else "sound"
+
+
 def siren_payload(message: Message) -> bytes:
     a = message.alert
-    clear = a.get("msg_type") in ("Update", "Cancel")
     return json.dumps({
-        "identifier": message.identifier, "command": "stop" if clear else "sound",
-        "msg_type": a.get("msg_type"), "severity": a.get("severity"), "topic": message.target,
-        "headline": a.get("headline"), "sent": a.get("sent"),
+        "identifier": message.identifier, "delivery": message.delivery_id, "status": message.status,
+        "command": siren_command(a), "msg_type": a.get("msg_type"), "severity": a.get("severity"),
+        "topic": message.target, "headline": a.get("headline"), "sent": a.get("sent"),
     }, ensure_ascii=False).encode()
 
 

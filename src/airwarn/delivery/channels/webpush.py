@@ -18,8 +18,9 @@ from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid02
 from pywebpush import WebPusher
 
-from airwarn.delivery.channels.base import DeliveryError, Gone, Message
+from airwarn.delivery.channels.base import DeliveryError, Gone, Message, Refused, drill_prefix
 from airwarn.delivery.channels.http import HttpPoster
+from airwarn.delivery.outbound import OutboundPolicy
 
 #: What the encrypted record may carry: 4096 bytes minus the aes128gcm header (86) and tag/padding (17).
 MAX_PLAINTEXT = 3993
@@ -59,13 +60,15 @@ def public_key(vapid: Vapid02) -> str:
 
 
 def push_payload(message: Message, public_url: str = "") -> bytes:
-    """The JSON the service worker shows: headline and instruction in the subscriber's language."""
+    """The JSON the service worker shows: headline and instruction in the subscriber's language; a drill's
+    headline begins with its marker ("EXERCISE — " …)."""
     a = message.alert
     info = a.get("texts", {}).get(message.language) or {}
     body: dict[str, Any] = {
-        "identifier": message.identifier, "msg_type": a.get("msg_type"), "severity": a.get("severity"),
+        "identifier": message.identifier, "delivery": message.delivery_id, "status": message.status,
+        "msg_type": a.get("msg_type"), "severity": a.get("severity"),
         "urgency": a.get("urgency"), "region": a.get("region"), "districts": a.get("districts", []),
-        "sent": a.get("sent"), "headline": info.get("headline") or a.get("headline", ""),
+        "sent": a.get("sent"), "headline": drill_prefix(message.status, message.language) + message.headline(),
         "instruction": info.get("instruction") or "", "language": message.language,
     }
     if public_url:
@@ -94,13 +97,14 @@ class WebPushChannel:
     name = "webpush"
 
     def __init__(self, private_key: str, subject: str, *, public_url: str = "", ttl_s: int = 3600,
-                 timeout_s: float = 5.0, connections: int = 256) -> None:
+                 policy: OutboundPolicy | None = None, timeout_s: float = 5.0, connections: int = 256) -> None:
         self.vapid = load_vapid(private_key)
         self.public_key = public_key(self.vapid)
         self.subject = subject
         self.public_url = public_url
         self.ttl_s = ttl_s
-        self.http = HttpPoster(timeout_s, connections)
+        self.policy = policy or OutboundPolicy()
+        self.http = HttpPoster(timeout_s, connections, policy=self.policy)
         self._tokens: dict[str, tuple[float, str]] = {}  # audience → (expires, Authorization)
 
     def authorization(self, endpoint: str) -> str:
@@ -120,6 +124,9 @@ class WebPushChannel:
         sub = message.address
         if not isinstance(sub, dict) or not isinstance(sub.get("endpoint"), str):
             raise Gone("webpush target has no PushSubscription: the subscription no longer has this channel")
+        refused = self.policy.why_not(sub["endpoint"], push=True)
+        if refused is not None:
+            raise Refused(refused)
         try:
             body = WebPusher(sub).encode(push_payload(message, self.public_url), "aes128gcm")["body"]
         except Exception as exc:  # bad keys in the stored subscription: retrying will not help
