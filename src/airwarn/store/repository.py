@@ -20,10 +20,11 @@ from airwarn.store import tables as t
 from airwarn.store.codec import alert_from_dict, alert_to_dict
 from airwarn.store.delivery_tables import delivery_attempts
 from airwarn.store.outbox_bulk import Column, write_outbox
+from airwarn.store.proposed import ProposedState, public_row, with_state
 from airwarn.store.rows import aware, measure_from_row, plain, regime_from_row, report_dict, report_from_row
 
 
-class Repository:
+class Repository(ProposedState):
     """The store's vocabulary in domain terms; it never commits (the unit of work does)."""
 
     def __init__(self, conn: Connection) -> None:
@@ -177,34 +178,8 @@ class Repository:
             q = q.where(t.regimes.c.status == status.value)
         rows = [plain(r) for r in self.conn.execute(q).mappings()]
         if public:  # never proposed ones, nor ones that were proposed and then rejected or withdrawn
-            return [_public(_with_state(r, "lifted_at")) for r in rows if r["pending_alert"] is None]
-        return [_with_state(r, "lifted_at") for r in rows]
-
-    def set_pending(self, table: str, ids: Sequence[str], *, lift_pending: str | None) -> None:
-        """Mark regimes or measures as lifted/ended once alert `lift_pending` is approved (None: unmark)."""
-        if ids:
-            tab = t.metadata.tables[table]
-            self.conn.execute(update(tab).where(tab.c.id.in_(list(ids))).values(lift_pending=lift_pending))
-
-    def proposed_by(self, table: str, alert_ids: Sequence[str], *, lifting: bool = False) -> list[str]:
-        """Ids of active regimes or measures proposed by (or, `lifting`, to be ended by) these alerts."""
-        tab = t.metadata.tables[table]
-        column = tab.c.lift_pending if lifting else tab.c.pending_alert
-        ended = tab.c.lifted_at if table == "regimes" else tab.c.ended_at
-        q = select(tab.c.id).where(column.in_(list(alert_ids)), ended.is_(None))
-        return [r.id for r in self.conn.execute(q)] if alert_ids else []
-
-    def put_in_force(self, table: str, ids: Sequence[str]) -> None:
-        """Proposed regimes or measures become in force (their alert was approved)."""
-        if ids:
-            tab = t.metadata.tables[table]
-            self.conn.execute(update(tab).where(tab.c.id.in_(list(ids))).values(pending_alert=None))
-
-    def pending_alerts_of_report(self, report_id: str) -> list[Alert]:
-        """Alerts of one decision that still wait for a second person (approved or rejected together)."""
-        q = select(t.alerts.c.body).where(t.alerts.c.report_id == report_id,
-                                          t.alerts.c.state == AlertState.PENDING_APPROVAL.value)
-        return [alert_from_dict(r.body) for r in self.conn.execute(q.order_by(t.alerts.c.sent))]
+            return [public_row(with_state(r, "lifted_at")) for r in rows if r["pending_alert"] is None]
+        return [with_state(r, "lifted_at") for r in rows]
 
     def add_measure(self, measure: Measure) -> None:
         self.conn.execute(
@@ -222,9 +197,6 @@ class Repository:
             )
         )
 
-    def end_measure_id(self, measure_id: str, *, at: datetime, by: str) -> None:
-        self.conn.execute(update(t.measures).where(t.measures.c.id == measure_id).values(ended_at=at, ended_by=by))
-
     def measures(self, *, active: bool | None = None, status: Status | None = None,
                  public: bool = False) -> list[dict[str, Any]]:
         """Measures with their `state` (proposed | in_force | ended); `public` leaves proposed ones out."""
@@ -235,8 +207,8 @@ class Repository:
             q = q.where(t.measures.c.status == status.value)
         rows = [plain(r) for r in self.conn.execute(q).mappings()]
         if public:  # never proposed ones, nor ones that were proposed and then rejected or withdrawn
-            return [_public(_with_state(r, "ended_at")) for r in rows if r["pending_alert"] is None]
-        return [_with_state(r, "ended_at") for r in rows]
+            return [public_row(with_state(r, "ended_at")) for r in rows if r["pending_alert"] is None]
+        return [with_state(r, "ended_at") for r in rows]
 
     def airport_history(self, icao: str) -> list[dict[str, Any]]:
         q = (
@@ -244,7 +216,7 @@ class Repository:
             .where(and_(t.measures.c.kind == MeasureKind.AIRPORT_SUSPENDED.value, t.measures.c.target == icao))
             .order_by(t.measures.c.started_at)
         )
-        return [_with_state(plain(r), "ended_at") for r in self.conn.execute(q).mappings()]
+        return [with_state(plain(r), "ended_at") for r in self.conn.execute(q).mappings()]
 
     # --- alerts and outbox ---------------------------------------------------------------------
     def add_alert(self, alert: Alert, xml: str | None, issued_at: datetime | None) -> None:
@@ -405,31 +377,6 @@ class Repository:
 
     def count(self, table: str) -> int:
         return int(self.conn.execute(select(func.count()).select_from(t.metadata.tables[table])).scalar_one())
-
-
-#: Columns of regimes and measures the public never sees: who declared, lifted, started or ended them and
-#: the report behind them (the console and the audit keep them).
-PRIVATE_COLUMNS = ("declared_by", "lifted_by", "actor", "ended_by", "report_id", "reason", "lift_reason",
-                   "lift_pending")
-
-
-def _public(row: dict[str, Any]) -> dict[str, Any]:
-    for name in PRIVATE_COLUMNS:
-        row.pop(name, None)
-    return row
-
-
-def _with_state(row: dict[str, Any], ended: str) -> dict[str, Any]:
-    """The agreed `state` field: ended, proposed (with its `pending_alert`) or in_force."""
-    if row[ended] is not None:
-        row["state"] = "ended"
-    elif row["pending_alert"] is not None:
-        row["state"] = "proposed"
-    else:
-        row["state"] = "in_force"
-    if row["pending_alert"] is None or row["state"] == "ended":
-        row.pop("pending_alert")
-    return row
 
 
 # Hot-path statements, built once: each report reads the live picture and extends the audit chain.
