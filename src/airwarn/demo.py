@@ -25,6 +25,7 @@ from airwarn.api.ws_protocol import FrameWriterProtocol
 from airwarn.bootstrap import build_deps
 from airwarn.deps import Deps
 from airwarn.errors import ConfigError
+from airwarn.keyring import init_keys
 from airwarn.settings import load_settings
 
 OPERATOR, APPROVER = "duty-officer", "duty-approver"
@@ -88,6 +89,7 @@ def run_demo(
     workdir.mkdir(parents=True, exist_ok=True)
     settings = load_settings(db=f"sqlite:///{workdir / 'airwarn.db'}", keys_dir=workdir / "keys")
     with console.status("Preparing a fresh database, territory and signing key…"):
+        init_keys(settings.keys_dir)  # the demo's own authority, in its own directory (`airwarn keys init`)
         deps = build_deps(settings)
         tokens = {OPERATOR: services.add_user(deps, OPERATOR, "operator", actor="demo"),
                   APPROVER: services.add_user(deps, APPROVER, "approver", actor="demo")}

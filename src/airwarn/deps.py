@@ -101,6 +101,8 @@ class Deps:
     clock: Callable[[], datetime] = utc_now
     future_tolerance: timedelta = timedelta(minutes=5)
     certificate_pem: bytes = b""  # the authority's signing certificate, published for receivers
+    #: Signs the audit head with the authority key (RSA-SHA256, base64); None: this node signs no heads.
+    sign_head: Callable[[bytes], str] | None = None
 
     def alert_id(self) -> str:
         """CAP identifiers: sender-scoped, no spaces, commas or reserved characters."""

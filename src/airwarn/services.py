@@ -10,7 +10,7 @@ from airwarn.approvals import reject_alert as reject_alert
 from airwarn.deps import Deps, new_id
 from airwarn.domain import incidents
 from airwarn.domain.alerts import AlertState
-from airwarn.domain.audit import ChainCheck, verify_chain
+from airwarn.domain.audit import ChainCheck
 from airwarn.domain.incidents import Incident
 from airwarn.domain.reports import Certainty, RegimeKind, Report, Status
 from airwarn.domain.rules import covered, decide
@@ -244,8 +244,10 @@ def preview_declaration(deps: Deps, draft: ReportDraft, actor: User) -> dict[str
 
 
 def verify_audit(deps: Deps) -> ChainCheck:
-    with deps.uow.read() as repo:
-        return verify_chain(repo.audit())
+    """The audit chain's links and MACs, and every covered table row against its audited state."""
+    from airwarn.auditing import verify
+
+    return verify(deps)
 
 
 def picture_summary(deps: Deps, status: Status = Status.ACTUAL, *, public: bool = True) -> dict[str, Any]:

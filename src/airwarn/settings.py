@@ -18,7 +18,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="AIRWARN_", extra="ignore")
 
     db: str = Field("sqlite:///airwarn.db", description="SQLAlchemy URL of the database")
-    keys_dir: Path = Field(Path("airwarn-keys"), description="where the authority's signing key lives")
+    keys_dir: Path = Field(Path("airwarn-keys"), description="where the authority's signing key and the audit "
+                           "key live; `airwarn keys init` creates them, nothing else does")
     sender: str = "airwarn@authority.example"
     sender_name_en: str = "Emergency Warning Authority"
     sender_name_ru: str = "Служба оповещения"
@@ -50,6 +51,9 @@ class Settings(BaseSettings):
                                    "path); make one with `airwarn keys vapid`; empty: Web Push rows wait")
     vapid_subject: str = Field("mailto:alerts@authority.example", description="VAPID contact (mailto: or https:)")
     webpush_ttl_s: int = Field(3600, ge=0, description="how long a push service keeps an alert for an offline device")
+    # audit (issue 10 item 9)
+    audit_head_interval_s: float = Field(30.0, gt=0, le=60, description="how often a serving node signs the "
+                                         "audit chain's head (seconds, at most 60)")
 
     @field_validator("webhook_secret")
     @classmethod

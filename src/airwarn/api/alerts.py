@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from airwarn import services
 from airwarn.api import authority
+from airwarn.api.audit import feed_head
 from airwarn.api.auth import Approver, DepsDep, Operator
 from airwarn.api.schemas import CancelIn, RejectIn
 from airwarn.api.viewer import Viewer, sees_proposed
@@ -60,6 +61,7 @@ def feed(request: Request, deps: DepsDep, status: Status = Status.ACTUAL,
         title=f"{deps.authority.name_en} — {status.value} alerts",
         self_url=f"{base}/api/v1/alerts.atom",
         updated=rows[0][0].sent if rows else deps.clock(),
+        audit_head=feed_head(request), audit_head_url=f"{base}/api/v1/audit/head",
     )
     return Response(body, media_type="application/atom+xml")
 

@@ -51,7 +51,7 @@ def audit(deps: DepsDep, _user: Observer, after: int = 0, limit: int = 500) -> l
 
 @router.get("/audit/verify")
 def audit_verify(deps: DepsDep, _user: Observer) -> dict[str, Any]:
-    """Walk the hash chain; `ok` false names the first record that was altered."""
+    """Check the MAC chain and the covered tables' rows; `ok` false names the first problem, `problems` all."""
     check = services.verify_audit(deps)
     return {"ok": check.ok, "records": check.records, "first_bad_seq": check.first_bad_seq,
-            "problem": check.problem}
+            "problem": check.problem, "problems": check.problems}

@@ -203,4 +203,7 @@ audit_log = Table(
     Column("data", JSON, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # digests of the covered rows (alerts, regimes, measures, …) as this record's transaction left them
+    Column("state", JSON),
+    Column("key_id", String(16)),  # the audit MAC key that links this record; NULL: a pre-key record
 )
