@@ -76,6 +76,7 @@ def test_a_held_alerts_regime_is_absent_from_the_public_page_until_approval_and_
     assert {(r["district"], r["state"]) for r in after["status"]["regimes"]} == {
         ("RU-ROS-MILLEROVSKY", "in_force"), ("RU-ROS-CHERTKOVSKY", "in_force")}
     assert {"RU-ROS-MILLEROVSKY", "RU-ROS-CHERTKOVSKY"} <= after["shaded"]
+    assert not {"declared_by", "report_id", "reason"} & {k for r in after["status"]["regimes"] for k in r}
     assert [a["identifier"] for a in after["status"]["alerts"]] == [identifier]
     body = client.get(f"/api/v1/alerts/{identifier}").json()
     assert body["state"] == "issued" and not {"created_by", "approved_by", "authors", "report_id"} & set(body)

@@ -88,10 +88,10 @@ def public_event(event: Event) -> bool:
     return event.topic == "gap" or (event.topic == "alert" and event.payload.get("delivery") == "issued")
 
 
-def live_viewer(deps: Any, headers: Any, subprotocols: list[str] | None = None) -> tuple[bool, str | None]:
+async def live_viewer(deps: Any, headers: Any, subprotocols: list[str] | None = None) -> tuple[bool, str | None]:
     """(sees everything, subprotocol to accept). A token comes in `Authorization: Bearer` or, from a browser
     that cannot set headers, as the WebSocket subprotocol pair `airwarn`, `bearer.<token>`. A bad token is
-    an Unauthenticated error, never a silent downgrade."""
+    an Unauthenticated error, never a silent downgrade. Public clients cost no database read."""
     token = bearer(headers.get("authorization", ""))
     chosen = None
     for offered in subprotocols or []:
@@ -101,7 +101,8 @@ def live_viewer(deps: Any, headers: Any, subprotocols: list[str] | None = None) 
             chosen = offered
     if token is None:
         return False, chosen
-    return sees_proposed(authenticate(deps, token)), chosen
+    user = await asyncio.to_thread(authenticate, deps, token)
+    return sees_proposed(user), chosen
 
 
 def matches(event: Event, area: tuple[str, str] | None, topics: frozenset[str] | None = None,
@@ -128,8 +129,8 @@ async def live_ws(websocket: WebSocket, district: str | None = None, lat: float 
     try:
         area = area_filter(websocket.app.state.deps.territory, district, lat, lon)
         wanted = topic_filter(topics)
-        trusted, subprotocol = await asyncio.to_thread(
-            live_viewer, websocket.app.state.deps, websocket.headers, websocket.scope.get("subprotocols"))
+        trusted, subprotocol = await live_viewer(websocket.app.state.deps, websocket.headers,
+                                                 websocket.scope.get("subprotocols"))
     except AirwarnError as exc:
         await websocket.accept()
         await websocket.send_text(json.dumps(exc.to_dict()))
@@ -162,7 +163,7 @@ async def live_sse(request: Request, district: str | None = None, lat: float | N
     """Server-sent events; the browser's automatic reconnect resumes from `Last-Event-ID`."""
     area = area_filter(request.app.state.deps.territory, district, lat, lon)
     wanted = topic_filter(topics)
-    trusted, _ = await asyncio.to_thread(live_viewer, request.app.state.deps, request.headers)
+    trusted, _ = await live_viewer(request.app.state.deps, request.headers)
     public = not trusted
     header = request.headers.get("last-event-id")
     if header is not None:

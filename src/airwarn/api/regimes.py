@@ -31,6 +31,7 @@ class DeclarePreviewIn(Strict):
     kind: RegimeKind
     region: str = Field(min_length=2, max_length=100)
     districts: list[str] = Field(default_factory=list, max_length=100)
+    reason: str = Field("", max_length=2000, description="optional here; required when declaring")
     status: Status = Status.ACTUAL
 
 

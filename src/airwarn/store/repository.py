@@ -183,7 +183,7 @@ class Repository:
             q = q.where(t.regimes.c.status == status.value)
         rows = [plain(r) for r in self.conn.execute(q).mappings()]
         if public:  # never proposed ones, nor ones that were proposed and then rejected or withdrawn
-            rows = [r for r in rows if r["pending_alert"] is None]
+            return [_public(_with_state(r, "lifted_at")) for r in rows if r["pending_alert"] is None]
         return [_with_state(r, "lifted_at") for r in rows]
 
     def set_pending(self, table: str, ids: Sequence[str], *, lift_pending: str | None) -> None:
@@ -246,7 +246,7 @@ class Repository:
             q = q.where(t.measures.c.status == status.value)
         rows = [plain(r) for r in self.conn.execute(q).mappings()]
         if public:  # never proposed ones, nor ones that were proposed and then rejected or withdrawn
-            rows = [r for r in rows if r["pending_alert"] is None]
+            return [_public(_with_state(r, "ended_at")) for r in rows if r["pending_alert"] is None]
         return [_with_state(r, "ended_at") for r in rows]
 
     def airport_history(self, icao: str) -> list[dict[str, Any]]:
@@ -404,6 +404,18 @@ class Repository:
 
     def count(self, table: str) -> int:
         return int(self.conn.execute(select(func.count()).select_from(t.metadata.tables[table])).scalar_one())
+
+
+#: Columns of regimes and measures the public never sees: who declared, lifted, started or ended them and
+#: the report behind them (the console and the audit keep them).
+PRIVATE_COLUMNS = ("declared_by", "lifted_by", "actor", "ended_by", "report_id", "reason", "lift_reason",
+                   "lift_pending")
+
+
+def _public(row: dict[str, Any]) -> dict[str, Any]:
+    for name in PRIVATE_COLUMNS:
+        row.pop(name, None)
+    return row
 
 
 def _with_state(row: dict[str, Any], ended: str) -> dict[str, Any]:
