@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
+from airwarn.authority import approval_policy, auto_confirm_policy
 from airwarn.bus import make_bus
 from airwarn.cap.signing import Signer
 from airwarn.cap.validate import validate
@@ -13,7 +14,7 @@ from airwarn.cap.xml import alert_to_xml
 from airwarn.delivery.dispatcher import Dispatcher
 from airwarn.delivery.fanout import make_fanout
 from airwarn.deps import Deps, Renderer
-from airwarn.domain.alerts import Alert, ApprovalPolicy, Authority, Severity
+from airwarn.domain.alerts import Alert, Authority
 from airwarn.domain.territory import Territory
 from airwarn.errors import ConfigError
 from airwarn.keyring import load_keys
@@ -87,10 +88,8 @@ def cap_renderer(signer: Signer) -> Renderer:
 def build_deps(settings: Settings, engine: Engine | None = None, *, create_db: bool = True) -> Deps:
     """Everything the use cases need. The keys must exist in AIRWARN_KEYS_DIR (`airwarn keys init`);
     with `create_db` False the database must exist too (CLI commands never create one)."""
-    try:
-        severity = Severity(settings.approval_severity)
-    except ValueError:
-        raise ConfigError(f"AIRWARN_APPROVAL_SEVERITY must be one of {[s.value for s in Severity]}") from None
+    approval = approval_policy(settings)
+    auto_confirm = auto_confirm_policy(settings)
     keys = load_keys(settings.keys_dir)
     signer = keys.signer
     engine = engine or (build_engine(settings) if create_db else open_engine(settings))
@@ -110,7 +109,8 @@ def build_deps(settings: Settings, engine: Engine | None = None, *, create_db: b
         sign_head=signer.sign_bytes,
         authority=Authority(sender=settings.sender, name_en=settings.sender_name_en,
                             name_ru=settings.sender_name_ru, web=settings.public_url),
-        approval=ApprovalPolicy(min_severity=severity),
+        approval=approval,
+        auto_confirm=auto_confirm,
         future_tolerance=timedelta(seconds=settings.future_tolerance_s),
     )
 

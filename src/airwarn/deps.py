@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
 from airwarn.domain.alerts import Alert, ApprovalPolicy, Authority
+from airwarn.domain.policy import AutoConfirmPolicy
 from airwarn.domain.regimes import Picture
 from airwarn.domain.territory import Territory
 from airwarn.store.repository import Repository
@@ -94,6 +95,7 @@ class Deps:
     render: Renderer
     authority: Authority = field(default_factory=Authority)
     approval: ApprovalPolicy = field(default_factory=ApprovalPolicy)
+    auto_confirm: AutoConfirmPolicy = field(default_factory=AutoConfirmPolicy)  # off unless the authority opts in
     events: EventSink = field(default_factory=NullSink)
     fanout: Fanout = live_only
     clock: Callable[[], datetime] = utc_now

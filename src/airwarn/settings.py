@@ -23,7 +23,14 @@ class Settings(BaseSettings):
     sender: str = "airwarn@authority.example"
     sender_name_en: str = "Emergency Warning Authority"
     sender_name_ru: str = "Служба оповещения"
-    approval_severity: str = Field("Severe", description="Actual alerts at or above need a second person")
+    approval_severity: str = Field("Severe", description="Actual and Exercise messages at or above (issue, "
+                                   "update, cancel, all-clear) need a second person")
+    auto_confirm_kinds: str = Field("", description="report kinds (comma-separated, e.g. explosion) that the "
+                                    "opt-in auto-confirm policy confirms; empty (default): off")
+    auto_confirm_min_reports: int = Field(3, ge=2, le=100, description="independent witness reports needed")
+    auto_confirm_window_s: int = Field(600, ge=60, le=86_400, description="…within this many seconds, one district")
+    sensor_solo_threats: str = Field("", description="regime kinds (comma-separated, e.g. missile_hazard) whose "
+                                     "alerts a sensor account may issue without a second person; empty: none")
     future_tolerance_s: int = 300
     max_body_bytes: int = 1_048_576
     bus: str = Field("memory://", description="memory:// or nats://host:port")

@@ -86,6 +86,10 @@ def serve(
 
     console.print(f"keys from {settings.keys_dir}: authority certificate SHA-256 {cert_sha256(deps.certificate_pem)}, "
                   f"audit key {deps.uow.audit_key.key_id if deps.uow.audit_key else '-'}", highlight=False)
+    from airwarn.authority import describe
+
+    for line in describe(deps.approval, deps.auto_confirm):  # which authority rules this node enforces
+        console.print(f"policy — {line}", highlight=False)
     waiting = waiting_channels(settings) if settings.dispatch else []
     if waiting:
         console.print(f"[yellow]not configured, their deliveries wait:[/yellow] {', '.join(waiting)}")

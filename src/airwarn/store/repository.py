@@ -147,7 +147,7 @@ class Repository:
             insert(t.regimes), dict(
                 id=regime.id, status=regime.status.value, kind=regime.kind.value, region=regime.region,
                 district=regime.district, declared_at=regime.declared_at, declared_by=regime.declared_by,
-                reason=regime.reason, report_id=regime.report_id,
+                reason=regime.reason, report_id=regime.report_id, pending_alert=regime.pending_alert,
             )
         )
 
@@ -168,7 +168,9 @@ class Repository:
         row = self.conn.execute(select(t.regimes).where(t.regimes.c.id == regime_id)).mappings().first()
         return (regime_from_row(row), row["alert_id"]) if row else None
 
-    def regimes(self, *, active: bool | None = None, status: Status | None = None) -> list[dict[str, Any]]:
+    def regimes(self, *, active: bool | None = None, status: Status | None = None,
+                public: bool = False) -> list[dict[str, Any]]:
+        """Regimes with their `state` (proposed | in_force | ended); `public` leaves proposed ones out."""
         q = select(t.regimes).order_by(t.regimes.c.declared_at)
         if active is True:
             q = q.where(t.regimes.c.lifted_at.is_(None))
@@ -176,14 +178,45 @@ class Repository:
             q = q.where(t.regimes.c.lifted_at.is_not(None))
         if status is not None:
             q = q.where(t.regimes.c.status == status.value)
-        return [plain(r) for r in self.conn.execute(q).mappings()]
+        rows = [plain(r) for r in self.conn.execute(q).mappings()]
+        if public:  # never proposed ones, nor ones that were proposed and then rejected or withdrawn
+            rows = [r for r in rows if r["pending_alert"] is None]
+        return [_with_state(r, "lifted_at") for r in rows]
+
+    def set_pending(self, table: str, ids: Sequence[str], *, lift_pending: str | None) -> None:
+        """Mark regimes or measures as lifted/ended once alert `lift_pending` is approved (None: unmark)."""
+        if ids:
+            tab = t.metadata.tables[table]
+            self.conn.execute(update(tab).where(tab.c.id.in_(list(ids))).values(lift_pending=lift_pending))
+            self.touch(table, *ids)
+
+    def proposed_by(self, table: str, alert_ids: Sequence[str], *, lifting: bool = False) -> list[str]:
+        """Ids of active regimes or measures proposed by (or, `lifting`, to be ended by) these alerts."""
+        tab = t.metadata.tables[table]
+        column = tab.c.lift_pending if lifting else tab.c.pending_alert
+        ended = tab.c.lifted_at if table == "regimes" else tab.c.ended_at
+        q = select(tab.c.id).where(column.in_(list(alert_ids)), ended.is_(None))
+        return [r.id for r in self.conn.execute(q)] if alert_ids else []
+
+    def put_in_force(self, table: str, ids: Sequence[str]) -> None:
+        """Proposed regimes or measures become in force (their alert was approved)."""
+        if ids:
+            tab = t.metadata.tables[table]
+            self.conn.execute(update(tab).where(tab.c.id.in_(list(ids))).values(pending_alert=None))
+            self.touch(table, *ids)
+
+    def pending_alerts_of_report(self, report_id: str) -> list[Alert]:
+        """Alerts of one decision that still wait for a second person (approved or rejected together)."""
+        q = select(t.alerts.c.body).where(t.alerts.c.report_id == report_id,
+                                          t.alerts.c.state == AlertState.PENDING_APPROVAL.value)
+        return [alert_from_dict(r.body) for r in self.conn.execute(q.order_by(t.alerts.c.sent))]
 
     def add_measure(self, measure: Measure) -> None:
         self.conn.execute(
             insert(t.measures), dict(
                 id=measure.id, status=measure.status.value, kind=measure.kind.value, region=measure.region,
                 target=measure.target, started_at=measure.started_at, actor=measure.actor,
-                reason=measure.reason, report_id=measure.report_id,
+                reason=measure.reason, report_id=measure.report_id, pending_alert=measure.pending_alert,
             )
         )
 
@@ -194,13 +227,22 @@ class Repository:
             )
         )
 
-    def measures(self, *, active: bool | None = None, status: Status | None = None) -> list[dict[str, Any]]:
+    def end_measure_id(self, measure_id: str, *, at: datetime, by: str) -> None:
+        self.conn.execute(update(t.measures).where(t.measures.c.id == measure_id).values(ended_at=at, ended_by=by))
+        self.touch("measures", measure_id)
+
+    def measures(self, *, active: bool | None = None, status: Status | None = None,
+                 public: bool = False) -> list[dict[str, Any]]:
+        """Measures with their `state` (proposed | in_force | ended); `public` leaves proposed ones out."""
         q = select(t.measures).order_by(t.measures.c.started_at)
         if active is True:
             q = q.where(t.measures.c.ended_at.is_(None))
         if status is not None:
             q = q.where(t.measures.c.status == status.value)
-        return [plain(r) for r in self.conn.execute(q).mappings()]
+        rows = [plain(r) for r in self.conn.execute(q).mappings()]
+        if public:  # never proposed ones, nor ones that were proposed and then rejected or withdrawn
+            rows = [r for r in rows if r["pending_alert"] is None]
+        return [_with_state(r, "ended_at") for r in rows]
 
     def airport_history(self, icao: str) -> list[dict[str, Any]]:
         q = (
@@ -208,7 +250,7 @@ class Repository:
             .where(and_(t.measures.c.kind == MeasureKind.AIRPORT_SUSPENDED.value, t.measures.c.target == icao))
             .order_by(t.measures.c.started_at)
         )
-        return [plain(r) for r in self.conn.execute(q).mappings()]
+        return [_with_state(plain(r), "ended_at") for r in self.conn.execute(q).mappings()]
 
     # --- alerts and outbox ---------------------------------------------------------------------
     def add_alert(self, alert: Alert, xml: str | None, issued_at: datetime | None) -> None:
@@ -355,6 +397,19 @@ class Repository:
 
     def count(self, table: str) -> int:
         return int(self.conn.execute(select(func.count()).select_from(t.metadata.tables[table])).scalar_one())
+
+
+def _with_state(row: dict[str, Any], ended: str) -> dict[str, Any]:
+    """The agreed `state` field: ended, proposed (with its `pending_alert`) or in_force."""
+    if row[ended] is not None:
+        row["state"] = "ended"
+    elif row["pending_alert"] is not None:
+        row["state"] = "proposed"
+    else:
+        row["state"] = "in_force"
+    if row["pending_alert"] is None or row["state"] == "ended":
+        row.pop("pending_alert")
+    return row
 
 
 # Hot-path statements, built once: each report reads the live picture and extends the audit chain.
