@@ -231,16 +231,27 @@ def test_a_serving_node_signs_the_head_again_every_interval_unasked(deps: Deps) 
         assert auditing.check_head_signature(keeper._latest, deps.certificate_pem) is None
 
 
-def test_a_writer_that_forgets_to_mark_covered_rows_is_stopped(deps: Deps, operator: User, approver: User) -> None:
+def test_every_statement_of_a_unit_of_work_on_a_covered_table_is_bound_without_being_told(
+    deps: Deps, operator: User, approver: User
+) -> None:
+    from sqlalchemy import text
+
     ids = _night(deps, operator, approver)
-    with pytest.raises(RuntimeError, match="wrote regimes without marking the rows"), deps.uow.write() as repo:
-        repo.conn.execute(update(t.regimes).where(t.regimes.c.id == ids["regime"]).values(reason="quietly"))
-    with deps.uow.write() as repo:  # the same change, marked, is audited
+    with deps.uow.write() as repo:  # a writer another helper adds later, with no audit call of its own
         repo.conn.execute(update(t.regimes).where(t.regimes.c.id == ids["regime"]).values(reason="openly"))
-        repo.touch("regimes", ids["regime"])
+        repo.conn.execute(delete(t.measures).where(t.measures.c.id == ids["measure"]))
     assert services.verify_audit(deps).ok
     with deps.uow.read() as repo:
-        assert list(repo.audit())[-1].action == "state.recorded"
+        last = list(repo.audit())[-1]
+    assert last.action == "state.recorded"
+    assert last.state[f"measures/{ids['measure']}"] is None and f"regimes/{ids['regime']}" in last.state
+    with deps.uow.write() as repo:  # text SQL is not seen: it must mark its rows (here it does not)
+        repo.conn.execute(text("UPDATE regimes SET reason = 'quietly' WHERE id = :id"), {"id": ids["regime"]})
+    assert services.verify_audit(deps).problem.startswith(f"regimes/{ids['regime']}: row differs")
+    with deps.uow.write() as repo:
+        repo.conn.execute(text("UPDATE regimes SET reason = 'marked' WHERE id = :id"), {"id": ids["regime"]})
+        repo.touch("regimes", ids["regime"])
+    assert services.verify_audit(deps).ok
 
 
 def test_verify_while_the_node_keeps_writing_sees_one_consistent_moment(deps: Deps, operator: User) -> None:

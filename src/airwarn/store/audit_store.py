@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, event, insert, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.dml import Insert, UpdateBase
 
 from airwarn.domain.audit import GENESIS, AuditKey, AuditRecord, plain, row_digest, seal
 from airwarn.errors import ConfigError
@@ -55,34 +55,65 @@ class _Pending:
     data: dict[str, Any]
 
 
-_WRITTEN = "airwarn_covered_written"
+_WRITER = "airwarn_audit_writer"
 
 
-def _noted(conn: Connection, clause: Any, *_args: Any) -> None:
-    written = conn.info.get(_WRITTEN)
-    if written is not None and isinstance(clause, UpdateBase):
-        name = getattr(clause.table, "name", None)
-        if name in COVERED:
-            written.add(name)
+def _param_sets(multiparams: Any, params: Any) -> list[dict[str, Any]]:
+    if multiparams:
+        first = multiparams[0] if len(multiparams) == 1 else multiparams
+        if isinstance(first, dict):
+            return [first]
+        if isinstance(first, (list, tuple)) and all(isinstance(p, dict) for p in first):
+            return list(first)
+    return [dict(params or {})]
+
+
+def _mark(conn: Connection, clauseelement: Any, multiparams: Any, params: Any, execution_options: Any) -> None:
+    """Before an INSERT/UPDATE/DELETE on a covered table runs inside a unit of work, mark the rows it
+    writes: an INSERT's keys come from its values, an UPDATE's or DELETE's from its WHERE clause."""
+    clause = clauseelement
+    writer = conn.info.get(_WRITER)
+    if writer is None or not isinstance(clause, UpdateBase):
+        return
+    table = covered_tables().get(getattr(clause.table, "name", ""))
+    if table is None:
+        return
+    pk = list(table.primary_key.columns)
+    for values in _param_sets(multiparams, params):
+        if isinstance(clause, Insert):
+            bound = {**clause.compile().params, **values}
+            writer.touch(table.name, tuple(bound.get(c.key) for c in pk))
+        else:
+            where = getattr(clause, "whereclause", None)
+            query = select(*pk) if where is None else select(*pk).where(where)
+            used = {k: v for k, v in values.items() if k in query.compile().params}
+            for row in conn.execute(query, used):
+                writer.touch(table.name, tuple(row))
 
 
 def watch_writes(engine: Engine) -> None:
-    """Note, per connection, which covered tables an INSERT/UPDATE/DELETE statement wrote (once per engine),
-    so that `flush` can refuse a transaction that changed one without marking its rows."""
-    if not event.contains(engine, "after_execute", _noted):
-        event.listen(engine, "after_execute", _noted)
+    """Have every unit of work on `engine` mark the covered rows its statements write (registered once)."""
+    if not event.contains(engine, "before_execute", _mark):
+        event.listen(engine, "before_execute", _mark)
 
 
 class AuditWriter:
-    """One transaction's audit records and touched rows, sealed into the chain by `flush`."""
+    """One transaction's audit records and touched rows, sealed into the chain by `flush`.
+
+    While it is open, every Core INSERT/UPDATE/DELETE on a covered table through its connection marks the
+    rows it writes (see `watch_writes`); `touch` marks rows written some other way (text SQL)."""
 
     def __init__(self, conn: Connection, key: AuditKey | None) -> None:
         self.conn = conn
         self.key = key
         self.pending: list[_Pending] = []
         self.touched: dict[str, tuple[Table, tuple[Any, ...]]] = {}
-        self.written: set[str] = set()
-        conn.info[_WRITTEN] = self.written
+        conn.info[_WRITER] = self
+
+    def close(self) -> None:
+        """Stop marking: the transaction is over (the connection goes back to the pool)."""
+        if self.conn.info.get(_WRITER) is self:
+            del self.conn.info[_WRITER]
 
     def append(self, *, at: datetime, actor: str, action: str, entity: str, entity_id: str,
                data: dict[str, Any]) -> None:
@@ -102,11 +133,7 @@ class AuditWriter:
 
     def flush(self, now: datetime) -> list[AuditRecord]:
         """Bind touched rows to the records and link the records into the chain (before commit)."""
-        self.conn.info[_WRITTEN] = None
-        unmarked = self.written - {table.name for table, _ in self.touched.values()}
-        if unmarked:
-            raise RuntimeError(f"this transaction wrote {', '.join(sorted(unmarked))} without marking the rows "
-                               "for the audit: call Repository.touch(table, key) after each write")
+        self.close()
         if not self.pending and not self.touched:
             return []
         if self.key is None:

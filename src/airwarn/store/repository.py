@@ -150,7 +150,6 @@ class Repository:
                 reason=regime.reason, report_id=regime.report_id, pending_alert=regime.pending_alert,
             )
         )
-        self.touch("regimes", regime.id)
 
     def lift_regime(self, regime: Regime) -> None:
         self.conn.execute(
@@ -158,14 +157,12 @@ class Repository:
                 lifted_at=regime.lifted_at, lifted_by=regime.lifted_by, lift_reason=regime.lift_reason
             )
         )
-        self.touch("regimes", regime.id)
 
     def link_regimes(self, regime_ids: Sequence[str], alert_id: str) -> None:
         if regime_ids:
             self.conn.execute(
                 update(t.regimes).where(t.regimes.c.id.in_(list(regime_ids))).values(alert_id=alert_id)
             )
-            self.touch("regimes", *regime_ids)
 
     def regime(self, regime_id: str) -> tuple[Regime, str | None] | None:
         row = self.conn.execute(select(t.regimes).where(t.regimes.c.id == regime_id)).mappings().first()
@@ -222,7 +219,6 @@ class Repository:
                 reason=measure.reason, report_id=measure.report_id, pending_alert=measure.pending_alert,
             )
         )
-        self.touch("measures", measure.id)
 
     def end_measure(self, measure: Measure) -> None:
         self.conn.execute(
@@ -230,7 +226,6 @@ class Repository:
                 ended_at=measure.ended_at, ended_by=measure.ended_by
             )
         )
-        self.touch("measures", measure.id)
 
     def end_measure_id(self, measure_id: str, *, at: datetime, by: str) -> None:
         self.conn.execute(update(t.measures).where(t.measures.c.id == measure_id).values(ended_at=at, ended_by=by))
@@ -269,7 +264,6 @@ class Repository:
                 issued_at=issued_at, body=alert_to_dict(alert), xml=xml,
             )
         )
-        self.touch("alerts", alert.identifier)
 
     def replace_alert(self, alert: Alert, xml: str | None, issued_at: datetime | None) -> None:
         """Rewrite a not-yet-issued alert (approval fixes its final `sent` and signature)."""
@@ -279,7 +273,6 @@ class Repository:
                 issued_at=issued_at, body=alert_to_dict(alert), xml=xml,
             )
         )
-        self.touch("alerts", alert.identifier)
 
     def alert(self, identifier: str) -> tuple[Alert, str | None] | None:
         row = self.conn.execute(
@@ -356,8 +349,8 @@ class Repository:
                                  data=data)
 
     def touch(self, table: str, *keys: Any) -> None:
-        """Tell the audit that rows of a covered table (alerts, regimes, measures, approvals) changed here;
-        every writer of those tables calls this, or `airwarn audit verify` reports the row as edited."""
+        """Tell the audit that rows of a covered table (alerts, regimes, measures, approvals) changed here.
+        Core INSERT/UPDATE/DELETE statements mark their rows themselves; only text SQL needs this."""
         self.audit_writer.touch(table, *keys)
 
     def audit(self, *, after_seq: int = 0, limit: int | None = None) -> Iterator[AuditRecord]:

@@ -41,8 +41,11 @@ class UnitOfWork:
                 if self._postgres:
                     conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
                 repo = Repository(conn, self.audit_key)
-                yield repo
-                repo.audit_writer.flush(datetime.now(UTC))
+                try:
+                    yield repo
+                    repo.audit_writer.flush(datetime.now(UTC))
+                finally:
+                    repo.audit_writer.close()
         for hook in repo.after_commit:
             hook()
 
