@@ -83,6 +83,8 @@ class Dispatcher:
         now = self.clock()
         due = and_(t.outbox.c.state == "pending", t.outbox.c.next_attempt_at <= now,
                    t.outbox.c.channel.in_(list(self.channels)))
+        if not self._any_due(due):
+            return []
         q = select(t.outbox).where(due).order_by(t.outbox.c.next_attempt_at, t.outbox.c.id).limit(limit)
         if self._postgres:
             q = q.with_for_update(skip_locked=True)
@@ -94,6 +96,16 @@ class Dispatcher:
             conn.execute(update(t.outbox).where(t.outbox.c.id.in_([r["id"] for r in rows]))
                          .values(attempts=t.outbox.c.attempts + 1, next_attempt_at=lease_until))
             return self._messages(conn, rows)
+
+    def _any_due(self, due: Any) -> bool:
+        """A plain read (SQLite: BEGIN, not BEGIN IMMEDIATE), so a wake-up that finds nothing due takes no
+        write lock."""
+        with self.engine.connect() as conn:
+            conn.info["airwarn_read"] = True
+            try:
+                return conn.execute(select(t.outbox.c.id).where(due).limit(1)).first() is not None
+            finally:
+                conn.info["airwarn_read"] = False
 
     def _messages(self, conn: Connection, rows: list[dict[str, Any]]) -> list[Message]:
         for alert_id in {r["alert_id"] for r in rows} - set(self._alerts):
