@@ -246,6 +246,7 @@ class Repository:
 
     def end_measure_id(self, measure_id: str, *, at: datetime, by: str) -> None:
         self.conn.execute(update(t.measures).where(t.measures.c.id == measure_id).values(ended_at=at, ended_by=by))
+        self.touch("measures", measure_id)
 
     def measures(self, *, active: bool | None = None, status: Status | None = None,
                  public: bool = False) -> list[dict[str, Any]]:
