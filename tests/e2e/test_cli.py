@@ -36,10 +36,11 @@ def ready(env: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def _sse_events(url: str, got: list[tuple[float, dict[str, Any]]], stop: threading.Event) -> None:
-    """Collect (arrival time, message) from the node's SSE stream until `stop`."""
+def _sse_events(url: str, got: list[tuple[float, dict[str, Any]]], stop: threading.Event, token: str) -> None:
+    """Collect (arrival time, message) from the node's SSE stream, as staff (reports, reviews), until `stop`."""
     try:
-        with httpx.stream("GET", url, timeout=httpx.Timeout(5, read=None)) as response:
+        with httpx.stream("GET", url, timeout=httpx.Timeout(5, read=None),
+                          headers={"Authorization": f"Bearer {token}"}) as response:
             for line in response.iter_lines():
                 if line.startswith("data: "):
                     got.append((time.monotonic(), json.loads(line.removeprefix("data: "))))
@@ -60,7 +61,8 @@ def test_state_changes_from_the_command_line_go_through_the_node_and_reach_live_
         env = ready | {"AIRWARN_URL": node.url}
         got: list[tuple[float, dict[str, Any]]] = []
         stop = threading.Event()
-        listener = threading.Thread(target=_sse_events, args=(f"{node.url}/api/v1/live/sse", got, stop), daemon=True)
+        listener = threading.Thread(target=_sse_events, args=(f"{node.url}/api/v1/live/sse", got, stop, approver),
+                                    daemon=True)
         listener.start()
         time.sleep(0.5)  # the stream is open
 

@@ -246,7 +246,6 @@ def test_a_writer_that_forgets_to_mark_covered_rows_is_stopped(deps: Deps, opera
 def test_verify_while_the_node_keeps_writing_sees_one_consistent_moment(deps: Deps, operator: User) -> None:
     """No false alarm from a decision that commits between reading the log and reading the tables."""
     import threading
-
     import time
 
     stop = threading.Event()
