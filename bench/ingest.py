@@ -5,7 +5,11 @@ from client threads. Workload "alerting": alternating declare/lift, so every rep
 change and a signed CAP alert (two-person rule set to Extreme so Severe alerts issue at once); latency
 is request to committed, signed alert. Workload "burst": repeated reports about an area already under
 the regime, the common case in an attack; each is decided, stored and audited but changes nothing.
-Run: python bench/ingest.py [--reports 2000] [--clients 8]
+With `--workers 1,2,4` it runs the alerting workload on PostgreSQL with `airwarn serve --workers N` (N > 1
+over NATS, AIRWARN_TEST_NATS_URL) and, in the same run, a FastAPI app writing one row per request
+(bench/baseline_app.py) with the same N uvicorn workers; server CPU per report is the CPU time of the
+server's processes over the run divided by the reports.
+Run: python bench/ingest.py [--reports 2000] [--clients 8] [--workers 1,2,4] [--dbs sqlite,postgresql]
 """
 
 from __future__ import annotations
@@ -28,6 +32,36 @@ import httpx
 from sqlalchemy import create_engine, text
 
 POSTGRES = os.environ.get("AIRWARN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+NATS = os.environ.get("AIRWARN_TEST_NATS_URL", "nats://127.0.0.1:4222")
+TICK_S = 1 / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_s(pid: int) -> dict[int, float]:
+    """CPU seconds (user + system) of `pid` and its children, by pid."""
+    out = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(proc.name) == pid or int(fields[1]) == pid:
+            out[int(proc.name)] = (int(fields[11]) + int(fields[12])) * TICK_S
+    return out
+
+
+def wait_settled(pid: int, workers: int, timeout_s: float = 180) -> None:
+    """Until `workers` worker processes exist and all of them have stopped starting (idle for a second)."""
+    deadline = time.monotonic() + timeout_s
+    before = tree_cpu_s(pid)
+    while time.monotonic() < deadline:
+        time.sleep(1)
+        now = tree_cpu_s(pid)
+        busy = [p for p, cpu in now.items() if cpu - before.get(p, 0) > 0.05]
+        if len(now) >= workers and not busy:
+            return
+        before = now
 
 
 def free_port() -> int:
@@ -36,35 +70,69 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(db: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str, str]:
-    env = os.environ | {"AIRWARN_DB": db, "AIRWARN_KEYS_DIR": str(workdir / "keys"),
-                        "AIRWARN_APPROVAL_SEVERITY": "Extreme"}
-    for setup in (["keys", "init"], ["db", "upgrade"]):  # explicit: nothing else creates keys or the database
-        subprocess.run([sys.executable, "-m", "airwarn.cli", *setup], env=env, check=True, capture_output=True)
-    token = subprocess.run([sys.executable, "-m", "airwarn.cli", "users", "add", "bench", "--role", "operator"],
-                           env=env, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "airwarn.cli", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
+def wait_healthy(proc: subprocess.Popen[bytes], base: str) -> None:
+    for _ in range(4000):
         try:
             if httpx.get(f"{base}/healthz").status_code == 200:
-                return proc, base, token
+                return
         except httpx.HTTPError:
+            if proc.poll() is not None:
+                break
             time.sleep(0.05)
     proc.kill()
     raise SystemExit(f"server did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
 
 
-def run(db: str, label: str, reports: int, clients: int, workload: str) -> dict[str, Any]:
+def start_server(db: str, workdir: Path, workers: int = 1) -> tuple[subprocess.Popen[bytes], str, str]:
+    env = os.environ | {"AIRWARN_DB": db, "AIRWARN_KEYS_DIR": str(workdir / "keys"),
+                        "AIRWARN_APPROVAL_SEVERITY": "Extreme"}
+    if workers > 1:  # several processes share live events over NATS (a private stream per run)
+        env["AIRWARN_BUS"] = f"{NATS}?stream=BENCH_{uuid.uuid4().hex[:8]}"
+    for setup in (["keys", "init"], ["db", "upgrade"]):  # explicit: nothing else creates keys or the database
+        subprocess.run([sys.executable, "-m", "airwarn.cli", *setup], env=env, check=True, capture_output=True)
+    token = subprocess.run([sys.executable, "-m", "airwarn.cli", "users", "add", "bench", "--role", "operator"],
+                           env=env, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "airwarn.cli", "serve", "--port", str(port),
+                             "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    wait_healthy(proc, base)
+    if workers > 1:
+        wait_settled(proc.pid, workers + 1)  # the workers and multiprocessing's resource tracker
+    return proc, base, token
+
+
+def start_baseline(db: str, workers: int) -> tuple[subprocess.Popen[bytes], str, str]:
+    env = os.environ | {"BASELINE_DB": db}
+    here = str(Path(__file__).parent)
+    subprocess.run([sys.executable, "-c", "import baseline_app"], cwd=here, env=env, check=True)  # its table
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--app-dir", here, "baseline_app:app",
+                             "--port", str(port), "--workers", str(workers), "--log-level", "warning"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    wait_healthy(proc, base)
+    if workers > 1:
+        wait_settled(proc.pid, workers)
+    return proc, base, ""
+
+
+ROSTOV = ["Millerovsky", "Sholokhovsky", "Chertkovsky", "Verkhnedonskoy", "Kamensky", "Tarasovsky",
+          "Kasharsky", "Boguchar"]
+
+
+def run(db: str, label: str, reports: int, clients: int, workload: str, workers: int = 1,
+        baseline: bool = False) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="airwarn-bench-"))
-    proc, base, token = start_server(db, workdir)
+    proc, base, token = start_baseline(db, workers) if baseline else start_server(db, workdir, workers)
     try:
-        with httpx.Client(base_url=base) as c:
-            districts = [f["properties"]["name_en"] for f in c.get("/api/v1/territory").json()["features"]
-                         if f["properties"].get("kind") == "district" and f["properties"]["region"] == "RU-ROS"]
-        headers = {"Authorization": f"Bearer {token}"}
+        if baseline:
+            districts = ROSTOV
+        else:
+            with httpx.Client(base_url=base) as c:
+                districts = [f["properties"]["name_en"] for f in c.get("/api/v1/territory").json()["features"]
+                             if f["properties"].get("kind") == "district" and f["properties"]["region"] == "RU-ROS"]
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
         per_client = reports // clients
 
         def worker(i: int) -> list[tuple[float, int]]:
@@ -84,18 +152,21 @@ def run(db: str, label: str, reports: int, clients: int, workload: str) -> dict[
                     out.append((time.perf_counter() - t0, len(r.json()["alerts"])))
             return out
 
+        cpu0 = sum(tree_cpu_s(proc.pid).values())
         t0 = time.perf_counter()
         with ThreadPoolExecutor(clients) as pool:
             results = [x for chunk in pool.map(worker, range(clients)) for x in chunk]
         wall = time.perf_counter() - t0
+        cpu_s = sum(tree_cpu_s(proc.pid).values()) - cpu0
     finally:
         proc.terminate()
         proc.wait(10)
     latencies = sorted(lat for lat, _ in results)
     q = statistics.quantiles(latencies, n=100)
-    return {"db": label, "workload": workload, "reports": len(results), "alerts": sum(n for _, n in results),
+    return {"db": label, "workload": "FastAPI one-row baseline" if baseline else workload, "workers": workers,
+            "reports": len(results), "alerts": sum(n for _, n in results),
             "reports_per_s": len(results) / wall, "p50_ms": q[49] * 1000, "p99_ms": q[98] * 1000,
-            "mean_ms": statistics.fmean(latencies) * 1000}
+            "mean_ms": statistics.fmean(latencies) * 1000, "cpu_ms": cpu_s * 1000 / len(results)}
 
 
 def postgres_url() -> str | None:
@@ -114,21 +185,34 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reports", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", default="", help="e.g. 1,2,4: PostgreSQL alerting with N server processes, "
+                        "each beside the FastAPI one-row baseline with N workers")
+    parser.add_argument("--dbs", default="sqlite,postgresql", help="databases for the alerting/burst table")
+    parser.add_argument("--workloads", default="alerting,burst")
     args = parser.parse_args()
     rows = []
-    for workload in ("alerting", "burst"):
-        rows.append(run(f"sqlite:///{tempfile.mkdtemp()}/bench.db", "SQLite (WAL)", args.reports, args.clients,
-                        workload))
-        pg = postgres_url()
+    dbs = args.dbs.split(",") if args.dbs else []
+    for workload in args.workloads.split(",") if args.workloads else []:
+        if "sqlite" in dbs:
+            rows.append(run(f"sqlite:///{tempfile.mkdtemp()}/bench.db", "SQLite (WAL)", args.reports,
+                            args.clients, workload))
+        pg = postgres_url() if "postgresql" in dbs else None
         if pg:
             rows.append(run(pg, "PostgreSQL 15", args.reports, args.clients, workload))
+    for workers in [int(n) for n in args.workers.split(",") if n]:
+        for baseline in (False, True):
+            pg = postgres_url()
+            if pg:
+                rows.append(run(pg, "PostgreSQL 15", args.reports, args.clients, "alerting", workers, baseline))
+                print("measured:", rows[-1], flush=True)  # a long run on a busy machine keeps what it has
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}; {args.clients} client threads, server in its own process")
-    print("| database | workload | reports | alerts | reports/s | p50 ms | p99 ms | mean ms |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+          f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f} at the end; "
+          f"{args.clients} client threads, server in its own process(es)")
+    print("| database | workload | processes | reports | alerts | reports/s | p50 ms | p99 ms | server CPU ms/report |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
-        print(f"| {r['db']} | {r['workload']} | {r['reports']} | {r['alerts']} | {r['reports_per_s']:.0f} | "
-              f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['mean_ms']:.1f} |")
+        print(f"| {r['db']} | {r['workload']} | {r['workers']} | {r['reports']} | {r['alerts']} | "
+              f"{r['reports_per_s']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['cpu_ms']:.1f} |")
 
 
 if __name__ == "__main__":

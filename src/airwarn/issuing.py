@@ -27,7 +27,7 @@ from airwarn.domain.alerts import (
 from airwarn.domain.regimes import Measure, MeasureKind, Picture, Regime
 from airwarn.domain.reports import Certainty, Report
 from airwarn.domain.rules import Decision
-from airwarn.store.repository import Repository
+from airwarn.store.repository import LiveReceipt, Repository
 
 log = logging.getLogger("airwarn.issuing")
 #: How long the dispatcher leaves a live row to the node that issued it before sending it itself.
@@ -120,17 +120,17 @@ def issue(repo: Repository, deps: Deps, alert: Alert, picture: Picture, actor: s
 
 
 def hand_off_live(deps: Deps, outbox_id: int, alert: Alert) -> None:
-    """Right after commit, before the use case's own event: publish the alert to live listeners and mark
-    its outbox row delivered. Should either step fail, the row's lease runs out and the dispatcher sends
-    it (under the same identifier, so a listener that already has it can drop the repeat)."""
+    """Right after commit, before the use case's own event: publish the alert to live listeners and note
+    its outbox row delivered (recorded with the next write, no transaction of its own under load). Should
+    either step fail, the row's lease runs out and the dispatcher sends it (under the same identifier, so
+    a listener that already has it can drop the repeat)."""
     t0 = time.perf_counter()
     try:
         published = deps.events.publish("alert", {**live_payload(alert), "delivery": "issued"})
         metrics.observe("live", published, time.perf_counter() - t0)
         if published:
-            with deps.uow.write() as repo:
-                repo.mark_delivered(outbox_id, at=deps.clock(), worker=_handoff_worker(),
-                                    duration_ms=(time.perf_counter() - t0) * 1000)
+            deps.uow.handed_off(LiveReceipt(outbox_id, alert.identifier, deps.clock(), _handoff_worker(),
+                                            (time.perf_counter() - t0) * 1000))
     except Exception:
         log.exception("live hand-off of %s failed; the dispatcher sends it after the lease", alert.identifier)
 

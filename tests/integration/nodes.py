@@ -108,8 +108,10 @@ def add_users(env: dict[str, str], *users: tuple[str, str]) -> list[str]:
 class Node:
     """One `airwarn serve` subprocess; `kill()` is kill -9. Use as a context manager: it is always killed."""
 
-    def __init__(self, env: dict[str, str], log: Path, port: int | None = None) -> None:
+    def __init__(self, env: dict[str, str], log: Path, port: int | None = None,
+                 args: tuple[str, ...] = ()) -> None:
         self.env = env
+        self.args = args
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log
@@ -118,7 +120,8 @@ class Node:
     def launch(self) -> Node:
         """Start the process without waiting for it to answer."""
         with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen([sys.executable, "-m", "airwarn.cli", "serve", "--port", str(self.port)],
+            self.proc = subprocess.Popen([sys.executable, "-m", "airwarn.cli", "serve", "--port", str(self.port),
+                                          *self.args],
                                          env=os.environ | self.env, stdout=log, stderr=subprocess.STDOUT)
         return self
 

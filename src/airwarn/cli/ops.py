@@ -67,21 +67,27 @@ def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     db: Annotated[Optional[str], typer.Option(help="database URL (default: $AIRWARN_DB)")] = None,  # noqa: UP045
+    workers: Annotated[int, typer.Option(help="worker processes sharing the port; more than 1 needs "
+                                         "AIRWARN_BUS=nats://… and a PostgreSQL database")] = 1,
 ) -> None:
     """Serve the HTTP API and console until interrupted (creates/migrates the database; the keys must exist).
 
     The keys come from AIRWARN_KEYS_DIR and are made once with `airwarn keys init`; a missing one stops
-    the start with an error, never a new key."""
+    the start with an error, never a new key. With `--workers N` (N > 1) N processes share the port; they
+    need a NATS bus (AIRWARN_BUS=nats://…) and PostgreSQL, else the start is refused."""
     import uvicorn
 
     from airwarn.api.app import create_app
     from airwarn.api.ws_protocol import FrameWriterProtocol
     from airwarn.bootstrap import build_deps
+    from airwarn.cli.workers import check_workers
     from airwarn.delivery.wiring import waiting_channels
 
     settings = _settings(db)
+    check_workers(settings, workers)
     deps = build_deps(settings)  # creates and migrates the database; the keys must exist already
-    console.print(f"airwarn serving http://{host}:{port}  (database {settings.db})")
+    console.print(f"airwarn serving http://{host}:{port}  (database {settings.db}"
+                  f"{f', {workers} worker processes' if workers > 1 else ''})")
     from airwarn.auditing import cert_sha256
 
     console.print(f"keys from {settings.keys_dir}: authority certificate SHA-256 {cert_sha256(deps.certificate_pem)}, "
@@ -94,6 +100,14 @@ def serve(
     if waiting:
         console.print(f"[yellow]not configured, their deliveries wait:[/yellow] {', '.join(waiting)}")
     # Alerts are small; per-message compression doubled memory per socket and delayed the first alert.
+    if workers > 1:  # each worker builds its own app from the environment (the database is ready now)
+        import os
+
+        deps.uow.engine.dispose()
+        os.environ["AIRWARN_DB"] = settings.db
+        uvicorn.run("airwarn.cli.workers:worker_app", factory=True, workers=workers, host=host, port=port,
+                    log_level="warning", ws_per_message_deflate=False, ws=FrameWriterProtocol)
+        return
     uvicorn.run(create_app(deps, settings=settings), host=host, port=port,
                 log_level="warning", ws_per_message_deflate=False, ws=FrameWriterProtocol)
 

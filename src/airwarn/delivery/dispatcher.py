@@ -91,6 +91,8 @@ class Dispatcher:
         now = self.clock()
         due = and_(t.outbox.c.state == "pending", t.outbox.c.next_attempt_at <= now,
                    t.outbox.c.channel.in_(list(self.channels)))
+        if not self._any_due(due):
+            return []
         q = (select(t.outbox.c.id, t.outbox.c.attempts, t.outbox.c.channel).where(due)
              .order_by(t.outbox.c.next_attempt_at, t.outbox.c.id).limit(limit))
         if self._postgres:
@@ -117,6 +119,16 @@ class Dispatcher:
             for (row_id, channel), reason in broken.items():
                 dead_in(conn, [(row_id, channel)], reason, now)
             return messages
+
+    def _any_due(self, due: Any) -> bool:
+        """A plain read (SQLite: BEGIN, not BEGIN IMMEDIATE), so a wake-up that finds nothing due takes no
+        write lock."""
+        with self.engine.connect() as conn:
+            conn.info["airwarn_read"] = True
+            try:
+                return conn.execute(select(t.outbox.c.id).where(due).limit(1)).first() is not None
+            finally:
+                conn.info["airwarn_read"] = False
 
     def _read_rows(self, conn: Connection, ids: list[int]) -> tuple[list[dict[str, Any]], list[int]]:
         """The rows by id; if the batch cannot be read, one by one, returning the ids that cannot."""

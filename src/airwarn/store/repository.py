@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,17 @@ from airwarn.store.codec import alert_from_dict, alert_to_dict
 from airwarn.store.delivery_tables import delivery_attempts
 from airwarn.store.outbox_bulk import Column, write_outbox
 from airwarn.store.rows import measure_from_row, plain, regime_from_row, report_dict, report_from_row
+
+
+@dataclass(frozen=True)
+class LiveReceipt:
+    """A live hand-off that reached the bus, waiting to be recorded on its outbox row."""
+
+    outbox_id: int
+    alert_id: str
+    at: datetime
+    worker: str
+    duration_ms: float
 
 
 class Repository:
@@ -323,16 +335,24 @@ class Repository:
         """Pending delivery rows, all due now, given column-wise as (channel, reason, targets), in bulk."""
         write_outbox(self.conn, alert_id, columns, now)
 
-    def mark_delivered(self, outbox_id: int, *, at: datetime, worker: str, duration_ms: float) -> None:
-        """Record a first attempt that succeeded outside the dispatcher (a live hand-off)."""
-        row = self.conn.execute(
-            update(t.outbox).where(and_(t.outbox.c.id == outbox_id, t.outbox.c.state == "pending"))
-            .values(state="delivered", delivered_at=at, attempts=t.outbox.c.attempts + 1)
-            .returning(t.outbox.c.alert_id, t.outbox.c.channel, t.outbox.c.attempts)).first()
-        if row is not None:
-            self.conn.execute(insert(delivery_attempts), dict(
-                outbox_id=outbox_id, alert_id=row.alert_id, channel=row.channel, attempt=row.attempts,
-                worker=worker, started_at=at, duration_ms=duration_ms, ok=True, error=None))
+    def mark_handed_off(self, receipts: Sequence[LiveReceipt]) -> int:
+        """Record live hand-offs as first attempts that succeeded, in bulk; a row a dispatcher has since
+        claimed (its lease ran out) is left to it. Returns how many rows it marked."""
+        if not receipts:
+            return 0
+        by_id = {r.outbox_id: r for r in receipts}
+        q = select(t.outbox.c.id).where(and_(t.outbox.c.id.in_(list(by_id)), t.outbox.c.state == "pending",
+                                             t.outbox.c.attempts == 0))
+        if self.conn.dialect.name == "postgresql":  # never wait for (or deadlock with) a dispatcher's row lock
+            q = q.with_for_update(skip_locked=True)
+        ids = sorted(r.id for r in self.conn.execute(q))
+        if not ids:
+            return 0
+        self.conn.execute(_MARK_HANDED_OFF, [{"b_id": i, "b_at": by_id[i].at} for i in ids])
+        self.conn.execute(insert(delivery_attempts), [dict(
+            outbox_id=i, alert_id=by_id[i].alert_id, channel="live", attempt=1, worker=by_id[i].worker,
+            started_at=by_id[i].at, duration_ms=by_id[i].duration_ms, ok=True, error=None) for i in ids])
+        return len(ids)
 
     def outbox_rows(self, alert_id: str | None = None) -> list[dict[str, Any]]:
         q = select(t.outbox).order_by(t.outbox.c.id)
@@ -434,3 +454,6 @@ _ACTIVE_MEASURES = select(t.measures).where(
 _USER_BY_TOKEN = select(t.users).where(
     and_(t.users.c.token_hash == bindparam("token_hash"), t.users.c.active.is_(True))
 )
+
+_MARK_HANDED_OFF = (update(t.outbox).where(t.outbox.c.id == bindparam("b_id"))
+                    .values(state="delivered", delivered_at=bindparam("b_at"), attempts=1))

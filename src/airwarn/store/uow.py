@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -11,7 +12,9 @@ from sqlalchemy.engine import Engine
 
 from airwarn.domain.audit import AuditKey
 from airwarn.store.audit_store import watch_writes
-from airwarn.store.repository import Repository
+from airwarn.store.repository import LiveReceipt, Repository
+
+log = logging.getLogger("airwarn.store")
 
 #: Key of the PostgreSQL advisory lock that serialises decisions (SQLite serialises with BEGIN IMMEDIATE).
 WRITE_LOCK_KEY = 0x41495257  # "AIRW"
@@ -28,6 +31,11 @@ class UnitOfWork:
         self._local_writer: AbstractContextManager[object] = (
             threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
         )
+        # Live hand-offs waiting to be recorded: they ride along in the next write transaction of this
+        # process, or, when none is in flight, go in one small transaction that takes no decision lock.
+        self._receipts: list[LiveReceipt] = []
+        self._writers = 0
+        self._receipts_lock = threading.Lock()
 
     @contextmanager
     def write(self) -> Iterator[Repository]:
@@ -35,19 +43,67 @@ class UnitOfWork:
 
         After the commit, with the write lock released, it runs the repository's `after_commit` hooks.
         """
-        with self._local_writer, self.engine.connect() as conn:
-            conn.info["airwarn_read"] = False
-            with conn.begin():
-                if self._postgres:
-                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
-                repo = Repository(conn, self.audit_key)
-                try:
-                    yield repo
-                    repo.audit_writer.flush(datetime.now(UTC))
-                finally:
-                    repo.audit_writer.close()
+        with self._receipts_lock:
+            self._writers += 1
+        taken: list[LiveReceipt] = []
+        try:
+            with self._local_writer, self.engine.connect() as conn:
+                conn.info["airwarn_read"] = False
+                with conn.begin():
+                    if self._postgres:
+                        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+                    repo = Repository(conn, self.audit_key)
+                    try:
+                        yield repo
+                        taken = self._take_receipts()
+                        repo.mark_handed_off(taken)
+                        repo.audit_writer.flush(datetime.now(UTC))
+                    finally:
+                        repo.audit_writer.close()
+        except BaseException:
+            self._return_receipts(taken)
+            raise
+        finally:
+            with self._receipts_lock:
+                self._writers -= 1
+            self._record_if_idle()
         for hook in repo.after_commit:
             hook()
+
+    def handed_off(self, receipt: LiveReceipt) -> None:
+        """Note that a live row reached the bus. It is recorded in this process's next write transaction,
+        or now in a small one when none is in flight; until then its lease keeps the dispatcher off it."""
+        with self._receipts_lock:
+            self._receipts.append(receipt)
+        self._record_if_idle()
+
+    def _take_receipts(self) -> list[LiveReceipt]:
+        with self._receipts_lock:
+            taken, self._receipts = self._receipts, []
+        return taken
+
+    def _return_receipts(self, taken: list[LiveReceipt]) -> None:
+        if taken:
+            with self._receipts_lock:
+                self._receipts[:0] = taken
+
+    def _record_if_idle(self) -> None:
+        """Record waiting receipts when no write transaction of this process is in flight (one in flight
+        takes them before it commits, and whoever finishes last checks again)."""
+        while True:
+            with self._receipts_lock:
+                if self._writers or not self._receipts:
+                    return
+                taken, self._receipts = self._receipts, []
+                self._writers += 1
+            try:
+                with self._local_writer, self.engine.begin() as conn:  # no decision lock: rows only
+                    Repository(conn).mark_handed_off(taken)
+            except Exception:  # their leases run out and the dispatcher sends them under the same id
+                log.exception("recording %d live hand-off(s) failed", len(taken))
+            finally:
+                with self._receipts_lock:
+                    self._writers -= 1
 
     @contextmanager
     def read(self, *, snapshot: bool = False) -> Iterator[Repository]:
