@@ -14,6 +14,7 @@ from airwarn import __version__
 from airwarn.api import (
     alerts,
     deliveries,
+    detections,
     errors,
     incidents,
     live,
@@ -31,6 +32,7 @@ from airwarn.delivery.fanout import ChannelFanout
 from airwarn.deps import Deps
 from airwarn.settings import Settings, load_settings
 from airwarn.shelters.service import ShelterService
+from airwarn.tracks.service import TrackingService
 
 log = logging.getLogger("airwarn.api")
 
@@ -50,6 +52,7 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
         stop = asyncio.Event()
         runner = None
         warming = asyncio.create_task(_warm(deps))
+        ticking = asyncio.create_task(_tick_tracks(tracking, stop))
         if settings.dispatch:
             from airwarn.bootstrap import build_dispatcher
 
@@ -59,6 +62,7 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
         finally:
             stop.set()
             warming.cancel()
+            ticking.cancel()
             if runner is not None:
                 await runner
             await bus.stop()
@@ -76,12 +80,15 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     # loads its graph on first use; a point's warning time is its region's
     app.state.shelters = ShelterService.from_engine(deps.uow.engine, deps.territory)
+    tracking = app.state.tracking = TrackingService(deps)
+    tracking.load()
     for module in (reports, regimes, alerts, territory, shelters):
         app.include_router(module.router)
     for delivery_module in (subscriptions, live, deliveries):
         app.include_router(delivery_module.router)
     app.include_router(messages.router)
     app.include_router(incidents.router)
+    app.include_router(detections.router)
     app.include_router(web.router)
     app.mount("/static", web.static_files(), name="static")
 
@@ -89,8 +96,21 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
+                       larger={"/api/v1/detections": detections.DETECTIONS_MAX_BYTES})
     return app
+
+
+async def _tick_tracks(tracking: TrackingService, stop: asyncio.Event, every_s: float = 10.0) -> None:
+    """Tracks coast and districts clear with the clock, not only when detections arrive."""
+    while not stop.is_set():
+        try:
+            await asyncio.wait_for(stop.wait(), every_s)
+        except TimeoutError:
+            try:
+                await asyncio.to_thread(tracking.tick)
+            except Exception:  # logged and retried on the next tick; tracking must not stop the node
+                log.exception("tracking tick failed")
 
 
 async def _warm(deps: Deps) -> None:

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 
 class Role(StrEnum):
+    SENSOR = "sensor"  # a sensor network's account: sends detections, reads nothing
     OBSERVER = "observer"
     OPERATOR = "operator"
     APPROVER = "approver"
@@ -16,7 +17,7 @@ class Role(StrEnum):
 
     @property
     def rank(self) -> int:
-        return {"observer": 0, "operator": 1, "approver": 2, "admin": 3}[self.value]
+        return {"sensor": -1, "observer": 0, "operator": 1, "approver": 2, "admin": 3}[self.value]
 
     def allows(self, needed: Role) -> bool:
         return self.rank >= needed.rank
