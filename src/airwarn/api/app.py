@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import cast
+from typing import Any, cast
 
 from fastapi import FastAPI
 
@@ -53,6 +53,7 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
         runner = None
         warming = asyncio.create_task(_warm(deps))
         ticking = asyncio.create_task(_tick_tracks(tracking, stop))
+        feeds = await _start_feeds(tracking, settings)
         if settings.dispatch:
             from airwarn.bootstrap import build_dispatcher
 
@@ -63,6 +64,8 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
             stop.set()
             warming.cancel()
             ticking.cancel()
+            for feed in feeds:
+                await feed.stop()
             if runner is not None:
                 await runner
             await bus.stop()
@@ -99,6 +102,22 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
                        larger={"/api/v1/detections": detections.DETECTIONS_MAX_BYTES})
     return app
+
+
+async def _start_feeds(tracking: TrackingService, settings: Settings) -> list[Any]:
+    """Detections from NATS JetStream and MQTT, where settings name them."""
+    from airwarn.tracks.feeds import MqttDetectionFeed, NatsDetectionFeed
+
+    regions = [r.strip() for r in settings.track_regions.split(",") if r.strip()]
+    feeds: list[Any] = []
+    if settings.detections_nats:
+        feeds.append(NatsDetectionFeed(tracking, settings.detections_nats, regions))
+    if settings.detections_mqtt:
+        host, _, port = settings.detections_mqtt.partition(":")
+        feeds.append(MqttDetectionFeed(tracking, host, int(port or 1883), regions))
+    for feed in feeds:
+        await feed.start()
+    return feeds
 
 
 async def _tick_tracks(tracking: TrackingService, stop: asyncio.Event, every_s: float = 10.0) -> None:

@@ -19,7 +19,7 @@ class Level(IntEnum):
 
 @dataclass(frozen=True)
 class BoardConfig:
-    pre_alert_s: float = 1_800.0  # pre-alert a district a threat can reach within this time (30 min)
+    pre_alert_s: float = 1_200.0  # pre-alert a district a threat can reach within this time (20 min)
     alert_margin_s: float = 120.0  # alert when the threat can arrive within warning time + this margin
     clear_after_s: float = 600.0  # all-clear after this long with no live track threatening the district
 

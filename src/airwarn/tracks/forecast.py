@@ -21,7 +21,7 @@ from airwarn.tracks.tracker import Track
 @dataclass(frozen=True)
 class ForecastConfig:
     horizon_s: float = 3_600.0  # how far ahead a track is projected (default 60 min)
-    heading_sigmas: float = 2.5  # corridor half-angle in heading standard deviations …
+    heading_sigmas: float = 2.0  # corridor half-angle in heading standard deviations …
     min_half_angle_deg: float = 6.0  # … but never narrower than this
     max_half_angle_deg: float = 60.0
     min_half_width_m: float = 2_000.0  # the corridor's width at the track's position
