@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from airwarn.tracks.detections import check_batch  # noqa: E402
-from airwarn.tracks.engine import EngineConfig, TrackingEngine, frame_for  # noqa: E402
+from airwarn.tracks.engine import EngineConfig, TrackingEngine  # noqa: E402
 from airwarn.tracks.evaluate import score  # noqa: E402
 from airwarn.tracks.forecast import DistrictIndex  # noqa: E402
 from airwarn.tracks.scenario import bundled, load_scenario  # noqa: E402
@@ -132,7 +132,8 @@ def main() -> None:
     run = ingest_throughput(raid, territory, index, batch_steps=1)
     ours = score(raid, index, run["first"])  # type: ignore[arg-type]
     lo, med, hi = ours.lead_quantiles_min()
-    print("\n| warning | districts warned | missed | false pre-alerts (no threat within 10 km) | lead time min / median / max |")
+    print("\n| warning | districts warned | missed | false pre-alerts (no threat within 10 km) "
+          "| lead time min / median / max |")
     print("| --- | --- | --- | --- | --- |")
     print(f"| tracks (airwarn) | {len(ours.warned_first)} | {len(ours.missed)} | {len(ours.false_alarms)} | "
           f"{lo:.1f} / {med:.1f} / {hi:.1f} min |")
@@ -155,7 +156,6 @@ def main() -> None:
         p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else float("nan")
         print(f"\ndetection batch → warning reports committed (SQLite, full pipeline): {len(lat)} warning batches, "
               f"p50 {statistics.median(lat) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max {lat[-1] * 1000:.0f} ms")
-    del frame_for
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ on the drones' way pre-alerted, alerted and cleared in that order, while distric
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
@@ -113,7 +114,7 @@ def test_bad_detections_are_rejected_one_by_one_and_the_rest_taken(
     assert body["accepted"] == 1
     assert [(r["index"], r["field"]) for r in body["rejected"]] == [
         (1, "sensor"), (2, "time"), (3, "bearing_deg"), (4, "kind"), (5, "")]
-    ndjson = "\n".join(['{"sensor": "ac-1", "time": "%s", "bearing_deg": 91}' % now.isoformat()] * 3)
+    ndjson = "\n".join([json.dumps({"sensor": "ac-1", "time": now.isoformat(), "bearing_deg": 91})] * 3)
     posted = client.post("/api/v1/detections", content=ndjson, headers={**auth(sensor),
                                                                           "content-type": "application/x-ndjson"})
     assert posted.json()["accepted"] == 3

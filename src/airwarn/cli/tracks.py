@@ -29,7 +29,8 @@ def register(app: typer.Typer) -> None:
 def _node() -> tuple[str, str]:
     url, token = os.environ.get("AIRWARN_URL", ""), os.environ.get("AIRWARN_TOKEN", "")
     if not url or not token:
-        raise InvalidInput("set AIRWARN_URL (the node, e.g. http://127.0.0.1:8000) and AIRWARN_TOKEN", field="AIRWARN_URL")
+        raise InvalidInput("set AIRWARN_URL (the node, e.g. http://127.0.0.1:8000) and AIRWARN_TOKEN",
+                           field="AIRWARN_URL")
     return url.rstrip("/"), token
 
 
@@ -150,4 +151,5 @@ def _send(raid: Any, status: str, batch_s: float) -> None:
 def _t0(batch: list[dict[str, Any]], raid: Any) -> float:
     from datetime import datetime
 
-    return (datetime.fromisoformat(batch[0]["time"]) - raid.scenario.start).total_seconds()
+    first: datetime = datetime.fromisoformat(str(batch[0]["time"]))
+    return float((first - raid.scenario.start).total_seconds())
