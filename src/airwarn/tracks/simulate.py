@@ -50,6 +50,7 @@ class Raid:
     #: (seconds after start, detections as a sensor would POST them) per time step, in order
     steps: list[tuple[float, list[dict[str, Any]]]] = field(default_factory=list)
     first_seen_s: dict[str, float] = field(default_factory=dict)  # threat id → first true detection
+    noise: set[tuple[int, int]] = field(default_factory=set)  # (step, item) of every false alarm
 
     @property
     def detection_count(self) -> int:
@@ -174,6 +175,7 @@ def _listen(raid: Raid, sensors: list[Sensor], observers: list[tuple[Sensor, Thr
                                   "class": guess.value, "confidence": round(float(rng.uniform(0.4, 0.9)), 2)})
                     raid.first_seen_s.setdefault(threat.id, t)
         for i in rng.integers(0, len(sensors), rng.poisson(false_rate)):
+            raid.noise.add((len(raid.steps), len(found)))
             found.append({"sensor": sensors[i].id, "time": raid.iso(t), "kind": "acoustic",
                           "bearing_deg": round(float(rng.uniform(0, 360)), 2), "class": "unknown",
                           "confidence": round(float(rng.uniform(0.2, 0.5)), 2)})

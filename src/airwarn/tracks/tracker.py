@@ -49,6 +49,7 @@ class TrackerConfig:
     destroyed_radius_m: float = 5_000.0
     merge_m: float = 1_500.0  # live tracks closer than this …
     merge_mps: float = 15.0  # … moving alike (or with unknown velocity) are one target
+    merge_every_s: float = 6.0
 
 
 @dataclass(eq=False)
@@ -125,6 +126,7 @@ class Tracker:
         self._p: F64 = np.zeros((0, 4, 4))
         self._t: F64 = np.zeros(0)
         self._q: F64 = np.zeros(0)
+        self._merged_s = float("-inf")
         self._sensor_cache: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {}
         self.changed: set[str] = set()  # ids of tracks created, updated or ended since the last take_changed()
 
@@ -175,7 +177,10 @@ class Tracker:
                                            d.confidence))
             if track is not None:
                 fresh.append(track)
-        self._merge_duplicates()
+        now_s = detections[-1].t_s
+        if now_s - self._merged_s >= self.config.merge_every_s:
+            self._merged_s = now_s
+            self._merge_duplicates()
 
     def retire(self, now_s: float) -> None:
         cfg = self.config
