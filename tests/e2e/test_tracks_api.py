@@ -139,3 +139,29 @@ def _exercise():  # type: ignore[no-untyped-def]
     from airwarn.domain.reports import Status
 
     return Status.EXERCISE
+
+
+def test_an_official_interception_report_ends_the_tracks_over_its_districts(
+    client: TestClient, deps: Deps, clock: list[datetime]
+) -> None:
+    raid = simulate(scenario_from({**RAID, "status": "Actual"}))
+    operator = services.add_user(deps, "olga", "operator")
+    sensor = services.add_user(deps, "net-1", "sensor")
+    csv = "id,kind,lat,lon,range_m\n" + "\n".join(f"{s.id},{s.kind.value},{s.lat},{s.lon},{s.range_m}"
+                                                   for s in raid.sensors)
+    client.post("/api/v1/sensors", content=csv, headers=auth(operator))
+    start = datetime.fromisoformat(START)
+    tracks: list[dict[str, object]] = []
+    for t, items in raid.steps:  # until a confirmed track is over the Upper Don
+        clock[0] = start + timedelta(seconds=t + 1)
+        client.post("/api/v1/detections", json=items, headers=auth(sensor))
+        tracks = client.get("/api/v1/tracks", headers=auth(operator)).json() if int(t) % 60 == 0 else tracks
+        if any(x["state"] == "confirmed" and 40.55 < x["lon"] < 40.95 for x in tracks):  # type: ignore[operator]
+            break
+    else:
+        pytest.fail("no confirmed track over the Upper Don")
+    report = {"kind": "interception", "region": "RU-ROS", "districts": ["Verkhnedonskoy"],
+              "source": {"type": "official", "name": "Governor of Rostov Region"}, "text": "drones destroyed"}
+    assert client.post("/api/v1/reports", json=report, headers=auth(operator)).status_code == 201
+    left = client.get("/api/v1/tracks", headers=auth(operator)).json()
+    assert not any(40.5 < x["lon"] < 41.0 for x in left)

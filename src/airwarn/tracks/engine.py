@@ -88,6 +88,20 @@ class TrackingEngine:
         self.tracker._predict(track, self.now_s)
         return track
 
+    def end_over(self, districts: list[str], point: tuple[float, float] | None, now_s: float) -> list[str]:
+        """Live tracks over these districts (or within 5 km of the point) end as destroyed."""
+        shapes = [self.index.by_code[c].shape for c in districts if c in self.index.by_code]
+        target = self.frame.point_xy(*point) if point else None
+        ended = []
+        for track in list(self.tracker.tracks.values()):
+            x, y = self.tracker._predicted_xy(track, now_s)
+            here = shapely.Point(x, y)
+            near = target is not None and here.distance(shapely.Point(*target)) <= 5_000.0
+            if near or any(shape.contains(here) for shape in shapes):
+                self.tracker._end(track, TrackState.DESTROYED, now_s)
+                ended.append(track.id)
+        return ended
+
     def snapshot(self) -> list[dict[str, Any]]:
         """Live tracks for the console: position, velocity, class, state, corridor and ETAs."""
         out = []

@@ -103,6 +103,23 @@ class TrackingService:
             self._report(changes, status, "system", result)
         return result.reports
 
+    def interception_reported(self, draft: ReportDraft, queued: bool) -> list[str]:
+        """An official or sensor interception report (acted on, not queued) ends the live tracks over the
+        districts it names, or within 5 km of its point; returns their ids."""
+        if draft.kind != "interception" or queued or draft.source_type not in ("official", "sensor"):
+            return []
+        try:
+            status = Status(draft.status)
+        except ValueError:
+            return []
+        engine = self._engines.get(status)
+        if engine is None:
+            return []
+        codes = [d.code for d in self.deps.territory.districts.values()
+                 if d.region == draft.region and (d.name_en in draft.districts or d.code in draft.districts)]
+        with self._lock:
+            return engine.end_over(codes, draft.point, self.deps.clock().timestamp())
+
     def snapshot(self, status: Status) -> list[dict[str, Any]]:
         with self._lock:
             engine = self._engines.get(status)
