@@ -64,6 +64,21 @@ class Settings(BaseSettings):
     codes_per_phone_per_day: int = Field(5, ge=1, description="verification SMS one phone number gets per day")
     siren_tests: bool = Field(False, description="send Test alerts to the sirens (their controllers opted in)")
 
+    # threat tracks (issue 16)
+    detections_nats: str = Field("", description="NATS JetStream URL to take sensor detections from "
+                                 "(airwarn.detections.<region>); empty: HTTP only")
+    detections_mqtt: str = Field("", description="MQTT broker host[:port] to take detections from "
+                                 "(airwarn/detections/<region>); empty: none")
+    track_regions: str = Field("", description="comma-separated regions this node tracks (empty: all)")
+
+    @field_validator("detections_mqtt")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        _, _, port = value.partition(":")
+        if port and not (port.isdigit() and 0 < int(port) < 65536):
+            raise ValueError("host or host:port, with a port from 1 to 65535")
+        return value
+
     @field_validator("webhook_secret")
     @classmethod
     def _secret_long_enough(cls, value: str) -> str:

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import cast
+from typing import Any, cast
 
 from fastapi import FastAPI
 
@@ -15,6 +15,7 @@ from airwarn.api import (
     alerts,
     audit,
     deliveries,
+    detections,
     errors,
     incidents,
     live,
@@ -32,6 +33,7 @@ from airwarn.delivery.fanout import ChannelFanout
 from airwarn.deps import Deps
 from airwarn.settings import Settings, load_settings
 from airwarn.shelters.service import ShelterService
+from airwarn.tracks.service import TrackingService
 
 log = logging.getLogger("airwarn.api")
 
@@ -52,6 +54,8 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
         runner = None
         warming = asyncio.create_task(_warm(deps))
         heads = asyncio.create_task(keeper.run(stop)) if keeper.enabled else None
+        ticking = asyncio.create_task(_tick_tracks(tracking, stop))
+        feeds = await _start_feeds(tracking, settings)
         if settings.dispatch:
             from airwarn.bootstrap import build_dispatcher
 
@@ -61,6 +65,9 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
         finally:
             stop.set()
             warming.cancel()
+            ticking.cancel()
+            for feed in feeds:
+                await feed.stop()
             if runner is not None:
                 await runner
             if heads is not None:
@@ -81,6 +88,8 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     # loads its graph on first use; a point's warning time is its region's
     app.state.shelters = ShelterService.from_engine(deps.uow.engine, deps.territory)
+    tracking = app.state.tracking = TrackingService(deps)
+    tracking.load()
     for module in (reports, regimes, alerts, territory, shelters):
         app.include_router(module.router)
     for delivery_module in (subscriptions, live, deliveries):
@@ -88,6 +97,7 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
     app.include_router(messages.router)
     app.include_router(incidents.router)
     app.include_router(audit.router)
+    app.include_router(detections.router)
     app.include_router(web.router)
     app.mount("/static", web.static_files(), name="static")
 
@@ -95,8 +105,37 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
+                       larger={"/api/v1/detections": detections.DETECTIONS_MAX_BYTES})
     return app
+
+
+async def _start_feeds(tracking: TrackingService, settings: Settings) -> list[Any]:
+    """Detections from NATS JetStream and MQTT, where settings name them."""
+    from airwarn.tracks.feeds import MqttDetectionFeed, NatsDetectionFeed
+
+    regions = [r.strip() for r in settings.track_regions.split(",") if r.strip()]
+    feeds: list[Any] = []
+    if settings.detections_nats:
+        feeds.append(NatsDetectionFeed(tracking, settings.detections_nats, regions))
+    if settings.detections_mqtt:
+        host, _, port = settings.detections_mqtt.partition(":")
+        feeds.append(MqttDetectionFeed(tracking, host, int(port or 1883), regions))
+    for feed in feeds:
+        await feed.start()
+    return feeds
+
+
+async def _tick_tracks(tracking: TrackingService, stop: asyncio.Event, every_s: float = 10.0) -> None:
+    """Tracks coast and districts clear with the clock, not only when detections arrive."""
+    while not stop.is_set():
+        try:
+            await asyncio.wait_for(stop.wait(), every_s)
+        except TimeoutError:
+            try:
+                await asyncio.to_thread(tracking.tick)
+            except Exception:  # logged and retried on the next tick; tracking must not stop the node
+                log.exception("tracking tick failed")
 
 
 async def _warm(deps: Deps) -> None:

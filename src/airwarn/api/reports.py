@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from airwarn import services
 from airwarn.api.auth import DepsDep, Observer, Operator
@@ -15,9 +15,13 @@ router = APIRouter(prefix="/api/v1", tags=["reports"])
 
 
 @router.post("/reports", status_code=201)
-def post_report(body: ReportIn, deps: DepsDep, user: Operator) -> dict[str, Any]:
-    """Submit a report; the answer says what it changed (regimes, measures, alerts) or that it is queued."""
-    return services.submit_report(deps, body.draft(), user).to_dict()
+def post_report(body: ReportIn, request: Request, deps: DepsDep, user: Operator) -> dict[str, Any]:
+    """Submit a report; the answer says what it changed (regimes, measures, alerts) or that it is queued.
+    An official interception also ends the live tracks over the districts it names."""
+    draft = body.draft()
+    outcome = services.submit_report(deps, draft, user)
+    request.app.state.tracking.interception_reported(draft, outcome.queued)
+    return outcome.to_dict()
 
 
 @router.get("/reports")

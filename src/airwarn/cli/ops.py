@@ -172,7 +172,7 @@ def alerts_show(
 
 def users_add(
     name: str,
-    role: Annotated[str, typer.Option(help="observer | operator | approver | admin")] = "operator",
+    role: Annotated[str, typer.Option(help="observer | operator | approver | admin | sensor")] = "operator",
     db: Annotated[Optional[str], typer.Option(help="database URL")] = None,  # noqa: UP045
 ) -> None:
     """Create an account and print its API token once (only its hash is stored). A bootstrap command: it

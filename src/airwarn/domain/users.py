@@ -9,15 +9,15 @@ from enum import StrEnum
 
 
 class Role(StrEnum):
+    SENSOR = "sensor"  # a machine account: posts its own detections, reads and decides nothing else
     OBSERVER = "observer"
-    SENSOR = "sensor"  # a machine account: posts its own detections, decides nothing else
     OPERATOR = "operator"
     APPROVER = "approver"
     ADMIN = "admin"
 
     @property
     def rank(self) -> int:
-        return {"observer": 0, "sensor": 0, "operator": 1, "approver": 2, "admin": 3}[self.value]
+        return {"sensor": -1, "observer": 0, "operator": 1, "approver": 2, "admin": 3}[self.value]
 
     def allows(self, needed: Role) -> bool:
         return self.rank >= needed.rank

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from airwarn.store import (
     delivery_tables,  # noqa: F401  (registers the delivery tables)
+    sensor_tables,  # noqa: F401  (registers the sensor registry)
     shelter_tables,  # noqa: F401  (registers the shelter tables)
 )
 from airwarn.store.tables import metadata

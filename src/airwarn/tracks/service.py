@@ -1,0 +1,148 @@
+"""The tracking use cases of a node: register sensors, take detection batches, and turn warning changes into
+sensor reports that go through the same rules, approvals and audit as any other report."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from airwarn import services
+from airwarn.deps import Deps
+from airwarn.domain.reports import Status
+from airwarn.domain.users import Role, User
+from airwarn.errors import Forbidden, InvalidInput
+from airwarn.intake import ReportDraft
+from airwarn.issuing import audit
+from airwarn.store.sensor_repo import load_sensors, save_sensors
+from airwarn.tracks.board import Change
+from airwarn.tracks.detections import check_batch
+from airwarn.tracks.engine import EngineConfig, TrackingEngine
+from airwarn.tracks.forecast import DistrictIndex
+from airwarn.tracks.sensors import Sensor
+
+#: What a warning change becomes: the report kind that carries it through the pipeline.
+REPORT_KIND = {"pre_alert": "drones_en_route", "alert": "drone_attack", "clear": "regime_lifted"}
+
+
+@dataclass
+class IngestResult:
+    accepted: int
+    rejected: list[dict[str, Any]]
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    reports: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"accepted": self.accepted, "rejected": self.rejected, "changes": self.changes,
+                "reports": self.reports}
+
+
+def require_sensor(user: User) -> None:
+    """Only sensor accounts (and administrators) may send detections; sensors may do nothing else."""
+    if user.role not in (Role.SENSOR, Role.ADMIN):
+        raise Forbidden("sending detections needs the sensor role")
+
+
+class TrackingService:
+    """One per node: the sensor registry, one engine per picture (Actual, Exercise, Test) and their reports."""
+
+    def __init__(self, deps: Deps, config: EngineConfig | None = None) -> None:
+        self.deps = deps
+        self.config = config or EngineConfig()
+        self.sensors: dict[str, Sensor] = {}
+        self._engines: dict[Status, TrackingEngine] = {}
+        self._index: DistrictIndex | None = None
+        self._lock = threading.Lock()
+
+    def load(self) -> None:
+        with self.deps.uow.read() as repo:
+            self.sensors = {s.id: s for s in load_sensors(repo.conn)}
+
+    def register(self, sensors: list[Sensor], actor: User) -> int:
+        services.require(actor, Role.OPERATOR)
+        if not sensors:
+            raise InvalidInput("no sensors in the file", field="file")
+        with self.deps.uow.write() as repo:
+            save_sensors(repo.conn, sensors, at=self.deps.clock(), by=actor.name)
+            audit(repo, self.deps, actor.name, "sensors.registered", "sensor", sensors[0].id, count=len(sensors),
+                  ids=[s.id for s in sensors[:50]])
+        with self._lock:
+            self.sensors.update({s.id: s for s in sensors})
+        return len(sensors)
+
+    def engine(self, status: Status) -> TrackingEngine:
+        engine = self._engines.get(status)
+        if engine is None:
+            if self._index is None:
+                from airwarn.tracks.engine import frame_for
+
+                self._index = DistrictIndex(self.deps.territory, frame_for(self.deps.territory))
+            engine = TrackingEngine(self.deps.territory, self.config, index=self._index,
+                                    prefix={Status.ACTUAL: "T", Status.EXERCISE: "X", Status.TEST: "Z"}[status])
+            self._engines[status] = engine
+        return engine
+
+    def ingest(self, items: list[Any], actor: User, status: Status = Status.ACTUAL) -> IngestResult:
+        """Check every detection, track the good ones, and report what the tracks change."""
+        require_sensor(actor)
+        with self._lock:
+            good, bad = check_batch(items, self.sensors, self.deps.clock())
+            changes = self.engine(status).ingest(good)
+        result = IngestResult(len(good), [r.to_dict() for r in bad])
+        self._report(changes, status, actor.name, result)
+        return result
+
+    def tick(self) -> list[str]:
+        """Time passes: lost tracks are dropped and quiet districts get their all-clear."""
+        now_s = self.deps.clock().timestamp()
+        result = IngestResult(0, [])
+        for status, engine in list(self._engines.items()):
+            with self._lock:
+                changes = engine.tick(now_s)
+            self._report(changes, status, "system", result)
+        return result.reports
+
+    def interception_reported(self, draft: ReportDraft, queued: bool) -> list[str]:
+        """An official or sensor interception report (acted on, not queued) ends the live tracks over the
+        districts it names, or within 5 km of its point; returns their ids."""
+        if draft.kind != "interception" or queued or draft.source_type not in ("official", "sensor"):
+            return []
+        try:
+            status = Status(draft.status)
+        except ValueError:
+            return []
+        engine = self._engines.get(status)
+        if engine is None:
+            return []
+        codes = [d.code for d in self.deps.territory.districts.values()
+                 if d.region == draft.region and (d.name_en in draft.districts or d.code in draft.districts)]
+        with self._lock:
+            return engine.end_over(codes, draft.point, self.deps.clock().timestamp())
+
+    def snapshot(self, status: Status) -> list[dict[str, Any]]:
+        with self._lock:
+            engine = self._engines.get(status)
+            return engine.snapshot() if engine else []
+
+    def _report(self, changes: list[Change], status: Status, by: str, result: IngestResult) -> None:
+        """One sensor report per region, level and regime; the pipeline decides what each one does."""
+        groups: dict[tuple[str, str, str], list[Change]] = defaultdict(list)
+        for change in changes:
+            groups[(change.region, change.level, change.regime)].append(change)
+            result.changes.append({"district": change.district, "region": change.region, "level": change.level,
+                                   "earliest_s": change.earliest_s, "tracks": list(change.tracks)})
+        actor = User(f"tracks:{by}", Role.SENSOR)  # the tracker speaks for the sensors that fed it
+        for (region, level, regime), members in groups.items():
+            districts = [self.deps.territory.districts[c.district].name_en for c in members]
+            tracks = sorted({t for c in members for t in c.tracks})
+            earliest = [c.earliest_s for c in members if c.earliest_s is not None]
+            eta = f"; first arrival in about {round(min(earliest) / 60)} min" if earliest and level != "clear" \
+                else ""
+            draft = ReportDraft(kind=REPORT_KIND[level], region=region, source_type="sensor",
+                                source_name="airwarn tracks", districts=districts, regime=regime,
+                                certainty="Likely" if level == "pre_alert" else "Observed", status=status.value,
+                                text=f"{level}: tracks {', '.join(tracks[:10])}{eta}")
+            outcome = services.submit_report(self.deps, draft, actor)
+            if outcome.report_id:
+                result.reports.append(outcome.report_id)

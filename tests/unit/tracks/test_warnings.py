@@ -1,0 +1,81 @@
+"""Corridors, ETAs and the warning board: pre-alert ahead, alert within the warning time, clear after quiet."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from airwarn.tracks.board import Board, BoardConfig, Level, Threat
+from airwarn.tracks.classes import ThreatClass
+from airwarn.tracks.forecast import DistrictIndex, Eta, ForecastConfig, etas
+from airwarn.tracks.frame import LocalFrame
+from airwarn.tracks.tracker import Tracker
+from tests.fixtures.territory import small_territory
+
+FRAME = LocalFrame(49.75, 40.0)
+
+
+@pytest.fixture(scope="module")
+def index() -> DistrictIndex:
+    return DistrictIndex(small_territory(), FRAME)
+
+
+def _eastbound(x: float, y: float, speed: float = 50.0) -> object:
+    tracker = Tracker(FRAME)
+    track = tracker._new_track(x, y, 300.0, 0.0, ThreatClass.SHAHED)
+    track.kf.x[2:, 0] = (speed, 0.0)
+    track.kf.P = np.diag([300.0**2, 300.0**2, 3.0**2, 3.0**2])
+    track.threat_class = ThreatClass.SHAHED
+    return track
+
+
+def test_an_eastbound_drone_reaches_the_districts_ahead_in_order_and_not_those_behind(index: DistrictIndex) -> None:
+    x, y = FRAME.point_xy(49.75, 40.2)  # over Chertkovsky's northern neighbour line, heading east
+    _, found = etas(_eastbound(x, y), index, ForecastConfig())  # type: ignore[arg-type]
+    by = {e.district: e for e in found}
+    upper_don, sholokhovsky = by["RU-ROS-VERKHNEDONSKOY"], by["RU-ROS-SHOLOKHOVSKY"]
+    assert upper_don.earliest_s < sholokhovsky.earliest_s
+    # 0.3° of longitude at 49.75° N is about 21.6 km; the fastest a Shahed-type flies is 62 m/s
+    assert upper_don.earliest_s == pytest.approx(21_600 / 62, rel=0.15)
+    assert upper_don.latest_s > upper_don.earliest_s
+    assert "RU-PNZ-PENZA" not in by and "RU-ROS-MILLEROVSKY" not in by
+
+
+def test_the_corridor_widens_with_heading_uncertainty(index: DistrictIndex) -> None:
+    x, y = FRAME.point_xy(49.75, 40.2)
+    sure = _eastbound(x, y)
+    unsure = _eastbound(x, y)
+    unsure.kf.P[3, 3] = 25.0**2  # type: ignore[attr-defined]  # unsure of the north–south speed
+    cone_sure, _ = etas(sure, index, ForecastConfig())  # type: ignore[arg-type]
+    cone_unsure, _ = etas(unsure, index, ForecastConfig())  # type: ignore[arg-type]
+    assert cone_unsure.area > 2 * cone_sure.area
+
+
+def _threat(district: str, earliest_s: float, track: str = "T1", inside: bool = False) -> Threat:
+    region = district.rsplit("-", 1)[0]
+    return Threat(track, ThreatClass.SHAHED, (Eta(district, region, earliest_s, earliest_s * 1.5, inside),))
+
+
+def test_the_board_escalates_at_once_never_steps_down_while_threatened_and_clears_after_quiet(
+    index: DistrictIndex,
+) -> None:
+    board = Board(index, BoardConfig(pre_alert_s=1_200, alert_margin_s=120, clear_after_s=600))
+    d = "RU-ROS-VERKHNEDONSKOY"  # warning time 90 s (Rostov)
+    assert board.assess(0, [_threat(d, 2_000)]) == []  # too far yet
+    [pre] = board.assess(10, [_threat(d, 1_000)])
+    assert (pre.district, pre.level, pre.regime) == (d, "pre_alert", "drone_hazard")
+    assert board.assess(20, [_threat(d, 900)]) == []  # still a pre-alert: nothing new
+    [alert] = board.assess(30, [_threat(d, 200)])  # within 90 s + 120 s
+    assert alert.level == "alert" and board.level_of(d) is Level.ALERT
+    assert board.assess(40, [_threat(d, 1_000)]) == []  # it turned a little: no step down
+    assert board.assess(500, []) == []  # quiet, but not for long enough
+    [clear] = board.assess(700, [])
+    assert clear.level == "clear" and board.level_of(d) is Level.NONE
+
+
+def test_a_missile_anywhere_in_the_district_makes_it_a_missile_alert(index: DistrictIndex) -> None:
+    board = Board(index)
+    d = "RU-ROS-SHOLOKHOVSKY"
+    missile = Threat("T2", ThreatClass.CRUISE_MISSILE, (Eta(d, "RU-ROS", 100, 150, False),))
+    [change] = board.assess(0, [_threat(d, 100), missile])
+    assert change.regime == "missile_hazard" and change.tracks == ("T1", "T2")
