@@ -128,9 +128,9 @@ def baseline(raid: Raid, index: DistrictIndex, radius_km: float, *, true_only: b
 def latency_through_the_pipeline(raid: Raid, territory: object) -> list[float]:
     """Wall seconds from a batch's arrival to its reports committed (SQLite), for batches that warn."""
     from airwarn.bootstrap import cap_renderer
-    from airwarn.keyring import init_keys, load_keys
     from airwarn.deps import Deps
     from airwarn.domain.users import Role, User
+    from airwarn.keyring import init_keys, load_keys
     from airwarn.store.engine import make_engine
     from airwarn.store.migrate import upgrade
     from airwarn.store.uow import UnitOfWork
