@@ -15,6 +15,7 @@ from airwarn.api import (
     alerts,
     deliveries,
     errors,
+    health,
     incidents,
     live,
     messages,
@@ -25,14 +26,18 @@ from airwarn.api import (
     territory,
     web,
 )
-from airwarn.api.limits import BodySizeLimit
+from airwarn.api.headers import SecurityHeaders, header_list
+from airwarn.api.limits import BodySizeLimit, Limits, RateLimits
 from airwarn.bus import Bus, MemoryBus
 from airwarn.delivery.fanout import ChannelFanout
 from airwarn.deps import Deps
+from airwarn.redact import mask_secrets, mask_url
 from airwarn.settings import Settings, load_settings
 from airwarn.shelters.service import ShelterService
 
 log = logging.getLogger("airwarn.api")
+#: Share of the SIGTERM budget (`shutdown_timeout_s`) left for the dispatcher and the bus after HTTP drained.
+CLEANUP_SHARE = 0.4
 
 
 def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
@@ -45,8 +50,15 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        """Start the bus and (unless AIRWARN_DISPATCH=false) the outbox dispatcher; stop both."""
-        await bus.start()
+        """Start the bus (within the startup timeout) and (unless AIRWARN_DISPATCH=false) the outbox dispatcher;
+        stop both within the shutdown budget."""
+        try:
+            await asyncio.wait_for(bus.start(), settings.startup_timeout_s)
+        except Exception as exc:
+            reason = "no answer" if isinstance(exc, TimeoutError) else str(exc) or type(exc).__name__
+            log.error("cannot start the bus %s within %g s: %s", mask_url(settings.bus), settings.startup_timeout_s,
+                      mask_secrets(reason))
+            raise
         stop = asyncio.Event()
         runner = None
         warming = asyncio.create_task(_warm(deps))
@@ -57,11 +69,19 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            app.state.node.draining = True
             stop.set()
             warming.cancel()
-            if runner is not None:
-                await runner
-            await bus.stop()
+            cleanup_s = settings.shutdown_timeout_s * CLEANUP_SHARE
+            if runner is not None:  # deliveries in flight finish or are left to their lease
+                try:
+                    await asyncio.wait_for(runner, cleanup_s / 2)
+                except TimeoutError:
+                    log.warning("dispatcher did not stop within %g s; its claimed rows are retried", cleanup_s / 2)
+            try:
+                await asyncio.wait_for(bus.stop(), cleanup_s / 2)
+            except Exception as exc:
+                log.warning("closing the bus: %s", mask_secrets(str(exc) or type(exc).__name__))
 
     app = FastAPI(
         lifespan=lifespan,
@@ -73,6 +93,8 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
     app.state.deps = deps
     app.state.settings = settings
     app.state.bus = bus
+    app.state.node = health.NodeState()
+    app.state.limits = Limits.from_settings(settings)
     errors.install(app)
     # loads its graph on first use; a point's warning time is its region's
     app.state.shelters = ShelterService.from_engine(deps.uow.engine, deps.territory)
@@ -85,11 +107,11 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
     app.include_router(web.router)
     app.mount("/static", web.static_files(), name="static")
 
-    @app.get("/healthz", tags=["ops"])
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    app.include_router(health.router)
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RateLimits, limits=app.state.limits)
+    app.add_middleware(SecurityHeaders, headers=header_list(settings.public_url))  # outermost: every answer
     return app
 
 

@@ -105,6 +105,11 @@ class NatsBus:
     def serving(self) -> bool:
         return self._js is not None
 
+    @property
+    def connected(self) -> bool:
+        """Whether the connection to NATS is up now (it reconnects by itself; /healthz reports this)."""
+        return self._nc is not None and bool(self._nc.is_connected)
+
     def publish(self, topic: str, payload: dict[str, Any]) -> bool:
         """Called after a commit, from a worker thread or the event loop; never blocks the loop.
 
