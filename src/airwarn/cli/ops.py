@@ -54,6 +54,8 @@ def register(app: typer.Typer) -> None:
     users = typer.Typer(help="Operator accounts and their API tokens.", no_args_is_help=True)
     users.command("add")(users_add)
     users.command("list")(users_list)
+    users.command("revoke")(users_revoke)
+    users.command("rotate")(users_rotate)
     app.add_typer(users, name="users")
     territory = typer.Typer(help="Regions, districts, airports and shelters.", no_args_is_help=True)
     territory.command("import")(territory_import)
@@ -68,23 +70,23 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     db: Annotated[Optional[str], typer.Option(help="database URL (default: $AIRWARN_DB)")] = None,  # noqa: UP045
 ) -> None:
-    """Serve the HTTP API (and the console) until interrupted."""
-    import uvicorn
-
+    """Serve the HTTP API (and the console) until interrupted; SIGTERM drains and exits within 10 s."""
     from airwarn.api.app import create_app
-    from airwarn.api.ws_protocol import FrameWriterProtocol
+    from airwarn.api.server import Node, probe_bus, server_config
     from airwarn.delivery.wiring import waiting_channels
+    from airwarn.redact import mask_url
 
     settings = _settings(db)
+    probe_bus(settings.bus, settings.startup_timeout_s)  # fail fast with the reason, before opening the port
     deps = _deps(db)
-    console.print(f"airwarn serving http://{host}:{port}  (database {settings.db})")
+    console.print(f"airwarn serving http://{host}:{port}  (database {mask_url(settings.db)})", highlight=False)
     waiting = waiting_channels(settings) if settings.dispatch else []
     if waiting:
         console.print(f"[yellow]not configured, their deliveries wait:[/yellow] {', '.join(waiting)}")
-    # Alerts are small; per-message compression doubled memory per socket and delayed the first alert.
-    uvicorn.run(create_app(deps, settings=settings), host=host, port=port,
-                log_level="warning", ws_per_message_deflate=False, ws=FrameWriterProtocol)
-
+    server = Node(server_config(create_app(deps, settings=settings), settings, host, port))
+    server.run()
+    if not server.started:
+        raise AirwarnError("the node did not start (see the log above)")
 
 def report(
     kind: Annotated[str, typer.Argument(help="report kind, e.g. interception, regime_declared")],
@@ -188,6 +190,30 @@ def users_add(
     """Create an account and print its API token once (only its hash is stored)."""
     token = services.add_user(_deps(db), name, role)
     console.print(f"user [bold]{name}[/] ({role}) created. Token (shown once):", highlight=False)
+    typer.echo(token)
+
+
+def users_revoke(
+    name: str,
+    reason: Annotated[str, typer.Option(help="why (kept in the audit log)")] = "",
+    db: Annotated[Optional[str], typer.Option(help="database URL")] = None,  # noqa: UP045
+) -> None:
+    """Disable an account's token at once (the account stays, inactive, for the audit trail)."""
+    from airwarn.accounts import revoke_user
+
+    revoke_user(_deps(db), name, reason=reason)
+    console.print(f"user [bold]{name}[/] revoked: its token no longer works", highlight=False)
+
+
+def users_rotate(
+    name: str,
+    db: Annotated[Optional[str], typer.Option(help="database URL")] = None,  # noqa: UP045
+) -> None:
+    """Give an account a new token, printed once; the old token stops working."""
+    from airwarn.accounts import rotate_token
+
+    token = rotate_token(_deps(db), name)
+    console.print(f"user [bold]{name}[/]: new token (shown once; the old one no longer works):", highlight=False)
     typer.echo(token)
 
 

@@ -1,0 +1,89 @@
+"""Running a node: uvicorn with the connection budget, header and idle timeouts, and a bounded drain on
+SIGTERM (readiness turns 503 at once; requests in flight get `shutdown_timeout_s` to finish)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+
+from airwarn.api.app import CLEANUP_SHARE
+from airwarn.api.connguard import ConnectionBudget, ConnectionLimits, guarded_protocols
+from airwarn.errors import ConfigError
+from airwarn.redact import mask_secrets, mask_url
+from airwarn.settings import Settings
+
+
+def connection_limits(settings: Settings) -> ConnectionLimits:
+    return ConnectionLimits(per_address=settings.conn_per_address, total=settings.conn_total,
+                            live_per_address=settings.live_per_address, live_total=settings.live_total,
+                            header_timeout_s=settings.header_timeout_s)
+
+
+def server_config(app: FastAPI, settings: Settings, host: str, port: int, **extra: Any) -> uvicorn.Config:
+    """The uvicorn configuration every node runs with (serve and demo)."""
+    budget = ConnectionBudget(connection_limits(settings))
+    app.state.connections = budget
+    http, ws = guarded_protocols(budget)
+    return uvicorn.Config(
+        app, host=host, port=port, http=http, ws=ws, log_level="warning", lifespan="on",
+        # Alerts are small; per-message compression doubled memory per socket and delayed the first alert.
+        ws_per_message_deflate=False,
+        timeout_keep_alive=max(1, round(settings.keepalive_timeout_s)),
+        timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout_s * (1 - CLEANUP_SHARE))),
+        limit_concurrency=settings.conn_total + settings.live_total,
+        h11_max_incomplete_event_size=16 * 1024,
+        server_header=False,
+        **extra,
+    )
+
+
+class Node(uvicorn.Server):
+    """uvicorn's server that marks the app as draining the moment a stop signal arrives (/readyz → 503)."""
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        node = getattr(self.config.app.state, "node", None) if isinstance(self.config.app, FastAPI) else None
+        if node is not None:
+            node.draining = True
+        super().handle_exit(sig, frame)
+
+
+def probe_bus(url: str, timeout_s: float) -> None:
+    """Raise ConfigError (with the reason, password masked) unless the bus at `url` answers within `timeout_s`.
+
+    Tries again with backoff until the deadline, so a bus that is still starting is waited for."""
+    if not url.startswith(("nats://", "tls://")):
+        return
+    import nats
+
+    from airwarn.bus.nats import parse_url
+
+    server, _ = parse_url(url)
+
+    async def attempt(remaining_s: float) -> None:
+        nc = await nats.connect(server, connect_timeout=max(0.5, min(3.0, remaining_s)), allow_reconnect=False,
+                                max_reconnect_attempts=0, error_cb=_quiet, name="airwarn-probe")
+        await nc.close()
+
+    deadline = time.monotonic() + timeout_s
+    delay_s = 0.25
+    last = "no answer"
+    while True:
+        remaining_s = deadline - time.monotonic()
+        if remaining_s <= 0:
+            raise ConfigError(f"cannot reach the bus {mask_url(url)} within {timeout_s:g} s: {mask_secrets(last)} "
+                              "(is NATS running? see AIRWARN_BUS, AIRWARN_STARTUP_TIMEOUT_S)")
+        try:
+            asyncio.run(asyncio.wait_for(attempt(remaining_s), remaining_s))
+            return
+        except Exception as exc:  # refused, timed out, bad TLS: try again until the deadline
+            last = str(exc) or type(exc).__name__
+        time.sleep(min(delay_s, max(0.0, deadline - time.monotonic())))
+        delay_s = min(delay_s * 2, 2.0)
+
+
+async def _quiet(_exc: Exception) -> None:
+    """The probe reports its own failure; nats' default callback would print a traceback per attempt."""
