@@ -30,6 +30,8 @@ def mask_url(url: str) -> str:
         pairs = parse_qsl(query, keep_blank_values=True)
         if any(k.lower() in _SECRET_KEYS for k, _ in pairs):
             query = urlencode([(k, MASK if k.lower() in _SECRET_KEYS else v) for k, v in pairs], safe="*")
+    if netloc == parts.netloc and query == parts.query:
+        return url  # nothing secret (urlunsplit would also turn sqlite:///x into sqlite:/x)
     return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 

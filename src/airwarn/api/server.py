@@ -63,9 +63,16 @@ def probe_bus(url: str, timeout_s: float) -> None:
 
     server, _ = parse_url(url)
 
+    seen: list[BaseException] = []
+
+    async def note(exc: Exception) -> None:  # instead of nats' default, which prints a traceback per attempt
+        seen.append(exc)
+
     async def attempt(remaining_s: float) -> None:
+        # max_reconnect_attempts=1: nats-py retries a lone server forever at 0 or -1
         nc = await nats.connect(server, connect_timeout=max(0.5, min(3.0, remaining_s)), allow_reconnect=False,
-                                max_reconnect_attempts=0, error_cb=_quiet, name="airwarn-probe")
+                                max_reconnect_attempts=1, reconnect_time_wait=0.1, error_cb=note,
+                                name="airwarn-probe")
         await nc.close()
 
     deadline = time.monotonic() + timeout_s
@@ -80,10 +87,7 @@ def probe_bus(url: str, timeout_s: float) -> None:
             asyncio.run(asyncio.wait_for(attempt(remaining_s), remaining_s))
             return
         except Exception as exc:  # refused, timed out, bad TLS: try again until the deadline
-            last = str(exc) or type(exc).__name__
+            cause = seen[-1] if seen else exc
+            last = str(cause) or type(cause).__name__
         time.sleep(min(delay_s, max(0.0, deadline - time.monotonic())))
         delay_s = min(delay_s * 2, 2.0)
-
-
-async def _quiet(_exc: Exception) -> None:
-    """The probe reports its own failure; nats' default callback would print a traceback per attempt."""
