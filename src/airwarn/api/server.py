@@ -4,6 +4,9 @@ SIGTERM (readiness turns 503 at once; requests in flight get `shutdown_timeout_s
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import threading
 import time
 from typing import Any
 
@@ -15,6 +18,8 @@ from airwarn.api.connguard import ConnectionBudget, ConnectionLimits, guarded_pr
 from airwarn.errors import ConfigError
 from airwarn.redact import mask_secrets, mask_url
 from airwarn.settings import Settings
+
+log = logging.getLogger("airwarn.server")
 
 
 def connection_limits(settings: Settings) -> ConnectionLimits:
@@ -42,13 +47,30 @@ def server_config(app: FastAPI, settings: Settings, host: str, port: int, **extr
 
 
 class Node(uvicorn.Server):
-    """uvicorn's server that marks the app as draining the moment a stop signal arrives (/readyz → 503)."""
+    """uvicorn's server that marks the app as draining the moment a stop signal arrives (/readyz → 503), and
+    ends the process if the drain overruns its budget (a task that ignores cancellation cannot hold it)."""
+
+    def __init__(self, config: uvicorn.Config, hard_stop_s: float) -> None:
+        super().__init__(config)
+        self.hard_stop_s = hard_stop_s
+        self._watchdog: threading.Timer | None = None
 
     def handle_exit(self, sig: int, frame: Any) -> None:
         node = getattr(self.config.app.state, "node", None) if isinstance(self.config.app, FastAPI) else None
         if node is not None:
             node.draining = True
+        if self._watchdog is None:
+            self._watchdog = threading.Timer(self.hard_stop_s, _hard_stop, args=(self.hard_stop_s,))
+            self._watchdog.daemon = True
+            self._watchdog.start()
         super().handle_exit(sig, frame)
+
+
+def _hard_stop(after_s: float) -> None:
+    log.error("shutdown still not done after %g s; exiting now (unsent deliveries are retried by the lease)",
+              after_s)
+    logging.shutdown()
+    os._exit(1)
 
 
 def probe_bus(url: str, timeout_s: float) -> None:

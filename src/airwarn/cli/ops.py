@@ -83,7 +83,8 @@ def serve(
     waiting = waiting_channels(settings) if settings.dispatch else []
     if waiting:
         console.print(f"[yellow]not configured, their deliveries wait:[/yellow] {', '.join(waiting)}")
-    server = Node(server_config(create_app(deps, settings=settings), settings, host, port))
+    server = Node(server_config(create_app(deps, settings=settings), settings, host, port),
+                  hard_stop_s=settings.shutdown_timeout_s + 1)
     server.run()
     if not server.started:
         raise AirwarnError("the node did not start (see the log above)")
