@@ -264,6 +264,8 @@ class Proxy:
 
     def down(self) -> None:
         if self.listener is not None:
+            with contextlib.suppress(OSError):
+                self.listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept(); close alone does not
             self.listener.close()
             self.listener = None
         with self.lock:
