@@ -52,6 +52,7 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         """Start the bus (within the startup timeout) and (unless AIRWARN_DISPATCH=false) the outbox dispatcher;
         stop both within the shutdown budget."""
+        app.state.node.draining = False
         try:
             await asyncio.wait_for(bus.start(), settings.startup_timeout_s)
         except Exception as exc:
