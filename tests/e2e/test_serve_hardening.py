@@ -331,3 +331,30 @@ def test_serve_prints_the_database_url_with_the_password_masked(tmp_path: Path, 
         log = node.log()
         assert "postgres:***@" in log
         assert "S3cretPw0rd" not in log
+
+
+def test_live_stream_clients_have_their_own_budget(tmp_path: Path, node_factory: list[Node]) -> None:
+    node = start(node_factory, sqlite_env(tmp_path, AIRWARN_LIVE_PER_ADDRESS="2", AIRWARN_CONN_PER_ADDRESS="3"),
+                 tmp_path / "node.log")
+    streams: list[socket.socket] = []
+    try:
+        for _ in range(2):
+            s = socket.create_connection(("127.0.0.1", node.port), timeout=5)
+            s.sendall(b"GET /api/v1/live/sse HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert s.recv(200).startswith(b"HTTP/1.1 200"), "a live client within the budget is served"
+            streams.append(s)
+        third = socket.create_connection(("127.0.0.1", node.port), timeout=5)
+        third.sendall(b"GET /api/v1/live/sse HTTP/1.1\r\nHost: x\r\n\r\n")
+        answer = third.recv(400)
+        assert answer.startswith(b"HTTP/1.1 503") and b"live-stream" in answer, answer
+        third.close()
+        # the two live clients do not use up the ordinary budget of 3 for their address
+        plain = [httpx.Client(base_url=node.url, timeout=5) for _ in range(3)]
+        try:
+            assert [c.get("/healthz").status_code for c in plain] == [200, 200, 200]
+        finally:
+            for c in plain:
+                c.close()
+    finally:
+        for s in streams:
+            s.close()
