@@ -175,3 +175,20 @@ def test_a_revoked_token_stops_at_once_and_a_rotated_one_is_replaced(client: Tes
     with deps.uow.read() as repo:
         actions = [r.action for r in repo.audit() if r.entity_id == "olga"]
     assert actions == ["user.added", "user.token_rotated", "user.revoked"]
+
+
+def test_a_bus_that_never_answers_fails_the_start_in_time(deps: Deps) -> None:
+    """The node's own bus start is bounded too (the probe before it may pass and the bus vanish after)."""
+    import socket
+    import time
+
+    holder = socket.socket()  # bound, not listening: connections are refused for as long as it is held
+    holder.bind(("127.0.0.1", 0))
+    from airwarn.bus.nats import NatsBus
+
+    deps.events = NatsBus(f"nats://127.0.0.1:{holder.getsockname()[1]}")
+    app = create_app(deps, settings=Settings(dispatch=False, startup_timeout_s=1.0))
+    began = time.monotonic()
+    with holder, pytest.raises(TimeoutError), TestClient(app):
+        pass
+    assert time.monotonic() - began < 5

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import cast
 
 from fastapi import FastAPI
@@ -50,16 +50,8 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        """Start the bus (within the startup timeout) and (unless AIRWARN_DISPATCH=false) the outbox dispatcher;
-        stop both within the shutdown budget."""
-        app.state.node.draining = False
-        try:
-            await asyncio.wait_for(bus.start(), settings.startup_timeout_s)
-        except Exception as exc:
-            reason = "no answer" if isinstance(exc, TimeoutError) else str(exc) or type(exc).__name__
-            log.error("cannot start the bus %s within %g s: %s", mask_url(settings.bus), settings.startup_timeout_s,
-                      mask_secrets(reason))
-            raise
+        """Start the bus and (unless AIRWARN_DISPATCH=false) the outbox dispatcher; stop both."""
+        await bus.start()
         stop = asyncio.Event()
         runner = None
         warming = asyncio.create_task(_warm(deps))
@@ -70,22 +62,14 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            app.state.node.draining = True
             stop.set()
             warming.cancel()
-            cleanup_s = settings.shutdown_timeout_s * CLEANUP_SHARE
-            if runner is not None:  # deliveries in flight finish or are left to their lease
-                try:
-                    await asyncio.wait_for(runner, cleanup_s / 2)
-                except TimeoutError:
-                    log.warning("dispatcher did not stop within %g s; its claimed rows are retried", cleanup_s / 2)
-            try:
-                await asyncio.wait_for(bus.stop(), cleanup_s / 2)
-            except Exception as exc:
-                log.warning("closing the bus: %s", mask_secrets(str(exc) or type(exc).__name__))
+            if runner is not None:
+                await runner
+            await bus.stop()
 
     app = FastAPI(
-        lifespan=lifespan,
+        lifespan=bounded(lifespan, settings),
         title="airwarn",
         version=__version__,
         description="Public warning for air threats: reports, regimes, CAP 1.2 alerts.",
@@ -114,6 +98,40 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RateLimits, limits=app.state.limits)
     app.add_middleware(SecurityHeaders, headers=header_list(settings.public_url))  # outermost: every answer
     return app
+
+
+def bounded(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]],
+            settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """`lifespan` with time limits: its start (bus, background tasks) within `startup_timeout_s`, else the
+    node fails with the reason; its stop within a share of `shutdown_timeout_s`, else what is left is
+    cancelled (claimed deliveries are retried after their lease). Marks the node draining for /readyz."""
+
+    @asynccontextmanager
+    async def run(app: FastAPI) -> AsyncIterator[None]:
+        node: health.NodeState = app.state.node
+        node.draining = False
+        inner = lifespan(app)
+        try:
+            await asyncio.wait_for(inner.__aenter__(), settings.startup_timeout_s)
+        except Exception as exc:
+            reason = "no answer" if isinstance(exc, TimeoutError) else str(exc) or type(exc).__name__
+            log.error("cannot start within %g s (bus %s): %s", settings.startup_timeout_s, mask_url(settings.bus),
+                      mask_secrets(reason))
+            raise
+        try:
+            yield
+        finally:
+            node.draining = True
+            cleanup_s = settings.shutdown_timeout_s * CLEANUP_SHARE
+            try:
+                await asyncio.wait_for(inner.__aexit__(None, None, None), cleanup_s)
+            except TimeoutError:
+                log.warning("background tasks did not stop within %g s; cancelled (claimed deliveries are "
+                            "retried after their lease)", cleanup_s)
+            except Exception as exc:
+                log.warning("stopping: %s", mask_secrets(str(exc) or type(exc).__name__))
+
+    return run
 
 
 async def _warm(deps: Deps) -> None:
