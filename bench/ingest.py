@@ -38,7 +38,10 @@ def free_port() -> int:
 
 def start_server(db: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str, str]:
     env = os.environ | {"AIRWARN_DB": db, "AIRWARN_KEYS_DIR": str(workdir / "keys"),
-                        "AIRWARN_APPROVAL_SEVERITY": "Extreme"}
+                        "AIRWARN_APPROVAL_SEVERITY": "Extreme",
+                        # the bench measures throughput from one address and one token: no rate limits
+                        "AIRWARN_RATE_ADDRESS": "unlimited", "AIRWARN_RATE_TOKEN": "unlimited",
+                        "AIRWARN_RATE_REPORTS_ADDRESS": "unlimited", "AIRWARN_RATE_REPORTS_TOKEN": "unlimited"}
     token = subprocess.run([sys.executable, "-m", "airwarn.cli", "users", "add", "bench", "--role", "operator"],
                            env=env, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
     port = free_port()
