@@ -21,7 +21,17 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.nodes import POSTGRES_URL, Node, add_users, answers, free_port, pg_schema, prepare
+from tests.integration.nodes import (
+    NATS_URL,
+    POSTGRES_URL,
+    Node,
+    add_users,
+    answers,
+    drop_stream,
+    free_port,
+    pg_schema,
+    prepare,
+)
 
 ATTACKER = "127.0.0.2"
 #: Seconds a Python process needs to import airwarn on a loaded two-core test machine (outside the bound).
@@ -358,3 +368,37 @@ def test_live_stream_clients_have_their_own_budget(tmp_path: Path, node_factory:
     finally:
         for s in streams:
             s.close()
+
+
+@pytest.mark.skipif(not answers(NATS_URL, 4222), reason=f"no NATS at {NATS_URL}: set AIRWARN_TEST_NATS_URL")
+def test_bus_outage_turns_healthz_503_and_the_node_reconnects_by_itself(tmp_path: Path,
+                                                                        node_factory: list[Node]) -> None:
+    import asyncio
+    import uuid
+    from urllib.parse import urlsplit
+
+    real = urlsplit(NATS_URL)
+    proxy = Proxy((real.hostname or "127.0.0.1", real.port or 4222))
+    proxy.up()
+    stream = f"SECSERVER_{uuid.uuid4().hex[:10]}"
+    try:
+        node = start(node_factory, sqlite_env(tmp_path, AIRWARN_BUS=f"nats://127.0.0.1:{proxy.port}?stream={stream}"),
+                     tmp_path / "node.log")
+        with httpx.Client(base_url=node.url, timeout=10) as http:
+            assert http.get("/healthz").json()["checks"]["bus"] == "ok"
+            proxy.down()
+            deadline = time.monotonic() + 10
+            while (answer := http.get("/healthz")).status_code != 503:
+                assert time.monotonic() < deadline, "healthz never noticed the bus was gone"
+                time.sleep(0.1)
+            assert answer.json()["checks"]["bus"].startswith("down")
+            assert http.get("/api/v1/status").status_code == 200  # what needs no bus still answers
+            proxy.up()
+            deadline = time.monotonic() + 20
+            while http.get("/healthz").status_code != 200:
+                assert time.monotonic() < deadline, "the node did not reconnect to the bus by itself"
+                time.sleep(0.2)
+        assert node.log().count("Traceback") == 0, node.log()
+    finally:
+        proxy.down()
+        asyncio.run(drop_stream(stream))
