@@ -69,6 +69,8 @@ class Settings(BaseSettings):
                                      "within this exits non-zero")
     shutdown_timeout_s: float = Field(8.0, gt=0, description="SIGTERM: time to drain requests before exit")
     health_timeout_s: float = Field(2.0, gt=0, description="/healthz: time a dependency has to answer")
+    forwarded_allow_ips: str = Field("127.0.0.1", description="proxies whose X-Forwarded-For names the client "
+                                     "(rate limits and lockout count that address); empty: trust none")
 
     @field_validator("rate_address", "rate_token", "rate_reports_address", "rate_reports_token",
                      "rate_messages_address", "rate_messages_token", "rate_subscriptions_address")

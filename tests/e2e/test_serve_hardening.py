@@ -402,3 +402,17 @@ def test_bus_outage_turns_healthz_503_and_the_node_reconnects_by_itself(tmp_path
     finally:
         proxy.down()
         asyncio.run(drop_stream(stream))
+
+
+def test_forged_forwarded_for_does_not_dodge_the_lockout_unless_the_proxy_is_trusted(
+        tmp_path: Path, node_factory: list[Node]) -> None:
+    node = start(node_factory, sqlite_env(tmp_path, AIRWARN_FORWARDED_ALLOW_IPS="", AIRWARN_LOCKOUT_FAILURES="3"),
+                 tmp_path / "node.log")
+    with httpx.Client(base_url=node.url, timeout=5) as http:
+        codes = [http.get("/api/v1/reports", headers={"Authorization": f"Bearer aw_guess{i}",
+                                                      "X-Forwarded-For": f"203.0.113.{i}"}).status_code
+                 for i in range(5)]
+    assert codes == [401, 401, 401, 429, 429], codes  # every guess counted against the real address
+    rows = sqlite3.connect(tmp_path / "airwarn.db").execute(
+        "SELECT entity_id FROM audit_log WHERE action = 'auth.locked_out'").fetchall()
+    assert rows == [("127.0.0.1",)]

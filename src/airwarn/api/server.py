@@ -42,6 +42,7 @@ def server_config(app: FastAPI, settings: Settings, host: str, port: int, **extr
         limit_concurrency=settings.conn_total + settings.live_total,
         h11_max_incomplete_event_size=16 * 1024,
         server_header=False,
+        proxy_headers=bool(settings.forwarded_allow_ips), forwarded_allow_ips=settings.forwarded_allow_ips or None,
         **extra,
     )
 
