@@ -192,3 +192,23 @@ def test_a_bus_that_never_answers_fails_the_start_in_time(deps: Deps) -> None:
     with holder, pytest.raises(TimeoutError), TestClient(app):
         pass
     assert time.monotonic() - began < 5
+
+
+def test_an_admin_revokes_and_rotates_through_the_api_but_not_their_own(client: TestClient, deps: Deps,
+                                                                       admin: str) -> None:
+    token = services.add_user(deps, "olga", "operator", actor="test")
+    assert client.post("/api/v1/users/olga/rotate", headers=auth(token)).status_code == 403  # admins only
+    rotated = client.post("/api/v1/users/olga/rotate", headers=auth(admin))
+    assert rotated.status_code == 200
+    fresh = rotated.json()["token"]
+    assert client.get("/api/v1/reports", headers=auth(token)).status_code == 401
+    assert client.get("/api/v1/reports", headers=auth(fresh)).status_code == 200
+    revoked = client.post("/api/v1/users/olga/revoke", json={"reason": "lost phone"}, headers=auth(admin))
+    assert revoked.json() == {"name": "olga", "active": False}
+    assert client.get("/api/v1/reports", headers=auth(fresh)).status_code == 401
+    assert client.post("/api/v1/users/olga/revoke", headers=auth(admin)).status_code == 409
+    assert client.post("/api/v1/users/nobody/rotate", headers=auth(admin)).json()["field"] == "name"
+    assert client.post("/api/v1/users/root/revoke", headers=auth(admin)).status_code == 409  # not oneself
+    with deps.uow.read() as repo:
+        records = [(r.actor, r.action) for r in repo.audit() if r.entity_id == "olga"]
+    assert records == [("test", "user.added"), ("root", "user.token_rotated"), ("root", "user.revoked")]

@@ -24,6 +24,7 @@ from airwarn.api import (
     shelters,
     subscriptions,
     territory,
+    users,
     web,
 )
 from airwarn.api.headers import SecurityHeaders, header_list
@@ -93,6 +94,7 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
     app.mount("/static", web.static_files(), name="static")
 
     app.include_router(health.router)
+    app.include_router(users.router)
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RateLimits, limits=app.state.limits)
