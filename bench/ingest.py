@@ -42,6 +42,8 @@ def start_server(db: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str, 
                         # the bench measures throughput from one address and one token: no rate limits
                         "AIRWARN_RATE_ADDRESS": "unlimited", "AIRWARN_RATE_TOKEN": "unlimited",
                         "AIRWARN_RATE_REPORTS_ADDRESS": "unlimited", "AIRWARN_RATE_REPORTS_TOKEN": "unlimited"}
+    for setup in (["keys", "init"], ["db", "upgrade"]):  # explicit: nothing else creates keys or the database
+        subprocess.run([sys.executable, "-m", "airwarn.cli", *setup], env=env, check=True, capture_output=True)
     token = subprocess.run([sys.executable, "-m", "airwarn.cli", "users", "add", "bench", "--role", "operator"],
                            env=env, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
     port = free_port()

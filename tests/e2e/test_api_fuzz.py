@@ -18,6 +18,7 @@ from sqlalchemy import text
 from airwarn import services
 from airwarn.api.app import create_app
 from airwarn.bootstrap import build_deps
+from airwarn.keyring import init_keys
 from airwarn.settings import Settings
 from airwarn.store.engine import make_engine
 
@@ -47,7 +48,9 @@ def fuzz_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 
 @pytest.fixture(scope="module")
 def fuzzed_app(fuzz_db: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, str]:
-    config = Settings(db=fuzz_db, keys_dir=tmp_path_factory.mktemp("keys"), dispatch=False, **NO_LIMITS)
+    keys = tmp_path_factory.mktemp("keys")
+    init_keys(keys)
+    config = Settings(db=fuzz_db, keys_dir=keys, dispatch=False, **NO_LIMITS)
     deps = build_deps(config)
     token = services.add_user(deps, "fuzzer", "admin")
     return create_app(deps, settings=config), token
