@@ -44,12 +44,14 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     from airwarn.api.app import create_app
     from airwarn.bootstrap import build_deps
     from airwarn.demo import _start
+    from airwarn.keyring import init_keys
     from airwarn.settings import Settings
     from airwarn.shelters.sample import import_sample
     from airwarn.store.shelter_tables import shelter_sites
     from airwarn.territory_io import demo_territory, dump_territory
 
     workdir: Path = tmp_path_factory.mktemp("markup")
+    init_keys(workdir / "keys")
     settings = Settings(db=f"sqlite:///{workdir / 'airwarn.db'}", keys_dir=workdir / "keys", dispatch=False)
     deps = build_deps(settings)
     collection = dump_territory(demo_territory())
