@@ -85,7 +85,10 @@ def wait_healthy(proc: subprocess.Popen[bytes], base: str) -> None:
 
 def start_server(db: str, workdir: Path, workers: int = 1) -> tuple[subprocess.Popen[bytes], str, str]:
     env = os.environ | {"AIRWARN_DB": db, "AIRWARN_KEYS_DIR": str(workdir / "keys"),
-                        "AIRWARN_APPROVAL_SEVERITY": "Extreme"}
+                        "AIRWARN_APPROVAL_SEVERITY": "Extreme",
+                        # the bench measures throughput from one address and one token: no rate limits
+                        "AIRWARN_RATE_ADDRESS": "unlimited", "AIRWARN_RATE_TOKEN": "unlimited",
+                        "AIRWARN_RATE_REPORTS_ADDRESS": "unlimited", "AIRWARN_RATE_REPORTS_TOKEN": "unlimited"}
     if workers > 1:  # several processes share live events over NATS (a private stream per run)
         env["AIRWARN_BUS"] = f"{NATS}?stream=BENCH_{uuid.uuid4().hex[:8]}"
     for setup in (["keys", "init"], ["db", "upgrade"]):  # explicit: nothing else creates keys or the database

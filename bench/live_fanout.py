@@ -205,7 +205,10 @@ def main() -> None:
     with contextlib.ExitStack() as stack:
         stack.callback(shutil.rmtree, work, ignore_errors=True)  # a run with --subscribers leaves hundreds of MB
         env = {"AIRWARN_DB": f"sqlite:///{work / 'live.db'}", "AIRWARN_KEYS_DIR": str(work / "keys"),
-               "AIRWARN_APPROVAL_SEVERITY": "Extreme", "AIRWARN_BUS": "memory://"}
+               "AIRWARN_APPROVAL_SEVERITY": "Extreme", "AIRWARN_BUS": "memory://",
+               # every bench client comes from 127.0.0.1: lift the per-address caps meant for the internet
+               "AIRWARN_CONN_PER_ADDRESS": "100000", "AIRWARN_LIVE_PER_ADDRESS": "100000",
+               "AIRWARN_CONN_TOTAL": "100000", "AIRWARN_LIVE_TOTAL": "100000", "AIRWARN_RATE_ADDRESS": "unlimited"}
         if args.nodes > 1:
             stream = f"AWBENCH_{uuid.uuid4().hex[:10]}"
             env["AIRWARN_DB"] = stack.enter_context(pg_schema())

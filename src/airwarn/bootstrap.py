@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from airwarn.authority import approval_policy, auto_confirm_policy
 from airwarn.bus import make_bus
@@ -18,6 +20,7 @@ from airwarn.domain.alerts import Alert, Authority
 from airwarn.domain.territory import Territory
 from airwarn.errors import ConfigError
 from airwarn.keyring import load_keys
+from airwarn.redact import mask_secrets, mask_url
 from airwarn.settings import Settings
 from airwarn.store.engine import make_engine
 from airwarn.store.migrate import pending_migrations, upgrade
@@ -26,13 +29,31 @@ from airwarn.store.uow import UnitOfWork
 
 def build_engine(settings: Settings) -> Engine:
     """An engine on the configured database, created if need be and migrated to the newest schema
-    (only `serve`, `demo` and `airwarn db upgrade` do this)."""
+    (only `serve`, `demo` and `airwarn db upgrade` do this).
+
+    A database that does not answer is tried again with backoff until `startup_timeout_s`; then (or at once,
+    for an error that waiting cannot fix) a ConfigError says why, with the password masked.
+    """
     engine = make_engine(settings.db)
-    try:
-        upgrade(engine)
-    except Exception as exc:
-        raise ConfigError(f"cannot open or migrate the database {settings.db!r}: {exc}") from exc
-    return engine
+    deadline = time.monotonic() + settings.startup_timeout_s
+    delay_s = 0.25
+    while True:
+        try:
+            upgrade(engine)
+            return engine
+        except OperationalError as exc:  # refused, unreachable, starting up: worth another try
+            if time.monotonic() + delay_s >= deadline:
+                raise ConfigError(f"cannot reach the database {mask_url(settings.db)} within "
+                                  f"{settings.startup_timeout_s:g} s: {_reason(exc)}") from None
+        except Exception as exc:
+            raise ConfigError(f"cannot open or migrate the database {mask_url(settings.db)}: {_reason(exc)}") from None
+        time.sleep(delay_s)
+        delay_s = min(delay_s * 2, 2.0)
+
+
+def _reason(exc: Exception) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return mask_secrets(text[0] if text else type(exc).__name__)
 
 
 def open_engine(settings: Settings) -> Engine:

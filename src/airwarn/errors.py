@@ -62,3 +62,14 @@ class ConfigError(AirwarnError):
 
     status_code = 500
     code = "config_error"
+
+
+class RateLimited(AirwarnError):
+    """Too many requests from one address or token; `retry_after_s` says when to try again."""
+
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after_s: int, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after_s = max(1, retry_after_s)

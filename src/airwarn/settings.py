@@ -8,7 +8,8 @@ from typing import Any
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from airwarn.errors import ConfigError
+from airwarn.errors import ConfigError, InvalidInput
+from airwarn.rates import Rate
 
 #: Shortest webhook secret accepted: receivers trust an HMAC only as far as its key is unguessable.
 MIN_WEBHOOK_SECRET = 16
@@ -34,7 +35,8 @@ class Settings(BaseSettings):
     future_tolerance_s: int = 300
     max_body_bytes: int = 1_048_576
     bus: str = Field("memory://", description="memory:// or nats://host:port")
-    public_url: str = "http://127.0.0.1:8000"
+    public_url: str = Field("http://127.0.0.1:8000", description="the base URL residents and receivers use; "
+                            "links in the Atom feed are built from it, never from the Host header")
     # delivery (issue 5)
     dispatch: bool = Field(True, description="run the outbox dispatcher inside `airwarn serve`")
     dispatch_concurrency: int = Field(256, ge=1, description="deliveries in flight per node")
@@ -77,6 +79,42 @@ class Settings(BaseSettings):
         _, _, port = value.partition(":")
         if port and not (port.isdigit() and 0 < int(port) < 65536):
             raise ValueError("host or host:port, with a port from 1 to 65535")
+        return value
+
+    # hardening (issue 11): rates are COUNT/UNIT ("120/minute", "30/10min") or "unlimited"
+    rate_address: str = Field("1200/minute", description="requests per client address (all routes)")
+    rate_token: str = Field("600/minute", description="requests per API token (all routes)")
+    rate_reports_address: str = Field("240/minute", description="POST /reports and /detections per address")
+    rate_reports_token: str = Field("120/minute", description="POST /reports and /detections per token")
+    rate_messages_address: str = Field("120/minute", description="POST /messages per address")
+    rate_messages_token: str = Field("60/minute", description="POST /messages per token")
+    rate_subscriptions_address: str = Field("30/10min", description="POST /subscriptions… per address")
+    lockout_failures: int = Field(20, ge=1, description="bad tokens from one address within the window that "
+                                  "lock it out")
+    lockout_window_s: float = Field(60.0, gt=0, description="window in which bad tokens are counted")
+    lockout_s: float = Field(300.0, gt=0, description="how long a locked address's token requests get 429")
+    conn_per_address: int = Field(64, ge=1, description="open HTTP connections per client address")
+    conn_total: int = Field(4096, ge=1, description="open HTTP connections in all")
+    live_per_address: int = Field(2000, ge=1, description="open live-stream connections (WebSocket, SSE) per "
+                                  "address (residents behind one carrier NAT share one)")
+    live_total: int = Field(20000, ge=1, description="open live-stream connections in all")
+    header_timeout_s: float = Field(10.0, gt=0, description="time to send a request's headers (Slowloris)")
+    keepalive_timeout_s: float = Field(5.0, gt=0, description="idle time before a kept-alive connection closes")
+    startup_timeout_s: float = Field(15.0, gt=0, description="a node that cannot reach its database or bus "
+                                     "within this exits non-zero")
+    shutdown_timeout_s: float = Field(8.0, gt=0, description="SIGTERM: time to drain requests before exit")
+    health_timeout_s: float = Field(2.0, gt=0, description="/healthz: time a dependency has to answer")
+    forwarded_allow_ips: str = Field("127.0.0.1", description="proxies whose X-Forwarded-For names the client "
+                                     "(rate limits and lockout count that address); empty: trust none")
+
+    @field_validator("rate_address", "rate_token", "rate_reports_address", "rate_reports_token",
+                     "rate_messages_address", "rate_messages_token", "rate_subscriptions_address")
+    @classmethod
+    def _a_rate(cls, value: str) -> str:
+        try:
+            Rate.parse(value)
+        except InvalidInput as exc:
+            raise ValueError(exc.message) from None
         return value
 
     @field_validator("webhook_secret")

@@ -88,7 +88,9 @@ def browser(demo: Demo) -> Iterator[Browser]:
 @pytest.fixture
 def page(demo: Demo, browser: Browser) -> Iterator[Any]:
     """A fresh browser context per test (the demo server outlives the browser, so it shuts down fast)."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    # Playwright's wait_for_function polls with eval, which the pages' CSP forbids; the policy itself is
+    # checked without this bypass in test_markup_names.py
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, bypass_csp=True)
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))

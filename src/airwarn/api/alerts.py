@@ -53,7 +53,7 @@ def feed(request: Request, deps: DepsDep, status: Status = Status.ACTUAL,
     """Atom feed of issued alerts; each entry embeds the signed CAP document for cell broadcast centres."""
     with deps.uow.read() as repo:
         rows = repo.alerts(status=status, state=AlertState.ISSUED, limit=limit)
-    base = str(request.base_url).rstrip("/")
+    base = request.app.state.settings.public_url.rstrip("/")  # configured, never the client's Host header
     entries = [FeedEntry.from_alert(a, x.encode()) for a, x in rows if x]
     body = atom_feed(
         entries,

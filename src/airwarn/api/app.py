@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, cast
 
 from fastapi import FastAPI
@@ -17,6 +17,7 @@ from airwarn.api import (
     deliveries,
     detections,
     errors,
+    health,
     incidents,
     live,
     messages,
@@ -25,17 +26,22 @@ from airwarn.api import (
     shelters,
     subscriptions,
     territory,
+    users,
     web,
 )
-from airwarn.api.limits import BodySizeLimit
+from airwarn.api.headers import SecurityHeaders, header_list
+from airwarn.api.limits import BodySizeLimit, Limits, RateLimits
 from airwarn.bus import Bus, MemoryBus
 from airwarn.delivery.fanout import ChannelFanout
 from airwarn.deps import Deps
+from airwarn.redact import mask_secrets, mask_url
 from airwarn.settings import Settings, load_settings
 from airwarn.shelters.service import ShelterService
 from airwarn.tracks.service import TrackingService
 
 log = logging.getLogger("airwarn.api")
+#: Share of the SIGTERM budget (`shutdown_timeout_s`) left for the dispatcher and the bus after HTTP drained.
+CLEANUP_SHARE = 0.4
 
 
 def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
@@ -75,7 +81,7 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
             await bus.stop()
 
     app = FastAPI(
-        lifespan=lifespan,
+        lifespan=bounded(lifespan, settings),
         title="airwarn",
         version=__version__,
         description="Public warning for air threats: reports, regimes, CAP 1.2 alerts.",
@@ -84,6 +90,8 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
     app.state.deps = deps
     app.state.settings = settings
     app.state.bus = bus
+    app.state.node = health.NodeState()
+    app.state.limits = Limits.from_settings(settings)
     keeper = app.state.audit_heads = audit.HeadKeeper(deps, settings.audit_head_interval_s)
     errors.install(app)
     # loads its graph on first use; a point's warning time is its region's
@@ -101,13 +109,48 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
     app.include_router(web.router)
     app.mount("/static", web.static_files(), name="static")
 
-    @app.get("/healthz", tags=["ops"])
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    app.include_router(health.router)
+    app.include_router(users.router)
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
                        larger={"/api/v1/detections": detections.DETECTIONS_MAX_BYTES})
+    app.add_middleware(RateLimits, limits=app.state.limits)
+    app.add_middleware(SecurityHeaders, headers=header_list(settings.public_url))  # outermost: every answer
     return app
+
+
+def bounded(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]],
+            settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """`lifespan` with time limits: its start (bus, background tasks) within `startup_timeout_s`, else the
+    node fails with the reason; its stop within a share of `shutdown_timeout_s`, else what is left is
+    cancelled (claimed deliveries are retried after their lease). Marks the node draining for /readyz."""
+
+    @asynccontextmanager
+    async def run(app: FastAPI) -> AsyncIterator[None]:
+        node: health.NodeState = app.state.node
+        node.draining = False
+        inner = lifespan(app)
+        try:
+            await asyncio.wait_for(inner.__aenter__(), settings.startup_timeout_s)
+        except Exception as exc:
+            reason = "no answer" if isinstance(exc, TimeoutError) else str(exc) or type(exc).__name__
+            log.error("cannot start within %g s (bus %s): %s", settings.startup_timeout_s, mask_url(settings.bus),
+                      mask_secrets(reason))
+            raise
+        try:
+            yield
+        finally:
+            node.draining = True
+            cleanup_s = settings.shutdown_timeout_s * CLEANUP_SHARE
+            try:
+                await asyncio.wait_for(inner.__aexit__(None, None, None), cleanup_s)
+            except TimeoutError:
+                log.warning("background tasks did not stop within %g s; cancelled (claimed deliveries are "
+                            "retried after their lease)", cleanup_s)
+            except Exception as exc:
+                log.warning("stopping: %s", mask_secrets(str(exc) or type(exc).__name__))
+
+    return run
 
 
 async def _start_feeds(tracking: TrackingService, settings: Settings) -> list[Any]:

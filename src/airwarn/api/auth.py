@@ -1,14 +1,22 @@
-"""Bearer-token authentication and role checks as FastAPI dependencies."""
+"""Bearer-token authentication and role checks as FastAPI dependencies.
+
+A bad token counts against its address: too many within a minute lock the address out (see api/limits.py);
+the lockout is written to the audit log once, when it begins.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from airwarn import services
+from airwarn import accounts, services
 from airwarn.deps import Deps
 from airwarn.domain.users import Role, User
+from airwarn.errors import Unauthenticated
+
+log = logging.getLogger("airwarn.auth")
 
 
 async def get_deps(request: Request) -> Deps:  # async: no I/O, so no hop to the thread pool
@@ -19,7 +27,26 @@ async def get_deps(request: Request) -> Deps:  # async: no I/O, so no hop to the
 def current_user(request: Request, deps: Annotated[Deps, Depends(get_deps)]) -> User:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    return services.authenticate(deps, token.strip() if scheme.lower() == "bearer" else None)
+    presented = token.strip() if scheme.lower() == "bearer" else None
+    try:
+        return services.authenticate(deps, presented)
+    except Unauthenticated:
+        if presented:
+            bad_token(request, deps)
+        raise
+
+
+def bad_token(request: Request, deps: Deps) -> None:
+    """Count a bad token (API or subscription token) from the request's address; audit a lockout once."""
+    limits = getattr(request.app.state, "limits", None)
+    address = request.client.host if request.client else "unknown"
+    if limits is None or not limits.bad_token(address):
+        return
+    try:
+        accounts.record_lockout(deps, address, failures=limits.lockout.failures,
+                                window_s=limits.lockout.window_s, lock_s=limits.lockout.lock_s)
+    except Exception:  # the lockout holds without its record; the log line above still says it happened
+        log.exception("could not write the lockout of %s to the audit log", address)
 
 
 def role(needed: Role):  # type: ignore[no-untyped-def]

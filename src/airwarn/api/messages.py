@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from airwarn import services
 from airwarn.api.auth import DepsDep, Operator
+from airwarn.api.bounds import AwareInstant
 from airwarn.api.schemas import SourceIn, Strict
 from airwarn.errors import InvalidInput
 from airwarn.extract.drafts import draft
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/api/v1", tags=["messages"])
 class MessageIn(Strict):
     text: str = Field(min_length=1, max_length=20_000)
     source: SourceIn
-    received_at: AwareDatetime | None = None
+    received_at: AwareInstant | None = None
 
 
 def _extractor(request: Request, deps: Any) -> Extractor:

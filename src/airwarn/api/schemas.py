@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, Field
 
+from airwarn.api.bounds import Instant
 from airwarn.domain.reports import Certainty, Qualifier, RegimeKind, ReportKind, SourceType, Status
 from airwarn.intake import ReportDraft
 
@@ -35,7 +34,7 @@ class ReportIn(Strict):
     districts: list[str] = Field(default_factory=list, max_length=100)
     point: PointIn | None = None
     count: CountIn | None = None
-    time: datetime | None = None
+    time: Instant | None = None
     source: SourceIn
     certainty: Certainty | None = None
     casualties: int | None = Field(None, ge=0, le=1_000_000)

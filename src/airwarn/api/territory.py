@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from airwarn import services
 from airwarn.api.auth import DepsDep, Observer
+from airwarn.api.bounds import MAX_INT64, seq_query
 from airwarn.api.viewer import Viewer, sees_proposed
 from airwarn.domain.reports import Status
 from airwarn.territory_io import dump_territory
@@ -44,7 +45,8 @@ def status_summary(deps: DepsDep, viewer: Viewer, status: Status = Status.ACTUAL
 
 
 @router.get("/audit")
-def audit(deps: DepsDep, _user: Observer, after: int = 0, limit: int = 500) -> list[dict[str, Any]]:
+def audit(deps: DepsDep, _user: Observer, after: int = seq_query(0, "records after this sequence number"),
+          limit: int = Query(500, ge=1, le=MAX_INT64)) -> list[dict[str, Any]]:
     with deps.uow.read() as repo:
         return [r.__dict__ | {"at": r.at.isoformat()} for r in repo.audit(after_seq=after, limit=min(limit, 5000))]
 

@@ -21,6 +21,7 @@ from nats.js.errors import NotFoundError
 
 from airwarn.bus.memory import Event, Hub
 from airwarn.delivery import metrics
+from airwarn.redact import mask_secrets
 
 log = logging.getLogger("airwarn.bus")
 STREAM_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -58,7 +59,8 @@ class NatsBus:
     async def start(self) -> None:
         """Connect, make sure the stream exists, replay its recent events, then follow it."""
         self._nc = await nats.connect(self.url, connect_timeout=3, max_reconnect_attempts=-1,
-                                      name=f"airwarn-{self.stream}")
+                                      name=f"airwarn-{self.stream}", error_cb=_log_error,
+                                      disconnected_cb=_log_disconnected, reconnected_cb=_log_reconnected)
         self._js = self._nc.jetstream()
         try:
             info = await self._js.stream_info(self.stream)
@@ -105,6 +107,11 @@ class NatsBus:
     def serving(self) -> bool:
         return self._js is not None
 
+    @property
+    def connected(self) -> bool:
+        """Whether the connection to NATS is up now (it reconnects by itself; /healthz reports this)."""
+        return self._nc is not None and bool(self._nc.is_connected)
+
     def publish(self, topic: str, payload: dict[str, Any]) -> bool:
         """Called after a commit, from a worker thread or the event loop; never blocks the loop.
 
@@ -135,6 +142,19 @@ class NatsBus:
         if self._nc is not None:
             nc, self._nc, self._js = self._nc, None, None
             await nc.drain()
+
+
+async def _log_error(exc: Exception) -> None:
+    """One line per failed attempt (nats' default prints a traceback each time, every two seconds)."""
+    log.warning("NATS: %s", mask_secrets(str(exc) or type(exc).__name__))
+
+
+async def _log_disconnected() -> None:
+    log.error("NATS connection lost; reconnecting (live events from other nodes wait, /healthz says 503)")
+
+
+async def _log_reconnected() -> None:
+    log.warning("NATS connection back")
 
 
 def _log_failure(task: asyncio.Task[int]) -> None:

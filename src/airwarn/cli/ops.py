@@ -57,6 +57,8 @@ def register(app: typer.Typer) -> None:
     users = typer.Typer(help="Operator accounts and their API tokens.", no_args_is_help=True)
     users.command("add")(users_add)
     users.command("list")(users_list)
+    users.command("revoke")(users_revoke)
+    users.command("rotate")(users_rotate)
     app.add_typer(users, name="users")
     territory = typer.Typer(help="Regions, districts, airports and shelters.", no_args_is_help=True)
     territory.command("import")(territory_import)
@@ -71,23 +73,24 @@ def serve(
                                          "AIRWARN_BUS=nats://… and a PostgreSQL database")] = 1,
 ) -> None:
     """Serve the HTTP API and console until interrupted (creates/migrates the database; the keys must exist).
+    SIGTERM drains and exits within 10 s.
 
     The keys come from AIRWARN_KEYS_DIR and are made once with `airwarn keys init`; a missing one stops
     the start with an error, never a new key. With `--workers N` (N > 1) N processes share the port; they
     need a NATS bus (AIRWARN_BUS=nats://…) and PostgreSQL, else the start is refused."""
-    import uvicorn
-
     from airwarn.api.app import create_app
-    from airwarn.api.ws_protocol import FrameWriterProtocol
+    from airwarn.api.server import Node, probe_bus, server_config
     from airwarn.bootstrap import build_deps
     from airwarn.cli.workers import check_workers
     from airwarn.delivery.wiring import waiting_channels
+    from airwarn.redact import mask_url
 
     settings = _settings(db)
     check_workers(settings, workers)
+    probe_bus(settings.bus, settings.startup_timeout_s)  # fail fast with the reason, before opening the port
     deps = build_deps(settings)  # creates and migrates the database; the keys must exist already
-    console.print(f"airwarn serving http://{host}:{port}  (database {settings.db}"
-                  f"{f', {workers} worker processes' if workers > 1 else ''})")
+    console.print(f"airwarn serving http://{host}:{port}  (database {mask_url(settings.db)}"
+                  f"{f', {workers} worker processes' if workers > 1 else ''})", highlight=False)
     from airwarn.auditing import cert_sha256
 
     console.print(f"keys from {settings.keys_dir}: authority certificate SHA-256 {cert_sha256(deps.certificate_pem)}, "
@@ -99,17 +102,23 @@ def serve(
     waiting = waiting_channels(settings) if settings.dispatch else []
     if waiting:
         console.print(f"[yellow]not configured, their deliveries wait:[/yellow] {', '.join(waiting)}")
-    # Alerts are small; per-message compression doubled memory per socket and delayed the first alert.
     if workers > 1:  # each worker builds its own app from the environment (the database is ready now)
-        import os
+        import uvicorn
+
+        from airwarn.api.ws_protocol import FrameWriterProtocol
 
         deps.uow.engine.dispose()
         os.environ["AIRWARN_DB"] = settings.db
+        # Alerts are small; per-message compression doubled memory per socket and delayed the first alert.
         uvicorn.run("airwarn.cli.workers:worker_app", factory=True, workers=workers, host=host, port=port,
-                    log_level="warning", ws_per_message_deflate=False, ws=FrameWriterProtocol)
+                    log_level="warning", ws_per_message_deflate=False, ws=FrameWriterProtocol,
+                    timeout_keep_alive=max(1, round(settings.keepalive_timeout_s)))
         return
-    uvicorn.run(create_app(deps, settings=settings), host=host, port=port,
-                log_level="warning", ws_per_message_deflate=False, ws=FrameWriterProtocol)
+    server = Node(server_config(create_app(deps, settings=settings), settings, host, port),
+                  hard_stop_s=settings.shutdown_timeout_s + 1)
+    server.run()
+    if not server.started:
+        raise AirwarnError("the node did not start (see the log above)")
 
 
 def db_upgrade(
@@ -179,6 +188,30 @@ def users_add(
     works on the database directly, which must exist (`airwarn db upgrade`)."""
     token = services.add_user(_deps(db), name, role)
     console.print(f"user [bold]{name}[/] ({role}) created. Token (shown once):", highlight=False)
+    typer.echo(token)
+
+
+def users_revoke(
+    name: str,
+    reason: Annotated[str, typer.Option(help="why (kept in the audit log)")] = "",
+    db: Annotated[Optional[str], typer.Option(help="database URL")] = None,  # noqa: UP045
+) -> None:
+    """Disable an account's token at once (the account stays, inactive, for the audit trail)."""
+    from airwarn.accounts import revoke_user
+
+    revoke_user(_deps(db), name, reason=reason)
+    console.print(f"user [bold]{name}[/] revoked: its token no longer works", highlight=False)
+
+
+def users_rotate(
+    name: str,
+    db: Annotated[Optional[str], typer.Option(help="database URL")] = None,  # noqa: UP045
+) -> None:
+    """Give an account a new token, printed once; the old token stops working."""
+    from airwarn.accounts import rotate_token
+
+    token = rotate_token(_deps(db), name)
+    console.print(f"user [bold]{name}[/]: new token (shown once; the old one no longer works):", highlight=False)
     typer.echo(token)
 
 

@@ -1,13 +1,25 @@
-"""Engines for SQLite (WAL, one writer at a time) and PostgreSQL, from a URL."""
+"""Engines for SQLite (WAL, one writer at a time) and PostgreSQL, from a URL.
+
+A SQLite file holds phone numbers and locations: it is created readable by its owner only (0600), and SQLite
+gives its -wal and -shm files the same mode. PostgreSQL connections give up after `CONNECT_TIMEOUT_S`, so a
+database that went away makes requests fail fast (503) instead of hanging.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
 from airwarn.errors import ConfigError
+from airwarn.redact import mask_url
+
+#: Seconds a new PostgreSQL connection may take (libpq `connect_timeout`).
+CONNECT_TIMEOUT_S = 5
+#: Owner read/write only, for files that hold personal data.
+PRIVATE_FILE_MODE = 0o600
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -21,16 +33,33 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
             _tune_sqlite(engine)
         else:
-            engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+            connect_args = {"connect_timeout": CONNECT_TIMEOUT_S} if url.startswith("postgresql") else {}
+            engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                                   connect_args=connect_args, **kwargs)
     except Exception as exc:  # bad URL or missing driver: tell the operator what to fix
-        raise ConfigError(f"cannot use database URL {url!r}: {exc}") from exc
+        raise ConfigError(f"cannot use database URL {mask_url(url)}: {exc}") from None
     return engine
+
+
+def _private_file(database: str | None) -> None:
+    """Make the SQLite file owner-only (0600) once SQLite has opened it, before the -wal and -shm files exist
+    (SQLite creates those with the database file's mode); existing ones are tightened too."""
+    if database in (None, "", ":memory:") or database.startswith("file:"):
+        return
+    path = Path(database)
+    for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        try:
+            if candidate.exists() and candidate.stat().st_mode & 0o077:
+                candidate.chmod(PRIVATE_FILE_MODE)
+        except OSError:  # not ours to change (read-only mount, other owner): SQLite still works
+            pass
 
 
 def _tune_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        _private_file(engine.url.database)
         cur = dbapi_conn.cursor()
         if engine.url.database not in (None, "", ":memory:"):
             cur.execute("PRAGMA journal_mode=WAL")
