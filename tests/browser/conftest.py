@@ -15,6 +15,10 @@ import pytest
 from rich.console import Console
 
 CHROMIUM = os.environ.get("AIRWARN_CHROMIUM", "/usr/bin/chromium")
+#: The policy the pages must live under (issue 11): no inline script or style, no eval, same-origin only.
+#: Added here when the app does not set one itself, so the browser tests hold the pages to it either way.
+STRICT_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+              "connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 
@@ -60,6 +64,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
               APPROVER: services.add_user(deps, APPROVER, "approver", actor="test")}
     import_streets(deps)  # the demo's synthetic Millerovo streets and shelters, as `airwarn demo` imports them
     app = create_app(deps)
+    with_csp(app)
     server, thread, base = _start(app, "127.0.0.1", 0)
     try:
         with httpx.Client(base_url=base, timeout=30) as http:
@@ -71,6 +76,26 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         if thread.is_alive():  # an open live-stream socket holds the graceful shutdown: stop waiting for it
             server.force_exit = True
             thread.join(10)
+
+
+def with_csp(app: Any) -> Any:
+    """Serve the strict policy on every response that has none (the app's own header wins)."""
+
+    @app.middleware("http")
+    async def csp(request: Any, call_next: Any) -> Any:
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", STRICT_CSP)
+        return response
+
+    return app
+
+
+def watch(pg: Any) -> list[str]:
+    """JavaScript errors and CSP violations on a page: a test fails when either happens."""
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" and "Content Security Policy" in m.text else None)
+    return errors
 
 
 @pytest.fixture(scope="package")
@@ -87,12 +112,25 @@ def page(demo: Demo, browser: Browser) -> Iterator[Any]:
     """A fresh browser context per test (the demo server outlives the browser, so it shuts down fast)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
+    errors = watch(pg)
     pg.set_default_timeout(10_000)
     yield pg
     context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not errors, f"JavaScript errors or CSP violations on the page: {errors}"
+
+
+@pytest.fixture
+def phone(demo: Demo, browser: Browser) -> Iterator[Any]:
+    """A 360×740 phone with touch, geolocation and notifications granted, as a resident would hold it."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True, permissions=["geolocation", "notifications"],
+                                  geolocation={"latitude": 48.92, "longitude": 40.39})
+    pg = context.new_page()
+    errors = watch(pg)
+    pg.set_default_timeout(10_000)
+    yield pg
+    context.close()
+    assert not errors, f"JavaScript errors or CSP violations on the page: {errors}"
 
 
 def sign_in(page: Any, demo: Demo, token: str | None = None, query: str = "") -> None:

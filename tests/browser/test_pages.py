@@ -137,10 +137,13 @@ def test_the_public_page_finds_a_shelter_for_a_clicked_point(page: Any, demo: De
     route = page.locator('path[data-route="shelter"]')
     assert route.count() == 1 and len(route.get_attribute("d") or "") > 10  # the route is drawn on the map
     assert "synthetic" in page.inner_text("#shelter-note")  # the demo data says what it is
-    page.click("#lang")
+    page.click("[data-lang=ru]")
     assert page.inner_text("h1") == "Оповещения о воздушной угрозе"
     assert "пешком" in page.inner_text("#shelter-walk")
-    page.click("#lang")
+    page.click("[data-lang=uk]")
+    assert page.inner_text("h1") == "Сповіщення про повітряну загрозу"
+    assert "пішки" in page.inner_text("#shelter-walk")
+    page.click("[data-lang=en]")
     # a point far from any imported street: the page explains there is no shelter data there
     page.goto(f"{demo.base}/#map=11/48.2/40.3")
     page.wait_for_selector("#now li")
@@ -177,9 +180,14 @@ def test_the_public_page_subscribes_to_alerts_for_the_picked_place(page: Any, de
     page.fill("#q", "Surovikinsky")
     page.press("#q", "Enter")
     page.wait_for_selector("#area-name")
+    page.select_option("#sub-channel", "sms")
     page.fill("#sub-address", "+79991234567")
     page.click("#sub-form button[type=submit]")
     page.wait_for_selector("#sub-ok")
+    assert page.get_attribute("#sub-ok", "data-state") == "active"
+    page.reload()  # coming back: the page asks the server and says what the subscription is
+    page.wait_for_selector("#sub-ok[data-state=active]")
+    assert "Surovikinsky" in page.inner_text("#sub-ok")
     page.get_by_role("button", name="Unsubscribe").click()
     page.wait_for_selector("#sub-msg .msg:not(#sub-ok)")
 

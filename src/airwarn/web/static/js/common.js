@@ -49,6 +49,16 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/** Tooltip content as DOM text (never HTML): names come from imported data and may hold markup. */
+export function textTip(text, cls = "") {
+  return el("span", { class: cls || null }, text);
+}
+
+/** An airport marker icon drawn with a class (no inline style, so a strict CSP allows it). */
+export function airportIcon() {
+  return L.divIcon({ className: "airport-icon", html: el("span", { "aria-hidden": "true" }, "▲"), iconSize: [20, 20] });
+}
+
 export function topRegime(kinds) {
   return PRIORITY.find((k) => kinds.includes(k)) || null;
 }
@@ -121,9 +131,11 @@ export function fmtTime(iso, lang = "en", timeZone = undefined) {
 
 /**
  * Live updates: the WebSocket stream when the server has it, else polling /api/v1/status twice a second.
- * `onChange(topic)` is called (at most once per second while polling) whenever something changed.
+ * `onChange(topic, status)` runs whenever the picture changed; `onPoll(ok)` after every poll (so a page can
+ * tell fresh from stale) and `onEvent()` on every stream message. A tab coming back to the foreground, or
+ * the stream reconnecting, polls at once: a page left open for hours never trusts an old answer.
  */
-export function startLive(onChange, setState = () => {}) {
+export function startLive(onChange, setState = () => {}, { onPoll = () => {}, onEvent = () => {} } = {}) {
   let signature = null;
   let wsUp = false;
   let stopped = false;
@@ -131,18 +143,19 @@ export function startLive(onChange, setState = () => {}) {
   async function poll() {
     try {
       const status = await api("/api/v1/status");
-      const sig = JSON.stringify([status.regimes.map((r) => r.id), status.measures.map((m) => [m.id, m.ended_at]),
+      const sig = JSON.stringify([status.regimes.map((r) => [r.id, r.state]), status.measures.map((m) => [m.id, m.ended_at, m.state]),
         status.alerts.map((a) => [a.identifier, a.state]), status.review_queue]);
       if (sig !== signature) {
         signature = sig;
-        onChange("status", status);
+        await onChange("status", status);
       }
-    } catch (_) { setState("offline"); }
+      onPoll(true);
+    } catch (_) { setState("offline"); onPoll(false); }
   }
 
   function tick() {
     if (stopped) return;
-    const wait = wsUp ? 10000 : 500; // twice a second keeps a change on screen within 1 s; the stream pushes
+    const wait = wsUp ? 5000 : 500; // twice a second keeps a change on screen within 1 s; the stream pushes
     poll().finally(() => setTimeout(tick, wait));
   }
 
@@ -152,12 +165,14 @@ export function startLive(onChange, setState = () => {}) {
     const proto = location.protocol === "https:" ? "wss" : "ws";
     let ws;
     try { ws = new WebSocket(`${proto}://${location.host}/api/v1/live`); } catch (_) { setState("polling"); return; }
-    ws.onopen = () => { wsUp = true; setState("live"); };
-    ws.onmessage = () => { poll(); };
+    ws.onopen = () => { wsUp = true; setState("live"); poll(); };
+    ws.onmessage = () => { poll(); onEvent(); };
     ws.onclose = () => { wsUp = false; setState("polling"); setTimeout(connect, 3000); };
     ws.onerror = () => { try { ws.close(); } catch (_) { /* closed */ } };
   }
 
+  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") poll(); });
+  window.addEventListener("online", () => poll());
   tick();
   connect();
   return { stop() { stopped = true; }, refresh: poll };

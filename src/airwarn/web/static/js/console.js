@@ -1,7 +1,7 @@
 // Operator console: map, regimes, airports, review queue, alerts (approve / false alarm), composer, timeline.
 /* global L */
 import {
-  api, CONFIG, districtStyle, el, fmtTime, regimesByDistrict, startLive,
+  airportIcon, api, CONFIG, districtStyle, el, fmtTime, regimesByDistrict, startLive, textTip,
 } from "./common.js";
 
 const REGIME_NAMES = { drone_hazard: "Drone hazard", missile_hazard: "Missile hazard", airspace_closed: "Airspace closed" };
@@ -64,14 +64,14 @@ async function boot() {
     onEachFeature: (f, layer) => {
       state.layers[f.properties.code] = layer;
       layer.on("click", () => toggleDistrict(f.properties));
-      layer.bindTooltip(() => tooltip(f.properties), { sticky: true });
+      layer.bindTooltip(() => textTip(tooltip(f.properties)), { sticky: true });
     },
   }).addTo(map);
   map.fitBounds(group.getBounds(), { padding: [8, 8] });
   for (const f of feats.filter((x) => x.properties.kind === "airport" && x.geometry)) {
     const [lon, lat] = f.geometry.coordinates;
     const m = L.marker([lat, lon], {
-      icon: L.divIcon({ className: "", html: '<span aria-hidden="true" style="font-size:20px;color:#0f172a;text-shadow:0 0 2px #fff">▲</span>', iconSize: [20, 20] }),
+      icon: airportIcon(),
       title: `${f.properties.name_en} (${f.properties.icao})`, keyboard: true,
     }).addTo(map);
     state.airportLayers[f.properties.icao] = m;
@@ -138,7 +138,7 @@ async function renderAirports() {
   $("airports").replaceChildren(...airports.map((a) => {
     const since = a.since ? ` since ${fmtTime(a.since, "en", zoneOf(a.region))}` : "";
     const m = state.airportLayers[a.icao];
-    if (m) m.bindTooltip(`${a.name_en} (${a.icao}): ${a.status}${since}`);
+    if (m) m.bindTooltip(textTip(`${a.name_en} (${a.icao}): ${a.status}${since}`));
     return el("li", { "data-icao": a.icao },
       el("strong", {}, `${a.name_en} (${a.icao}/${a.iata || "—"})`), " ",
       el("span", { class: `badge ${a.status}` }, a.status), el("span", { class: "small" }, since));
