@@ -143,3 +143,53 @@ def sign_in(page: Any, demo: Demo, token: str | None = None, query: str = "") ->
     page.fill("#token", token or demo.operator)
     page.click("#login-form button[type=submit]")
     page.wait_for_selector("path[data-district]", state="attached")
+
+
+def declare(demo: Demo, kind: str, region: str, districts: list[str], status: str = "Actual",
+            reason: str = "browser test") -> dict[str, Any]:
+    """Declare a regime through the API as the operator; a held alert is approved by the approver."""
+    with demo.http(demo.operator) as http:
+        out = http.post("/api/v1/regimes", json={"kind": kind, "region": region, "districts": districts,
+                                                 "reason": reason, "status": status})
+        assert out.status_code == 201, out.text
+        body = out.json()
+    approve_pending(demo, [a["identifier"] for a in body.get("alerts", [])])
+    return body
+
+
+def approve_pending(demo: Demo, identifiers: list[str]) -> None:
+    with demo.http(demo.approver) as http:
+        for identifier in identifiers:
+            alert = http.get(f"/api/v1/alerts/{identifier}").json()
+            if alert.get("state") == "pending_approval":
+                http.post(f"/api/v1/alerts/{identifier}/approve").raise_for_status()
+
+
+def lift(demo: Demo, regime_ids: list[str]) -> None:
+    """Lift regimes as the operator; an all-clear that waits for a second person is approved."""
+    with demo.http(demo.operator) as http:
+        pending = []
+        for rid in regime_ids:
+            out = http.post(f"/api/v1/regimes/{rid}/lift", json={"reason": "browser test: threat over"})
+            assert out.status_code == 200, out.text
+            pending += [a["identifier"] for a in out.json().get("alerts", [])]
+    approve_pending(demo, pending)
+
+
+def above_fold(page: Any, selector: str, height: int = 740) -> bool:
+    box = page.locator(selector).bounding_box()
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height
+
+
+def wait_js(page: Any, expression: str, timeout: float = 10_000, polling: float = 50) -> None:
+    """Wait until a JavaScript expression is truthy. Playwright's wait_for_function compiles its predicate
+    with eval, which the pages' CSP forbids; page.evaluate is not subject to it."""
+    import time
+
+    end = time.monotonic() + timeout / 1000
+    while True:
+        if page.evaluate(f"() => Boolean({expression})"):
+            return
+        if time.monotonic() > end:
+            raise AssertionError(f"still false after {timeout:.0f} ms: {expression}")
+        time.sleep(polling / 1000)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import Demo, sign_in
+from tests.browser.conftest import Demo, sign_in, wait_js
 
 
 def _regimes_of(page: Any, code: str) -> str:
@@ -37,7 +37,7 @@ def test_a_report_posted_through_the_api_recolours_its_district_within_one_secon
     if live == "stream" and not has_stream:
         pytest.skip("this server has no WebSocket /api/v1/live: the console polls (covered by the poll case)")
     sign_in(page, demo, query="?live=poll" if live == "poll" else "")
-    page.wait_for_function(f"document.querySelector('#live-state').textContent.includes('{live}')", timeout=5000)
+    wait_js(page, f"document.querySelector('#live-state').textContent.includes('{live}')", timeout=5000)
     code = f"RU-VGG-{district.upper()}"
     assert _regimes_of(page, code) == "none"
     page.evaluate("window.__marker = 'no reload'")
@@ -48,9 +48,9 @@ def test_a_report_posted_through_the_api_recolours_its_district_within_one_secon
             "source": {"type": "official", "name": "Governor of Volgograd Region"}, "certainty": "Observed",
             "text": f"Drones over {district} district."}).raise_for_status()
     left_ms = max(1.0, 1000 - (time.monotonic() - posted) * 1000)
-    page.wait_for_function(
+    wait_js(page,
         f"document.querySelector('path[data-district=\"{code}\"]').getAttribute('data-regimes').includes('drone_hazard')",
-        timeout=left_ms, polling=50)
+        timeout=left_ms, polling=20)
     assert time.monotonic() - posted <= 1.0
     assert page.evaluate("window.__marker") == "no reload"
 
@@ -83,7 +83,7 @@ def test_the_false_alarm_button_cancels_an_alert(page: Any, demo: Demo) -> None:
         alerts = http.get("/api/v1/alerts").json()
     cancels = [a for a in alerts if a["msg_type"] == "Cancel" and target["identifier"] in a["references"]]
     assert cancels, "no CAP Cancel references the alert"
-    page.wait_for_function(
+    wait_js(page,
         "document.querySelector('path[data-district=\"RU-ROS-MILLEROVSKY\"]').getAttribute('data-regimes') === 'none'",
         timeout=2000)
     item.get_by_role("button", name="False alarm").wait_for(state="detached", timeout=5000)

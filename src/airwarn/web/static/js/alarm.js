@@ -47,6 +47,7 @@ function play(kind) {
     osc.stop(now + 1.55);
   }
   document.body.dataset.sound = kind;
+  document.body.dataset.lastSound = kind;
   document.body.dataset.audio = ctx.state;
   osc.onended = () => { document.body.dataset.audio = ctx ? ctx.state : "closed"; delete document.body.dataset.sound; };
 }

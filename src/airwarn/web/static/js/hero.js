@@ -95,7 +95,7 @@ export function renderCountdown(start, warningS, timeZone) {
     if (left > 0) {
       const s = Math.ceil(left);
       value.textContent = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
-      label.textContent = `${t("left")} (${t("countdown_from", { t: at, w: fmtDuration(warningS) })})`;
+      label.replaceChildren(t("left"), el("span", { class: "countdown-detail" }, t("countdown_from", { t: at, w: fmtDuration(warningS) })));
       box.dataset.left = String(s);
       box.classList.remove("over");
     } else {

@@ -70,7 +70,8 @@ async function boot() {
   applyLang();
   S.labels.redraw();
   initSubscribe(S);
-  if (remembered && !view) pick(remembered.lat, remembered.lon, remembered.label, { remember: false });
+  renderTop();
+  if (remembered) pick(remembered.lat, remembered.lon, remembered.label, { remember: false });
   startLive(async (_topic, status) => { S.status = status; await render(); }, (s) => { $("live-state").textContent = t(s); }, {
     onPoll: (ok) => {
       if (ok) { S.lastFresh = new Date(); if (S.stale) { S.stale = false; render(); } } else checkStale();
