@@ -77,6 +77,11 @@ def test_the_false_alarm_button_cancels_an_alert(page: Any, demo: Demo) -> None:
                       if a["region"] == "RU-ROS" and a["state"] == "issued" and a["msg_type"] == "Alert")
     item = page.locator(f'#alerts li[data-alert="{target["identifier"]}"]')
     item.get_by_role("button", name="False alarm").click()
+    dialog = page.locator("#dialog")  # a deliberate confirmation naming what and where
+    dialog.wait_for()
+    assert target["headline"] in dialog.inner_text() and "Rostov Region" in dialog.inner_text()
+    assert page.evaluate("document.activeElement.id") == "dialog-cancel"  # Enter does not cancel by accident
+    page.click("#dialog-ok")
     page.wait_for_selector("#action-msg .msg.good")
     assert "false alarm" in page.inner_text("#action-msg").lower()
     with demo.http() as http:
@@ -97,6 +102,9 @@ def test_the_composer_previews_the_cap_message_and_waits_for_a_second_person(pag
     page.check('#c-districts input[data-name="Engelssky"]')
     page.fill("#c-reason", "radar: missiles heading to Engels")
     page.click("#compose button[type=submit]")
+    page.locator("#dialog").wait_for()
+    assert "1 of 39 districts of Saratov Region: Engelssky" in page.inner_text("#dialog")
+    page.click("#dialog-ok")
     page.wait_for_selector("#compose-result pre.xml")
     xml = page.inner_text("#compose-result pre.xml")
     assert "urn:oasis:names:tc:emergency:cap:1.2" in xml and "Engels" in xml

@@ -135,14 +135,14 @@ export function fmtTime(iso, lang = "en", timeZone = undefined) {
  * tell fresh from stale) and `onEvent()` on every stream message. A tab coming back to the foreground, or
  * the stream reconnecting, polls at once: a page left open for hours never trusts an old answer.
  */
-export function startLive(onChange, setState = () => {}, { onPoll = () => {}, onEvent = () => {} } = {}) {
+export function startLive(onChange, setState = () => {}, { onPoll = () => {}, onEvent = () => {}, token = null } = {}) {
   let signature = null;
   let wsUp = false;
   let stopped = false;
 
   async function poll() {
     try {
-      const status = await api("/api/v1/status");
+      const status = await api("/api/v1/status", { token }); // with a token: proposed state too
       const sig = JSON.stringify([status.regimes.map((r) => [r.id, r.state]), status.measures.map((m) => [m.id, m.ended_at, m.state]),
         status.alerts.map((a) => [a.identifier, a.state]), status.review_queue]);
       if (sig !== signature) {
@@ -176,4 +176,38 @@ export function startLive(onChange, setState = () => {}, { onPoll = () => {}, on
   tick();
   connect();
   return { stop() { stopped = true; }, refresh: poll };
+}
+
+/**
+ * Update a list in place: an item whose signature is unchanged keeps its DOM node (and the keyboard
+ * focus or scroll inside it); a changed one is rebuilt and, if it held the focus, the same control in the
+ * new node gets it back. `items` in display order; `key(item)`, `sig(item)`, `build(item)` → Element.
+ */
+export function reconcile(container, items, key, sig, build) {
+  const old = new Map([...container.children].filter((n) => n.dataset.key).map((n) => [n.dataset.key, n]));
+  const focused = document.activeElement && container.contains(document.activeElement) ? document.activeElement : null;
+  const focusKey = focused ? (focused.closest("[data-key]") || {}).dataset : null;
+  const focusRole = focused ? focused.dataset.act || focused.textContent : null;
+  const scroll = container.scrollTop;
+  const wanted = [];
+  for (const item of items) {
+    const k = String(key(item));
+    const s = sig(item);
+    let node = old.get(k);
+    if (!node || node.dataset.sig !== s) {
+      node = build(item);
+      node.dataset.key = k;
+      node.dataset.sig = s;
+    }
+    old.delete(k);
+    wanted.push(node);
+  }
+  for (const n of [...container.children]) if (!n.dataset.key || !wanted.includes(n)) n.remove();
+  wanted.forEach((node, i) => { if (container.children[i] !== node) container.insertBefore(node, container.children[i] || null); });
+  if (focused && !document.contains(focused) && focusKey) {
+    const again = container.querySelector(`[data-key="${CSS.escape(focusKey.key)}"]`);
+    const target = again && ([...again.querySelectorAll("button, a, [tabindex]")].find((b) => (b.dataset.act || b.textContent) === focusRole) || again);
+    if (target) target.focus({ preventScroll: true });
+  }
+  container.scrollTop = scroll;
 }
