@@ -55,7 +55,7 @@ async function show(night) {
   const inNight = (iso) => { const t = new Date(iso); return t >= from && t < to; };
   const [alerts, audit, reports, regimes] = await Promise.all([
     api("/api/v1/alerts?limit=1000", auth()), allAudit(), api("/api/v1/reports?limit=1000", auth()).catch(() => []),
-    api("/api/v1/regimes?active=false", auth()).catch(() => [])]);
+    Promise.all(["true", "false"].map((v) => api(`/api/v1/regimes?active=${v}`, auth()).catch(() => []))).then((x) => x.flat())]);
   const night_alerts = alerts.filter((a) => a.msg_type === "Alert" && inNight(a.sent)).reverse();
   const at = (action, id) => { const r = audit.find((x) => x.action === action && x.entity_id === id); return r ? new Date(r.at) : null; };
   const reportAt = Object.fromEntries(reports.map((r) => [r.id, new Date(r.received_at || r.time)]));
