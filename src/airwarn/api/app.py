@@ -18,6 +18,7 @@ from airwarn.api import (
     incidents,
     live,
     messages,
+    openapi_doc,
     regimes,
     reports,
     shelters,
@@ -69,6 +70,8 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Public warning for air threats: reports, regimes, CAP 1.2 alerts.",
         openapi_url="/openapi.json",
+        docs_url=None,  # served offline by openapi_doc.install (vendored Swagger UI / ReDoc, no CDN)
+        redoc_url=None,
     )
     app.state.deps = deps
     app.state.settings = settings
@@ -83,6 +86,7 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
     app.include_router(messages.router)
     app.include_router(incidents.router)
     app.include_router(web.router)
+    openapi_doc.install(app)
     app.mount("/static", web.static_files(), name="static")
 
     @app.get("/healthz", tags=["ops"])
