@@ -173,3 +173,20 @@ def test_after_action_view_of_the_night(page: Any, demo: Demo) -> None:
     assert re.search(r"\d+ (s|min)", first)
     assert page.locator("#after svg.chart circle").count() >= 3
     assert page.locator("#after-regimes tbody tr").count() >= 3
+
+
+def test_the_first_approve_is_a_few_tabs_away(page: Any, demo: Demo) -> None:
+    body = _pending(demo, "Ozinsky")
+    identifier = body["alerts"][0]["identifier"]
+    sign_in(page, demo, demo.approver)
+    page.reload()  # a fresh page, still signed in (the tab keeps the token)
+    page.wait_for_selector(f'#alerts li[data-alert="{identifier}"]')
+    for presses in range(1, 9):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.dataset.act") == "approve":
+            break
+    else:
+        raise AssertionError("no Approve button within 8 Tabs")
+    with demo.http(demo.approver) as http:
+        http.post(f"/api/v1/alerts/{identifier}/approve").raise_for_status()
+    assert presses <= 8

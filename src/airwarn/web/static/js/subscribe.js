@@ -27,6 +27,7 @@ export function initSubscribe(state) {
   sync();
   $("sub-form").addEventListener("submit", (ev) => { ev.preventDefault(); subscribe(); });
   $("code-form").addEventListener("submit", (ev) => { ev.preventDefault(); confirmCode(); });
+  $("code-resend").addEventListener("click", resendCode);
 }
 
 async function pushAddress() {
@@ -72,7 +73,8 @@ async function subscribe() {
     pending = { ...record, phone: address };
     $("sub-form").classList.add("hidden");
     $("code-form").classList.remove("hidden");
-    say(t("code_sent", { p: address }), "", "code-sent");
+    if (codeSent(sub)) say(t("code_sent", { p: address }), "", "code-sent");
+    else say(t("code_unsent"), "error", "code-sent");
     $("sub-code").focus();
     return;
   }
@@ -85,24 +87,38 @@ async function subscribe() {
 
 /** The server texts a code to a phone before anything else is sent (it says so in its answer). */
 function needsCode(sub) {
-  return Boolean(sub.code_sent || sub.confirm_with === "code" || sub.confirmation === "code"
-    || (sub.channels || []).some((c) => c.channel === "sms" && (c.code_sent || c.state === "awaiting_code")));
+  return (sub.pending || []).some((p) => p.channel === "sms");
+}
+
+/** Whether the server could text the code now (it says `code_sent: false` when the gateway refused). */
+function codeSent(sub) {
+  return (sub.pending || []).filter((p) => p.channel === "sms").every((p) => p.code_sent !== false);
 }
 
 async function confirmCode() {
   if (!pending) return;
   const code = $("sub-code").value.trim();
+  let out = null;
   try {
-    await api(`/api/v1/subscriptions/${encodeURIComponent(pending.id)}/confirm`, { method: "POST", body: { token: pending.token, code } });
+    out = await api(`/api/v1/subscriptions/${encodeURIComponent(pending.id)}/confirm`, { method: "POST", body: { token: pending.token, code } });
   } catch (e) {
-    say(e.status === 400 || e.status === 403 || e.status === 422 ? t("code_bad") : apiErrorText(e), "error");
+    say([400, 403, 409, 422].includes(e.status) ? t("code_bad") : apiErrorText(e), "error");
     return;
   }
+  if (out && (out.pending || []).some((p) => p.channel === "sms")) { say(t("code_bad"), "error"); return; }
   pending = null;
   $("code-form").classList.add("hidden");
   $("sub-form").classList.remove("hidden");
   $("sub-msg").replaceChildren();
   showSubscription(S);
+}
+
+async function resendCode() {
+  if (!pending) return;
+  try {
+    await api(`/api/v1/subscriptions/${encodeURIComponent(pending.id)}/resend-code`, { method: "POST", body: { token: pending.token } });
+    say(t("code_sent", { p: pending.phone }), "", "code-sent");
+  } catch (e) { say(e.status === 429 ? t("err_rate") : t("code_unsent"), "error"); }
 }
 
 /** What happened to the saved subscription, asked from the server (it may have expired meanwhile). */
