@@ -36,12 +36,57 @@ if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
 pytestmark = pytest.mark.browser
 
 
+class SmsGateway:
+    """A real HTTP SMS gateway on loopback that keeps what it was asked to send (the node's `AIRWARN_SMS_URL`)."""
+
+    def __init__(self) -> None:
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        sent = self.sent = []  # type: list[dict[str, Any]]
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                try:
+                    sent.append(json.loads(raw))
+                except ValueError:
+                    sent.append({"raw": raw.decode("utf-8", "replace")})
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b'{"ok": true}')
+
+            def log_message(self, *_args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sms"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def code_for(self, phone: str) -> str | None:
+        """The last verification code texted to `phone`, if any."""
+        import re
+
+        for body in reversed(self.sent):
+            if body.get("to") == phone and body.get("identifier") is None:
+                found = re.search(r"\b(\d{4,8})\b", str(body.get("text", "")))
+                if found:
+                    return found.group(1)
+        return None
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
 @dataclass
 class Demo:
     base: str
     operator: str
     approver: str
     deps: Any
+    sms: SmsGateway | None = None
 
     def http(self, token: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -59,18 +104,21 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     from airwarn.settings import Settings
 
     workdir: Path = tmp_path_factory.mktemp("browser-demo")
-    deps = build_deps(Settings(db=f"sqlite:///{workdir / 'airwarn.db'}", keys_dir=workdir / "keys"))
+    sms = SmsGateway()
+    settings = Settings(db=f"sqlite:///{workdir / 'airwarn.db'}", keys_dir=workdir / "keys", sms_url=sms.url)
+    deps = build_deps(settings)
     tokens = {OPERATOR: services.add_user(deps, OPERATOR, "operator", actor="test"),
               APPROVER: services.add_user(deps, APPROVER, "approver", actor="test")}
     import_streets(deps)  # the demo's synthetic Millerovo streets and shelters, as `airwarn demo` imports them
-    app = create_app(deps)
+    app = create_app(deps, settings=settings)
     with_csp(app)
     server, thread, base = _start(app, "127.0.0.1", 0)
     try:
         with httpx.Client(base_url=base, timeout=30) as http:
             _replay(http, tokens, 0, Console(file=io.StringIO()), DemoResult(base_url=base, workdir=workdir))
-        yield Demo(base=base, operator=tokens[OPERATOR], approver=tokens[APPROVER], deps=deps)
+        yield Demo(base=base, operator=tokens[OPERATOR], approver=tokens[APPROVER], deps=deps, sms=sms)
     finally:
+        sms.close()
         server.should_exit = True
         thread.join(2)
         if thread.is_alive():  # an open live-stream socket holds the graceful shutdown: stop waiting for it
