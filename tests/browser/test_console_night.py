@@ -131,6 +131,8 @@ def test_delivery_progress_says_why_it_is_stuck(page: Any, demo: Demo) -> None:
     stuck = [t for t in page.locator("#alerts li[data-channel]").all_inner_texts() if " — " in t]
     assert stuck, "no channel says why it waits"
     assert any(t.startswith(("sirens:", "CAP feed:", "SMS:", "webhooks:", "Web Push:")) for t in stuck)
+    sirens = [t for t in stuck if t.startswith("sirens:")]
+    assert sirens and "not configured (AIRWARN_MQTT_HOST)" in sirens[0]  # the demo node has no MQTT broker
     assert not any(t.startswith(("mqtt:", "cap:")) for t in page.locator("#alerts li[data-channel]").all_inner_texts())
 
 

@@ -193,10 +193,15 @@ function deliveryView(d) {
   const total = el("div", { class: "small" }, "Delivery: ",
     el("progress", { max: Math.max(d.targets || 0, 1), value: d.delivered || 0, "aria-label": "delivery progress" }),
     ` ${d.delivered || 0} of ${d.targets || 0} delivered${d.failed ? `, ${d.failed} failed` : ""}`);
+  const setup = CONFIG.delivery || { unconfigured: {}, dispatch: true };
   const channels = Object.entries(d.by_channel || {}).map(([ch, c]) => {
-    const stuck = (c.pending || c.failed) && (c.reasons || []).length;
+    const reasons = [...(c.reasons || [])];
+    if (c.pending && setup.unconfigured[ch]) reasons.unshift(`not configured (${setup.unconfigured[ch]})`);
+    if (c.pending && !setup.dispatch) reasons.unshift("no dispatcher on this node (AIRWARN_DISPATCH=false)");
+    const stuck = (c.pending || c.failed || c.dead) && reasons.length;
     return el("li", { "data-channel": ch }, `${label(CHANNEL, ch)}: ${c.delivered} of ${c.targets}`,
-      stuck ? el("span", { class: "why" }, ` — ${c.pending ? "waiting" : "failed"}: ${c.reasons.join("; ")}` ) : null);
+      c.dead ? ` (${c.dead} set aside)` : null,
+      stuck ? el("span", { class: "why" }, ` — ${c.pending ? "waiting" : "failed"}: ${reasons.join("; ")}`) : null);
   });
   return el("div", { class: "delivery" }, total, channels.length ? el("ul", { class: "channels small" }, channels) : null);
 }
