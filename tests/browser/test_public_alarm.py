@@ -61,6 +61,8 @@ def test_cold_open_with_a_remembered_place_puts_state_countdown_and_shelter_abov
     if not answer["reachable"]:  # the fallback, with its own verdict, is on the first screen too
         assert above_fold(phone, "#shelter-alt-verdict")
     phone.wait_for_selector('path[data-route="shelter"]', state="attached")
+    phone.tap("#show-route")  # the route is one tap away: the map comes into view
+    wait_js(phone, "document.querySelector('#map').getBoundingClientRect().top < 200", timeout=3000)
     # the same place in Russian and Ukrainian
     phone.click("[data-lang=ru]")
     assert "Ракетная опасность: срочно в укрытие" in phone.inner_text("#hero-title")
@@ -177,4 +179,25 @@ def test_no_server_sentence_is_shown_raw_in_russian(page: Any, demo: Demo) -> No
     text = page.inner_text("#shelter")
     assert "Для этого места нет данных об укрытиях" in text
     assert "walkable" not in text and " m from " not in text
+    page.click("[data-lang=en]")
+
+
+LEAKS = """async () => {
+  const m = await import('/static/js/i18n.js');
+  const text = document.body.innerText + ' ' + [...document.querySelectorAll('[title],[placeholder],[aria-label]')]
+    .map((n) => [n.title, n.placeholder, n.getAttribute('aria-label')].join(' ')).join(' ');
+  return Object.values(m.T.en).filter((v) => v.length > 8 && !v.includes('{') && text.includes(v));
+}"""
+
+
+def test_every_sentence_on_the_page_is_in_its_language(page: Any, demo: Demo) -> None:
+    page.goto(f"{demo.base}/#map=16/48.92/40.39")
+    page.wait_for_selector("body[data-ready]", state="attached")
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_selector("#shelter-verdict")
+    for lang in ("ru", "uk"):
+        page.click(f"[data-lang={lang}]")
+        page.wait_for_selector(f"html[lang={lang}]", state="attached")
+        assert page.evaluate(LEAKS) == [], f"English left on the {lang} page"
     page.click("[data-lang=en]")

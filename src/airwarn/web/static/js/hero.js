@@ -136,7 +136,10 @@ export function renderShelter(s, regionName, note) {
       s.shelter && s.shelter.capacity ? el("span", { class: "small muted" }, ` · ${t("capacity")} ${s.shelter.capacity}`) : null),
     s.shelter ? el("p", { id: "shelter-walk" }, `${t("distance")} ${Math.round(s.distance_m)} ${t("m")} · ${t("walk")} ${fmtDuration(s.walk_s)} · `
       + `${t("warning")} ${Math.round(s.warning_s)} ${t("sec")}${regionName ? ` (${regionName})` : ""}`) : null,
-    verdict, alt, el("p", { class: "small muted", id: "shelter-note" }, note || ""));
+    verdict, alt,
+    s.route ? el("button", { type: "button", class: "link-btn", id: "show-route",
+      onclick: () => document.dispatchEvent(new CustomEvent("airwarn:route")) }, `${t("route_on_map")} ↓`) : null,
+    el("p", { class: "small muted", id: "shelter-note" }, note || ""));
 }
 
 /** A plain sentence in the shelter box (no data, no service), always with the fallback advice. */

@@ -26,6 +26,10 @@ function applyLang() {
   document.querySelectorAll("[data-i18n-aria]").forEach((n) => { n.setAttribute("aria-label", t(n.dataset.i18nAria)); });
   document.querySelectorAll("[data-lang]").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.lang === lang())));
   keepTitle(t("title"));
+  if (S.map) { // Leaflet's own button titles, in the page language too
+    if (S.zoom) S.zoom.remove();
+    S.zoom = L.control.zoom({ zoomInTitle: t("zoom_in"), zoomOutTitle: t("zoom_out") }).addTo(S.map);
+  }
   $("places").replaceChildren(...S.places.map((p) => el("option", { value: label(p) })));
   if (S.labels) S.labels.redraw();
 }
@@ -48,7 +52,7 @@ async function boot() {
   S.districts = feats.filter((f) => f.properties.kind === "district" && f.geometry);
   for (const f of feats.filter((x) => x.properties.kind === "region")) S.regions[f.properties.code] = f.properties;
   S.places = await loadPlaces(feats, S.regions);
-  const map = L.map("map", { zoomSnap: 0.25 });
+  const map = L.map("map", { zoomSnap: 0.25, zoomControl: false });
   S.map = map;
   if (CONFIG.tile_url) L.tileLayer(CONFIG.tile_url, { attribution: CONFIG.tile_attribution || "" }).addTo(map);
   map.attributionControl.setPrefix("Leaflet · airwarn · places: GeoNames");
@@ -331,6 +335,11 @@ function drawRoute(s) {
     S.map.fitBounds(bounds.extend(S.point), { padding: [40, 40], maxZoom: 17 });
   }
 }
+
+document.addEventListener("airwarn:route", () => {
+  $("map").scrollIntoView({ behavior: "smooth", block: "start" });
+  if (S.shelterLayer && S.point) S.map.fitBounds(S.shelterLayer.getBounds().extend(S.point), { padding: [30, 30], maxZoom: 17 });
+});
 
 $("search").addEventListener("submit", (ev) => {
   ev.preventDefault();
