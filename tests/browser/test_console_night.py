@@ -142,8 +142,13 @@ def test_a_pending_alert_that_waits_too_long_is_highlighted_and_announced(page: 
     sign_in(page, demo, demo.approver, query="?overdue=1")
     page.wait_for_selector(f'#alerts li[data-alert="{identifier}"].overdue', timeout=15_000)
     wait_js(page, "document.querySelector('#announce').textContent.includes('waiting')", timeout=5000)
-    page.keyboard.press("n")  # jump to the oldest waiting alert
-    assert page.evaluate("document.activeElement.dataset.alert") is not None
+    page.keyboard.press("n")  # jump to the oldest waiting alert, approve it from the keyboard
+    chosen = page.evaluate("document.activeElement.dataset.alert")
+    assert chosen is not None
+    page.keyboard.press("a")
+    page.locator("#dialog").wait_for()
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f'#alerts li[data-alert="{chosen}"][data-state=issued]')
 
 
 def test_proposed_state_is_marked_and_can_be_rejected(page: Any, demo: Demo) -> None:

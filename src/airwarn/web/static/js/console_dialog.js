@@ -37,6 +37,6 @@ export function ask({ title, lines, ok, reason = null, danger = true }) {
     }, { once: true });
     dlg.returnValue = "";
     dlg.showModal();
-    (reason ? input : $("dialog-cancel")).focus();
+    (reason ? input : danger ? $("dialog-cancel") : okBtn).focus(); // a risky act starts on "Keep as it is"
   });
 }
