@@ -57,7 +57,7 @@ export function renderHero(view) {
   if (!place) {
     title = t("where"); todo = t("where_todo"); level = "where";
   } else {
-    const kind = sit.kind ? t(`regime.${sit.kind}`) : "";
+    const kind = sit.kind ? t(`regime.${sit.kind}`) : t("threat_generic");
     title = t(`level_${sit.level}`, { kind });
     todo = t(`todo_${sit.level}`);
     if (stale && (sit.level === "none" || sit.level === "all_clear" || sit.level === "regime")) {

@@ -54,7 +54,7 @@ const en = {
   field_address: "the phone number or address", field_quiet: "the quiet hours", field_code: "the code",
   alarm_title: "ALERT", clear_title: "All clear", notify_alert: "{kind}: take shelter now", notify_clear: "All clear",
   place_of: "{d}, {r}", airports: "Airports", suspended: "suspended",
-  fallback_plain: "Fallback: go to an inner room without windows, or a basement.", zoom_in: "Zoom in", zoom_out: "Zoom out", route_on_map: "Route on the map",
+  fallback_plain: "Fallback: go to an inner room without windows, or a basement.", zoom_in: "Zoom in", zoom_out: "Zoom out", route_on_map: "Route on the map", threat_generic: "Air threat",
 };
 
 const ru = {
@@ -112,7 +112,7 @@ const ru = {
   field_address: "номер телефона или адрес", field_quiet: "тихие часы", field_code: "код",
   alarm_title: "ТРЕВОГА", clear_title: "Отбой", notify_alert: "{kind}: срочно в укрытие", notify_clear: "Отбой",
   place_of: "{d}, {r}", airports: "Аэропорты", suspended: "закрыт",
-  fallback_plain: "Запасной вариант: внутренняя комната без окон или подвал.", zoom_in: "Приблизить", zoom_out: "Отдалить", route_on_map: "Маршрут на карте",
+  fallback_plain: "Запасной вариант: внутренняя комната без окон или подвал.", zoom_in: "Приблизить", zoom_out: "Отдалить", route_on_map: "Маршрут на карте", threat_generic: "Воздушная угроза",
 };
 
 const uk = {
@@ -170,7 +170,7 @@ const uk = {
   field_address: "номер телефону або адресу", field_quiet: "тихі години", field_code: "код",
   alarm_title: "ТРИВОГА", clear_title: "Відбій", notify_alert: "{kind}: негайно в укриття", notify_clear: "Відбій",
   place_of: "{d}, {r}", airports: "Аеропорти", suspended: "зачинено",
-  fallback_plain: "Запасний варіант: внутрішня кімната без вікон або підвал.", zoom_in: "Наблизити", zoom_out: "Віддалити", route_on_map: "Маршрут на карті",
+  fallback_plain: "Запасний варіант: внутрішня кімната без вікон або підвал.", zoom_in: "Наблизити", zoom_out: "Віддалити", route_on_map: "Маршрут на карті", threat_generic: "Повітряна загроза",
 };
 
 export const T = { en, ru, uk };

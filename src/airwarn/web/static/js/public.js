@@ -235,7 +235,7 @@ function alarm(sit) {
   if (S.heardFor !== key) { S.heardFor = key; S.heard = new Set(ids); return; }
   const fresh = S.here.alerts.filter((a) => !S.heard.has(a.identifier));
   ids.forEach((id) => S.heard.add(id));
-  const kind = sit && sit.kind ? t(`regime.${sit.kind}`) : "";
+  const kind = sit && sit.kind ? t(`regime.${sit.kind}`) : t("threat_generic");
   const where = placeName(S.picked);
   const levels = fresh.map(levelOf);
   if (levels.includes("alert") && sit.level === "alert") sound("alert", { title: t("notify_alert", { kind }), body: `${where}: ${t("todo_alert")}` });
