@@ -57,6 +57,9 @@ def test_every_operation_is_typed_and_secured_as_it_behaves(client: TestClient) 
     for path in ("/api/v1/reports", "/api/v1/messages"):
         examples = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]["examples"]
         assert len(examples) >= 2
+        answers = spec["paths"][path]["post"]["responses"]["201"]["content"]["application/json"]["examples"]
+        for ex in answers.values():  # documented answers have the documented shape
+            _conforms(spec, "Outcome" if path.endswith("reports") else "MessageResult", ex["value"])
 
 
 def test_real_answers_conform_to_the_documented_shapes(client: TestClient, tokens: dict[str, str]) -> None:

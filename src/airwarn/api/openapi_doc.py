@@ -313,6 +313,32 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     },
 }
 
+RESPONSE_EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
+    ("post", "/api/v1/reports"): {
+        "declared": {"summary": "An official report declared a regime and composed an alert", "value": {
+            "report_id": "rep-f4accf6e46f14859a685", "incident_id": "inc-739dd3ab6f0449daa8ff", "queued": False,
+            "regimes_declared": ["reg-378655ab242a43a0a9a4"], "regimes_lifted": [], "measures_started": [],
+            "measures_ended": [], "notes": [], "alerts": [{
+                "identifier": "airwarn-0ba8fe76546746458514385943c35545", "msg_type": "Alert", "status": "Actual",
+                "state": "pending_approval", "severity": "Severe", "headline": "Drone hazard: Millerovsky district, "
+                "Rostov Region", "region": "RU-ROS", "districts": ["RU-ROS-MILLEROVSKY"],
+                "sent": "2026-11-24T00:20:05+03:00", "references": []}]}},
+        "queued": {"summary": "A witness claim held for review", "value": {
+            "report_id": "rep-fb71ea8a31054d28b1c0", "incident_id": "inc-739dd3ab6f0449daa8ff", "queued": True,
+            "regimes_declared": [], "regimes_lifted": [], "measures_started": [], "measures_ended": [],
+            "alerts": [], "notes": ["witness claim with certainty Possible: held for review"]}},
+    },
+    ("post", "/api/v1/messages"): {
+        "one_event": {"summary": "One event read from the text and what the pipeline did with it", "value": {
+            "received_at": "2026-11-24T00:52:00+03:00", "events": [{
+                "event": {"kind": "drones_en_route", "region": "RU-SAR", "certainty": "Possible",
+                          "source": {"type": "media", "name": "Mash"}},
+                "outcome": {"report_id": "rep-1", "queued": True, "alerts": [],
+                            "notes": ["media claim: held for review"]}}]}},
+    },
+}
+
+
 def _api_routes(routes: list[Any]) -> list[APIRoute]:
     """Every APIRoute, also inside included routers (FastAPI keeps those as lazy wrappers)."""
     out: list[APIRoute] = []
@@ -392,6 +418,9 @@ def build(app: FastAPI) -> dict[str, Any]:
                 responses["409"] = _error("Not in a state that allows this (e.g. already issued, lifted or cancelled)")
             if method == "post":
                 responses["429"] = _error("Too many requests: retry after the Retry-After header's seconds")
+            if (method, path) in RESPONSE_EXAMPLES:
+                code = RESPONSES[(method, path)][0]
+                responses[code]["content"]["application/json"]["examples"] = RESPONSE_EXAMPLES[(method, path)]
             if (method, path) in EXAMPLES and "requestBody" in op:
                 op["requestBody"]["content"]["application/json"]["examples"] = EXAMPLES[(method, path)]
     return spec
