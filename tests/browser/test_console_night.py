@@ -197,3 +197,16 @@ def test_the_first_approve_is_a_few_tabs_away(page: Any, demo: Demo) -> None:
     with demo.http(demo.approver) as http:
         http.post(f"/api/v1/alerts/{identifier}/approve").raise_for_status()
     assert reached, "no Approve button within 8 Tabs"
+
+
+def test_a_new_alert_is_announced_to_screen_readers(page: Any, demo: Demo) -> None:
+    sign_in(page, demo, demo.approver)
+    page.wait_for_selector("#alerts li")
+    assert page.get_attribute("#announce", "aria-live") == "assertive"
+    body = _pending(demo, "Atkarsky")
+    identifier = body["alerts"][0]["identifier"]
+    page.wait_for_selector(f'#alerts li[data-alert="{identifier}"]')
+    wait_js(page, "document.querySelector('#announce').textContent.includes('Atkarsky')", timeout=3000)
+    assert "waits for a second person" in page.inner_text("#announce")
+    with demo.http(demo.approver) as http:
+        http.post(f"/api/v1/alerts/{identifier}/approve").raise_for_status()

@@ -149,6 +149,11 @@ export async function renderAlerts(alerts) {
   C.alertRows = rows;
   reconcile($("alerts"), rows, (r) => r.a.identifier, (r) => JSON.stringify([r.a.state, r.cancelled, r.d, overdue(r.a)]), alertItem);
   const pending = alerts.filter((a) => a.state === "pending_approval");
+  if (C.seenAlerts) { // a new alert is announced to screen readers (not the ones there at sign-in)
+    const fresh = alerts.filter((a) => !C.seenAlerts.has(a.identifier));
+    if (fresh.length) announce(fresh.map((a) => `New ${a.msg_type === "Alert" ? "alert" : a.msg_type}, ${label(STATE, a.state)}: ${a.headline}`).join(". "));
+  }
+  C.seenAlerts = new Set(alerts.map((a) => a.identifier));
   $("pending-count").textContent = pending.length ? `${pending.length} waiting` : "";
   $("pending-count").classList.toggle("hidden", !pending.length);
   for (const a of pending) {
