@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from airwarn.domain.reports import Certainty, Qualifier, RegimeKind, ReportKind, SourceType, Status
 from airwarn.intake import ReportDraft
@@ -75,9 +74,9 @@ class CancelIn(Strict):
 class DeclareIn(Strict):
     kind: RegimeKind
     region: str = Field(min_length=2, max_length=100)
-    districts: list[str] = Field(default_factory=list, max_length=100, description="none: the whole region")
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)] = Field(
-        description="why: a manual declaration needs one (issue 10 item 8); it goes to the audit log")
+    districts: list[str] = Field(default_factory=list, max_length=100)
+    reason: str = Field(min_length=1, max_length=2000, pattern=r"\S",
+                        description="why it is declared (required: it goes to the audit and the alert's record)")
     status: Status = Status.ACTUAL
 
 
