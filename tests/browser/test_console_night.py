@@ -50,7 +50,8 @@ def test_focus_on_approve_survives_a_live_event(page: Any, demo: Demo) -> None:
                                            "source": {"type": "official", "name": "Governor"}, "certainty": "Observed",
                                            "text": "Drones over Bykovsky."}).raise_for_status()
     wait_js(page, f"document.querySelectorAll('#timeline li').length > {seq}")
-    page.wait_for_selector('path[data-district="RU-VGG-BYKOVSKY"][data-regimes*=drone_hazard]', state="attached")
+    page.wait_for_selector('path[data-district="RU-VGG-BYKOVSKY"][data-regimes*=drone_hazard],'
+                           'path[data-district="RU-VGG-BYKOVSKY"][data-proposed*=drone_hazard]', state="attached")
     focused = page.evaluate("[document.activeElement.dataset.act, document.activeElement.closest('li') &&"
                             " document.activeElement.closest('li').dataset.alert]")
     assert focused == ["approve", identifier]

@@ -49,7 +49,8 @@ def test_a_report_posted_through_the_api_recolours_its_district_within_one_secon
             "text": f"Drones over {district} district."}).raise_for_status()
     left_ms = max(1.0, 1000 - (time.monotonic() - posted) * 1000)
     wait_js(page,
-        f"document.querySelector('path[data-district=\"{code}\"]').getAttribute('data-regimes').includes('drone_hazard')",
+        f"['data-regimes', 'data-proposed'].some(a => (document.querySelector('path[data-district=\"{code}\"]')"
+        f".getAttribute(a) || '').includes('drone_hazard'))",  # in force, or proposed while its alert waits
         timeout=left_ms, polling=20)
     assert time.monotonic() - posted <= 1.0
     assert page.evaluate("window.__marker") == "no reload"
