@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.browser.conftest import Demo, above_fold, declare, lift, wait_js
 
 SHOTS = Path(os.environ.get("AIRWARN_SHOTS", "/tmp"))
@@ -201,3 +203,30 @@ def test_every_sentence_on_the_page_is_in_its_language(page: Any, demo: Demo) ->
         page.wait_for_selector(f"html[lang={lang}]", state="attached")
         assert page.evaluate(LEAKS) == [], f"English left on the {lang} page"
     page.click("[data-lang=en]")
+
+
+def test_a_threat_approaching_is_a_pre_alert_not_an_alert(page: Any, demo: Demo) -> None:
+    page.goto(f"{demo.base}/")
+    page.fill("#q", "Petrovsky")
+    page.press("#q", "Enter")
+    page.wait_for_selector("#hero[data-level=none]")
+    with demo.http(demo.operator) as http:
+        out = http.post("/api/v1/reports", json={
+            "kind": "drones_en_route", "region": "RU-SAR", "districts": ["Petrovsky"], "certainty": "Likely",
+            "source": {"type": "official", "name": "Governor of Saratov Region"},
+            "text": "Drones are heading toward Petrovsk."}).json()
+    with demo.http(demo.approver) as http:
+        levels = set()
+        for a in out.get("alerts", []):
+            if a["state"] == "pending_approval":
+                http.post(f"/api/v1/alerts/{a['identifier']}/approve").raise_for_status()
+            levels.add(http.get(f"/api/v1/alerts/{a['identifier']}").json().get("level"))
+    if "pre_alert" not in levels:
+        pytest.skip("this branch has no pre-alert level yet (lifecycle's part)")
+    page.wait_for_selector("#hero[data-level=pre_alert]", timeout=5000)
+    assert page.inner_text("#hero-title") == "Drone hazard approaching: be ready to take shelter"
+    assert page.locator("#countdown").is_hidden()  # no countdown before the threat is here
+    page.click("[data-lang=uk]")
+    assert "наближається" in page.inner_text("#hero-title")
+    page.click("[data-lang=en]")
+    lift(demo, out["regimes_declared"])
