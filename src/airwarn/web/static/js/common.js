@@ -159,15 +159,25 @@ export function startLive(onChange, setState = () => {}, { onPoll = () => {}, on
     poll().finally(() => setTimeout(tick, wait));
   }
 
+  let withToken = Boolean(token);
   function connect() {
     const forcePoll = new URLSearchParams(location.search).get("live") === "poll"; // ?live=poll: no stream
     if (!CONFIG.features.live_ws || forcePoll || stopped) { setState("polling"); return; }
     const proto = location.protocol === "https:" ? "wss" : "ws";
+    // a browser cannot set headers on a WebSocket: a signed-in console's token rides as a subprotocol
+    // (a server that does not take it refuses the handshake: then the stream is joined without it)
+    const protocols = withToken ? ["airwarn", `bearer.${token}`] : undefined;
     let ws;
-    try { ws = new WebSocket(`${proto}://${location.host}/api/v1/live`); } catch (_) { setState("polling"); return; }
-    ws.onopen = () => { wsUp = true; setState("live"); poll(); };
+    let opened = false;
+    try { ws = new WebSocket(`${proto}://${location.host}/api/v1/live`, protocols); } catch (_) { setState("polling"); return; }
+    ws.onopen = () => { opened = true; wsUp = true; setState("live"); poll(); };
     ws.onmessage = () => { poll(); onEvent(); };
-    ws.onclose = () => { wsUp = false; setState("polling"); setTimeout(connect, 3000); };
+    ws.onclose = () => {
+      wsUp = false;
+      setState("polling");
+      if (!opened && withToken) { withToken = false; connect(); return; }
+      setTimeout(connect, 3000);
+    };
     ws.onerror = () => { try { ws.close(); } catch (_) { /* closed */ } };
   }
 
