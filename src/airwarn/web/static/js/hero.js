@@ -38,6 +38,8 @@ export function situation(picked, regimes, alerts, now = Date.now()) {
   const kinds = regimes.map((r) => r.kind);
   if (kinds.length) best = { level: "regime", kind: kinds.includes("missile_hazard") ? "missile_hazard" : kinds[0], alert: null };
   for (const a of alerts) {
+    const expires = ((a.infos || [])[0] || {}).expires;
+    if (expires && new Date(expires).getTime() < now) continue; // an expired alert no longer speaks for the place
     let level = levelOf(a);
     if (level === "all_clear" && now - new Date(a.sent).getTime() > ALL_CLEAR_SHOWN_MS) continue;
     if (level === "all_clear" && kinds.length) continue; // another regime still holds here
