@@ -104,6 +104,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     from airwarn.settings import Settings
 
     workdir: Path = tmp_path_factory.mktemp("browser-demo")
+    from airwarn.keyring import init_keys
+
+    init_keys(workdir / "keys")
     sms = SmsGateway()
     settings = Settings(db=f"sqlite:///{workdir / 'airwarn.db'}", keys_dir=workdir / "keys", sms_url=sms.url)
     deps = build_deps(settings)

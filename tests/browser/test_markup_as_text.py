@@ -36,6 +36,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         if p.get("code") == "RU-ROS-MILLEROVSKY" or p.get("icao") == "URRP":
             p["name_en"] = f"{PAYLOAD}{p['name_en']}"
             p["name_ru"] = f"{PAYLOAD}{p['name_ru']}"
+    from airwarn.keyring import init_keys
+
+    init_keys(workdir / "keys")
     import_territory(settings, raw)
     deps = build_deps(settings)
     tokens = {OPERATOR: services.add_user(deps, OPERATOR, "operator", actor="test"),

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from airwarn.cap.signing import load_or_create
 from airwarn.cap.validate import validate
 from airwarn.cap.xml import alert_from_xml
 from airwarn.demo import run_demo
+from airwarn.keyring import load_authority
 
 
 def test_the_seed_night_replays_into_regimes_alerts_and_a_review_queue(tmp_path: Path) -> None:
@@ -32,7 +32,7 @@ def test_the_seed_night_replays_into_regimes_alerts_and_a_review_queue(tmp_path:
     queue = {(q["region"], q["kind"]) for q in result.summary["review_queue"]}
     assert queue == {("RU-SAR", "drones_en_route"), ("UA-65", "shelter_incident")}
 
-    signer = load_or_create(result.workdir / "keys")
+    signer = load_authority(result.workdir / "keys")
     assert len(result.exported) == len([a for a in result.summary["alerts"] if a["state"] == "issued"]) >= 5
     for path in result.exported:
         xml = path.read_bytes()
@@ -44,3 +44,16 @@ def test_the_seed_night_replays_into_regimes_alerts_and_a_review_queue(tmp_path:
     assert re.search(r"Saratov Region +drones en route +Mash", text)
     assert "Gumrak (URWW)" in text and "Kherson Oblast" in text
     assert not re.search(r"\bRU-[A-Z]{2,3}\b|\bUA-\d\d\b|drones_en_route|shelter_incident|drone_hazard", text)
+    assert_audit_intact(result.workdir)
+
+
+def assert_audit_intact(workdir: Path) -> None:
+    """The demo's night, through the real server, leaves a MAC chain that binds every covered row."""
+    from airwarn import services
+    from airwarn.bootstrap import build_deps
+    from airwarn.settings import Settings
+
+    deps = build_deps(Settings(db=f"sqlite:///{workdir / 'airwarn.db'}", keys_dir=workdir / "keys"), create_db=False)
+    check = services.verify_audit(deps)
+    assert check.ok and check.records > 20, check.problems
+    deps.uow.engine.dispose()

@@ -80,6 +80,10 @@ class DeclareIn(Strict):
     status: Status = Status.ACTUAL
 
 
+class RejectIn(Strict):
+    reason: str = Field(min_length=1, max_length=2000, pattern=r"\S", description="why the alert is refused")
+
+
 class PlanIn(Strict):
     region: str = Field(min_length=2, max_length=100)
     plan: str = Field(min_length=1, max_length=100)
