@@ -29,9 +29,6 @@ def main(out: Path = Path("docs")) -> None:
     """Replay the seed night on a fresh database, then photograph both pages."""
     workdir = Path(tempfile.mkdtemp(prefix="airwarn-shots-"))
     init_keys(workdir / "keys")  # the screenshots' own authority, as `airwarn keys init` makes it
-    from airwarn.keyring import init_keys
-
-    init_keys(workdir / "keys")
     deps = build_deps(Settings(db=f"sqlite:///{workdir / 'airwarn.db'}", keys_dir=workdir / "keys"))
     tokens = {OPERATOR: services.add_user(deps, OPERATOR, "operator", actor="screenshots"),
               APPROVER: services.add_user(deps, APPROVER, "approver", actor="screenshots")}
