@@ -39,6 +39,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     from airwarn.keyring import init_keys
 
     init_keys(workdir / "keys")
+    build_deps(settings).uow.engine.dispose()  # creates the database the import then writes into
     import_territory(settings, raw)
     deps = build_deps(settings)
     tokens = {OPERATOR: services.add_user(deps, OPERATOR, "operator", actor="test"),
