@@ -1,4 +1,4 @@
-"""Screenshots of the console and the public page after the seed-night demo: docs/console.png, docs/public.png.
+"""Screenshots after the seed-night demo: docs/console.png, docs/public.png and docs/phone.png (360×740).
 
 Run: python scripts/web_screenshots.py   (needs playwright and Debian's chromium at /usr/bin/chromium)
 """
@@ -37,6 +37,17 @@ def main(out: Path = Path("docs")) -> None:
     try:
         with httpx.Client(base_url=base, timeout=30) as http:
             _replay(http, tokens, 0, Console(file=io.StringIO()), DemoResult(base_url=base, workdir=workdir))
+            op = {"Authorization": f"Bearer {tokens[OPERATOR]}"}
+            # a fresh missile alert over Millerovo (approved: the phone's countdown runs) and one that waits
+            fresh = http.post("/api/v1/regimes", headers=op, json={
+                "kind": "missile_hazard", "region": "RU-ROS", "districts": ["Millerovsky"],
+                "reason": "radar: missile track toward Millerovo"}).raise_for_status().json()
+            for alert in fresh["alerts"]:
+                http.post(f"/api/v1/alerts/{alert['identifier']}/approve",
+                          headers={"Authorization": f"Bearer {tokens[APPROVER]}"}).raise_for_status()
+            http.post("/api/v1/regimes", headers=op, json={
+                "kind": "drone_hazard", "region": "RU-SAR", "districts": ["Engelssky"],
+                "reason": "radar: drones heading to Engels"}).raise_for_status()
         out.mkdir(parents=True, exist_ok=True)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS, headless=True)
@@ -60,11 +71,20 @@ def main(out: Path = Path("docs")) -> None:
             page.mouse.move(0, 0)
             page.wait_for_timeout(500)
             page.screenshot(path=str(out / "public.png"))
+            phone = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True,
+                                        has_touch=True).new_page()
+            phone.goto(f"{base}/static/img/icon.svg")  # remember the place, as a returning resident's phone does
+            phone.evaluate("localStorage.setItem('airwarn-place', JSON.stringify({lat: 48.92, lon: 40.39}))")
+            phone.goto(f"{base}/")
+            phone.wait_for_selector("#hero[data-level=alert]")
+            phone.wait_for_selector("#shelter-verdict")
+            phone.wait_for_timeout(500)
+            phone.screenshot(path=str(out / "phone.png"))
             browser.close()
     finally:
         server.should_exit = True
         thread.join(10)
-    print(f"wrote {out / 'console.png'} and {out / 'public.png'}")
+    print(f"wrote {out / 'console.png'}, {out / 'public.png'} and {out / 'phone.png'}")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import tempfile
 import threading
@@ -132,6 +133,7 @@ def _replay(http: httpx.Client, tokens: dict[str, str], speed: float, console: C
             result: DemoResult) -> None:
     operator = {"Authorization": f"Bearer {tokens[OPERATOR]}"}
     approver = {"Authorization": f"Bearer {tokens[APPROVER]}"}
+    names = _place_names(http)
     previous: datetime | None = None
     for line in scenario_lines():
         if "meta" in line:
@@ -165,14 +167,14 @@ def _replay(http: httpx.Client, tokens: dict[str, str], speed: float, console: C
         else:
             outcomes = [body]
         for outcome in outcomes:
-            _timeline(console, at, line, outcome)
+            _timeline(console, at, line, outcome, names)
             if outcome.get("queued") and "review" in line:  # a person checks the claim and vouches for it
                 confirmed = http.post(f"/api/v1/review/{outcome['report_id']}/confirm", headers=operator,
                                       json={"certainty": line["review"]["confirm"]})
                 confirmed.raise_for_status()
                 console.print(f"      [green]✔ confirmed by {OPERATOR}[/]: {line['review']['note']}")
                 outcome = confirmed.json() | {k: outcome[k] for k in ("kind", "region", "who") if k in outcome}
-                _timeline(console, at, line, outcome)
+                _timeline(console, at, line, outcome, names)
             for alert in outcome.get("alerts", []):
                 if alert["state"] == "pending_approval":
                     approved = http.post(f"/api/v1/alerts/{alert['identifier']}/approve", headers=approver)
@@ -183,17 +185,40 @@ def _replay(http: httpx.Client, tokens: dict[str, str], speed: float, console: C
                 result.alerts.append(alert)
 
 
-def _timeline(console: Console, at: datetime, line: dict[str, Any], outcome: dict[str, Any]) -> None:
+def _place_names(http: httpx.Client) -> dict[str, str]:
+    """English names of regions, districts and airports by code, for the printed night (names, not codes)."""
+    names: dict[str, str] = {}
+    for f in http.get("/api/v1/territory").raise_for_status().json()["features"]:
+        p = f["properties"]
+        code = p.get("code") or p.get("icao")
+        if code and p.get("name_en"):
+            names[code] = p["name_en"]
+    return names
+
+
+def _human(code: str) -> str:
+    """`drones_en_route` → `drones en route`: kinds in words."""
+    return code.replace("_", " ")
+
+
+def _words(text: str, names: dict[str, str]) -> str:
+    """A server note for a reader: place codes become names, `snake_case` kinds become words."""
+    text = re.sub(r"\b[A-Z]{2}-[A-Z0-9]{1,3}(?:-[A-Z0-9-]+)?\b", lambda m: names.get(m.group(0), m.group(0)), text)
+    return re.sub(r"\b[a-z]+(?:_[a-z]+)+\b", lambda m: _human(m.group(0)), text)
+
+
+def _timeline(console: Console, at: datetime, line: dict[str, Any], outcome: dict[str, Any],
+              names: dict[str, str] | None = None) -> None:
     report = line.get("report") or {}
     who = outcome.get("who") or (report.get("source") or {}).get("name") or "?"
-    what = outcome.get("kind") or report.get("kind", "message")
+    what = _human(outcome.get("kind") or report.get("kind", "message"))
     region = outcome.get("region") or report.get("region", "")
-    console.print(f"[bold]{at:%H:%M}[/] {region:7} {what:18} [dim]{who}[/]")
+    console.print(f"[bold]{at:%H:%M}[/] {(names or {}).get(region, region):18} {what:20} [dim]{who}[/]")
     if outcome.get("queued"):
         console.print("      [yellow]? held for review[/] — unconfirmed claim, no public alert")
     for note in outcome.get("notes", []):
         if not outcome.get("queued"):
-            console.print(f"      [dim]{note}[/]")
+            console.print(f"      [dim]{_words(note, names or {})}[/]")
     held = any(a["state"] == "pending_approval" for a in outcome.get("alerts", []))
     if outcome.get("regimes_declared"):
         verb = "proposed (not public until approved)" if held else "declared"
@@ -233,26 +258,32 @@ def _print_summary(console: Console, result: DemoResult, territory: Any) -> None
     for r in summary["regimes"]:
         region = territory.regions.get(r["region"])
         area = territory.districts[r["district"]].name_en if r["district"] else "whole region"
-        regimes.add_row(region.name_en if region else r["region"], r["kind"], area,
+        regimes.add_row(region.name_en if region else r["region"], _human(r["kind"]), area,
                         _local(territory, r["region"], r["declared_at"]))
     console.print(regimes)
     airports = Table(title="Measures in force")
     for col in ("region", "measure", "target", "since (local)"):
         airports.add_column(col)
     for m in summary["measures"]:
-        airports.add_row(m["region"], m["kind"], m["target"] or "", _local(territory, m["region"], m["started_at"]))
+        region = territory.regions.get(m["region"])
+        airport = next((a for a in territory.airports.values() if a.icao == m["target"]), None) if m["target"] else None
+        target = f"{airport.name_en} ({airport.icao})" if airport else (m["target"] or "")
+        airports.add_row(region.name_en if region else m["region"], _human(m["kind"]), target,
+                         _local(territory, m["region"], m["started_at"]))
     console.print(airports)
     alerts = Table(title=f"Alerts ({len(summary['alerts'])})")
     for col in ("type", "state", "severity", "headline"):
         alerts.add_column(col)
     for a in reversed(summary["alerts"]):
-        alerts.add_row(a["msg_type"], a["state"], a["severity"], a["headline"])
+        alerts.add_row(a["msg_type"], _human(a["state"]), a["severity"], a["headline"])
     console.print(alerts)
     queue = summary["review_queue"]
     table = Table(title=f"Review queue ({len(queue)} unconfirmed claims — nobody alerted)")
     for col in ("region", "kind", "source", "certainty", "evidence"):
         table.add_column(col)
     for q in queue:
-        table.add_row(q["region"], q["kind"], q["source"]["name"] or q["source"]["type"], q["certainty"],
+        region = territory.regions.get(q["region"])
+        table.add_row(region.name_en if region else q["region"], _human(q["kind"]),
+                      q["source"]["name"] or q["source"]["type"], q["certainty"],
                       (q["text"][:70] + "…") if len(q["text"]) > 70 else q["text"])
     console.print(table)

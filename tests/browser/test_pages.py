@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import Demo, sign_in
+from tests.browser.conftest import Demo, sign_in, wait_js
 
 
 def _regimes_of(page: Any, code: str) -> str:
@@ -37,7 +37,7 @@ def test_a_report_posted_through_the_api_recolours_its_district_within_one_secon
     if live == "stream" and not has_stream:
         pytest.skip("this server has no WebSocket /api/v1/live: the console polls (covered by the poll case)")
     sign_in(page, demo, query="?live=poll" if live == "poll" else "")
-    page.wait_for_function(f"document.querySelector('#live-state').textContent.includes('{live}')", timeout=5000)
+    wait_js(page, f"document.querySelector('#live-state').textContent.includes('{live}')", timeout=5000)
     code = f"RU-VGG-{district.upper()}"
     assert _regimes_of(page, code) == "none"
     page.evaluate("window.__marker = 'no reload'")
@@ -48,9 +48,10 @@ def test_a_report_posted_through_the_api_recolours_its_district_within_one_secon
             "source": {"type": "official", "name": "Governor of Volgograd Region"}, "certainty": "Observed",
             "text": f"Drones over {district} district."}).raise_for_status()
     left_ms = max(1.0, 1000 - (time.monotonic() - posted) * 1000)
-    page.wait_for_function(
-        f"document.querySelector('path[data-district=\"{code}\"]').getAttribute('data-regimes').includes('drone_hazard')",
-        timeout=left_ms, polling=50)
+    wait_js(page,
+        f"['data-regimes', 'data-proposed'].some(a => (document.querySelector('path[data-district=\"{code}\"]')"
+        f".getAttribute(a) || '').includes('drone_hazard'))",  # in force, or proposed while its alert waits
+        timeout=left_ms, polling=20)
     assert time.monotonic() - posted <= 1.0
     assert page.evaluate("window.__marker") == "no reload"
 
@@ -78,13 +79,18 @@ def test_the_false_alarm_button_cancels_an_alert(page: Any, demo: Demo) -> None:
                       if a["region"] == "RU-ROS" and a["state"] == "issued" and a["msg_type"] == "Alert")
     item = page.locator(f'#alerts li[data-alert="{target["identifier"]}"]')
     item.get_by_role("button", name="False alarm").click()
+    dialog = page.locator("#dialog")  # a deliberate confirmation naming what and where
+    dialog.wait_for()
+    assert target["headline"] in dialog.inner_text() and "Rostov Region" in dialog.inner_text()
+    assert page.evaluate("document.activeElement.id") == "dialog-cancel"  # Enter does not cancel by accident
+    page.click("#dialog-ok")
     page.wait_for_selector("#action-msg .msg.good")
     assert "false alarm" in page.inner_text("#action-msg").lower()
     with demo.http() as http:
         alerts = http.get("/api/v1/alerts").json()
     cancels = [a for a in alerts if a["msg_type"] == "Cancel" and target["identifier"] in a["references"]]
     assert cancels, "no CAP Cancel references the alert"
-    page.wait_for_function(
+    wait_js(page,
         "document.querySelector('path[data-district=\"RU-ROS-MILLEROVSKY\"]').getAttribute('data-regimes') === 'none'",
         timeout=2000)
     item.get_by_role("button", name="False alarm").wait_for(state="detached", timeout=5000)
@@ -98,6 +104,9 @@ def test_the_composer_previews_the_cap_message_and_waits_for_a_second_person(pag
     page.check('#c-districts input[data-name="Engelssky"]')
     page.fill("#c-reason", "radar: missiles heading to Engels")
     page.click("#compose button[type=submit]")
+    page.locator("#dialog").wait_for()
+    assert "1 of 39 districts of Saratov Region: Engelssky" in page.inner_text("#dialog")
+    page.click("#dialog-ok")
     page.wait_for_selector("#compose-result pre.xml")
     xml = page.inner_text("#compose-result pre.xml")
     assert "urn:oasis:names:tc:emergency:cap:1.2" in xml and "Engels" in xml
@@ -138,10 +147,13 @@ def test_the_public_page_finds_a_shelter_for_a_clicked_point(page: Any, demo: De
     route = page.locator('path[data-route="shelter"]')
     assert route.count() == 1 and len(route.get_attribute("d") or "") > 10  # the route is drawn on the map
     assert "synthetic" in page.inner_text("#shelter-note")  # the demo data says what it is
-    page.click("#lang")
+    page.click("[data-lang=ru]")
     assert page.inner_text("h1") == "Оповещения о воздушной угрозе"
     assert "пешком" in page.inner_text("#shelter-walk")
-    page.click("#lang")
+    page.click("[data-lang=uk]")
+    assert page.inner_text("h1") == "Сповіщення про повітряну загрозу"
+    assert "пішки" in page.inner_text("#shelter-walk")
+    page.click("[data-lang=en]")
     # a point far from any imported street: the page explains there is no shelter data there
     page.goto(f"{demo.base}/#map=11/48.2/40.3")
     page.wait_for_selector("#now li")
@@ -178,9 +190,21 @@ def test_the_public_page_subscribes_to_alerts_for_the_picked_place(page: Any, de
     page.fill("#q", "Surovikinsky")
     page.press("#q", "Enter")
     page.wait_for_selector("#area-name")
+    page.select_option("#sub-channel", "sms")
     page.fill("#sub-address", "+79991234567")
     page.click("#sub-form button[type=submit]")
-    page.wait_for_selector("#sub-ok")
+    page.wait_for_selector("#sub-ok, #code-sent")
+    if page.locator("#code-form").is_visible():  # the server texted a code first (proof of possession)
+        assert demo.sms is not None
+        code = demo.sms.code_for("+79991234567")
+        assert code, "the SMS gateway got no code"
+        page.fill("#sub-code", code)
+        page.click("#code-form button[type=submit]")
+    page.wait_for_selector("#sub-ok[data-state=active]")
+    assert page.get_attribute("#sub-ok", "data-state") == "active"
+    page.reload()  # coming back: the page asks the server and says what the subscription is
+    page.wait_for_selector("#sub-ok[data-state=active]")
+    assert "Surovikinsky" in page.inner_text("#sub-ok")
     page.get_by_role("button", name="Unsubscribe").click()
     page.wait_for_selector("#sub-msg .msg:not(#sub-ok)")
 

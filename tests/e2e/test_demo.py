@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from rich.console import Console
@@ -37,7 +38,12 @@ def test_the_seed_night_replays_into_regimes_alerts_and_a_review_queue(tmp_path:
         xml = path.read_bytes()
         assert path.name == f"{alert_from_xml(signer.verify(xml)).identifier}.xml"
         validate(xml)
-    assert "Review queue" in console.export_text()
+    text = console.export_text()
+    assert "Review queue" in text
+    # names, not codes, in what a reader sees: the night's timeline and every table
+    assert re.search(r"Saratov Region +drones en route +Mash", text)
+    assert "Gumrak (URWW)" in text and "Kherson Oblast" in text
+    assert not re.search(r"\bRU-[A-Z]{2,3}\b|\bUA-\d\d\b|drones_en_route|shelter_incident|drone_hazard", text)
     assert_audit_intact(result.workdir)
 
 

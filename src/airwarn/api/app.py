@@ -21,6 +21,7 @@ from airwarn.api import (
     incidents,
     live,
     messages,
+    openapi_doc,
     regimes,
     reports,
     shelters,
@@ -86,6 +87,8 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Public warning for air threats: reports, regimes, CAP 1.2 alerts.",
         openapi_url="/openapi.json",
+        docs_url=None,  # served offline by openapi_doc.install (vendored Swagger UI / ReDoc, no CDN)
+        redoc_url=None,
     )
     app.state.deps = deps
     app.state.settings = settings
@@ -107,6 +110,7 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
     app.include_router(audit.router)
     app.include_router(detections.router)
     app.include_router(web.router)
+    openapi_doc.install(app)
     app.mount("/static", web.static_files(), name="static")
 
     app.include_router(health.router)

@@ -55,9 +55,26 @@ def _features(request: Request) -> dict[str, bool]:
     return {name: _has_route(request.app, kind, path) for name, (kind, path) in OPTIONAL.items()}
 
 
+#: Channel → the setting that enables it on this node: rows of an unset channel wait, and the console says why.
+CHANNEL_SETTINGS = {"mqtt": ("mqtt_host", "AIRWARN_MQTT_HOST"), "sms": ("sms_url", "AIRWARN_SMS_URL"),
+                    "webhook": ("webhook_secret", "AIRWARN_WEBHOOK_SECRET"),
+                    "webpush": ("vapid_private_key", "AIRWARN_VAPID_PRIVATE_KEY")}
+
+
+def _delivery_setup(request: Request) -> dict[str, Any]:
+    """Which channels this node leaves waiting (not configured) and whether it runs the dispatcher."""
+    settings = getattr(request.app.state, "settings", None)
+    if settings is None:
+        return {"unconfigured": {}, "dispatch": True}
+    return {"unconfigured": {ch: env for ch, (attr, env) in CHANNEL_SETTINGS.items()
+                             if not getattr(settings, attr, "")},
+            "dispatch": bool(getattr(settings, "dispatch", True))}
+
+
 def _page(request: Request, name: str) -> HTMLResponse:
     config = {"features": _features(request), "tile_url": os.environ.get("AIRWARN_TILE_URL", ""),
-              "tile_attribution": os.environ.get("AIRWARN_TILE_ATTRIBUTION", "")}
+              "tile_attribution": os.environ.get("AIRWARN_TILE_ATTRIBUTION", ""),
+              "delivery": _delivery_setup(request)}
     html = (web_dir() / "templates" / name).read_text(encoding="utf-8")
     blob = json.dumps(config).replace("<", "\\u003c")
     return HTMLResponse(html.replace("{{CONFIG}}", blob), headers={"Cache-Control": "no-store"})
@@ -78,7 +95,8 @@ def console_page(request: Request) -> HTMLResponse:
 @router.get("/api/v1/web/config", tags=["web"])
 def web_config(request: Request) -> dict[str, Any]:
     """Which optional parts this server has (live stream, shelters, subscriptions, delivery detail)."""
-    return {"features": _features(request), "tile_url": os.environ.get("AIRWARN_TILE_URL", "")}
+    return {"features": _features(request), "tile_url": os.environ.get("AIRWARN_TILE_URL", ""),
+            "delivery": _delivery_setup(request)}
 
 
 @router.get("/api/v1/alerts/{identifier}/preview.xml", tags=["web"])

@@ -49,6 +49,16 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/** Tooltip content as DOM text (never HTML): names come from imported data and may hold markup. */
+export function textTip(text, cls = "") {
+  return el("span", { class: cls || null }, text);
+}
+
+/** An airport marker icon drawn with a class (no inline style, so a strict CSP allows it). */
+export function airportIcon() {
+  return L.divIcon({ className: "airport-icon", html: el("span", { "aria-hidden": "true" }, "▲"), iconSize: [20, 20] });
+}
+
 export function topRegime(kinds) {
   return PRIORITY.find((k) => kinds.includes(k)) || null;
 }
@@ -121,46 +131,93 @@ export function fmtTime(iso, lang = "en", timeZone = undefined) {
 
 /**
  * Live updates: the WebSocket stream when the server has it, else polling /api/v1/status twice a second.
- * `onChange(topic)` is called (at most once per second while polling) whenever something changed.
+ * `onChange(topic, status)` runs whenever the picture changed; `onPoll(ok)` after every poll (so a page can
+ * tell fresh from stale) and `onEvent()` on every stream message. A tab coming back to the foreground, or
+ * the stream reconnecting, polls at once: a page left open for hours never trusts an old answer.
  */
-export function startLive(onChange, setState = () => {}, getToken = () => null) {
+export function startLive(onChange, setState = () => {}, { onPoll = () => {}, onEvent = () => {}, token = null } = {}) {
   let signature = null;
   let wsUp = false;
   let stopped = false;
 
   async function poll() {
     try {
-      const status = await api("/api/v1/status", { token: getToken() }); // signed in: proposed state too
-      const sig = JSON.stringify([status.regimes.map((r) => r.id), status.measures.map((m) => [m.id, m.ended_at]),
+      const status = await api("/api/v1/status", { token }); // with a token: proposed state too
+      const sig = JSON.stringify([status.regimes.map((r) => [r.id, r.state]), status.measures.map((m) => [m.id, m.ended_at, m.state]),
         status.alerts.map((a) => [a.identifier, a.state]), status.review_queue]);
       if (sig !== signature) {
         signature = sig;
-        onChange("status", status);
+        await onChange("status", status);
       }
-    } catch (_) { setState("offline"); }
+      onPoll(true);
+    } catch (_) { setState("offline"); onPoll(false); }
   }
 
   function tick() {
     if (stopped) return;
-    const wait = wsUp ? 10000 : 500; // twice a second keeps a change on screen within 1 s; the stream pushes
+    const wait = wsUp ? 5000 : 500; // twice a second keeps a change on screen within 1 s; the stream pushes
     poll().finally(() => setTimeout(tick, wait));
   }
 
+  let withToken = Boolean(token);
   function connect() {
     const forcePoll = new URLSearchParams(location.search).get("live") === "poll"; // ?live=poll: no stream
     if (!CONFIG.features.live_ws || forcePoll || stopped) { setState("polling"); return; }
     const proto = location.protocol === "https:" ? "wss" : "ws";
+    // a browser cannot set headers on a WebSocket: a signed-in console's token rides as a subprotocol
+    // (a server that does not take it refuses the handshake: then the stream is joined without it)
+    const protocols = withToken ? ["airwarn", `bearer.${token}`] : undefined;
     let ws;
-    const token = getToken(); // a browser cannot set headers on a WebSocket: the token rides as a subprotocol
-    const protocols = token ? ["airwarn", `bearer.${token}`] : undefined;
+    let opened = false;
     try { ws = new WebSocket(`${proto}://${location.host}/api/v1/live`, protocols); } catch (_) { setState("polling"); return; }
-    ws.onopen = () => { wsUp = true; setState("live"); };
-    ws.onmessage = () => { poll(); };
-    ws.onclose = () => { wsUp = false; setState("polling"); setTimeout(connect, 3000); };
+    ws.onopen = () => { opened = true; wsUp = true; setState("live"); poll(); };
+    ws.onmessage = () => { poll(); onEvent(); };
+    ws.onclose = () => {
+      wsUp = false;
+      setState("polling");
+      if (!opened && withToken) { withToken = false; connect(); return; }
+      setTimeout(connect, 3000);
+    };
     ws.onerror = () => { try { ws.close(); } catch (_) { /* closed */ } };
   }
 
+  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") poll(); });
+  window.addEventListener("online", () => poll());
   tick();
   connect();
   return { stop() { stopped = true; }, refresh: poll };
+}
+
+/**
+ * Update a list in place: an item whose signature is unchanged keeps its DOM node (and the keyboard
+ * focus or scroll inside it); a changed one is rebuilt and, if it held the focus, the same control in the
+ * new node gets it back. `items` in display order; `key(item)`, `sig(item)`, `build(item)` → Element.
+ */
+export function reconcile(container, items, key, sig, build) {
+  const old = new Map([...container.children].filter((n) => n.dataset.key).map((n) => [n.dataset.key, n]));
+  const focused = document.activeElement && container.contains(document.activeElement) ? document.activeElement : null;
+  const focusKey = focused ? (focused.closest("[data-key]") || {}).dataset : null;
+  const focusRole = focused ? focused.dataset.act || focused.textContent : null;
+  const scroll = container.scrollTop;
+  const wanted = [];
+  for (const item of items) {
+    const k = String(key(item));
+    const s = sig(item);
+    let node = old.get(k);
+    if (!node || node.dataset.sig !== s) {
+      node = build(item);
+      node.dataset.key = k;
+      node.dataset.sig = s;
+    }
+    old.delete(k);
+    wanted.push(node);
+  }
+  for (const n of [...container.children]) if (!n.dataset.key || !wanted.includes(n)) n.remove();
+  wanted.forEach((node, i) => { if (container.children[i] !== node) container.insertBefore(node, container.children[i] || null); });
+  if (focused && !document.contains(focused) && focusKey) {
+    const again = container.querySelector(`[data-key="${CSS.escape(focusKey.key)}"]`);
+    const target = again && ([...again.querySelectorAll("button, a, [tabindex]")].find((b) => (b.dataset.act || b.textContent) === focusRole) || again);
+    if (target) target.focus({ preventScroll: true });
+  }
+  container.scrollTop = scroll;
 }
