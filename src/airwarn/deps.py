@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
 from airwarn.domain.alerts import Alert, ApprovalPolicy, Authority
+from airwarn.domain.expiry import ExpiryPolicy
 from airwarn.domain.regimes import Picture
 from airwarn.domain.territory import Territory
 from airwarn.store.repository import Repository
@@ -99,6 +100,7 @@ class Deps:
     clock: Callable[[], datetime] = utc_now
     future_tolerance: timedelta = timedelta(minutes=5)
     certificate_pem: bytes = b""  # the authority's signing certificate, published for receivers
+    expiry: ExpiryPolicy = field(default_factory=ExpiryPolicy)  # CAP <expires> per threat, renewal lead
 
     def alert_id(self) -> str:
         """CAP identifiers: sender-scoped, no spaces, commas or reserved characters."""

@@ -21,10 +21,9 @@ from airwarn.domain.alerts import (
     area_for,
     compose_airport_notice,
     compose_all_clear,
-    compose_regime_alert,
 )
-from airwarn.domain.regimes import Measure, MeasureKind, Picture, Regime
-from airwarn.domain.reports import Certainty, Report
+from airwarn.domain.regimes import Measure, MeasureKind, Picture, Regime, drill_clear_districts
+from airwarn.domain.reports import Certainty, Report, Status
 from airwarn.domain.rules import Decision
 from airwarn.store.repository import Repository
 
@@ -147,6 +146,9 @@ def summary(alert: Alert) -> dict[str, Any]:
         "districts": list(alert.districts),
         "sent": alert.sent.isoformat(),
         "references": [r.identifier for r in alert.references],
+        "level": alert.level,
+        "urgency": alert.infos[0].urgency.value if alert.infos else None,
+        "expires": alert.expires.isoformat() if alert.expires else None,
     }
 
 
@@ -183,6 +185,8 @@ def apply_decision(
     *, certainty: Certainty | None = None,
 ) -> Outcome:
     """Carry out `decision` for `report` in the open transaction; everything or nothing commits."""
+    from airwarn.lifecycle import announce, finish_measure  # lifecycle builds on this module
+
     now = deps.clock()
     out = Outcome(report_id=report.id, notes=list(decision.notes))
     at = min(report.time, now)
@@ -191,7 +195,7 @@ def apply_decision(
         regime = Regime(
             id=new_id("reg"), kind=draft.kind, region=draft.region, district=draft.district,
             declared_at=at, declared_by=actor, reason=f"report {report.id}: {report.kind.value}",
-            status=picture.status, report_id=report.id,
+            status=picture.status, report_id=report.id, level=draft.level,
         )
         repo.add_regime(regime)
         picture.regimes.append(regime)
@@ -205,47 +209,49 @@ def apply_decision(
         measure = Measure(
             id=new_id("msr"), kind=m.kind, region=m.region, started_at=at, actor=actor,
             reason=f"plan {m.plan}" if m.plan else f"report {report.id}", target=m.target,
-            status=picture.status, report_id=report.id,
+            status=picture.status, report_id=report.id, plan=m.plan,
+            regime_ids=tuple(declared[x].id if isinstance(x, int) else x for x in m.regimes),
         )
         repo.add_measure(measure)
         picture.measures.append(measure)
         out.measures_started.append(measure.id)
         audit(repo, deps, actor, "measure.started", "measure", measure.id, kind=m.kind.value,
-              region=m.region, target=m.target, plan=m.plan)
+              region=m.region, target=m.target, plan=m.plan, regimes=list(measure.regime_ids))
         if m.kind is MeasureKind.AIRPORT_SUSPENDED and m.target:
-            _airport_notice(repo, deps, picture, m.target, True, at, actor, report.id, out)
+            airport_notice(repo, deps, picture, m.target, True, at, actor, report.id, out)
     for end in decision.end:
         kind, target = end if isinstance(end, tuple) else (end, None)
         for measure in [x for x in picture.measures if x.active and x.kind == kind and x.region == report.region
                         and (target is None or x.target == target)]:
-            ended = measure.ended(at, actor)
-            repo.end_measure(ended)
-            picture.measures[picture.measures.index(measure)] = ended
-            out.measures_ended.append(measure.id)
-            audit(repo, deps, actor, "measure.ended", "measure", measure.id, kind=kind.value, target=target)
-            if kind is MeasureKind.AIRPORT_SUSPENDED and measure.target:
-                _airport_notice(repo, deps, picture, measure.target, False, at, actor, report.id, out)
+            finish_measure(repo, deps, picture, measure, actor, f"report {report.id}: {report.kind.value}", out,
+                           at=at)
     plans_en = [p.instruction_en for p in decision.plans if p.instruction_en]
     plans_ru = [p.instruction_ru for p in decision.plans if p.instruction_ru]
-    by_kind: dict[Any, list[Regime]] = defaultdict(list)
-    for regime in declared:
-        by_kind[(regime.kind, regime.region)].append(regime)
-    alert_certainty = certainty or report.certainty
-    for regimes in by_kind.values():
-        alert = compose_regime_alert(
-            identifier=deps.alert_id(), authority=deps.authority, sent=now, territory=deps.territory,
-            regimes=regimes, certainty=alert_certainty,
-            circumstances=_circumstances(report, plans_en, plans_ru), created_by=actor,
-            report_id=report.id,
-        )
-        alert = store_alert(repo, deps, alert, picture, actor, out)
-        repo.link_regimes([r.id for r in regimes], alert.identifier)
+    announce(repo, deps, picture, declared, decision.escalate, actor=actor, certainty=certainty or report.certainty,
+             circumstances=_circumstances(report, plans_en, plans_ru), report_id=report.id, out=out)
     return out
+
+
+def drill_clear(repo: Repository, deps: Deps, clear: Alert, out: Outcome) -> Alert | None:
+    """A drill's all-clear leaves out every district where an Actual regime is in force (so no siren
+    `stop` and no "you may leave the shelter" reaches it); None when nothing is left to send it to."""
+    districts = drill_clear_districts(repo.picture(Status.ACTUAL), clear.region, clear.districts,
+                                      [d.code for d in deps.territory.districts_of(clear.region)])
+    if districts is None:
+        out.notes.append(f"{clear.status.value} all-clear withheld: an Actual regime is in force in its area")
+        return None
+    if districts != clear.districts:
+        out.notes.append(f"{clear.status.value} all-clear leaves out districts under an Actual regime")
+        clear = replace(clear, districts=districts, area=area_for(deps.territory, clear.region, districts))
+    return clear
 
 
 def lift_regimes(repo: Repository, deps: Deps, picture: Picture, regimes: list[Regime], actor: str,
                  reason: str, out: Outcome, *, all_clear: bool = True) -> None:
-    """Lift regimes; each original alert gets one all-clear for the part of its area now clear."""
+    """Lift regimes (and the measures that came with them); each original alert gets one all-clear for the
+    part of its area now clear."""
+    from airwarn.lifecycle import release_measures  # lifecycle builds on this module
+
     now = deps.clock()
     by_alert: dict[str, list[Regime]] = defaultdict(list)
     for regime in regimes:
@@ -258,6 +264,7 @@ def lift_regimes(repo: Repository, deps: Deps, picture: Picture, regimes: list[R
         found = repo.regime(regime.id)
         if found and found[1]:
             by_alert[found[1]].append(regime)
+    release_measures(repo, deps, picture, regimes, actor, out)
     for alert_id, lifted_regimes in by_alert.items():
         original = repo.alert(alert_id)
         if original is None:
@@ -271,22 +278,30 @@ def lift_regimes(repo: Repository, deps: Deps, picture: Picture, regimes: list[R
             continue
         if not all_clear or alert.state is not AlertState.ISSUED:
             continue
-        clear = compose_all_clear(identifier=deps.alert_id(), original=alert, sent=now, created_by=actor)
+        clear = compose_all_clear(identifier=deps.alert_id(), original=alert, sent=now, created_by=actor,
+                                  expires=deps.expiry.follow_up_expires(now))
         if still_active:  # part of the area stays under the regime: the all-clear names only the rest
             districts = tuple(r.district for r in lifted_regimes if r.district)
             clear = replace(clear, districts=districts,
                             area=area_for(deps.territory, alert.region, districts))
+        if picture.status is not Status.ACTUAL:
+            guarded = drill_clear(repo, deps, clear, out)
+            if guarded is None:
+                continue
+            clear = guarded
         store_alert(repo, deps, clear, picture, actor, out)
 
 
-def _airport_notice(repo: Repository, deps: Deps, picture: Picture, icao: str, suspended: bool,
-                    at: datetime, actor: str, report_id: str, out: Outcome) -> None:
+def airport_notice(repo: Repository, deps: Deps, picture: Picture, icao: str, suspended: bool,
+                   at: datetime, actor: str, report_id: str | None, out: Outcome) -> None:
+    """The Minor transport notice that an airport suspended or resumed operations."""
     airport = deps.territory.airports.get(icao)
     if airport is None:
         return
+    now = deps.clock()
     alert = compose_airport_notice(
-        identifier=deps.alert_id(), authority=deps.authority, sent=deps.clock(), territory=deps.territory,
+        identifier=deps.alert_id(), authority=deps.authority, sent=now, territory=deps.territory,
         airport=airport, suspended=suspended, at=at, status=picture.status, created_by=actor,
-        report_id=report_id,
+        report_id=report_id, expires=deps.expiry.notice_expires(now),
     )
     store_alert(repo, deps, alert, picture, actor, out)

@@ -144,7 +144,7 @@ class Repository:
             insert(t.regimes), dict(
                 id=regime.id, status=regime.status.value, kind=regime.kind.value, region=regime.region,
                 district=regime.district, declared_at=regime.declared_at, declared_by=regime.declared_by,
-                reason=regime.reason, report_id=regime.report_id,
+                reason=regime.reason, report_id=regime.report_id, level=regime.level.value,
             )
         )
 
@@ -154,6 +154,9 @@ class Repository:
                 lifted_at=regime.lifted_at, lifted_by=regime.lifted_by, lift_reason=regime.lift_reason
             )
         )
+
+    def set_regime_level(self, regime: Regime) -> None:
+        self.conn.execute(update(t.regimes).where(t.regimes.c.id == regime.id).values(level=regime.level.value))
 
     def link_regimes(self, regime_ids: Sequence[str], alert_id: str) -> None:
         if regime_ids:
@@ -180,21 +183,31 @@ class Repository:
             insert(t.measures), dict(
                 id=measure.id, status=measure.status.value, kind=measure.kind.value, region=measure.region,
                 target=measure.target, started_at=measure.started_at, actor=measure.actor,
-                reason=measure.reason, report_id=measure.report_id,
+                reason=measure.reason, report_id=measure.report_id, plan=measure.plan,
+                regime_ids=list(measure.regime_ids), keep=measure.keep,
             )
         )
 
     def end_measure(self, measure: Measure) -> None:
         self.conn.execute(
             update(t.measures).where(t.measures.c.id == measure.id).values(
-                ended_at=measure.ended_at, ended_by=measure.ended_by
+                ended_at=measure.ended_at, ended_by=measure.ended_by, end_reason=measure.end_reason
             )
         )
+
+    def set_measure_keep(self, measure: Measure) -> None:
+        self.conn.execute(update(t.measures).where(t.measures.c.id == measure.id).values(keep=measure.keep))
+
+    def measure(self, measure_id: str) -> Measure | None:
+        row = self.conn.execute(select(t.measures).where(t.measures.c.id == measure_id)).mappings().first()
+        return measure_from_row(row) if row else None
 
     def measures(self, *, active: bool | None = None, status: Status | None = None) -> list[dict[str, Any]]:
         q = select(t.measures).order_by(t.measures.c.started_at)
         if active is True:
             q = q.where(t.measures.c.ended_at.is_(None))
+        elif active is False:
+            q = q.where(t.measures.c.ended_at.is_not(None))
         if status is not None:
             q = q.where(t.measures.c.status == status.value)
         return [plain(r) for r in self.conn.execute(q).mappings()]

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
 )
 
 metadata = MetaData()
@@ -124,6 +125,7 @@ regimes = Table(
     _ts("lifted_at"),
     Column("lifted_by", String(64)),
     Column("lift_reason", Text),
+    Column("level", String(16), nullable=False, server_default="alert"),  # pre_alert | alert
     Index("ix_regimes_active", "status", "lifted_at"),
 )
 
@@ -141,6 +143,10 @@ measures = Table(
     Column("report_id", String(40)),
     _ts("ended_at"),
     Column("ended_by", String(64)),
+    Column("plan", String(100)),  # the plan whose step started it
+    Column("regime_ids", JSON),  # the regimes it ends with (null: none)
+    Column("keep", Boolean, nullable=False, server_default=false()),  # an operator keeps it past them
+    Column("end_reason", Text),
     Index("ix_measures_active", "status", "ended_at"),
 )
 

@@ -14,9 +14,11 @@ from airwarn.delivery.channels.base import Message
 
 def siren_payload(message: Message) -> bytes:
     a = message.alert
-    clear = a.get("msg_type") in ("Update", "Cancel")
+    # an Update may grow the area or raise a pre-alert to the alert: only an all-clear (or Cancel) stops
+    level = a.get("level") or ("all_clear" if a.get("msg_type") in ("Update", "Cancel") else "alert")
+    clear = level == "all_clear"
     return json.dumps({
-        "identifier": message.identifier, "command": "stop" if clear else "sound",
+        "identifier": message.identifier, "command": "stop" if clear else "sound", "level": level,
         "msg_type": a.get("msg_type"), "severity": a.get("severity"), "topic": message.target,
         "headline": a.get("headline"), "sent": a.get("sent"),
     }, ensure_ascii=False).encode()
