@@ -222,10 +222,5 @@ async def run_renewals(deps: Deps, stop: asyncio.Event, *, every_s: float = 60.0
             await asyncio.wait_for(stop.wait(), timeout=every_s)
 
 
-def current(alerts: Sequence[Alert], now: datetime) -> list[Alert]:
-    """Drop messages past their `<expires>`: they are no longer in force and leave the public page."""
-    return [a for a in alerts if not a.expired(now)]
-
-
-__all__ = ["announce", "current", "end_measure", "finish_measure", "keep_measure", "release_measures",
+__all__ = ["announce", "end_measure", "finish_measure", "keep_measure", "release_measures",
            "renew_alerts", "run_renewals"]

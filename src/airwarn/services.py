@@ -253,6 +253,8 @@ def picture_summary(deps: Deps, status: Status = Status.ACTUAL) -> dict[str, Any
         measures = repo.measures(active=True, status=status)
         queue = repo.reports(review="pending", status=status)
         alerts = repo.alerts(status=status, limit=1000)
+    now = deps.clock()
+    alerts = [(a, x) for a, x in alerts if not a.expired(now)]  # an expired message is no longer in force
     return {
         "status": status.value,
         "regimes": regimes,

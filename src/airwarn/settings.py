@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_048_576
     bus: str = Field("memory://", description="memory:// or nats://host:port")
     public_url: str = "http://127.0.0.1:8000"
+    # lifecycle (issue 10): alerts whose regime stays in force are renewed before their <expires>
+    renew_every_s: float = Field(60.0, ge=0, description="how often `serve` renews alerts near expiry; 0: never")
     # delivery (issue 5)
     dispatch: bool = Field(True, description="run the outbox dispatcher inside `airwarn serve`")
     dispatch_concurrency: int = Field(256, ge=1, description="deliveries in flight per node")

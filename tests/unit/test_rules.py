@@ -67,9 +67,7 @@ def test_lifting_drone_hazard_ends_the_plan_measures(territory: Territory) -> No
     declared = decide(report(ReportKind.REGIME_DECLARED, "RU-PNZ", regime=RegimeKind.DRONE_HAZARD), picture,
                       territory)
     picture.regimes.append(Regime("g1", RegimeKind.DRONE_HAZARD, "RU-PNZ", None, NOW, "x", "y"))
-    from airwarn.domain.regimes import Measure
-
-    from airwarn.domain.regimes import released_measures
+    from airwarn.domain.regimes import Measure, released_measures
 
     assert all(m.regimes == (0,) for m in declared.start)  # they come with the regime declared with them
     for i, m in enumerate(declared.start):

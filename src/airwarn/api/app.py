@@ -17,6 +17,7 @@ from airwarn.api import (
     errors,
     incidents,
     live,
+    measures,
     messages,
     regimes,
     reports,
@@ -29,6 +30,7 @@ from airwarn.api.limits import BodySizeLimit
 from airwarn.bus import Bus, MemoryBus
 from airwarn.delivery.fanout import ChannelFanout
 from airwarn.deps import Deps
+from airwarn.lifecycle import run_renewals
 from airwarn.settings import Settings, load_settings
 from airwarn.shelters.service import ShelterService
 
@@ -54,6 +56,8 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
             from airwarn.bootstrap import build_dispatcher
 
             runner = asyncio.create_task(build_dispatcher(settings, deps).run(stop))
+        renewals = (asyncio.create_task(run_renewals(deps, stop, every_s=settings.renew_every_s))
+                    if settings.renew_every_s > 0 else None)
         try:
             yield
         finally:
@@ -61,6 +65,8 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
             warming.cancel()
             if runner is not None:
                 await runner
+            if renewals is not None:
+                await renewals
             await bus.stop()
 
     app = FastAPI(
@@ -82,6 +88,7 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
         app.include_router(delivery_module.router)
     app.include_router(messages.router)
     app.include_router(incidents.router)
+    app.include_router(measures.router)
     app.include_router(web.router)
     app.mount("/static", web.static_files(), name="static")
 

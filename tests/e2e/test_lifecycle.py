@@ -1,0 +1,339 @@
+"""Lifecycle end to end over the HTTP API: Penza's measures end with its regimes, measures are ended and kept
+by hand and by report, a pre-alert escalates or clears, an area grows by Update, drills keep off the Actual
+picture, and alerts are renewed and expire on an injected clock."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from airwarn import services
+from airwarn.api.app import create_app
+from airwarn.deps import Deps
+from airwarn.domain.reports import Status
+from airwarn.lifecycle import RENEWAL_ACTOR, renew_alerts, run_renewals
+from airwarn.settings import Settings
+
+#: The seed's Penza sentence, as the official source said it.
+PENZA = ("In the Penza Region, authorities activated the 'Carpet' plan—a contingency measure designed to secure "
+         "densely populated areas during heightened security risks. The 'Drone Hazard' regime was declared at "
+         "1:41 AM, prompting immediate restrictions on mobile internet access across the region. Local officials "
+         "urged citizens to remain indoors.")
+SARATOV = ("Local media outlet Mash reported that more than 10 drones may have been en route to Saratov, "
+           "though no confirmed strikes were recorded there.")
+RECEIVED = "2026-11-24T01:45:00+03:00"
+
+
+class Clock:
+    """A clock the test moves by hand: renewal and expiry are tested without sleeping."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock(deps: Deps) -> Clock:
+    clock = Clock(datetime(2026, 11, 24, 0, 30, tzinfo=UTC))
+    deps.clock = clock
+    return clock
+
+
+@pytest.fixture
+def tokens(deps: Deps) -> dict[str, str]:
+    return {role: services.add_user(deps, f"{role}-1", role) for role in ("observer", "operator", "approver")}
+
+
+@pytest.fixture
+def client(deps: Deps, clock: Clock) -> Iterator[TestClient]:
+    settings = Settings(max_body_bytes=64_000, dispatch=False, renew_every_s=0)
+    with TestClient(create_app(deps, settings=settings), raise_server_exceptions=True) as c:
+        yield c
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def release(client: TestClient, tokens: dict[str, str], alerts: list[dict[str, Any]]) -> None:
+    """A second person approves whatever waits (the two-person rule decides which ones do)."""
+    for alert in alerts:
+        if alert["state"] == "pending_approval":
+            done = client.post(f"/api/v1/alerts/{alert['identifier']}/approve", headers=auth(tokens["approver"]))
+            assert done.status_code == 200, done.text
+
+
+def all_alerts(outcome: dict[str, Any]) -> list[dict[str, Any]]:
+    return [a for e in outcome.get("events", [outcome]) for a in e.get("outcome", e).get("alerts", [])]
+
+
+def measures(client: TestClient, **params: Any) -> list[dict[str, Any]]:
+    response = client.get("/api/v1/measures", params=params)
+    assert response.status_code == 200, response.text
+    return list(response.json())
+
+
+def audit_actions(client: TestClient, tokens: dict[str, str], entity_id: str) -> list[str]:
+    rows = client.get("/api/v1/audit", params={"limit": 5000}, headers=auth(tokens["observer"])).json()
+    return [r["action"] for r in rows if r["entity_id"] == entity_id]
+
+
+def penza(client: TestClient, tokens: dict[str, str]) -> dict[str, Any]:
+    posted = client.post("/api/v1/messages", headers=auth(tokens["operator"]),
+                         json={"text": PENZA, "source": {"type": "official", "name": "Penza Region authorities"},
+                               "received_at": RECEIVED})
+    assert posted.status_code == 201, posted.text
+    body: dict[str, Any] = posted.json()
+    release(client, tokens, all_alerts(body))
+    return body
+
+
+def test_penza_measures_end_when_every_regime_is_lifted(client: TestClient, tokens: dict[str, str]) -> None:
+    penza(client, tokens)
+    in_force = measures(client)
+    assert {(m["kind"], m["target"]) for m in in_force} == {
+        ("airport_suspended", "UWPP"), ("mobile_internet_restricted", None), ("stay_indoors", None)}
+    assert all(m["regime_ids"] for m in in_force)  # each knows the regimes it came with
+    regimes = client.get("/api/v1/regimes").json()
+    assert {r["kind"] for r in regimes} == {"drone_hazard", "airspace_closed"}
+
+    for regime in regimes:
+        lifted = client.post(f"/api/v1/regimes/{regime['id']}/lift", json={"reason": "threat over"},
+                             headers=auth(tokens["operator"]))
+        assert lifted.status_code == 200, lifted.text
+
+    assert measures(client) == []
+    assert client.get("/api/v1/status").json()["measures"] == []
+    ended = {m["id"]: m for m in measures(client, active=False)}
+    assert set(ended) == {m["id"] for m in in_force}
+    for m in ended.values():
+        assert m["ended_at"] and m["ended_by"] == "operator-1" and "regimes were lifted" in m["end_reason"]
+        assert "measure.ended" in audit_actions(client, tokens, m["id"])
+    penza_airport = next(a for a in client.get("/api/v1/airports").json() if a["icao"] == "UWPP")
+    assert penza_airport["status"] == "resumed"
+
+
+def test_a_kept_measure_outlives_its_regime_until_an_operator_ends_it(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    op = auth(tokens["operator"])
+    penza(client, tokens)
+    internet = next(m for m in measures(client) if m["kind"] == "mobile_internet_restricted")
+    assert client.post(f"/api/v1/measures/{internet['id']}/keep", json={"keep": True}).status_code == 401
+    kept = client.post(f"/api/v1/measures/{internet['id']}/keep", json={"keep": True, "reason": "operator says"},
+                       headers=op)
+    assert kept.status_code == 200 and kept.json() == {"id": internet["id"], "keep": True}
+    for regime in client.get("/api/v1/regimes").json():
+        client.post(f"/api/v1/regimes/{regime['id']}/lift", headers=op)
+
+    [still] = measures(client)
+    assert still["id"] == internet["id"] and still["keep"] is True
+    assert audit_actions(client, tokens, internet["id"]) == ["measure.started", "measure.keep",
+                                                             "measure.kept_in_force"]
+
+    no_reason = client.post(f"/api/v1/measures/{internet['id']}/end", json={"reason": ""}, headers=op)
+    assert no_reason.status_code == 422 and "reason" in str(no_reason.json())
+    blank = client.post(f"/api/v1/measures/{internet['id']}/end", json={"reason": "   "}, headers=op)
+    assert blank.status_code == 422 and blank.json()["field"] == "reason"
+    assert measures(client) != []  # refused input changed nothing
+    ended = client.post(f"/api/v1/measures/{internet['id']}/end", json={"reason": "mobile internet restored"},
+                        headers=op)
+    assert ended.status_code == 200 and ended.json()["measures_ended"] == [internet["id"]]
+    assert measures(client) == []
+    again = client.post(f"/api/v1/measures/{internet['id']}/end", json={"reason": "again"}, headers=op)
+    assert again.status_code == 409
+    assert client.post("/api/v1/measures/msr-nope/end", json={"reason": "x"}, headers=op).status_code == 404
+    assert client.post(f"/api/v1/measures/{internet['id']}/end", json={"reason": "x"},
+                       headers=auth(tokens["observer"])).status_code == 403
+
+
+def test_reports_restore_internet_and_lift_stay_indoors_while_the_regime_stays(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    op = auth(tokens["operator"])
+    penza(client, tokens)
+    official = {"region": "RU-PNZ", "source": {"type": "official", "name": "Penza Region authorities"}}
+    restored = client.post("/api/v1/reports", json={**official, "kind": "internet_restored"}, headers=op)
+    assert restored.status_code == 201, restored.text
+    lifted = client.post("/api/v1/reports", json={**official, "kind": "stay_indoors_lifted"}, headers=op)
+    assert len(restored.json()["measures_ended"]) == 1 and len(lifted.json()["measures_ended"]) == 1
+    assert {m["kind"] for m in measures(client)} == {"airport_suspended"}
+    assert {r["kind"] for r in client.get("/api/v1/regimes").json()} == {"drone_hazard", "airspace_closed"}
+    resumed = client.post("/api/v1/reports", json={**official, "kind": "airport_resumed", "airport": "UWPP"},
+                          headers=op)
+    assert resumed.json()["measures_ended"] and measures(client) == []
+    nothing = client.post("/api/v1/reports", json={**official, "kind": "internet_restored"}, headers=op)
+    assert nothing.json()["measures_ended"] == [] and "no mobile-internet restriction" in nothing.json()["notes"][0]
+
+
+def _saratov_pre_alert(client: TestClient, tokens: dict[str, str]) -> dict[str, Any]:
+    op = auth(tokens["operator"])
+    posted = client.post("/api/v1/messages", headers=op,
+                         json={"text": SARATOV, "source": {"type": "media", "name": "Mash"}, "received_at": RECEIVED})
+    [event] = posted.json()["events"]
+    assert event["outcome"]["queued"] is True and client.get("/api/v1/regimes").json() == []
+    confirmed = client.post(f"/api/v1/review/{event['outcome']['report_id']}/confirm", json={"certainty": "Likely"},
+                            headers=op)
+    assert confirmed.status_code == 200, confirmed.text
+    [alert] = confirmed.json()["alerts"]
+    release(client, tokens, [alert])
+    body: dict[str, Any] = client.get(f"/api/v1/alerts/{alert['identifier']}").json()
+    return body
+
+
+def test_confirmed_saratov_claim_is_a_pre_alert_that_escalates_by_update_then_clears(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    op = auth(tokens["operator"])
+    pre = _saratov_pre_alert(client, tokens)
+    [regime] = client.get("/api/v1/regimes").json()
+    assert regime["level"] == "pre_alert" and regime["kind"] == "drone_hazard"
+    [en, ru] = pre["infos"]
+    assert en["urgency"] == "Expected" and "Be ready to take shelter" in en["instruction"]
+    assert "Будьте готовы укрыться" in ru["instruction"]
+    assert ("airwarn:level", "pre_alert") in [tuple(p) for p in en["parameters"]]
+    summary = next(a for a in client.get("/api/v1/alerts").json() if a["identifier"] == pre["identifier"])
+    assert summary["level"] == "pre_alert" and summary["urgency"] == "Expected"
+    xml = client.get(f"/api/v1/alerts/{pre['identifier']}.xml").text
+    assert "<urgency>Expected</urgency>" in xml and "<expires>" in xml
+
+    attack = client.post("/api/v1/reports", headers=op, json={
+        "kind": "drone_attack", "region": "RU-SAR", "source": {"type": "official", "name": "Governor"}})
+    [update] = attack.json()["alerts"]
+    assert attack.json()["regimes_declared"] == []  # the same regime, raised: not a second one
+    assert update["msg_type"] == "Update" and update["references"] == [pre["identifier"]]
+    assert update["level"] == "alert" and update["urgency"] == "Immediate"
+    release(client, tokens, [update])
+    [raised] = client.get("/api/v1/regimes").json()
+    assert raised["id"] == regime["id"] and raised["level"] == "alert" and raised["alert_id"] == update["identifier"]
+
+    lifted = client.post(f"/api/v1/regimes/{regime['id']}/lift", headers=op).json()
+    [clear] = lifted["alerts"]
+    assert clear["level"] == "all_clear" and clear["references"] == [update["identifier"]]
+
+
+def test_a_pre_alert_can_end_with_an_all_clear(client: TestClient, tokens: dict[str, str]) -> None:
+    pre = _saratov_pre_alert(client, tokens)
+    [regime] = client.get("/api/v1/regimes").json()
+    lifted = client.post(f"/api/v1/regimes/{regime['id']}/lift", json={"reason": "drones turned away"},
+                         headers=auth(tokens["operator"])).json()
+    [clear] = lifted["alerts"]
+    assert clear["msg_type"] == "Update" and clear["level"] == "all_clear"
+    assert clear["references"] == [pre["identifier"]] and clear["state"] == "issued"
+
+
+INTERCEPTION = {"kind": "interception", "region": "RU-ROS", "source": {"type": "official", "name": "Governor"}}
+
+
+def test_a_growing_area_goes_out_as_an_update_of_the_earlier_alert(client: TestClient, tokens: dict[str, str]) -> None:
+    op = auth(tokens["operator"])
+    first = client.post("/api/v1/reports", json={**INTERCEPTION, "districts": ["Millerovsky"]}, headers=op).json()
+    [alert] = first["alerts"]
+    release(client, tokens, [alert])
+    grown = client.post("/api/v1/reports", json={**INTERCEPTION, "districts": ["Chertkovsky"]}, headers=op).json()
+    [update] = grown["alerts"]
+    assert update["msg_type"] == "Update" and update["references"] == [alert["identifier"]]
+    assert update["districts"] == ["RU-ROS-MILLEROVSKY", "RU-ROS-CHERTKOVSKY"]
+    release(client, tokens, [update])
+    regimes = client.get("/api/v1/regimes").json()
+    assert {r["alert_id"] for r in regimes} == {update["identifier"]}
+    for regime in regimes:
+        client.post(f"/api/v1/regimes/{regime['id']}/lift", headers=op)
+    clears = [a for a in client.get("/api/v1/alerts").json() if a["level"] == "all_clear"]
+    assert {tuple(a["references"]) for a in clears} == {(update["identifier"],)}
+
+
+def test_a_drill_never_clears_an_area_under_an_actual_regime_nor_changes_the_actual_picture(
+    client: TestClient, tokens: dict[str, str], deps: Deps
+) -> None:
+    op = auth(tokens["operator"])
+    real = client.post("/api/v1/reports", json={**INTERCEPTION, "districts": ["Millerovsky"]}, headers=op).json()
+    release(client, tokens, real["alerts"])
+    actual_before = client.get("/api/v1/status").json()
+
+    drill = client.post("/api/v1/regimes", headers=op, json={
+        "kind": "missile_hazard", "region": "RU-ROS", "status": "Exercise", "reason": "regional exercise"}).json()
+    release(client, tokens, drill["alerts"])
+    narrow = client.post("/api/v1/regimes", headers=op, json={
+        "kind": "drone_hazard", "region": "RU-ROS", "districts": ["Millerovsky"], "status": "Exercise",
+        "reason": "district exercise"}).json()
+    release(client, tokens, narrow["alerts"])
+    plan = client.post("/api/v1/plans/activate", headers=op, json={
+        "region": "RU-PNZ", "plan": "Carpet", "status": "Exercise"}).json()
+    release(client, tokens, plan["alerts"])
+    assert measures(client, status="Exercise") and measures(client) == []
+
+    region_wide = client.post(f"/api/v1/regimes/{drill['regimes_declared'][0]}/lift", headers=op).json()
+    [clear] = region_wide["alerts"]
+    assert clear["status"] == "Exercise" and clear["level"] == "all_clear"
+    assert "RU-ROS-MILLEROVSKY" not in clear["districts"]
+    assert set(clear["districts"]) == {"RU-ROS-VERKHNEDONSKOY", "RU-ROS-SHOLOKHOVSKY", "RU-ROS-CHERTKOVSKY"}
+    district = client.post(f"/api/v1/regimes/{narrow['regimes_declared'][0]}/lift", headers=op).json()
+    assert district["alerts"] == [] and "withheld" in " ".join(district["notes"])
+    for regime in client.get("/api/v1/regimes", params={"status": "Exercise"}).json():
+        client.post(f"/api/v1/regimes/{regime['id']}/lift", headers=op)
+    assert measures(client, status="Exercise") == []
+
+    after = client.get("/api/v1/status").json()
+    assert after["regimes"] == actual_before["regimes"] and after["measures"] == actual_before["measures"]
+    assert after["alerts"] == actual_before["alerts"]  # not one Actual message from the drill
+    with deps.uow.read() as repo:
+        actual = repo.alerts(status=Status.ACTUAL, limit=1000)
+    assert {a.identifier for a, _ in actual} == {a["identifier"] for a in real["alerts"]}
+
+
+def test_alerts_are_renewed_while_the_regime_stays_and_expire_when_it_is_gone(
+    client: TestClient, tokens: dict[str, str], deps: Deps, clock: Clock
+) -> None:
+    op = auth(tokens["operator"])
+    outcome = client.post("/api/v1/reports", json={**INTERCEPTION, "districts": ["Millerovsky"]}, headers=op).json()
+    [alert] = outcome["alerts"]
+    release(client, tokens, [alert])
+    issued = client.get(f"/api/v1/alerts/{alert['identifier']}").json()
+    expires = datetime.fromisoformat(issued["infos"][0]["expires"])
+    assert expires - datetime.fromisoformat(issued["sent"]) == deps.expiry.lifetime("drone_hazard")
+
+    assert renew_alerts(deps) == []  # far from expiry: nothing to do
+    clock.now = expires - timedelta(minutes=10)
+    [renewal_id] = renew_alerts(deps)
+    renewal = client.get(f"/api/v1/alerts/{renewal_id}").json()
+    assert renewal["msg_type"] == "Update" and [r["identifier"] for r in renewal["references"]] == [
+        alert["identifier"]]
+    assert renewal["state"] == "issued" and renewal["created_by"] == RENEWAL_ACTOR
+    assert datetime.fromisoformat(renewal["infos"][0]["expires"]) == clock.now + deps.expiry.lifetime("drone_hazard")
+    assert renewal["infos"][0]["headline"] == issued["infos"][0]["headline"]
+    assert "alert.renewed" in audit_actions(client, tokens, renewal_id)
+    assert renew_alerts(deps) == []  # renewed once, not on every tick
+    with deps.uow.read() as repo:
+        assert {r["channel"] for r in repo.outbox_rows(renewal_id)} <= {"live", "cap"}
+
+    clock.now = expires + timedelta(minutes=1)  # the first message expired; its renewal is in force
+    shown = {a["identifier"] for a in client.get("/api/v1/status").json()["alerts"]}
+    assert alert["identifier"] not in shown and renewal_id in shown
+
+    [regime] = client.get("/api/v1/regimes").json()
+    client.post(f"/api/v1/regimes/{regime['id']}/lift", headers=op)
+    clock.now += deps.expiry.lifetime("drone_hazard") + timedelta(hours=2)
+    assert renew_alerts(deps) == []  # no regime, no renewal
+    assert client.get("/api/v1/status").json()["alerts"] == []  # everything has expired
+
+
+def test_the_server_renewal_loop_ticks_until_stopped(deps: Deps, clock: Clock) -> None:
+    ticks: list[datetime] = []
+
+    def renew(d: Deps) -> list[str]:
+        ticks.append(d.clock())
+        if len(ticks) == 2:
+            stop.set()
+        return []
+
+    stop = asyncio.Event()
+    asyncio.run(asyncio.wait_for(run_renewals(deps, stop, every_s=0.01, renew=renew), timeout=10))
+    assert len(ticks) == 2
