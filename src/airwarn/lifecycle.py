@@ -25,7 +25,7 @@ from airwarn.domain.regimes import Level, Measure, MeasureKind, Picture, Regime,
 from airwarn.domain.reports import Certainty, Status
 from airwarn.domain.users import Role, User
 from airwarn.errors import Conflict, Forbidden, InvalidInput, NotFound
-from airwarn.issuing import Outcome, airport_notice, audit, issue, store_alert
+from airwarn.issuing import Outcome, airport_notice, audit, drill_clear, issue, store_alert
 from airwarn.store.repository import Repository
 
 log = logging.getLogger("airwarn.lifecycle")
@@ -193,7 +193,7 @@ def renew_alerts(deps: Deps) -> list[str]:
                                           created_by=RENEWAL_ACTOR)
                 # a renewal decides nothing new (same text, area and regimes): it needs no second person,
                 # and goes to the live stream and the CAP feed only (no siren or SMS repeats every hour)
-                issue(repo, replace(deps, fanout=renewal_fanout), renewal, picture, RENEWAL_ACTOR, new=True)
+                issue(repo, replace(deps, fanout=feed_only), renewal, picture, RENEWAL_ACTOR, new=True)
                 repo.link_regimes([r.id for r in regimes], renewal.identifier)
                 audit(repo, deps, RENEWAL_ACTOR, "alert.renewed", "alert", renewal.identifier,
                       renews=alert.identifier, expires=expires.isoformat())
@@ -204,10 +204,22 @@ def renew_alerts(deps: Deps) -> list[str]:
     return renewed
 
 
-def renewal_fanout(_repo: Repository, _alert: Alert, _picture: Picture) -> Deliveries:
-    """Where a renewal goes: live clients and the CAP feed, which replace the earlier message's expiry."""
+def feed_only(_repo: Repository, _alert: Alert, _picture: Picture) -> Deliveries:
+    """Live clients and the CAP feed only: where a renewal goes (it replaces the earlier message's expiry),
+    and a drill's cancel whose whole area is under an Actual regime (no siren, no SMS there)."""
     return Deliveries([Delivery("live", "*", "live stream for web clients"),
-                       Delivery("cap", "atom", "renewal of an alert in force: CAP Atom feed")])
+                       Delivery("cap", "atom", "CAP Atom feed for cell broadcast and aggregators")])
+
+
+def guard_drill_cancel(repo: Repository, deps: Deps, cancel: Alert, out: Outcome) -> tuple[Alert, Deps]:
+    """A drill's Cancel leaves out districts under an Actual regime; if none is left it goes to the feed
+    and live clients only. Returns the message and the dependencies to issue it with."""
+    if cancel.status is Status.ACTUAL:
+        return cancel, deps
+    guarded = drill_clear(repo, deps, cancel, out)
+    if guarded is None:
+        return cancel, replace(deps, fanout=feed_only)
+    return guarded, deps
 
 
 async def run_renewals(deps: Deps, stop: asyncio.Event, *, every_s: float = 60.0,

@@ -16,6 +16,7 @@ from airwarn.domain.users import Role, User, hash_token, new_token
 from airwarn.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from airwarn.intake import ReportDraft, resolve
 from airwarn.issuing import Outcome, apply_decision, audit, issue, lift_regimes, store_alert, summary
+from airwarn.lifecycle import guard_drill_cancel
 
 
 def require(user: User, role: Role) -> None:
@@ -215,8 +216,10 @@ def cancel_alert(deps: Deps, identifier: str, actor: User, note: str = "False al
             raise Conflict(f"alert {identifier} was withdrawn and never issued")
         else:
             cancel = compose_cancel(identifier=deps.alert_id(), original=original, sent=deps.clock(),
-                                    created_by=actor.name, note=note)
-            store_alert(repo, deps, cancel, picture, actor.name, outcome)
+                                    created_by=actor.name, note=note,
+                                    expires=deps.expiry.follow_up_expires(deps.clock()))
+            cancel, via = guard_drill_cancel(repo, deps, cancel, outcome)  # never a stop where it is real
+            store_alert(repo, via, cancel, picture, actor.name, outcome)
             lift_regimes(repo, deps, picture, active, actor.name, f"false alarm: {note}", outcome,
                          all_clear=False)
             result = {"cancel": summary(cancel), **outcome.to_dict()}

@@ -199,6 +199,9 @@ def test_confirmed_saratov_claim_is_a_pre_alert_that_escalates_by_update_then_cl
     assert en["urgency"] == "Expected" and "Be ready to take shelter" in en["instruction"]
     assert "Будьте готовы укрыться" in ru["instruction"]
     assert ("airwarn:level", "pre_alert") in [tuple(p) for p in en["parameters"]]
+    saratov = next(f["properties"] for f in client.get("/api/v1/territory").json()["features"]
+                   if f["properties"].get("code") == "RU-SAR-SARATOV")
+    assert saratov["regimes"] == ["drone_hazard"] and saratov["regime_levels"] == {"drone_hazard": "pre_alert"}
     summary = next(a for a in client.get("/api/v1/alerts").json() if a["identifier"] == pre["identifier"])
     assert summary["level"] == "pre_alert" and summary["urgency"] == "Expected"
     xml = client.get(f"/api/v1/alerts/{pre['identifier']}.xml").text
@@ -337,3 +340,21 @@ def test_the_server_renewal_loop_ticks_until_stopped(deps: Deps, clock: Clock) -
     stop = asyncio.Event()
     asyncio.run(asyncio.wait_for(run_renewals(deps, stop, every_s=0.01, renew=renew), timeout=10))
     assert len(ticks) == 2
+
+
+def test_a_drill_cancel_leaves_out_districts_under_an_actual_regime(client: TestClient, tokens: dict[str, str]) -> None:
+    op = auth(tokens["operator"])
+    real = client.post("/api/v1/reports", json={**INTERCEPTION, "districts": ["Millerovsky"]}, headers=op).json()
+    release(client, tokens, real["alerts"])
+    drill = client.post("/api/v1/regimes", headers=op, json={
+        "kind": "drone_hazard", "region": "RU-ROS", "districts": ["Millerovsky", "Chertkovsky"],
+        "status": "Exercise", "reason": "exercise"}).json()
+    [alert] = drill["alerts"]
+    release(client, tokens, [alert])
+    cancelled = client.post(f"/api/v1/alerts/{alert['identifier']}/cancel", json={"note": "end of exercise"},
+                            headers=auth(tokens["approver"]))
+    assert cancelled.status_code == 200, cancelled.text
+    cancel = cancelled.json()["cancel"]
+    assert cancel["status"] == "Exercise" and cancel["districts"] == ["RU-ROS-CHERTKOVSKY"]
+    [actual] = client.get("/api/v1/regimes").json()
+    assert actual["district"] == "RU-ROS-MILLEROVSKY"  # the real regime is untouched
