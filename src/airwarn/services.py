@@ -185,7 +185,7 @@ def approve_alert(deps: Deps, identifier: str, approver: User) -> dict[str, Any]
             raise Conflict(f"alert {identifier} is {alert.state.value}, not pending approval")
         if alert.created_by == approver.name:
             raise Forbidden("two-person rule: the author of an alert cannot approve it")
-        alert = replace(alert.approved(approver.name), sent=deps.clock())
+        alert = alert.approved(approver.name).resent(deps.clock())  # expires keeps its lifetime
         issue(repo, deps, alert, repo.picture(alert.status), approver.name, new=False)
         audit(repo, deps, approver.name, "alert.approved", "alert", identifier, author=alert.created_by)
     result = summary(alert)

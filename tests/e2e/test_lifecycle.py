@@ -298,10 +298,12 @@ def test_alerts_are_renewed_while_the_regime_stays_and_expire_when_it_is_gone(
     op = auth(tokens["operator"])
     outcome = client.post("/api/v1/reports", json={**INTERCEPTION, "districts": ["Millerovsky"]}, headers=op).json()
     [alert] = outcome["alerts"]
+    clock.now += timedelta(minutes=30)  # the second person approves half an hour later
     release(client, tokens, [alert])
     issued = client.get(f"/api/v1/alerts/{alert['identifier']}").json()
     expires = datetime.fromisoformat(issued["infos"][0]["expires"])
-    assert expires - datetime.fromisoformat(issued["sent"]) == deps.expiry.lifetime("drone_hazard")
+    assert datetime.fromisoformat(issued["sent"]) == clock.now
+    assert expires == clock.now + deps.expiry.lifetime("drone_hazard")  # its lifetime counts from release
 
     assert renew_alerts(deps) == []  # far from expiry: nothing to do
     clock.now = expires - timedelta(minutes=10)

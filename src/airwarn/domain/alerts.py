@@ -114,6 +114,12 @@ class Alert:
     def approved(self, by: str) -> Alert:
         return replace(self, state=AlertState.ISSUED, approved_by=by)
 
+    def resent(self, sent: datetime) -> Alert:
+        """The same message sent later (released after approval): `<expires>` keeps its lifetime."""
+        shift = sent - self.sent
+        infos = tuple(replace(i, expires=i.expires + shift if i.expires else None) for i in self.infos)
+        return replace(self, sent=sent, infos=infos)
+
 
 @dataclass(frozen=True)
 class Authority:
