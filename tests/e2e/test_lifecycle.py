@@ -198,7 +198,7 @@ def test_confirmed_saratov_claim_is_a_pre_alert_that_escalates_by_update_then_cl
     [en, ru] = pre["infos"]
     assert en["urgency"] == "Expected" and "Be ready to take shelter" in en["instruction"]
     assert "Будьте готовы укрыться" in ru["instruction"]
-    assert ("airwarn:level", "pre_alert") in [tuple(p) for p in en["parameters"]]
+    assert ("airwarn:level", "pre_alert") in [tuple(p) for p in en["parameters"]] and pre["level"] == "pre_alert"
     saratov = next(f["properties"] for f in client.get("/api/v1/territory").json()["features"]
                    if f["properties"].get("code") == "RU-SAR-SARATOV")
     assert saratov["regimes"] == ["drone_hazard"] and saratov["regime_levels"] == {"drone_hazard": "pre_alert"}

@@ -172,6 +172,8 @@ def test_updates_renewals_all_clears_and_cancels(territory: Territory) -> None:
     assert renewal.headline == first.headline and renewal.references == (first.as_reference(),)
     clear = compose_all_clear(identifier="a-3", original=first, sent=NOW, created_by="x", expires=later)
     assert clear.level == "all_clear" and clear.expires == later
+    assert ("airwarn:level", "all_clear") in clear.infos[0].parameters
+    assert ("airwarn:level", "alert") not in clear.infos[0].parameters
     cancel = compose_cancel(identifier="a-4", original=first, sent=NOW, created_by="x", note="false alarm")
     assert cancel.level == "all_clear" and cancel.expires == first.expires
 

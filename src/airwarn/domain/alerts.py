@@ -273,6 +273,7 @@ def compose_all_clear(
             severity=Severity.MINOR,
             certainty=Certainty.OBSERVED,
             response_types=("AllClear",),
+            parameters=_cleared(info.parameters),
             effective=sent,
             expires=expires,
         )
@@ -297,6 +298,7 @@ def compose_cancel(
             urgency=Urgency.PAST,
             severity=Severity.MINOR,
             response_types=("AllClear",),
+            parameters=_cleared(info.parameters),
             effective=sent,
             expires=expires if expires is not None else info.expires,
         )
@@ -325,6 +327,10 @@ def compose_renewal(
         references=(original.as_reference(),), note=RENEWAL_NOTE, state=AlertState.ISSUED,
         created_by=created_by, approved_by=None,
     )
+
+
+def _cleared(parameters: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    return (*(p for p in parameters if p[0] != "airwarn:level"), ("airwarn:level", "all_clear"))
 
 
 def _follow_up(

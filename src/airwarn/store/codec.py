@@ -87,6 +87,7 @@ def alert_to_dict(alert: Alert) -> dict[str, Any]:
         "approved_by": alert.approved_by,
         "regime_ids": list(alert.regime_ids),
         "report_id": alert.report_id,
+        "level": alert.level,  # pre_alert | alert | all_clear (derived; read back from the infos)
         "infos": [info_to_dict(i) for i in alert.infos],
         "area": {
             "polygons": [[list(p) for p in ring] for ring in alert.area.polygons],
