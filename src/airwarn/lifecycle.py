@@ -86,7 +86,7 @@ def end_measure(deps: Deps, measure_id: str, actor: User, reason: str) -> Outcom
             raise Conflict(f"measure {measure_id} ended at {measure.ended_at}")
         picture = repo.picture(measure.status)
         finish_measure(repo, deps, picture, measure, actor.name, reason, outcome)
-    deps.events.publish("measure", outcome.to_dict())
+    deps.events.publish("regime", outcome.to_dict())  # the picture's topic: regimes and measures
     return outcome
 
 
@@ -102,7 +102,7 @@ def keep_measure(deps: Deps, measure_id: str, actor: User, keep: bool, reason: s
         audit(repo, deps, actor.name, "measure.keep" if keep else "measure.unkeep", "measure", measure_id,
               kind=measure.kind.value, region=measure.region, reason=reason)
     result = {"id": measure_id, "keep": keep}
-    deps.events.publish("measure", result)
+    deps.events.publish("regime", {"measure": result})
     return result
 
 
@@ -169,25 +169,19 @@ def _current_alert(repo: Repository, regimes: Sequence[Regime]) -> Alert | None:
 # --- renewal ---------------------------------------------------------------------------------------------
 def renew_alerts(deps: Deps) -> list[str]:
     """Renew every issued regime message whose `<expires>` is near while its regimes stay in force:
-    an Update with the same content and a later expiry. Returns the new identifiers."""
+    an Update with the same content and a later expiry. Returns the new identifiers.
+
+    Every node runs this; the write lock serialises them, and a node that comes second finds the messages
+    already renewed (their regimes link to the renewal, which is not due)."""
     now = deps.clock()
+    with deps.uow.read() as repo:
+        if not any(_due(repo, deps, status, now) for status in Status):
+            return []  # the usual tick: nothing near expiry, no write lock taken
     renewed: list[str] = []
-    outcome = Outcome()
     with deps.uow.write() as repo:
         for status in Status:
             picture = repo.picture(status)
-            by_alert: dict[str, list[Regime]] = defaultdict(list)
-            for regime in picture.regimes:
-                found = repo.regime(regime.id)
-                if found is not None and found[1] is not None:
-                    by_alert[found[1]].append(regime)
-            for alert_id, regimes in by_alert.items():
-                found_alert = repo.alert(alert_id)
-                if found_alert is None:
-                    continue
-                alert = found_alert[0]
-                if alert.state is not AlertState.ISSUED or not deps.expiry.due(alert.expires, now):
-                    continue
+            for alert, regimes in _due(repo, deps, status, now, picture):
                 expires = deps.expiry.regime_expires(regimes[0].kind, regimes[0].level, now)
                 renewal = compose_renewal(identifier=deps.alert_id(), original=alert, sent=now, expires=expires,
                                           created_by=RENEWAL_ACTOR)
@@ -197,11 +191,28 @@ def renew_alerts(deps: Deps) -> list[str]:
                 repo.link_regimes([r.id for r in regimes], renewal.identifier)
                 audit(repo, deps, RENEWAL_ACTOR, "alert.renewed", "alert", renewal.identifier,
                       renews=alert.identifier, expires=expires.isoformat())
-                outcome.alerts.append({"identifier": renewal.identifier, "renews": alert.identifier})
                 renewed.append(renewal.identifier)
-    if renewed:
-        deps.events.publish("alert", outcome.to_dict())
-    return renewed
+    return renewed  # each renewal reaches live clients through its own outbox row, like any alert
+
+
+def _due(repo: Repository, deps: Deps, status: Status, now: datetime,
+         picture: Picture | None = None) -> list[tuple[Alert, list[Regime]]]:
+    """Issued messages of regimes in force whose `<expires>` is within the policy's renewal lead."""
+    picture = picture or repo.picture(status)
+    by_alert: dict[str, list[Regime]] = defaultdict(list)
+    for regime in picture.regimes:
+        found = repo.regime(regime.id)
+        if found is not None and found[1] is not None:
+            by_alert[found[1]].append(regime)
+    due = []
+    for alert_id, regimes in by_alert.items():
+        found_alert = repo.alert(alert_id)
+        if found_alert is None:
+            continue
+        alert = found_alert[0]
+        if alert.state is AlertState.ISSUED and deps.expiry.due(alert.expires, now):
+            due.append((alert, regimes))
+    return due
 
 
 def feed_only(_repo: Repository, _alert: Alert, _picture: Picture) -> Deliveries:

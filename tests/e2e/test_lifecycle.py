@@ -5,6 +5,7 @@ picture, and alerts are renewed and expire on an injected clock."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -360,3 +361,20 @@ def test_a_drill_cancel_leaves_out_districts_under_an_actual_regime(client: Test
     assert cancel["status"] == "Exercise" and cancel["districts"] == ["RU-ROS-CHERTKOVSKY"]
     [actual] = client.get("/api/v1/regimes").json()
     assert actual["district"] == "RU-ROS-MILLEROVSKY"  # the real regime is untouched
+
+
+def test_a_serving_node_renews_on_its_own(deps: Deps, clock: Clock, tokens: dict[str, str]) -> None:
+    settings = Settings(dispatch=False, renew_every_s=0.05)
+    with TestClient(create_app(deps, settings=settings)) as node:
+        posted = node.post("/api/v1/reports", json={**INTERCEPTION, "districts": ["Millerovsky"]},
+                           headers=auth(tokens["operator"])).json()
+        release(node, tokens, posted["alerts"])
+        clock.now += deps.expiry.lifetime("drone_hazard") - timedelta(minutes=5)  # near expiry
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            renewals = [a for a in node.get("/api/v1/alerts").json() if a["references"] == [
+                posted["alerts"][0]["identifier"]]]
+            if renewals:
+                break
+            time.sleep(0.05)
+        assert [a["msg_type"] for a in renewals] == ["Update"]
