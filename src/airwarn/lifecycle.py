@@ -121,13 +121,18 @@ def announce(repo: Repository, deps: Deps, picture: Picture, declared: Sequence[
     it is in force) or a pre-alert escalates to the alert; a new Alert otherwise."""
     now = deps.clock()
     escalated = [_escalate(repo, picture, r) for r in escalate]
+    raised = {r.id for r in escalated}
     groups: dict[tuple[Any, str, Level], list[Regime]] = defaultdict(list)
     for regime in [*declared, *escalated]:
         groups[(regime.kind, regime.region, regime.level)].append(regime)
     for (kind, region, level), regimes in groups.items():
         earlier: Alert | None = None
-        if any(r.id in {e.id for e in escalated} for r in regimes):
-            earlier = _current_alert(repo, [r for r in regimes if r.id in {e.id for e in escalated}])
+        if any(r.id in raised for r in regimes):
+            earlier = _current_alert(repo, [r for r in regimes if r.id in raised])
+            group = {r.id for r in regimes}
+            if earlier is not None and any(r.id in earlier.regime_ids and r.id not in group
+                                           for r in picture.active_regimes(region)):
+                earlier = None  # the pre-alert still stands for the rest of its area: the alert is new
         else:
             others = [r for r in picture.active_regimes(region) if r.kind == kind and r.level == level
                       and r not in regimes]

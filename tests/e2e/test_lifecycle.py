@@ -378,3 +378,20 @@ def test_a_serving_node_renews_on_its_own(deps: Deps, clock: Clock, tokens: dict
                 break
             time.sleep(0.05)
         assert [a["msg_type"] for a in renewals] == ["Update"]
+
+
+def test_the_threat_arriving_in_part_of_a_pre_alert_area_is_a_new_alert_and_the_rest_stays_ready(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    op = auth(tokens["operator"])
+    pre = client.post("/api/v1/reports", headers=op, json={
+        **INTERCEPTION, "kind": "drones_en_route", "districts": ["Millerovsky", "Chertkovsky"]}).json()
+    [pre_alert] = pre["alerts"]
+    assert pre_alert["level"] == "pre_alert" and pre_alert["districts"] == ["RU-ROS-MILLEROVSKY", "RU-ROS-CHERTKOVSKY"]
+    release(client, tokens, [pre_alert])
+    here = client.post("/api/v1/reports", json={**INTERCEPTION, "districts": ["Millerovsky"]}, headers=op).json()
+    [alert] = here["alerts"]
+    assert alert["msg_type"] == "Alert" and alert["level"] == "alert" and alert["districts"] == ["RU-ROS-MILLEROVSKY"]
+    levels = {r["district"]: (r["level"], r["alert_id"]) for r in client.get("/api/v1/regimes").json()}
+    assert levels == {"RU-ROS-MILLEROVSKY": ("alert", alert["identifier"]),
+                      "RU-ROS-CHERTKOVSKY": ("pre_alert", pre_alert["identifier"])}
