@@ -115,27 +115,42 @@ def _require(user: User, role: Role) -> None:
 def announce(repo: Repository, deps: Deps, picture: Picture, declared: Sequence[Regime],
              escalate: Sequence[Regime], *, actor: str, certainty: Certainty, circumstances: Circumstances,
              report_id: str | None, out: Outcome) -> None:
-    """One message per threat kind, region and level for what a decision declared or escalated.
+    """Compose (see `compose_announcements`), store and link the messages for what a decision declared or
+    escalated."""
+    for alert, regimes in compose_announcements(repo, deps, picture, declared, escalate, actor=actor,
+                                                certainty=certainty, circumstances=circumstances,
+                                                report_id=report_id):
+        alert = store_alert(repo, deps, alert, picture, actor, out)
+        repo.link_regimes([r.id for r in regimes], alert.identifier)
+
+
+def compose_announcements(repo: Repository, deps: Deps, picture: Picture, declared: Sequence[Regime],
+                          escalate: Sequence[Regime], *, actor: str, certainty: Certainty,
+                          circumstances: Circumstances, report_id: str | None) -> list[tuple[Alert, list[Regime]]]:
+    """One message per threat kind, region and level for what a decision declared or escalated, with the
+    regimes to link to it. Escalated regimes are raised to the alert level here (store and picture).
 
     It is an Update of the earlier issued message when the same threat's area grows (new districts while
-    it is in force) or a pre-alert escalates to the alert; a new Alert otherwise."""
+    it is in force; the Update covers the whole area) or a pre-alert escalates to the alert everywhere it
+    stood; a new Alert otherwise."""
     now = deps.clock()
     escalated = [_escalate(repo, picture, r) for r in escalate]
     raised = {r.id for r in escalated}
     groups: dict[tuple[Any, str, Level], list[Regime]] = defaultdict(list)
     for regime in [*declared, *escalated]:
         groups[(regime.kind, regime.region, regime.level)].append(regime)
+    composed: list[tuple[Alert, list[Regime]]] = []
     for (kind, region, level), regimes in groups.items():
         earlier: Alert | None = None
-        if any(r.id in raised for r in regimes):
+        group = {r.id for r in regimes}
+        if group & raised:
             earlier = _current_alert(repo, [r for r in regimes if r.id in raised])
-            group = {r.id for r in regimes}
             if earlier is not None and any(r.id in earlier.regime_ids and r.id not in group
                                            for r in picture.active_regimes(region)):
                 earlier = None  # the pre-alert still stands for the rest of its area: the alert is new
         else:
             others = [r for r in picture.active_regimes(region) if r.kind == kind and r.level == level
-                      and r not in regimes]
+                      and r.id not in group]
             earlier = _current_alert(repo, others)
             if earlier is not None:
                 regimes = [*[r for r in others if r.id in earlier.regime_ids], *regimes]
@@ -144,10 +159,8 @@ def announce(repo: Repository, deps: Deps, picture: Picture, declared: Sequence[
             regimes=regimes, certainty=certainty, circumstances=circumstances, created_by=actor,
             report_id=report_id, expires=deps.expiry.regime_expires(kind, level, now),
         )
-        if earlier is not None:
-            alert = as_update(alert, earlier)
-        alert = store_alert(repo, deps, alert, picture, actor, out)
-        repo.link_regimes([r.id for r in regimes], alert.identifier)
+        composed.append((as_update(alert, earlier) if earlier is not None else alert, regimes))
+    return composed
 
 
 def _escalate(repo: Repository, picture: Picture, regime: Regime) -> Regime:
@@ -250,5 +263,5 @@ async def run_renewals(deps: Deps, stop: asyncio.Event, *, every_s: float = 60.0
             await asyncio.wait_for(stop.wait(), timeout=every_s)
 
 
-__all__ = ["announce", "end_measure", "finish_measure", "keep_measure", "release_measures",
+__all__ = ["announce", "compose_announcements", "end_measure", "finish_measure", "keep_measure", "release_measures",
            "renew_alerts", "run_renewals"]
