@@ -14,6 +14,7 @@ from airwarn.delivery.dispatcher import Dispatcher
 from airwarn.delivery.fanout import make_fanout
 from airwarn.deps import Deps, Renderer
 from airwarn.domain.alerts import Alert, ApprovalPolicy, Authority, Severity
+from airwarn.domain.expiry import ExpiryPolicy
 from airwarn.domain.territory import Territory
 from airwarn.errors import ConfigError
 from airwarn.settings import Settings
@@ -64,6 +65,10 @@ def build_deps(settings: Settings, engine: Engine | None = None) -> Deps:
         severity = Severity(settings.approval_severity)
     except ValueError:
         raise ConfigError(f"AIRWARN_APPROVAL_SEVERITY must be one of {[s.value for s in Severity]}") from None
+    try:
+        expiry = ExpiryPolicy.from_spec(settings.alert_lifetimes, settings.renew_before_s)
+    except ValueError as exc:
+        raise ConfigError(f"AIRWARN_ALERT_LIFETIMES / AIRWARN_RENEW_BEFORE_S: {exc}") from None
     signer = load_or_create(settings.keys_dir)
     territory = ensure_territory(uow)
     return Deps(
@@ -76,6 +81,7 @@ def build_deps(settings: Settings, engine: Engine | None = None) -> Deps:
         authority=Authority(sender=settings.sender, name_en=settings.sender_name_en,
                             name_ru=settings.sender_name_ru, web=settings.public_url),
         approval=ApprovalPolicy(min_severity=severity),
+        expiry=expiry,
         future_tolerance=timedelta(seconds=settings.future_tolerance_s),
     )
 

@@ -8,6 +8,7 @@ import asyncio
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from airwarn import services
 from airwarn.api.app import create_app
 from airwarn.deps import Deps
 from airwarn.domain.reports import Status
+from airwarn.errors import ConfigError
 from airwarn.lifecycle import RENEWAL_ACTOR, renew_alerts, run_renewals
 from airwarn.settings import Settings
 
@@ -395,3 +397,12 @@ def test_the_threat_arriving_in_part_of_a_pre_alert_area_is_a_new_alert_and_the_
     levels = {r["district"]: (r["level"], r["alert_id"]) for r in client.get("/api/v1/regimes").json()}
     assert levels == {"RU-ROS-MILLEROVSKY": ("alert", alert["identifier"]),
                       "RU-ROS-CHERTKOVSKY": ("pre_alert", pre_alert["identifier"])}
+
+
+def test_a_bad_lifetime_setting_is_a_config_error_that_names_it(tmp_path: Path) -> None:
+    from airwarn.bootstrap import build_deps
+
+    settings = Settings(db=f"sqlite:///{tmp_path / 'x.db'}", keys_dir=tmp_path / "keys", alert_lifetimes="drone=60")
+    with pytest.raises(ConfigError, match="AIRWARN_ALERT_LIFETIMES.*unknown lifetime 'drone'"):
+        build_deps(settings)
+    assert not (tmp_path / "keys").exists()

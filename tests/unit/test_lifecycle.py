@@ -207,6 +207,17 @@ def test_expiry_policy_defaults_and_renewal_lead() -> None:
         ExpiryPolicy(lifetimes={"drone_hazard": timedelta(minutes=10)})
 
 
+def test_expiry_policy_from_settings_changes_only_what_it_names() -> None:
+    policy = ExpiryPolicy.from_spec(" drone_hazard=7200 , pre_alert=1800", renew_before_s=300)
+    assert policy.lifetime("drone_hazard") == timedelta(hours=2) and policy.lifetime("pre_alert") == timedelta(minutes=30)
+    assert policy.lifetime("missile_hazard") == timedelta(hours=1) and policy.renew_before == timedelta(minutes=5)
+    assert ExpiryPolicy.from_spec("") == ExpiryPolicy()
+    for bad, says in (("drone=60", "unknown lifetime 'drone'"), ("drone_hazard=soon", "number of seconds"),
+                      ("drone_hazard=600", "must exceed")):
+        with pytest.raises(ValueError, match=says):
+            ExpiryPolicy.from_spec(bad)
+
+
 # --- drills -----------------------------------------------------------------------------------------------------
 def test_a_drill_all_clear_leaves_out_every_district_under_an_actual_regime() -> None:
     rostov = [MILLEROVSKY, CHERTKOVSKY, "RU-ROS-SHOLOKHOVSKY"]

@@ -36,6 +36,22 @@ class ExpiryPolicy:
             if lifetime <= self.renew_before:
                 raise ValueError(f"lifetime of {key} ({lifetime}) must exceed renew_before ({self.renew_before})")
 
+    @classmethod
+    def from_spec(cls, spec: str, renew_before_s: float = 900) -> ExpiryPolicy:
+        """The defaults with some lifetimes changed, e.g. "drone_hazard=7200,pre_alert=1800" (seconds)."""
+        lifetimes = _default_lifetimes()
+        for part in (p.strip() for p in spec.split(",") if p.strip()):
+            key, _, value = part.partition("=")
+            key = key.strip()
+            if key not in lifetimes:
+                raise ValueError(f"unknown lifetime {key!r} (known: {', '.join(sorted(lifetimes))})")
+            try:
+                seconds = float(value)
+            except ValueError:
+                raise ValueError(f"lifetime of {key} must be a number of seconds, not {value.strip()!r}") from None
+            lifetimes[key] = timedelta(seconds=seconds)
+        return cls(lifetimes=lifetimes, renew_before=timedelta(seconds=renew_before_s))
+
     def lifetime(self, key: str) -> timedelta:
         return self.lifetimes.get(key, self.lifetimes.get(RegimeKind.DRONE_HAZARD.value, timedelta(hours=2)))
 
