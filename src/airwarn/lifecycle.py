@@ -21,6 +21,7 @@ from airwarn.domain.alerts import (
     compose_regime_alert,
     compose_renewal,
 )
+from airwarn.domain.measure_notices import compose_measure_ended, ends_with_notice
 from airwarn.domain.regimes import Level, Measure, MeasureKind, Picture, Regime, released_measures
 from airwarn.domain.reports import Certainty, Status
 from airwarn.domain.users import Role, User
@@ -36,9 +37,10 @@ RENEWAL_ACTOR = "system:renewal"
 
 # --- measures ----------------------------------------------------------------------------------------
 def finish_measure(repo: Repository, deps: Deps, picture: Picture, measure: Measure, actor: str, reason: str,
-                   out: Outcome, at: datetime | None = None) -> Measure:
-    """End one measure in the open transaction: the row, the picture, its audit record and, for an airport,
-    the notice that it resumed."""
+                   out: Outcome, at: datetime | None = None, *, notice: bool = True) -> Measure:
+    """End one measure in the open transaction: the row, the picture, its audit record and the public notice
+    (an airport's "resumed operations"; for internet or stay-indoors, unless `notice` is False because
+    the all-clear of its regimes tells it)."""
     at = at or deps.clock()
     ended = measure.ended(at, actor, reason)
     repo.end_measure(ended)
@@ -50,6 +52,13 @@ def finish_measure(repo: Repository, deps: Deps, picture: Picture, measure: Meas
           region=measure.region, target=measure.target, reason=reason)
     if measure.kind is MeasureKind.AIRPORT_SUSPENDED and measure.target:
         airport_notice(repo, deps, picture, measure.target, False, at, actor, measure.report_id, out)
+    elif notice and ends_with_notice(measure.kind):
+        now = deps.clock()
+        told = compose_measure_ended(
+            identifier=deps.alert_id(), authority=deps.authority, sent=now, territory=deps.territory,
+            kind=measure.kind, region=measure.region, at=at, status=measure.status, created_by=actor,
+            expires=deps.expiry.notice_expires(now))
+        store_alert(repo, deps, told, picture, actor, out)
     return ended
 
 
@@ -59,7 +68,8 @@ def release_measures(repo: Repository, deps: Deps, picture: Picture, lifted: Seq
     release = released_measures(picture, lifted)
     names = ", ".join(r.id for r in lifted)
     for measure in release.ending:
-        finish_measure(repo, deps, picture, measure, actor, f"its regimes were lifted ({names})", out)
+        finish_measure(repo, deps, picture, measure, actor, f"its regimes were lifted ({names})", out,
+                       notice=False)
     for measure in release.kept:
         audit(repo, deps, actor, "measure.kept_in_force", "measure", measure.id, kind=measure.kind.value,
               region=measure.region, regimes_lifted=[r.id for r in lifted])

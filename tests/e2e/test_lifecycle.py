@@ -107,10 +107,14 @@ def test_penza_measures_end_when_every_regime_is_lifted(client: TestClient, toke
     regimes = client.get("/api/v1/regimes").json()
     assert {r["kind"] for r in regimes} == {"drone_hazard", "airspace_closed"}
 
+    told = []
     for regime in regimes:
         lifted = client.post(f"/api/v1/regimes/{regime['id']}/lift", json={"reason": "threat over"},
                              headers=auth(tokens["operator"]))
         assert lifted.status_code == 200, lifted.text
+        told += [a["headline"].split(" at ")[0].split(":")[0] for a in lifted.json()["alerts"]]
+    # the all-clears tell it; the airport says it resumed; no separate notice per measure
+    assert sorted(told) == ["All clear", "All clear", "Penza (UWPP) resumed operations"]
 
     assert measures(client) == []
     assert client.get("/api/v1/status").json()["measures"] == []
@@ -167,6 +171,10 @@ def test_reports_restore_internet_and_lift_stay_indoors_while_the_regime_stays(
     assert restored.status_code == 201, restored.text
     lifted = client.post("/api/v1/reports", json={**official, "kind": "stay_indoors_lifted"}, headers=op)
     assert len(restored.json()["measures_ended"]) == 1 and len(lifted.json()["measures_ended"]) == 1
+    [told] = restored.json()["alerts"]  # the public is told, in a Minor notice of its own
+    assert told["headline"] == "Mobile internet restored: Penza Region" and told["severity"] == "Minor"
+    assert "<urgency>Past</urgency>" in client.get(f"/api/v1/alerts/{told['identifier']}.xml").text
+    assert lifted.json()["alerts"][0]["headline"] == "Stay-indoors order lifted: Penza Region"
     assert {m["kind"] for m in measures(client)} == {"airport_suspended"}
     assert {r["kind"] for r in client.get("/api/v1/regimes").json()} == {"drone_hazard", "airspace_closed"}
     resumed = client.post("/api/v1/reports", json={**official, "kind": "airport_resumed", "airport": "UWPP"},
