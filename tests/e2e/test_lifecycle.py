@@ -73,6 +73,16 @@ def release(client: TestClient, tokens: dict[str, str], alerts: list[dict[str, A
             assert done.status_code == 200, done.text
 
 
+def lift(client: TestClient, tokens: dict[str, str], regime_id: str, reason: str = "") -> dict[str, Any]:
+    """Lift a regime as the operator; a second person releases its all-clear if that waits for one."""
+    lifted = client.post(f"/api/v1/regimes/{regime_id}/lift", json={"reason": reason},
+                         headers=auth(tokens["operator"]))
+    assert lifted.status_code == 200, lifted.text
+    body: dict[str, Any] = lifted.json()
+    release(client, tokens, body["alerts"])
+    return body
+
+
 def all_alerts(outcome: dict[str, Any]) -> list[dict[str, Any]]:
     return [a for e in outcome.get("events", [outcome]) for a in e.get("outcome", e).get("alerts", [])]
 
@@ -109,10 +119,8 @@ def test_penza_measures_end_when_every_regime_is_lifted(client: TestClient, toke
 
     told = []
     for regime in regimes:
-        lifted = client.post(f"/api/v1/regimes/{regime['id']}/lift", json={"reason": "threat over"},
-                             headers=auth(tokens["operator"]))
-        assert lifted.status_code == 200, lifted.text
-        told += [a["headline"].split(" at ")[0].split(":")[0] for a in lifted.json()["alerts"]]
+        lifted = lift(client, tokens, regime["id"], "threat over")
+        told += [a["headline"].split(" at ")[0].split(":")[0] for a in lifted["alerts"]]
     # the all-clears tell it; the airport says it resumed; no separate notice per measure
     assert sorted(told) == ["All clear", "All clear", "Penza (UWPP) resumed operations"]
 
@@ -138,7 +146,7 @@ def test_a_kept_measure_outlives_its_regime_until_an_operator_ends_it(
                        headers=op)
     assert kept.status_code == 200 and kept.json() == {"id": internet["id"], "keep": True}
     for regime in client.get("/api/v1/regimes").json():
-        client.post(f"/api/v1/regimes/{regime['id']}/lift", headers=op)
+        lift(client, tokens, regime["id"])
 
     [still] = measures(client)
     assert still["id"] == internet["id"] and still["keep"] is True
@@ -228,19 +236,18 @@ def test_confirmed_saratov_claim_is_a_pre_alert_that_escalates_by_update_then_cl
     [raised] = client.get("/api/v1/regimes").json()
     assert raised["id"] == regime["id"] and raised["level"] == "alert" and raised["alert_id"] == update["identifier"]
 
-    lifted = client.post(f"/api/v1/regimes/{regime['id']}/lift", headers=op).json()
-    [clear] = lifted["alerts"]
+    [clear] = lift(client, tokens, regime["id"])["alerts"]
     assert clear["level"] == "all_clear" and clear["references"] == [update["identifier"]]
 
 
 def test_a_pre_alert_can_end_with_an_all_clear(client: TestClient, tokens: dict[str, str]) -> None:
     pre = _saratov_pre_alert(client, tokens)
     [regime] = client.get("/api/v1/regimes").json()
-    lifted = client.post(f"/api/v1/regimes/{regime['id']}/lift", json={"reason": "drones turned away"},
-                         headers=auth(tokens["operator"])).json()
-    [clear] = lifted["alerts"]
+    [clear] = lift(client, tokens, regime["id"], "drones turned away")["alerts"]
     assert clear["msg_type"] == "Update" and clear["level"] == "all_clear"
-    assert clear["references"] == [pre["identifier"]] and clear["state"] == "issued"
+    assert clear["references"] == [pre["identifier"]]
+    assert client.get(f"/api/v1/alerts/{clear['identifier']}").json()["state"] == "issued"
+    assert client.get("/api/v1/regimes").json() == []
 
 
 INTERCEPTION = {"kind": "interception", "region": "RU-ROS", "source": {"type": "official", "name": "Governor"}}
@@ -259,7 +266,7 @@ def test_a_growing_area_goes_out_as_an_update_of_the_earlier_alert(client: TestC
     regimes = client.get("/api/v1/regimes").json()
     assert {r["alert_id"] for r in regimes} == {update["identifier"]}
     for regime in regimes:
-        client.post(f"/api/v1/regimes/{regime['id']}/lift", headers=op)
+        lift(client, tokens, regime["id"])
     clears = [a for a in client.get("/api/v1/alerts").json() if a["level"] == "all_clear"]
     assert {tuple(a["references"]) for a in clears} == {(update["identifier"],)}
 
@@ -284,15 +291,15 @@ def test_a_drill_never_clears_an_area_under_an_actual_regime_nor_changes_the_act
     release(client, tokens, plan["alerts"])
     assert measures(client, status="Exercise") and measures(client) == []
 
-    region_wide = client.post(f"/api/v1/regimes/{drill['regimes_declared'][0]}/lift", headers=op).json()
+    region_wide = lift(client, tokens, drill["regimes_declared"][0])
     [clear] = region_wide["alerts"]
     assert clear["status"] == "Exercise" and clear["level"] == "all_clear"
     assert "RU-ROS-MILLEROVSKY" not in clear["districts"]
     assert set(clear["districts"]) == {"RU-ROS-VERKHNEDONSKOY", "RU-ROS-SHOLOKHOVSKY", "RU-ROS-CHERTKOVSKY"}
-    district = client.post(f"/api/v1/regimes/{narrow['regimes_declared'][0]}/lift", headers=op).json()
+    district = lift(client, tokens, narrow["regimes_declared"][0])
     assert district["alerts"] == [] and "withheld" in " ".join(district["notes"])
     for regime in client.get("/api/v1/regimes", params={"status": "Exercise"}).json():
-        client.post(f"/api/v1/regimes/{regime['id']}/lift", headers=op)
+        lift(client, tokens, regime["id"])
     assert measures(client, status="Exercise") == []
 
     after = client.get("/api/v1/status").json()
@@ -335,7 +342,7 @@ def test_alerts_are_renewed_while_the_regime_stays_and_expire_when_it_is_gone(
     assert alert["identifier"] not in shown and renewal_id in shown
 
     [regime] = client.get("/api/v1/regimes").json()
-    client.post(f"/api/v1/regimes/{regime['id']}/lift", headers=op)
+    lift(client, tokens, regime["id"])
     clock.now += deps.expiry.lifetime("drone_hazard") + timedelta(hours=2)
     assert renew_alerts(deps) == []  # no regime, no renewal
     assert client.get("/api/v1/status").json()["alerts"] == []  # everything has expired
