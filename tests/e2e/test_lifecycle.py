@@ -129,7 +129,9 @@ def test_penza_measures_end_when_every_regime_is_lifted(client: TestClient, toke
     ended = {m["id"]: m for m in measures(client, active=False)}
     assert set(ended) == {m["id"] for m in in_force}
     for m in ended.values():
-        assert m["ended_at"] and m["ended_by"] == "operator-1" and "regimes were lifted" in m["end_reason"]
+        # lifted by the operator, or by the approver who released the held all-clear
+        assert m["ended_at"] and m["ended_by"] in {"operator-1", "approver-1"}
+        assert "regimes were lifted" in m["end_reason"]
         assert "measure.ended" in audit_actions(client, tokens, m["id"])
     penza_airport = next(a for a in client.get("/api/v1/airports").json() if a["icao"] == "UWPP")
     assert penza_airport["status"] == "resumed"
@@ -150,8 +152,8 @@ def test_a_kept_measure_outlives_its_regime_until_an_operator_ends_it(
 
     [still] = measures(client)
     assert still["id"] == internet["id"] and still["keep"] is True
-    assert audit_actions(client, tokens, internet["id"]) == ["measure.started", "measure.keep",
-                                                             "measure.kept_in_force"]
+    actions = audit_actions(client, tokens, internet["id"])
+    assert actions[-2:] == ["measure.keep", "measure.kept_in_force"] and "measure.ended" not in actions
 
     no_reason = client.post(f"/api/v1/measures/{internet['id']}/end", json={"reason": ""}, headers=op)
     assert no_reason.status_code == 422 and "reason" in str(no_reason.json())
@@ -329,7 +331,10 @@ def test_alerts_are_renewed_while_the_regime_stays_and_expire_when_it_is_gone(
     renewal = client.get(f"/api/v1/alerts/{renewal_id}").json()
     assert renewal["msg_type"] == "Update" and [r["identifier"] for r in renewal["references"]] == [
         alert["identifier"]]
-    assert renewal["state"] == "issued" and renewal["created_by"] == RENEWAL_ACTOR
+    assert renewal["state"] == "issued"
+    with deps.uow.read() as repo:
+        found = repo.alert(renewal_id)
+    assert found is not None and found[0].created_by == RENEWAL_ACTOR
     assert datetime.fromisoformat(renewal["infos"][0]["expires"]) == clock.now + deps.expiry.lifetime("drone_hazard")
     assert renewal["infos"][0]["headline"] == issued["infos"][0]["headline"]
     assert "alert.renewed" in audit_actions(client, tokens, renewal_id)
