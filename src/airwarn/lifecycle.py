@@ -37,7 +37,8 @@ RENEWAL_ACTOR = "system:renewal"
 
 # --- measures ----------------------------------------------------------------------------------------
 def finish_measure(repo: Repository, deps: Deps, picture: Picture, measure: Measure, actor: str, reason: str,
-                   out: Outcome, at: datetime | None = None, *, notice: bool = True) -> Measure:
+                   out: Outcome, at: datetime | None = None, *, notice: bool = True,
+                   authors: tuple[str, ...] = ()) -> Measure:
     """End one measure in the open transaction: the row, the picture, its audit record and the public notice
     (an airport's "resumed operations"; for internet or stay-indoors, unless `notice` is False because
     the all-clear of its regimes tells it)."""
@@ -51,14 +52,14 @@ def finish_measure(repo: Repository, deps: Deps, picture: Picture, measure: Meas
     audit(repo, deps, actor, "measure.ended", "measure", measure.id, kind=measure.kind.value,
           region=measure.region, target=measure.target, reason=reason)
     if measure.kind is MeasureKind.AIRPORT_SUSPENDED and measure.target:
-        airport_notice(repo, deps, picture, measure.target, False, at, actor, measure.report_id, out)
+        airport_notice(repo, deps, picture, measure.target, False, at, actor, measure.report_id, out, authors)
     elif notice and ends_with_notice(measure.kind):
         now = deps.clock()
         told = compose_measure_ended(
             identifier=deps.alert_id(), authority=deps.authority, sent=now, territory=deps.territory,
             kind=measure.kind, region=measure.region, at=at, status=measure.status, created_by=actor,
             expires=deps.expiry.notice_expires(now))
-        store_alert(repo, deps, told, picture, actor, out)
+        store_alert(repo, deps, replace(told, authors=authors or (actor,)), picture, actor, out)
     return ended
 
 

@@ -85,6 +85,7 @@ def alert_to_dict(alert: Alert) -> dict[str, Any]:
         "districts": list(alert.districts),
         "created_by": alert.created_by,
         "approved_by": alert.approved_by,
+        "authors": list(alert.authors),
         "regime_ids": list(alert.regime_ids),
         "report_id": alert.report_id,
         "level": alert.level,  # pre_alert | alert | all_clear (derived; read back from the infos)
@@ -115,6 +116,7 @@ def alert_from_dict(d: dict[str, Any]) -> Alert:
         districts=tuple(d["districts"]),
         created_by=d["created_by"],
         approved_by=d["approved_by"],
+        authors=tuple(d.get("authors", ())),
         regime_ids=tuple(d["regime_ids"]),
         report_id=d["report_id"],
         infos=tuple(info_from_dict(i) for i in d["infos"]),
