@@ -17,6 +17,7 @@ from airwarn.domain.users import Role, User
 from airwarn.errors import Conflict, Forbidden, InvalidInput, NotFound
 from airwarn.issuing import Outcome, audit, held_group, issue, lift_one, lift_regimes, store_alert, summary
 from airwarn.issuing import withdraw_group as _drop
+from airwarn.lifecycle import guard_drill_cancel, release_measures
 from airwarn.store.repository import Repository
 
 #: How the audit names the one public act above the threshold that one person may do.
@@ -63,8 +64,10 @@ def approve_alert(deps: Deps, identifier: str, approver: User) -> dict[str, Any]
         picture = repo.picture(status)
         outcome = Outcome()
         lifting = set(repo.proposed_by("regimes", ids, lifting=True))
-        for regime in [r for r in picture.regimes if r.id in lifting]:
+        lifted = [r for r in picture.regimes if r.id in lifting]
+        for regime in lifted:
             lift_one(repo, deps, picture, regime, approver.name, f"approved {regime.lift_pending}", outcome)
+        release_measures(repo, deps, picture, lifted, approver.name, outcome)  # what came with them ends
         for measure in [m for m in picture.measures if m.id in set(repo.proposed_by("measures", ids, lifting=True))]:
             ended = measure.ended(now, approver.name)
             repo.end_measure(ended)
@@ -73,7 +76,7 @@ def approve_alert(deps: Deps, identifier: str, approver: User) -> dict[str, Any]
                   target=measure.target, alert=measure.lift_pending)
         released = []
         for member in group:
-            alert = replace(member.approved(approver.name), sent=now)
+            alert = member.approved(approver.name).resent(now)  # <expires> keeps its lifetime
             issue(repo, deps, alert, picture, approver.name, new=False)
             audit(repo, deps, approver.name, "alert.approved", "alert", alert.identifier,
                   authors=sorted(alert.people), with_alert=identifier)
@@ -121,17 +124,20 @@ def cancel_alert(deps: Deps, identifier: str, actor: User, note: str = "False al
             dropped = _drop(repo, deps, original, actor.name, note, AlertState.WITHDRAWN)
             result: dict[str, Any] = {"withdrawn": identifier, "dropped": dropped, **outcome.to_dict()}
         else:
-            cancel = replace(compose_cancel(identifier=deps.alert_id(), original=original, sent=deps.clock(),
-                                            created_by=actor.name, note=note), authors=(actor.name,))
+            now = deps.clock()
+            cancel = replace(compose_cancel(identifier=deps.alert_id(), original=original, sent=now,
+                                            created_by=actor.name, note=note,
+                                            expires=deps.expiry.follow_up_expires(now)), authors=(actor.name,))
+            cancel, via = guard_drill_cancel(repo, deps, cancel, outcome)  # never a stop where it is real
             gated = deps.approval.needs_approval(cancel, [original])
             if gated and not actor.role.allows(Role.APPROVER):
-                cancel = store_alert(repo, deps, cancel, picture, actor.name, outcome)
+                cancel = store_alert(repo, via, cancel, picture, actor.name, outcome)
                 live = [r.id for r in active if not r.lift_pending]
                 repo.set_pending("regimes", live, lift_pending=cancel.identifier)
                 outcome.notes.append(f"the cancel waits for a second person; {len(live)} regime(s) stay in "
                                      "force until it is approved")
             else:
-                cancel = store_alert(repo, deps, cancel, picture, actor.name, outcome,
+                cancel = store_alert(repo, via, cancel, picture, actor.name, outcome,
                                      alone=SINGLE_PERSON_FALSE_ALARM if gated else None)
                 lift_regimes(repo, deps, picture, active, actor.name, f"false alarm: {note}", outcome,
                              all_clear=False)

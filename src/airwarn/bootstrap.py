@@ -17,6 +17,7 @@ from airwarn.delivery.dispatcher import Dispatcher
 from airwarn.delivery.fanout import make_fanout
 from airwarn.deps import Deps, Renderer
 from airwarn.domain.alerts import Alert, Authority
+from airwarn.domain.expiry import ExpiryPolicy
 from airwarn.domain.territory import Territory
 from airwarn.errors import ConfigError
 from airwarn.keyring import load_keys
@@ -111,6 +112,10 @@ def build_deps(settings: Settings, engine: Engine | None = None, *, create_db: b
     with `create_db` False the database must exist too (CLI commands never create one)."""
     approval = approval_policy(settings)
     auto_confirm = auto_confirm_policy(settings)
+    try:
+        expiry = ExpiryPolicy.from_spec(settings.alert_lifetimes, settings.renew_before_s)
+    except ValueError as exc:
+        raise ConfigError(f"AIRWARN_ALERT_LIFETIMES / AIRWARN_RENEW_BEFORE_S: {exc}") from None
     keys = load_keys(settings.keys_dir)
     signer = keys.signer
     engine = engine or (build_engine(settings) if create_db else open_engine(settings))
@@ -132,6 +137,7 @@ def build_deps(settings: Settings, engine: Engine | None = None, *, create_db: b
                             name_ru=settings.sender_name_ru, web=settings.public_url),
         approval=approval,
         auto_confirm=auto_confirm,
+        expiry=expiry,
         future_tolerance=timedelta(seconds=settings.future_tolerance_s),
     )
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
 from airwarn.domain.alerts import Alert, ApprovalPolicy, Authority
+from airwarn.domain.expiry import ExpiryPolicy
 from airwarn.domain.policy import AutoConfirmPolicy
 from airwarn.domain.regimes import Picture
 from airwarn.domain.territory import Territory
@@ -103,6 +104,7 @@ class Deps:
     certificate_pem: bytes = b""  # the authority's signing certificate, published for receivers
     #: Signs the audit head with the authority key (RSA-SHA256, base64); None: this node signs no heads.
     sign_head: Callable[[bytes], str] | None = None
+    expiry: ExpiryPolicy = field(default_factory=ExpiryPolicy)  # CAP <expires> per threat, renewal lead
 
     def alert_id(self) -> str:
         """CAP identifiers: sender-scoped, no spaces, commas or reserved characters."""

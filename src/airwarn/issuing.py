@@ -22,10 +22,9 @@ from airwarn.domain.alerts import (
     area_for,
     compose_airport_notice,
     compose_all_clear,
-    compose_regime_alert,
 )
-from airwarn.domain.regimes import Measure, MeasureKind, Picture, Regime
-from airwarn.domain.reports import Certainty, Report
+from airwarn.domain.regimes import Measure, MeasureKind, Picture, Regime, drill_clear_districts
+from airwarn.domain.reports import Certainty, Report, Status
 from airwarn.domain.rules import Decision
 from airwarn.store.repository import LiveReceipt, Repository
 
@@ -159,6 +158,9 @@ def summary(alert: Alert) -> dict[str, Any]:
         "districts": list(alert.districts),
         "sent": alert.sent.isoformat(),
         "references": [r.identifier for r in alert.references],
+        "level": alert.level,
+        "urgency": alert.infos[0].urgency.value if alert.infos else None,
+        "expires": alert.expires.isoformat() if alert.expires else None,
     }
 
 
@@ -202,6 +204,8 @@ def apply_decision(
     When one of its alerts needs a second person, the whole decision waits with it: its regimes, measures
     and plan steps are stored as *proposed* (naming the held alert) and its other alerts are held too, so
     the public sees none of it until an approver releases it (or all of it goes if they reject it)."""
+    from airwarn.lifecycle import compose_announcements, finish_measure  # lifecycle builds on this module
+
     now = deps.clock()
     out = Outcome(report_id=report.id, notes=list(decision.notes))
     at = min(report.time, now)
@@ -209,31 +213,28 @@ def apply_decision(
     declared = [
         Regime(id=new_id("reg"), kind=draft.kind, region=draft.region, district=draft.district,
                declared_at=at, declared_by=actor, reason=f"report {report.id}: {report.kind.value}",
-               status=picture.status, report_id=report.id)
+               status=picture.status, report_id=report.id, level=draft.level)
         for draft in decision.declare
     ]
     plans_en = [p.instruction_en for p in decision.plans if p.instruction_en]
     plans_ru = [p.instruction_ru for p in decision.plans if p.instruction_ru]
-    by_kind: dict[Any, list[Regime]] = defaultdict(list)
-    for regime in declared:
-        by_kind[(regime.kind, regime.region)].append(regime)
-    alert_certainty = certainty or report.certainty
+    # one message per threat kind, region and level: an Update of the earlier one when the area grows
+    # or a pre-alert escalates (lifecycle.compose_announcements); escalated regimes are raised there
     composed = [
-        (replace(compose_regime_alert(
-            identifier=deps.alert_id(), authority=deps.authority, sent=now, territory=deps.territory,
-            regimes=regimes, certainty=alert_certainty,
-            circumstances=_circumstances(report, plans_en, plans_ru), created_by=actor,
-            report_id=report.id,
-        ), authors=people), regimes)
-        for regimes in by_kind.values()
+        (replace(alert, authors=people), regimes)
+        for alert, regimes in compose_announcements(
+            repo, deps, picture, declared, decision.escalate, actor=actor,
+            certainty=certainty or report.certainty, circumstances=_circumstances(report, plans_en, plans_ru),
+            report_id=report.id)
     ]
+    new_ids = {r.id for r in declared}
     alone = {a.identifier: "sensor_policy" for a, _ in composed
              if sensor_solo and deps.approval.sensor_may_issue_alone(a)}
     held = [a.identifier for a, _ in composed
             if a.identifier not in alone and deps.approval.needs_approval(a)]
     lead = held[0] if held else None
     for alert, regimes in composed:
-        for regime in regimes:
+        for regime in (r for r in regimes if r.id in new_ids):  # the rest are in force already
             # its own held alert; else the decision's held alert; never for one the sensor policy issues
             pending = None if alert.identifier in alone else (alert.identifier if alert.identifier in held else lead)
             stored = replace(regime, pending_alert=pending)
@@ -253,15 +254,17 @@ def apply_decision(
         measure = Measure(
             id=new_id("msr"), kind=m.kind, region=m.region, started_at=at, actor=actor,
             reason=f"plan {m.plan}" if m.plan else f"report {report.id}", target=m.target,
-            status=picture.status, report_id=report.id, pending_alert=lead,
+            status=picture.status, report_id=report.id, pending_alert=lead, plan=m.plan,
+            regime_ids=tuple(declared[x].id if isinstance(x, int) else x for x in m.regimes),
         )
         repo.add_measure(measure)
         picture.measures.append(measure)
         out.measures_started.append(measure.id)
         audit(repo, deps, actor, "measure.proposed" if lead else "measure.started", "measure", measure.id,
-              kind=m.kind.value, region=m.region, target=m.target, plan=m.plan, pending_alert=lead)
+              kind=m.kind.value, region=m.region, target=m.target, plan=m.plan, pending_alert=lead,
+              regimes=list(measure.regime_ids))
         if m.kind is MeasureKind.AIRPORT_SUSPENDED and m.target:
-            _airport_notice(repo, deps, picture, m.target, True, at, actor, report.id, out, people,
+            airport_notice(repo, deps, picture, m.target, True, at, actor, report.id, out, people,
                             hold=lead is not None)
     for end in decision.end:
         kind, target = end if isinstance(end, tuple) else (end, None)
@@ -272,13 +275,8 @@ def apply_decision(
                 audit(repo, deps, actor, "measure.end_proposed", "measure", measure.id, kind=kind.value,
                       target=target, pending_alert=pending_lifts[0])
                 continue
-            ended = measure.ended(at, actor)
-            repo.end_measure(ended)
-            picture.measures[picture.measures.index(measure)] = ended
-            out.measures_ended.append(measure.id)
-            audit(repo, deps, actor, "measure.ended", "measure", measure.id, kind=kind.value, target=target)
-            if kind is MeasureKind.AIRPORT_SUSPENDED and measure.target:
-                _airport_notice(repo, deps, picture, measure.target, False, at, actor, report.id, out, people)
+            finish_measure(repo, deps, picture, measure, actor, f"report {report.id}: {report.kind.value}", out,
+                           at=at, authors=people)
     for alert, regimes in composed:
         alert = store_alert(repo, deps, alert, picture, actor, out, hold=lead is not None,
                             alone=alone.get(alert.identifier))
@@ -304,7 +302,11 @@ def lift_regimes(repo: Repository, deps: Deps, picture: Picture, regimes: list[R
     """Lift regimes; each original alert gets one all-clear for the part of its area now clear.
 
     An all-clear that needs a second person (its alert was Severe or above) is held, and its regimes stay
-    in force, marked with it, until it is approved. Returns the ids of all-clears held so."""
+    in force, marked with it, until it is approved. Returns the ids of all-clears held so. The measures
+    that came with regimes lifted now end with them (lifecycle.release_measures); a drill's all-clear
+    never reaches a district under an Actual regime (drill_clear)."""
+    from airwarn.lifecycle import release_measures  # lifecycle builds on this module
+
     by_alert: dict[str | None, list[Regime]] = defaultdict(list)
     for regime in regimes:
         if regime.lift_pending and all_clear:
@@ -319,17 +321,28 @@ def lift_regimes(repo: Repository, deps: Deps, picture: Picture, regimes: list[R
         if original is None or original.state is not AlertState.ISSUED or not all_clear:
             for regime in group:
                 lift_one(repo, deps, picture, regime, actor, reason, out)
+            release_measures(repo, deps, picture, group, actor, out)
             if original is not None and original.state is AlertState.PENDING_APPROVAL and not [
                     r for r in picture.active_regimes() if r.id in original.regime_ids]:
                 withdraw_group(repo, deps, original, actor, reason, AlertState.WITHDRAWN)
             continue
         lifting = {r.id for r in group}
         still_active = [r for r in picture.active_regimes() if r.id in original.regime_ids and r.id not in lifting]
-        clear = replace(compose_all_clear(identifier=deps.alert_id(), original=original, sent=deps.clock(),
-                                          created_by=actor), authors=(actor,))
+        now = deps.clock()
+        clear = replace(compose_all_clear(identifier=deps.alert_id(), original=original, sent=now,
+                                          created_by=actor, expires=deps.expiry.follow_up_expires(now)),
+                        authors=(actor,))
         if still_active:  # part of the area stays under the regime: the all-clear names only the rest
             districts = tuple(r.district for r in group if r.district)
             clear = replace(clear, districts=districts, area=area_for(deps.territory, original.region, districts))
+        if picture.status is not Status.ACTUAL:
+            guarded = drill_clear(repo, deps, clear, out)
+            if guarded is None:  # all of it is under a real regime: lift the drill's, say nothing there
+                for regime in group:
+                    lift_one(repo, deps, picture, regime, actor, reason, out)
+                release_measures(repo, deps, picture, group, actor, out)
+                continue
+            clear = guarded
         if deps.approval.needs_approval(clear, [original]):
             clear = store_alert(repo, deps, clear, picture, actor, out)
             repo.set_pending("regimes", sorted(lifting), lift_pending=clear.identifier)
@@ -342,8 +355,23 @@ def lift_regimes(repo: Repository, deps: Deps, picture: Picture, regimes: list[R
             continue
         for regime in group:
             lift_one(repo, deps, picture, regime, actor, reason, out)
+        release_measures(repo, deps, picture, group, actor, out)
         store_alert(repo, deps, clear, picture, actor, out)
     return held
+
+
+def drill_clear(repo: Repository, deps: Deps, clear: Alert, out: Outcome) -> Alert | None:
+    """A drill's all-clear leaves out every district where an Actual regime is in force (so no siren
+    `stop` and no "you may leave the shelter" reaches it); None when nothing is left to send it to."""
+    districts = drill_clear_districts(repo.picture(Status.ACTUAL), clear.region, clear.districts,
+                                      [d.code for d in deps.territory.districts_of(clear.region)])
+    if districts is None:
+        out.notes.append(f"{clear.status.value} all-clear withheld: an Actual regime is in force in its area")
+        return None
+    if districts != clear.districts:
+        out.notes.append(f"{clear.status.value} all-clear leaves out districts under an Actual regime")
+        clear = replace(clear, districts=districts, area=area_for(deps.territory, clear.region, districts))
+    return clear
 
 
 def withdraw_group(repo: Repository, deps: Deps, alert: Alert, actor: str, reason: str,
@@ -382,15 +410,17 @@ def held_group(repo: Repository, alert: Alert) -> list[Alert]:
     return [alert, *(a for a in others if a.identifier != alert.identifier)]
 
 
-def _airport_notice(repo: Repository, deps: Deps, picture: Picture, icao: str, suspended: bool,
-                    at: datetime, actor: str, report_id: str, out: Outcome, authors: tuple[str, ...] = (),
-                    *, hold: bool = False) -> None:
+def airport_notice(repo: Repository, deps: Deps, picture: Picture, icao: str, suspended: bool,
+                   at: datetime, actor: str, report_id: str | None, out: Outcome, authors: tuple[str, ...] = (),
+                   *, hold: bool = False) -> None:
+    """The Minor transport notice that an airport suspended or resumed operations."""
     airport = deps.territory.airports.get(icao)
     if airport is None:
         return
+    now = deps.clock()
     alert = compose_airport_notice(
-        identifier=deps.alert_id(), authority=deps.authority, sent=deps.clock(), territory=deps.territory,
+        identifier=deps.alert_id(), authority=deps.authority, sent=now, territory=deps.territory,
         airport=airport, suspended=suspended, at=at, status=picture.status, created_by=actor,
-        report_id=report_id,
+        report_id=report_id, expires=deps.expiry.notice_expires(now),
     )
     store_alert(repo, deps, replace(alert, authors=authors), picture, actor, out, hold=hold)

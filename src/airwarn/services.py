@@ -258,6 +258,8 @@ def picture_summary(deps: Deps, status: Status = Status.ACTUAL, *, public: bool 
         measures = repo.measures(active=True, status=status, public=public)
         queue = repo.reports(review="pending", status=status, limit=1000)
         alerts = repo.alerts(status=status, state=AlertState.ISSUED if public else None, limit=1000)
+    now = deps.clock()
+    alerts = [(a, x) for a, x in alerts if not a.expired(now)]  # an expired message is no longer in force
     return {
         "status": status.value,
         "regimes": regimes,

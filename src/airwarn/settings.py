@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     bus: str = Field("memory://", description="memory:// or nats://host:port")
     public_url: str = Field("http://127.0.0.1:8000", description="the base URL residents and receivers use; "
                             "links in the Atom feed are built from it, never from the Host header")
+    # lifecycle (issue 10): alerts whose regime stays in force are renewed before their <expires>
+    renew_every_s: float = Field(60.0, ge=0, description="how often `serve` renews alerts near expiry; 0: never")
+    alert_lifetimes: str = Field("", description="CAP <expires> lifetimes in seconds that differ from the "
+                                 "defaults, e.g. 'drone_hazard=7200,pre_alert=1800' (docs/lifecycle.md)")
+    renew_before_s: float = Field(900.0, gt=0, description="renew an alert this long before it expires")
     # delivery (issue 5)
     dispatch: bool = Field(True, description="run the outbox dispatcher inside `airwarn serve`")
     dispatch_concurrency: int = Field(256, ge=1, description="deliveries in flight per node")

@@ -68,13 +68,15 @@ def test_lifting_drone_hazard_ends_the_plan_measures(territory: Territory) -> No
     declared = decide(report(ReportKind.REGIME_DECLARED, "RU-PNZ", regime=RegimeKind.DRONE_HAZARD), picture,
                       territory)
     picture.regimes.append(Regime("g1", RegimeKind.DRONE_HAZARD, "RU-PNZ", None, NOW, "x", "y"))
-    from airwarn.domain.regimes import Measure
+    from airwarn.domain.regimes import Measure, released_measures
 
+    assert all(m.regimes == (0,) for m in declared.start)  # they come with the regime declared with them
     for i, m in enumerate(declared.start):
-        picture.measures.append(Measure(f"m{i}", m.kind, "RU-PNZ", NOW, "x", "plan"))
+        picture.measures.append(Measure(f"m{i}", m.kind, "RU-PNZ", NOW, "x", "plan", regime_ids=("g1",)))
     lifted = decide(report(ReportKind.REGIME_LIFTED, "RU-PNZ", regime=RegimeKind.DRONE_HAZARD), picture, territory)
     assert [r.id for r in lifted.lift] == ["g1"]
-    assert set(lifted.end) == {MeasureKind.MOBILE_INTERNET_RESTRICTED, MeasureKind.STAY_INDOORS}
+    ending = released_measures(picture, lifted.lift).ending  # ended where regimes are lifted, however lifted
+    assert {m.kind for m in ending} == {MeasureKind.MOBILE_INTERNET_RESTRICTED, MeasureKind.STAY_INDOORS}
 
 
 def test_records_without_state_change(territory: Territory) -> None:

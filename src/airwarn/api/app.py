@@ -20,6 +20,7 @@ from airwarn.api import (
     health,
     incidents,
     live,
+    measures,
     messages,
     openapi_doc,
     regimes,
@@ -35,6 +36,7 @@ from airwarn.api.limits import BodySizeLimit, Limits, RateLimits
 from airwarn.bus import Bus, MemoryBus
 from airwarn.delivery.fanout import ChannelFanout
 from airwarn.deps import Deps
+from airwarn.lifecycle import run_renewals
 from airwarn.redact import mask_secrets, mask_url
 from airwarn.settings import Settings, load_settings
 from airwarn.shelters.service import ShelterService
@@ -67,6 +69,8 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
             from airwarn.bootstrap import build_dispatcher
 
             runner = asyncio.create_task(build_dispatcher(settings, deps).run(stop))
+        renewals = (asyncio.create_task(run_renewals(deps, stop, every_s=settings.renew_every_s))
+                    if settings.renew_every_s > 0 else None)
         try:
             yield
         finally:
@@ -79,6 +83,8 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
                 await runner
             if heads is not None:
                 await heads
+            if renewals is not None:
+                await renewals
             await bus.stop()
 
     app = FastAPI(
@@ -109,6 +115,7 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
     app.include_router(incidents.router)
     app.include_router(audit.router)
     app.include_router(detections.router)
+    app.include_router(measures.router)
     app.include_router(web.router)
     openapi_doc.install(app)
     app.mount("/static", web.static_files(), name="static")

@@ -31,7 +31,20 @@ def territory(deps: DepsDep, viewer: Viewer, status: Status = Status.ACTUAL) -> 
                                        or (r["district"] is None and r["region"] == props["region"])})
         elif kind == "region":
             props["regimes"] = sorted({r["kind"] for r in active if r["region"] == props["code"]})
+        if kind in ("district", "region"):  # a regime only approaching there is a pre-alert
+            props["regime_levels"] = _levels([r for r in active if r["kind"] in props["regimes"] and (
+                r["region"] == props.get("region", props["code"])) and (
+                kind == "region" or r["district"] in (None, props["code"]))])
     return collection
+
+
+def _levels(regimes: list[dict[str, Any]]) -> dict[str, str]:
+    """Per regime kind: `alert` if any is at the alert level, else `pre_alert`."""
+    out: dict[str, str] = {}
+    for r in regimes:
+        if out.get(r["kind"]) != "alert":
+            out[r["kind"]] = r.get("level") or "alert"
+    return out
 
 
 @router.get("/status")

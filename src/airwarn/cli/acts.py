@@ -38,6 +38,9 @@ def register(app: typer.Typer, alerts: typer.Typer) -> None:
     measures = typer.Typer(help="Measures in force (airport suspensions, internet restrictions, …).",
                            no_args_is_help=True)
     measures.command("end")(measures_end)
+    from airwarn.cli.measures import add_commands  # list and keep
+
+    add_commands(measures)
     app.add_typer(measures, name="measures")
     review = typer.Typer(help="The review queue of unconfirmed claims.", no_args_is_help=True)
     review.command("confirm")(review_confirm)

@@ -8,10 +8,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from airwarn.domain.cap_vocabulary import MsgType, Severity, Urgency
-from airwarn.domain.regimes import Regime
+from airwarn.domain.regimes import Level, Regime
 from airwarn.domain.reports import Certainty, Status
 from airwarn.domain.territory import Airport, Rings, Territory
-from airwarn.domain.threat_texts import THREAT_TEXTS
+from airwarn.domain.threat_texts import threat_text
 
 __all__ = ["Alert", "AlertState", "Area", "Info", "MsgType", "Reference", "Severity", "Urgency"]
 
@@ -105,11 +105,36 @@ class Alert:
     def headline(self) -> str:
         return self.infos[0].headline if self.infos else ""
 
+    @property
+    def level(self) -> str:
+        """`pre_alert` (threat approaching), `alert`, or `all_clear` (all-clear Update or Cancel)."""
+        if self.msg_type is MsgType.CANCEL or any("AllClear" in i.response_types for i in self.infos):
+            return "all_clear"
+        if any(("airwarn:level", Level.PRE_ALERT.value) in i.parameters for i in self.infos):
+            return Level.PRE_ALERT.value
+        return Level.ALERT.value
+
+    @property
+    def expires(self) -> datetime | None:
+        """The earliest `<expires>` of its infos: after it the message is no longer in force."""
+        found = [i.expires for i in self.infos if i.expires is not None]
+        return min(found) if found else None
+
+    def expired(self, now: datetime) -> bool:
+        expires = self.expires
+        return expires is not None and expires <= now
+
     def as_reference(self) -> Reference:
         return Reference(self.sender, self.identifier, self.sent)
 
     def approved(self, by: str) -> Alert:
         return replace(self, state=AlertState.ISSUED, approved_by=by)
+
+    def resent(self, sent: datetime) -> Alert:
+        """The same message sent later (released after approval): `<expires>` keeps its lifetime."""
+        shift = sent - self.sent
+        infos = tuple(replace(i, expires=i.expires + shift if i.expires else None) for i in self.infos)
+        return replace(self, sent=sent, infos=infos)
 
 
 @dataclass(frozen=True)
@@ -167,15 +192,20 @@ def compose_regime_alert(
     circumstances: Circumstances = Circumstances(),
     created_by: str = "system",
     report_id: str | None = None,
+    expires: datetime | None = None,
 ) -> Alert:
-    """One alert for regimes of one kind declared together in one region."""
-    kind, region, status = regimes[0].kind, regimes[0].region, regimes[0].status
-    if any(r.kind != kind or r.region != region for r in regimes):
-        raise ValueError("one alert covers regimes of one kind in one region")
-    districts = tuple(r.district for r in regimes if r.district is not None)
+    """One alert for regimes of one kind and level declared together in one region.
+
+    A pre-alert (the threat approaching) has its own wording, urgency Expected and `airwarn:level`
+    `pre_alert`; the alert says the threat is present."""
+    kind, region, status, level = regimes[0].kind, regimes[0].region, regimes[0].status, regimes[0].level
+    if any(r.kind != kind or r.region != region or r.level != level for r in regimes):
+        raise ValueError("one alert covers regimes of one kind and level in one region")
+    districts = tuple(dict.fromkeys(r.district for r in regimes if r.district is not None))
     if any(r.district is None for r in regimes):
         districts = ()
-    text = THREAT_TEXTS[kind]
+    pre = level is Level.PRE_ALERT
+    text = threat_text(kind, pre)
     where_en, where_ru = area_names(territory, region, districts)
     at = min(r.declared_at for r in regimes)
     common = {
@@ -185,16 +215,21 @@ def compose_regime_alert(
         "severity": text.severity,
         "certainty": certainty,
         "effective": at,
+        "expires": expires,
         "event_codes": (("airwarn:regime", kind.value),),
-        "parameters": (("airwarn:regime", kind.value),),
+        "parameters": (("airwarn:regime", kind.value), ("airwarn:level", level.value)),
     }
+    said_en = (f"{text.event_en} for {where_en} from {at:%H:%M %Z}: the threat is heading toward the area."
+               if pre else f"{text.event_en} declared for {where_en} at {at:%H:%M %Z}.")
+    said_ru = (f"{text.event_ru}: {where_ru}, с {at:%H:%M}. Угроза приближается."
+               if pre else f"{text.event_ru} объявлена: {where_ru}, {at:%H:%M}.")
     infos = (
         Info(
             language="en-US",
             event=text.event_en,
             headline=f"{text.event_en}: {where_en}",
             description=_join(
-                f"{text.event_en} declared for {where_en} at {at:%H:%M %Z}.".replace(" .", "."),
+                said_en.replace(" .", ".").replace(" :", ":"),
                 circumstances.source_en,
                 circumstances.details_en,
             ),
@@ -208,7 +243,7 @@ def compose_regime_alert(
             event=text.event_ru,
             headline=f"{text.event_ru}: {where_ru}",
             description=_join(
-                f"{text.event_ru} объявлена: {where_ru}, {at:%H:%M}.",
+                said_ru,
                 circumstances.source_ru,
                 circumstances.details_ru,
             ),
@@ -235,7 +270,8 @@ def compose_regime_alert(
 
 
 def compose_all_clear(
-    *, identifier: str, original: Alert, sent: datetime, created_by: str, reason: str = ""
+    *, identifier: str, original: Alert, sent: datetime, created_by: str, reason: str = "",
+    expires: datetime | None = None,
 ) -> Alert:
     """The all-clear: an Update that references the original, response AllClear, urgency Past."""
     infos = tuple(
@@ -253,7 +289,9 @@ def compose_all_clear(
             severity=Severity.MINOR,
             certainty=Certainty.OBSERVED,
             response_types=("AllClear",),
+            parameters=_cleared(info.parameters),
             effective=sent,
+            expires=expires,
         )
         for info in original.infos
     )
@@ -261,7 +299,8 @@ def compose_all_clear(
 
 
 def compose_cancel(
-    *, identifier: str, original: Alert, sent: datetime, created_by: str, note: str
+    *, identifier: str, original: Alert, sent: datetime, created_by: str, note: str,
+    expires: datetime | None = None,
 ) -> Alert:
     """A Cancel (e.g. a false alarm): references the original and keeps its area so receivers can match it."""
     infos = tuple(
@@ -275,11 +314,39 @@ def compose_cancel(
             urgency=Urgency.PAST,
             severity=Severity.MINOR,
             response_types=("AllClear",),
+            parameters=_cleared(info.parameters),
             effective=sent,
+            expires=expires if expires is not None else info.expires,
         )
         for info in original.infos
     )
     return _follow_up(original, identifier, sent, MsgType.CANCEL, infos, created_by, note=note)
+
+
+def as_update(alert: Alert, original: Alert) -> Alert:
+    """`alert` sent as an Update of `original` (the same threat, its area grown or its level raised):
+    receivers replace the earlier message instead of showing two unrelated ones."""
+    return replace(alert, msg_type=MsgType.UPDATE, references=(original.as_reference(),))
+
+
+#: The note of a renewal: an Update that changes nothing but `<expires>`.
+RENEWAL_NOTE = "Renewal: the regime is still in force; nothing else changed."
+
+
+def compose_renewal(
+    *, identifier: str, original: Alert, sent: datetime, expires: datetime, created_by: str
+) -> Alert:
+    """The same message again as an Update with a later `<expires>`, while its regime stays in force."""
+    infos = tuple(replace(info, expires=expires) for info in original.infos)
+    return replace(
+        original, identifier=identifier, sent=sent, msg_type=MsgType.UPDATE, infos=infos,
+        references=(original.as_reference(),), note=RENEWAL_NOTE, state=AlertState.ISSUED,
+        created_by=created_by, approved_by=None,
+    )
+
+
+def _cleared(parameters: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    return (*(p for p in parameters if p[0] != "airwarn:level"), ("airwarn:level", "all_clear"))
 
 
 def _follow_up(
@@ -313,6 +380,7 @@ def compose_airport_notice(
     status: Status,
     created_by: str = "system",
     report_id: str | None = None,
+    expires: datetime | None = None,
 ) -> Alert:
     """A Minor transport notice that an airport suspended or resumed operations."""
     verb_en = "suspended all operations" if suspended else "resumed operations"
@@ -325,6 +393,7 @@ def compose_airport_notice(
         "severity": Severity.MINOR,
         "certainty": Certainty.OBSERVED,
         "effective": at,
+        "expires": expires,
         "event_codes": (("airwarn:airport", airport.icao),),
         "parameters": (("airwarn:airport_status", "suspended" if suspended else "operating"),),
     }

@@ -33,6 +33,8 @@ _FAMILIES: dict[ReportKind, str] = {
     ReportKind.REGIME_LIFTED: "regime",
     ReportKind.PLAN_ACTIVATED: "regime",
     ReportKind.INTERNET_RESTRICTED: "regime",
+    ReportKind.INTERNET_RESTORED: "regime",
+    ReportKind.STAY_INDOORS_LIFTED: "regime",
     ReportKind.CASUALTIES: "consequences",
     ReportKind.DAMAGE: "consequences",
     ReportKind.SHELTER_INCIDENT: "consequences",

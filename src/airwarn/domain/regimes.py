@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -13,6 +14,13 @@ class MeasureKind(StrEnum):
     AIRPORT_SUSPENDED = "airport_suspended"
     MOBILE_INTERNET_RESTRICTED = "mobile_internet_restricted"
     STAY_INDOORS = "stay_indoors"
+
+
+class Level(StrEnum):
+    """How close a threat is: approaching (a pre-alert, "be ready to take shelter") or present (the alert)."""
+
+    PRE_ALERT = "pre_alert"
+    ALERT = "alert"
 
 
 class PlanStep(StrEnum):
@@ -63,6 +71,7 @@ class Regime:
     lift_reason: str | None = None
     pending_alert: str | None = None  # set: proposed by an alert that waits for a second person
     lift_pending: str | None = None  # set: an all-clear or cancel waiting for a second person lifts it
+    level: Level = Level.ALERT
 
     @property
     def active(self) -> bool:
@@ -72,6 +81,13 @@ class Regime:
     def in_force(self) -> bool:
         """Active and approved: what the public sees (a proposed regime is active but not in force)."""
         return self.lifted_at is None and self.pending_alert is None
+
+    @property
+    def pre_alert(self) -> bool:
+        return self.level is Level.PRE_ALERT
+
+    def escalated(self) -> Regime:
+        return replace(self, level=Level.ALERT)
 
     def covers(self, region: str, district: str | None) -> bool:
         """True when this regime already covers that area (a region-wide regime covers its districts)."""
@@ -98,6 +114,10 @@ class Measure:
     ended_by: str | None = None
     pending_alert: str | None = None  # set: proposed by an alert that waits for a second person
     lift_pending: str | None = None  # set: ends when that waiting alert is approved
+    plan: str | None = None  # the plan whose step started it
+    regime_ids: tuple[str, ...] = ()  # the regimes it came with: it ends when the last of them is lifted
+    keep: bool = False  # an operator keeps it in force after its regimes end
+    end_reason: str | None = None
 
     @property
     def active(self) -> bool:
@@ -108,8 +128,11 @@ class Measure:
         """Active and approved; a proposed measure changes nothing for the public (nor delivery)."""
         return self.ended_at is None and self.pending_alert is None
 
-    def ended(self, at: datetime, by: str) -> Measure:
-        return replace(self, ended_at=at, ended_by=by)
+    def ended(self, at: datetime, by: str, reason: str = "") -> Measure:
+        return replace(self, ended_at=at, ended_by=by, end_reason=reason or None)
+
+    def kept(self, keep: bool) -> Measure:
+        return replace(self, keep=keep)
 
 
 @dataclass
@@ -139,3 +162,53 @@ class Picture:
         """Only a restriction in force counts: a proposed one does not change delivery yet."""
         found = self.active_measure(MeasureKind.MOBILE_INTERNET_RESTRICTED, region)
         return found is not None and found.in_force
+
+
+@dataclass(frozen=True)
+class Release:
+    """What lifting some regimes does to the measures that came with them."""
+
+    ending: tuple[Measure, ...] = ()
+    kept: tuple[Measure, ...] = ()  # would end, but an operator keeps them
+
+
+def released_measures(picture: Picture, lifted: Collection[Regime]) -> Release:
+    """Measures that end now that `lifted` are lifted: every regime a measure came with is over.
+
+    A plan measure stored before measures recorded their regimes (no `regime_ids`) ends once no regime of
+    its region is in force any more. `picture` may list `lifted` as still active or already lifted."""
+    lifted_ids = {r.id for r in lifted}
+    lifted_regions = {r.region for r in lifted}
+    still = {r.id: r for r in picture.regimes if r.active and r.id not in lifted_ids}
+    ending: list[Measure] = []
+    kept: list[Measure] = []
+    for measure in picture.measures:
+        if not measure.active:
+            continue
+        if measure.regime_ids:
+            released = bool(lifted_ids & set(measure.regime_ids)) and not any(
+                rid in still for rid in measure.regime_ids)
+        else:
+            released = (measure.plan is not None and measure.region in lifted_regions
+                        and not any(r.region == measure.region for r in still.values()))
+        if released:
+            (kept if measure.keep else ending).append(measure)
+    return Release(tuple(ending), tuple(kept))
+
+
+def drill_clear_districts(
+    actual: Picture, region: str, districts: Sequence[str], region_districts: Sequence[str]
+) -> tuple[str, ...] | None:
+    """Where a drill's all-clear (and siren stop) may go: its area minus every district under an Actual
+    regime in force. `()` means the whole region still, None means nowhere (all of it is under one).
+
+    A drill never tells people in a real threat area that they may leave the shelter."""
+    under = [r for r in actual.active_regimes(region)]
+    if not under:
+        return tuple(districts)
+    if any(r.district is None for r in under):
+        return None
+    busy = {r.district for r in under}
+    wanted = list(districts) or list(region_districts)
+    left = tuple(d for d in wanted if d not in busy)
+    return left or None

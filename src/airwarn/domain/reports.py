@@ -18,6 +18,8 @@ class ReportKind(StrEnum):
     REGIME_LIFTED = "regime_lifted"
     PLAN_ACTIVATED = "plan_activated"
     INTERNET_RESTRICTED = "internet_restricted"
+    INTERNET_RESTORED = "internet_restored"
+    STAY_INDOORS_LIFTED = "stay_indoors_lifted"
     CASUALTIES = "casualties"
     DAMAGE = "damage"
     SHELTER_INCIDENT = "shelter_incident"

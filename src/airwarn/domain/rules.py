@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from airwarn.domain.regimes import MeasureKind, Picture, Plan, PlanStep, Regime
+from airwarn.domain.regimes import Level, MeasureKind, Picture, Plan, PlanStep, Regime
 from airwarn.domain.reports import Certainty, RegimeKind, Report, ReportKind
 from airwarn.domain.territory import Territory
 
@@ -14,6 +15,11 @@ class RegimeDraft:
     kind: RegimeKind
     region: str
     district: str | None
+    level: Level = Level.ALERT
+
+
+#: A measure's regime: an index into `Decision.declare` (declared by the same decision) or a regime id.
+RegimeRef = int | str
 
 
 @dataclass(frozen=True)
@@ -22,6 +28,7 @@ class MeasureDraft:
     region: str
     target: str | None = None
     plan: str | None = None
+    regimes: tuple[RegimeRef, ...] = ()  # it ends when the last of these is lifted (unless kept)
 
 
 @dataclass
@@ -31,6 +38,7 @@ class Decision:
     queued: bool = False
     declare: list[RegimeDraft] = field(default_factory=list)
     lift: list[Regime] = field(default_factory=list)
+    escalate: list[Regime] = field(default_factory=list)  # pre-alerts whose threat has arrived
     start: list[MeasureDraft] = field(default_factory=list)
     end: list[MeasureKind | tuple[MeasureKind, str]] = field(default_factory=list)
     plans: list[Plan] = field(default_factory=list)
@@ -38,7 +46,7 @@ class Decision:
 
     @property
     def changes_state(self) -> bool:
-        return bool(self.declare or self.lift or self.start or self.end)
+        return bool(self.declare or self.lift or self.escalate or self.start or self.end)
 
 
 def needs_review(report: Report) -> bool:
@@ -75,7 +83,17 @@ def covered(report: Report, picture: Picture, territory: Territory) -> bool:
     if not report.is_threat:
         return False
     kind = report.regime or RegimeKind.DRONE_HAZARD
-    return all(picture.covering(kind, report.region, d) is not None for d in _areas(report, territory))
+    wanted = _level(report)
+    return all(_covers(picture.covering(kind, report.region, d), wanted) for d in _areas(report, territory))
+
+
+def _level(report: Report) -> Level:
+    """Drones or missiles heading somewhere are a threat approaching: a pre-alert, not the alert."""
+    return Level.PRE_ALERT if report.kind is ReportKind.DRONES_EN_ROUTE else Level.ALERT
+
+
+def _covers(regime: Regime | None, level: Level) -> bool:
+    return regime is not None and (level is Level.PRE_ALERT or not regime.pre_alert)
 
 
 def _areas(report: Report, territory: Territory) -> list[str | None]:
@@ -89,17 +107,26 @@ def _areas(report: Report, territory: Territory) -> list[str | None]:
 
 
 def _declare(kind: RegimeKind, report: Report, picture: Picture, territory: Territory, d: Decision) -> None:
+    level = _level(report)
     for district in _areas(report, territory):
         existing = picture.covering(kind, report.region, district)
+        if existing is not None and existing.pre_alert and level is Level.ALERT:
+            if existing not in d.escalate:
+                d.escalate.append(existing)
+                d.notes.append(f"{kind.value} pre-alert for {existing.district or existing.region} escalates "
+                               "to the alert")
+            continue
         if existing is not None:
             state = (f"proposed (awaiting approval of {existing.pending_alert})" if existing.pending_alert
                      else "in force")
             d.notes.append(f"{kind.value} already {state} for {existing.district or existing.region}")
             continue
-        d.declare.append(RegimeDraft(kind, report.region, district))
+        d.declare.append(RegimeDraft(kind, report.region, district, level))
     region = territory.regions[report.region]
-    for plan in region.plans:
-        if plan.trigger == kind and d.declare:
+    arrived = any(r.kind == kind and r.level is Level.ALERT for r in d.declare) or any(
+        r.kind == kind for r in d.escalate)
+    for plan in region.plans:  # a plan runs when its threat is present, not while it approaches
+        if plan.trigger == kind and arrived:
             _run_plan(plan, report, picture, territory, d)
 
 
@@ -121,18 +148,7 @@ def _regime_lifted(report: Report, picture: Picture, territory: Territory, d: De
         d.lift.append(regime)
     if not d.lift:
         d.notes.append("no matching regime in force")
-        return
-    region = territory.regions[report.region]
-    lifted_kinds = {r.kind for r in d.lift}
-    lifted_ids = {r.id for r in d.lift}
-    for plan in region.plans:
-        remaining = [r for r in picture.active_regimes(report.region)
-                     if r.kind == plan.trigger and r.id not in lifted_ids]
-        if plan.trigger in lifted_kinds and not remaining:
-            for step in plan.steps:
-                kind = _STEP_MEASURE.get(step)
-                if kind is not None and picture.active_measure(kind, report.region):
-                    d.end.append(kind)
+    # the measures that came with the lifted regimes end with them where they are lifted (issuing.lift_regimes)
 
 
 def _plan_activated(report: Report, picture: Picture, territory: Territory, d: Decision) -> None:
@@ -152,26 +168,43 @@ _STEP_MEASURE = {
 def _run_plan(plan: Plan, report: Report, picture: Picture, territory: Territory, d: Decision) -> None:
     d.plans.append(plan)
     region = report.region
+    if PlanStep.CLOSE_AIRSPACE in plan.steps and picture.covering(RegimeKind.AIRSPACE_CLOSED, region, None) is None:
+        d.declare.append(RegimeDraft(RegimeKind.AIRSPACE_CLOSED, region, None))
+    links = _plan_regimes(plan, region, picture, d)
     for step in plan.steps:
         if step is PlanStep.CLOSE_AIRSPACE:
-            if picture.covering(RegimeKind.AIRSPACE_CLOSED, region, None) is None:
-                d.declare.append(RegimeDraft(RegimeKind.AIRSPACE_CLOSED, region, None))
-        elif step is PlanStep.SUSPEND_AIRPORTS:
+            continue
+        if step is PlanStep.SUSPEND_AIRPORTS:
             for airport in territory.airports_of(region):
-                _suspend(airport.icao, region, picture, d, plan.name)
+                _suspend(airport.icao, region, picture, d, plan.name, links)
         else:
             kind = _STEP_MEASURE[step]
             if picture.active_measure(kind, region) is None:
-                d.start.append(MeasureDraft(kind, region, plan=plan.name))
+                d.start.append(MeasureDraft(kind, region, plan=plan.name, regimes=links))
 
 
-def _suspend(icao: str, region: str, picture: Picture, d: Decision, plan: str | None = None) -> None:
+def _plan_regimes(plan: Plan, region: str, picture: Picture, d: Decision) -> tuple[RegimeRef, ...]:
+    """The regimes a plan's measures come with: those the plan is triggered by or declares, declared now or
+    already in force in the region. None (a plan of measures only, run by hand): they end by hand."""
+    kinds = {k for k in (plan.trigger,) if k is not None}
+    if PlanStep.CLOSE_AIRSPACE in plan.steps:
+        kinds.add(RegimeKind.AIRSPACE_CLOSED)
+    new: list[RegimeRef] = [i for i, r in enumerate(d.declare)
+                            if r.region == region and r.kind in kinds and r.level is Level.ALERT]
+    new += [r.id for r in d.escalate if r.region == region and r.kind in kinds]
+    if new:
+        return tuple(new)
+    return tuple(r.id for r in picture.active_regimes(region) if r.kind in kinds)
+
+
+def _suspend(icao: str, region: str, picture: Picture, d: Decision, plan: str | None = None,
+             links: tuple[RegimeRef, ...] = ()) -> None:
     if picture.active_measure(MeasureKind.AIRPORT_SUSPENDED, region, icao) is not None:
         d.notes.append(f"{icao} already suspended")
         return
     if any(m.kind == MeasureKind.AIRPORT_SUSPENDED and m.target == icao for m in d.start):
         return
-    d.start.append(MeasureDraft(MeasureKind.AIRPORT_SUSPENDED, region, icao, plan))
+    d.start.append(MeasureDraft(MeasureKind.AIRPORT_SUSPENDED, region, icao, plan, links))
 
 
 def _airport_suspended(report: Report, picture: Picture, territory: Territory, d: Decision) -> None:
@@ -195,10 +228,27 @@ def _internet_restricted(report: Report, picture: Picture, territory: Territory,
     if picture.active_measure(MeasureKind.MOBILE_INTERNET_RESTRICTED, report.region) is not None:
         d.notes.append("mobile internet already restricted (or proposed)")  # proposed counts: no duplicate
         return
-    d.start.append(MeasureDraft(MeasureKind.MOBILE_INTERNET_RESTRICTED, report.region))
+    # a restriction reported while regimes are in force in the region comes with them and ends with them
+    links = tuple(r.id for r in picture.active_regimes(report.region))
+    d.start.append(MeasureDraft(MeasureKind.MOBILE_INTERNET_RESTRICTED, report.region, regimes=links))
 
 
-_HANDLERS = {
+Handler = Callable[[Report, Picture, Territory, Decision], None]
+
+
+def _ending(kind: MeasureKind, what: str) -> Handler:
+    """A report that a measure is over (internet restored, stay-indoors lifted) ends it in the region."""
+
+    def handler(report: Report, picture: Picture, territory: Territory, d: Decision) -> None:
+        if picture.active_measure(kind, report.region) is None:
+            d.notes.append(f"no {what} in force in {report.region}")
+            return
+        d.end.append(kind)
+
+    return handler
+
+
+_HANDLERS: dict[ReportKind, Handler] = {
     ReportKind.DRONE_ATTACK: _threat,
     ReportKind.INTERCEPTION: _threat,
     ReportKind.EXPLOSION: _threat,
@@ -209,4 +259,6 @@ _HANDLERS = {
     ReportKind.AIRPORT_SUSPENDED: _airport_suspended,
     ReportKind.AIRPORT_RESUMED: _airport_resumed,
     ReportKind.INTERNET_RESTRICTED: _internet_restricted,
+    ReportKind.INTERNET_RESTORED: _ending(MeasureKind.MOBILE_INTERNET_RESTRICTED, "mobile-internet restriction"),
+    ReportKind.STAY_INDOORS_LIFTED: _ending(MeasureKind.STAY_INDOORS, "stay-indoors order"),
 }

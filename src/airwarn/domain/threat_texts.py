@@ -52,3 +52,37 @@ THREAT_TEXTS: dict[RegimeKind, ThreatText] = {
         response="Monitor",
     ),
 }
+
+
+#: What a pre-alert says: the threat is heading toward the area, not there yet (CAP urgency Expected).
+#: A threat without its own entry uses the drone wording with its own event name.
+PRE_ALERT_TEXTS: dict[RegimeKind, ThreatText] = {
+    RegimeKind.DRONE_HAZARD: ThreatText(
+        "Drone threat approaching",
+        "Угроза беспилотной опасности",
+        Severity.SEVERE,
+        Urgency.EXPECTED,
+        "Drones are heading toward the area. Be ready to take shelter: know where your nearest shelter is "
+        "and go there at once if the drone hazard alert follows.",
+        "Беспилотники движутся в сторону района. Будьте готовы укрыться: узнайте, где ближайшее укрытие, "
+        "и сразу идите туда, если будет объявлена беспилотная опасность.",
+        response="Prepare",
+    ),
+    RegimeKind.MISSILE_HAZARD: ThreatText(
+        "Missile threat approaching",
+        "Угроза ракетной опасности",
+        Severity.SEVERE,
+        Urgency.EXPECTED,
+        "Missiles may be heading toward the area. Be ready to take shelter: stay close to a shelter or an "
+        "inner room without windows and go there at once if the missile hazard alert follows.",
+        "Возможен ракетный удар по району. Будьте готовы укрыться: оставайтесь рядом с укрытием или "
+        "внутренней комнатой без окон и сразу идите туда, если будет объявлена ракетная опасность.",
+        response="Prepare",
+    ),
+}
+
+def threat_text(kind: RegimeKind, pre_alert: bool) -> ThreatText:
+    """The wording of a regime's alert, or of its pre-alert."""
+    if not pre_alert:
+        return THREAT_TEXTS[kind]
+    return PRE_ALERT_TEXTS.get(kind, PRE_ALERT_TEXTS[RegimeKind.DRONE_HAZARD])

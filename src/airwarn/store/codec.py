@@ -88,6 +88,7 @@ def alert_to_dict(alert: Alert) -> dict[str, Any]:
         "authors": list(alert.authors),
         "regime_ids": list(alert.regime_ids),
         "report_id": alert.report_id,
+        "level": alert.level,  # pre_alert | alert | all_clear (derived; read back from the infos)
         "infos": [info_to_dict(i) for i in alert.infos],
         "area": {
             "polygons": [[list(p) for p in ring] for ring in alert.area.polygons],

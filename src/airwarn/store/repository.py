@@ -160,6 +160,7 @@ class Repository:
                 id=regime.id, status=regime.status.value, kind=regime.kind.value, region=regime.region,
                 district=regime.district, declared_at=regime.declared_at, declared_by=regime.declared_by,
                 reason=regime.reason, report_id=regime.report_id, pending_alert=regime.pending_alert,
+                level=regime.level.value,
             )
         )
 
@@ -169,6 +170,10 @@ class Repository:
                 lifted_at=regime.lifted_at, lifted_by=regime.lifted_by, lift_reason=regime.lift_reason
             )
         )
+
+    def set_regime_level(self, regime: Regime) -> None:
+        self.conn.execute(update(t.regimes).where(t.regimes.c.id == regime.id).values(level=regime.level.value))
+        self.touch("regimes", regime.id)
 
     def link_regimes(self, regime_ids: Sequence[str], alert_id: str) -> None:
         if regime_ids:
@@ -229,15 +234,24 @@ class Repository:
                 id=measure.id, status=measure.status.value, kind=measure.kind.value, region=measure.region,
                 target=measure.target, started_at=measure.started_at, actor=measure.actor,
                 reason=measure.reason, report_id=measure.report_id, pending_alert=measure.pending_alert,
+                plan=measure.plan, regime_ids=list(measure.regime_ids), keep=measure.keep,
             )
         )
 
     def end_measure(self, measure: Measure) -> None:
         self.conn.execute(
             update(t.measures).where(t.measures.c.id == measure.id).values(
-                ended_at=measure.ended_at, ended_by=measure.ended_by
+                ended_at=measure.ended_at, ended_by=measure.ended_by, end_reason=measure.end_reason
             )
         )
+
+    def set_measure_keep(self, measure: Measure) -> None:
+        self.conn.execute(update(t.measures).where(t.measures.c.id == measure.id).values(keep=measure.keep))
+        self.touch("measures", measure.id)
+
+    def measure(self, measure_id: str) -> Measure | None:
+        row = self.conn.execute(select(t.measures).where(t.measures.c.id == measure_id)).mappings().first()
+        return measure_from_row(row) if row else None
 
     def end_measure_id(self, measure_id: str, *, at: datetime, by: str) -> None:
         self.conn.execute(update(t.measures).where(t.measures.c.id == measure_id).values(ended_at=at, ended_by=by))
@@ -249,6 +263,8 @@ class Repository:
         q = select(t.measures).order_by(t.measures.c.started_at)
         if active is True:
             q = q.where(t.measures.c.ended_at.is_(None))
+        elif active is False:
+            q = q.where(t.measures.c.ended_at.is_not(None))
         if status is not None:
             q = q.where(t.measures.c.status == status.value)
         rows = [plain(r) for r in self.conn.execute(q).mappings()]

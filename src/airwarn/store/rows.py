@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from airwarn.domain.regimes import Measure, MeasureKind, Regime
+from airwarn.domain.regimes import Level, Measure, MeasureKind, Regime
 from airwarn.domain.reports import (
     Certainty,
     Count,
@@ -66,6 +66,7 @@ def regime_from_row(row: Any) -> Regime:
         status=Status(row["status"]), report_id=row["report_id"], lifted_at=aware(row["lifted_at"]),
         lifted_by=row["lifted_by"], lift_reason=row["lift_reason"], pending_alert=row["pending_alert"],
         lift_pending=row["lift_pending"],
+        level=Level(row["level"] or "alert"),
     )
 
 
@@ -77,4 +78,6 @@ def measure_from_row(row: Any) -> Measure:
         actor=row["actor"], reason=row["reason"], target=row["target"], status=Status(row["status"]),
         report_id=row["report_id"], ended_at=aware(row["ended_at"]), ended_by=row["ended_by"],
         pending_alert=row["pending_alert"], lift_pending=row["lift_pending"],
+        plan=row["plan"], regime_ids=tuple(row["regime_ids"] or ()), keep=bool(row["keep"]),
+        end_reason=row["end_reason"],
     )

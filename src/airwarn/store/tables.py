@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
 )
 
 metadata = MetaData()
@@ -126,6 +127,7 @@ regimes = Table(
     Column("lift_reason", Text),
     Column("pending_alert", String(80)),  # proposed by this alert, which waits for a second person
     Column("lift_pending", String(80)),  # lifted once this waiting all-clear or cancel is approved
+    Column("level", String(16), nullable=False, server_default="alert"),  # pre_alert | alert
     Index("ix_regimes_active", "status", "lifted_at"),
 )
 
@@ -145,6 +147,10 @@ measures = Table(
     Column("ended_by", String(64)),
     Column("pending_alert", String(80)),  # proposed by this alert, which waits for a second person
     Column("lift_pending", String(80)),  # ended once this waiting alert is approved
+    Column("plan", String(100)),  # the plan whose step started it
+    Column("regime_ids", JSON),  # the regimes it ends with (null: none)
+    Column("keep", Boolean, nullable=False, server_default=false()),  # an operator keeps it past them
+    Column("end_reason", Text),
     Index("ix_measures_active", "status", "ended_at"),
 )
 

@@ -13,10 +13,16 @@ import aiomqtt
 from airwarn.delivery.channels.base import Message
 
 
+def siren_level(alert: dict[str, Any]) -> str:
+    """The alert's level; an older alert without one is an all-clear when it is an Update or Cancel."""
+    return str(alert.get("level") or ("all_clear" if alert.get("msg_type") in ("Update", "Cancel") else "alert"))
+
+
 def siren_command(alert: dict[str, Any]) -> str:
     """`sound`/`stop` for Actual and Exercise; a Test gets `test` (its end `test_stop`), so a Test can
-    never start a real alarm nor silence one."""
-    clear = alert.get("msg_type") in ("Update", "Cancel")
+    never start a real alarm nor silence one. An Update may grow the area or raise a pre-alert to the
+    alert: only an all-clear (or a Cancel) stops."""
+    clear = siren_level(alert) == "all_clear" or alert.get("msg_type") == "Cancel"
     if alert.get("status") == "Test":
         return "test_stop" if clear else "test"
     return "stop" if clear else "sound"
@@ -26,7 +32,8 @@ def siren_payload(message: Message) -> bytes:
     a = message.alert
     return json.dumps({
         "identifier": message.identifier, "delivery": message.delivery_id, "status": message.status,
-        "command": siren_command(a), "msg_type": a.get("msg_type"), "severity": a.get("severity"),
+        "command": siren_command(a), "level": siren_level(a), "msg_type": a.get("msg_type"),
+        "severity": a.get("severity"),
         "topic": message.target, "headline": a.get("headline"), "sent": a.get("sent"),
     }, ensure_ascii=False).encode()
 
