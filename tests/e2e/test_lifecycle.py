@@ -87,8 +87,10 @@ def all_alerts(outcome: dict[str, Any]) -> list[dict[str, Any]]:
     return [a for e in outcome.get("events", [outcome]) for a in e.get("outcome", e).get("alerts", [])]
 
 
-def measures(client: TestClient, **params: Any) -> list[dict[str, Any]]:
-    response = client.get("/api/v1/measures", params=params)
+def measures(client: TestClient, token: str | None = None, **params: Any) -> list[dict[str, Any]]:
+    """Measures as the public sees them, or as staff (with who ended them) when given a token."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = client.get("/api/v1/measures", params=params, headers=headers)
     assert response.status_code == 200, response.text
     return list(response.json())
 
@@ -126,7 +128,7 @@ def test_penza_measures_end_when_every_regime_is_lifted(client: TestClient, toke
 
     assert measures(client) == []
     assert client.get("/api/v1/status").json()["measures"] == []
-    ended = {m["id"]: m for m in measures(client, active=False)}
+    ended = {m["id"]: m for m in measures(client, tokens["observer"], active=False)}
     assert set(ended) == {m["id"] for m in in_force}
     for m in ended.values():
         # lifted by the operator, or by the approver who released the held all-clear
