@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pyproj import Transformer
 from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 #: Shorter than this (metres) counts as "the same place" when inserting points.
@@ -86,8 +87,8 @@ class WalkGraph:
     sample_m: float = 10.0
     length_m: F64 = field(init=False, repr=False)
     matrix: csr_matrix = field(init=False, repr=False)
-    _tree: cKDTree | None = field(default=None, init=False, repr=False)
-    _sample_seg: I64 | None = field(default=None, init=False, repr=False)
+    _segments: SegmentIndex | None = field(default=None, init=False, repr=False)
+    _components: tuple[I64, I64] | None = field(default=None, init=False, repr=False)
     _node_tree: cKDTree | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -117,81 +118,65 @@ class WalkGraph:
             self._node_tree = cKDTree(np.column_stack([self.x_m, self.y_m]))
         return self._node_tree
 
-    def _index(self) -> tuple[cKDTree, I64]:
-        if self._tree is None or self._sample_seg is None:
-            counts = np.maximum(np.ceil(self.length_m / self.sample_m).astype(np.int64), 1) + 1
-            seg = np.repeat(np.arange(self.seg_a.size, dtype=np.int64), counts)
-            starts = np.cumsum(counts) - counts
-            pos = np.arange(seg.size) - np.repeat(starts, counts)
-            t = pos / np.repeat(counts - 1, counts)
-            ax, ay = self.x_m[self.seg_a][seg], self.y_m[self.seg_a][seg]
-            bx, by = self.x_m[self.seg_b][seg], self.y_m[self.seg_b][seg]
-            pts = np.column_stack([ax + t * (bx - ax), ay + t * (by - ay)])
-            self._tree = cKDTree(pts)
-            self._sample_seg = seg
-        return self._tree, self._sample_seg
+    def segment_index(self) -> SegmentIndex:
+        """Nearest-segment index over every segment (built once)."""
+        if self._segments is None:
+            self._segments = SegmentIndex(self, np.arange(self.seg_a.size, dtype=np.int64))
+        return self._segments
 
-    def _project(self, segs: I64, px: F64 | np.float64, py: F64 | np.float64) -> tuple[F64, F64, F64, F64]:
-        ax, ay = self.x_m[self.seg_a[segs]], self.y_m[self.seg_a[segs]]
-        bx, by = self.x_m[self.seg_b[segs]], self.y_m[self.seg_b[segs]]
-        dx, dy = bx - ax, by - ay
-        den = dx * dx + dy * dy
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t = np.where(den > 0, ((px - ax) * dx + (py - ay) * dy) / np.where(den > 0, den, 1.0), 0.0)
-        t = np.clip(t, 0.0, 1.0)
-        fx, fy = ax + t * dx, ay + t * dy
-        return t, fx, fy, np.hypot(px - fx, py - fy)
+    def components(self) -> tuple[I64, I64]:
+        """(component label of every node, node count of every component); computed once."""
+        if self._components is None:
+            _, labels = connected_components(self.matrix, directed=False)
+            labels = np.asarray(labels, dtype=np.int64)
+            self._components = (labels, np.bincount(labels).astype(np.int64))
+        return self._components
+
+    def network_segments(self, min_nodes: int) -> I64:
+        """Segments of components with at least ``min_nodes`` nodes (always those of the largest).
+
+        Smaller pieces ("islands": a footpath whose junction OSM does not record, a courtyard path)
+        stay in the graph for the map but are not where doors and people are attached.
+        """
+        labels, sizes = self.components()
+        if sizes.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        threshold = min(int(min_nodes), int(sizes.max()))
+        return np.flatnonzero(sizes[labels[self.seg_a]] >= threshold).astype(np.int64)
 
     def snap_many(self, px: F64, py: F64) -> tuple[I64, F64, F64, F64, F64]:
-        """Exact nearest segment for each point: (seg, t, dist_m, foot_x, foot_y).
-
-        Samples lie at most ``sample_m`` apart along each segment, so the nearest segment has a
-        sample within (nearest sample distance + sample_m / 2); every segment owning a sample in
-        that ball is projected onto exactly.
-        """
+        """Exact nearest segment for each point: (seg, t, dist_m, foot_x, foot_y)."""
         if self.seg_a.size == 0:
             raise ValueError("the walk graph has no edges")
-        tree, sample_seg = self._index()
-        px = np.atleast_1d(np.asarray(px, dtype=float))
-        py = np.atleast_1d(np.asarray(py, dtype=float))
-        pts = np.column_stack([px, py])
-        d0, _ = tree.query(pts)
-        balls = tree.query_ball_point(pts, d0 + self.sample_m / 2 + 1e-6)
-        sizes = np.fromiter((len(b) for b in balls), dtype=np.int64, count=len(balls))
-        flat = np.fromiter((i for b in balls for i in b), dtype=np.int64, count=int(sizes.sum()))
-        owner = np.repeat(np.arange(pts.shape[0]), sizes)
-        segs = sample_seg[flat]
-        t, fx, fy, dist = self._project(segs, px[owner], py[owner])
-        order = np.lexsort((segs, dist, owner))
-        first = np.ones(order.size, dtype=bool)
-        first[1:] = owner[order][1:] != owner[order][:-1]
-        best = order[first]
-        return segs[best], t[best], dist[best], fx[best], fy[best]
+        return self.segment_index().snap_many(px, py)
 
     def snap(self, x: float, y: float) -> Snap:
         """Exact nearest segment for one point (the query fast path of :meth:`snap_many`)."""
         if self.seg_a.size == 0:
             raise ValueError("the walk graph has no edges")
-        tree, sample_seg = self._index()
-        d0, _ = tree.query((x, y))
-        near = tree.query_ball_point((x, y), d0 + self.sample_m / 2 + 1e-6)
-        segs = np.unique(sample_seg[np.asarray(near, dtype=np.int64)])
-        t, fx, fy, dist = self._project(segs, np.float64(x), np.float64(y))
-        i = int(np.argmin(dist))
-        return Snap(int(segs[i]), float(t[i]), float(dist[i]), float(fx[i]), float(fy[i]))
+        found = self.segment_index().snap(x, y)
+        assert found is not None
+        return found
 
     # ---- insertion ------------------------------------------------------------------------------
-    def with_points(self, px: F64, py: F64) -> tuple[WalkGraph, I64]:
+    def with_points(self, px: F64, py: F64, min_component_nodes: int = 1) -> tuple[WalkGraph, I64]:
         """A new graph with each point joined to its nearest segment; returns (graph, point nodes).
 
         The segment is split at the foot of the perpendicular and a connector edge runs from the
         foot to the point, so walking to the point costs exactly its distance off the network.
+        Only segments of components with at least ``min_component_nodes`` nodes are candidates
+        (see :meth:`network_segments`), so a door is never joined to a stray two-node island.
         """
         px = np.atleast_1d(np.asarray(px, dtype=float))
         py = np.atleast_1d(np.asarray(py, dtype=float))
         if px.size == 0:
             return self, np.zeros(0, dtype=np.int64)
-        seg, t, dist, fx, fy = self.snap_many(px, py)
+        if self.seg_a.size == 0:
+            raise ValueError("the walk graph has no edges")
+        if min_component_nodes > 1:
+            seg, t, dist, fx, fy = SegmentIndex(self, self.network_segments(min_component_nodes)).snap_many(px, py)
+        else:
+            seg, t, dist, fx, fy = self.snap_many(px, py)
         length = self.length_m[seg]
         xs, ys = [self.x_m], [self.y_m]
         n = self.node_count
@@ -245,6 +230,85 @@ class WalkGraph:
             self.sample_m,
         )
         return graph, door
+
+
+class SegmentIndex:
+    """Exact nearest segment among a subset of a graph's segments.
+
+    A KD-tree holds points sampled at most ``graph.sample_m`` apart along every chosen segment, so
+    the nearest segment owns a sample within (nearest sample distance + sample_m / 2); every
+    segment owning a sample in that ball is projected onto exactly.
+    """
+
+    def __init__(self, graph: WalkGraph, segs: I64) -> None:
+        self.graph = graph
+        self.segs = np.asarray(segs, dtype=np.int64)
+        self.sample_m = graph.sample_m
+        self._tree: cKDTree | None = None
+        self._sample_seg: I64 = np.zeros(0, dtype=np.int64)
+        if self.segs.size:
+            length = graph.length_m[self.segs]
+            counts = np.maximum(np.ceil(length / self.sample_m).astype(np.int64), 1) + 1
+            seg = np.repeat(self.segs, counts)
+            starts = np.cumsum(counts) - counts
+            pos = np.arange(seg.size) - np.repeat(starts, counts)
+            t = pos / np.repeat(counts - 1, counts)
+            ax, ay = graph.x_m[graph.seg_a[seg]], graph.y_m[graph.seg_a[seg]]
+            bx, by = graph.x_m[graph.seg_b[seg]], graph.y_m[graph.seg_b[seg]]
+            self._tree = cKDTree(np.column_stack([ax + t * (bx - ax), ay + t * (by - ay)]))
+            self._sample_seg = seg
+
+    @property
+    def empty(self) -> bool:
+        return self._tree is None
+
+    def _project(self, segs: I64, px: F64 | np.float64, py: F64 | np.float64) -> tuple[F64, F64, F64, F64]:
+        g = self.graph
+        ax, ay = g.x_m[g.seg_a[segs]], g.y_m[g.seg_a[segs]]
+        bx, by = g.x_m[g.seg_b[segs]], g.y_m[g.seg_b[segs]]
+        dx, dy = bx - ax, by - ay
+        den = dx * dx + dy * dy
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = np.where(den > 0, ((px - ax) * dx + (py - ay) * dy) / np.where(den > 0, den, 1.0), 0.0)
+        t = np.clip(t, 0.0, 1.0)
+        fx, fy = ax + t * dx, ay + t * dy
+        return t, fx, fy, np.hypot(px - fx, py - fy)
+
+    def snap_many(self, px: F64, py: F64) -> tuple[I64, F64, F64, F64, F64]:
+        """Exact nearest chosen segment for each point: (seg, t, dist_m, foot_x, foot_y)."""
+        if self._tree is None:
+            raise ValueError("no segments to snap to")
+        px = np.atleast_1d(np.asarray(px, dtype=float))
+        py = np.atleast_1d(np.asarray(py, dtype=float))
+        pts = np.column_stack([px, py])
+        d0, _ = self._tree.query(pts)
+        balls = self._tree.query_ball_point(pts, d0 + self.sample_m / 2 + 1e-6)
+        sizes = np.fromiter((len(b) for b in balls), dtype=np.int64, count=len(balls))
+        flat = np.fromiter((i for b in balls for i in b), dtype=np.int64, count=int(sizes.sum()))
+        owner = np.repeat(np.arange(pts.shape[0]), sizes)
+        segs = self._sample_seg[flat]
+        t, fx, fy, dist = self._project(segs, px[owner], py[owner])
+        order = np.lexsort((segs, dist, owner))
+        first = np.ones(order.size, dtype=bool)
+        first[1:] = owner[order][1:] != owner[order][:-1]
+        best = order[first]
+        return segs[best], t[best], dist[best], fx[best], fy[best]
+
+    def snap(self, x: float, y: float, limit_m: float = np.inf) -> Snap | None:
+        """Exact nearest chosen segment for one point; None when none is within ``limit_m``."""
+        if self._tree is None:
+            return None
+        d0, _ = self._tree.query((x, y), distance_upper_bound=limit_m + self.sample_m)
+        if not np.isfinite(d0):
+            return None
+        near = self._tree.query_ball_point((x, y), d0 + self.sample_m / 2 + 1e-6)
+        segs = np.unique(self._sample_seg[np.asarray(near, dtype=np.int64)])
+        t, fx, fy, dist = self._project(segs, np.float64(x), np.float64(y))
+        order = np.lexsort((segs, dist))
+        i = int(order[0])
+        if dist[i] > limit_m:
+            return None
+        return Snap(int(segs[i]), float(t[i]), float(dist[i]), float(fx[i]), float(fy[i]))
 
 
 def grid_graph(nx_nodes: int, ny_nodes: int, spacing_m: float = 50.0) -> WalkGraph:

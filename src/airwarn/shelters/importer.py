@@ -26,9 +26,9 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from airwarn.errors import AirwarnError, ConfigError, Conflict, InvalidInput, Unavailable
 from airwarn.shelters import coverage as coverage_mod
-from airwarn.shelters.graph import WalkGraph
+from airwarn.shelters.graph import SegmentIndex, WalkGraph
 from airwarn.shelters.model import DEFAULT_ENTRY_S, DEFAULT_WARNING_S, Building, ShelterSite
-from airwarn.shelters.nearest import MAX_SNAP_M
+from airwarn.shelters.nearest import ISLAND_NODES, MAX_SNAP_M
 from airwarn.shelters.osm_import import OsmExtract
 from airwarn.store.shelter_tables import shelter_buildings, shelter_graph, shelter_sites
 
@@ -129,17 +129,18 @@ def import_data(
     proj = base.projection
     sx, sy = proj.to_xy(np.array([s.lon for s in shelters]), np.array([s.lat for s in shelters]))
     if shelters:
-        _, _, snap_m, _, _ = base.snap_many(sx, sy)
+        _, _, snap_m, _, _ = SegmentIndex(base, base.network_segments(ISLAND_NODES)).snap_many(sx, sy)
         far = np.flatnonzero(snap_m > MAX_SNAP_M)
         if far.size:
             s = shelters[int(far[0])]
             raise InvalidInput(
                 f"shelter {s.id!r} ({s.name}) is {snap_m[far[0]]:.0f} m from the nearest "
-                f"walkable path: outside the street graph",
+                f"walkable path of the street network (pieces under {ISLAND_NODES} nodes do not count): "
+                f"outside the street graph",
                 field=f"shelter {s.id}",
             )
     bx, by = proj.to_xy(np.array([b.lon for b in ext.buildings]), np.array([b.lat for b in ext.buildings]))
-    graph, nodes = base.with_points(np.concatenate([sx, bx]), np.concatenate([sy, by]))
+    graph, nodes = base.with_points(np.concatenate([sx, bx]), np.concatenate([sy, by]), ISLAND_NODES)
     shelters = [_with(s, node=int(n)) for s, n in zip(shelters, nodes[: len(shelters)], strict=True)]
     labels = _districts(ext.buildings, bx, by, areas)
     buildings = [

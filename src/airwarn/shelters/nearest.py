@@ -17,7 +17,7 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from airwarn.errors import InvalidInput
-from airwarn.shelters.graph import F64, I64, Snap, WalkGraph
+from airwarn.shelters.graph import F64, I64, SegmentIndex, Snap, WalkGraph
 from airwarn.shelters.model import (
     DEFAULT_ENTRY_S,
     DEFAULT_SPEED_M_S,
@@ -28,6 +28,9 @@ from airwarn.shelters.model import (
 
 #: A point farther than this from every walkable segment is outside the graph.
 MAX_SNAP_M = 500.0
+#: Components with fewer nodes than this are "islands" (a footway whose junction OSM lacks, a
+#: courtyard path): kept for the map, but shelter doors and buildings are joined to real networks.
+ISLAND_NODES = 50
 #: Walks within this much (m) of the budget count as reaching the shelter (float noise, not people).
 REACH_TOLERANCE_M = 1e-3
 
@@ -97,13 +100,16 @@ class NearestIndex:
         self._building_at = {b.node: b for b in buildings if b.node >= 0}
         self.shelter_field = SourceField.build(graph, np.array([s.node for s in self.open_shelters], np.int64))
         self.building_field = SourceField.build(graph, np.array(list(self._building_at), np.int64))
+        street = _street_mask(graph, [s.node for s in shelters] + [b.node for b in buildings])
+        self._streets = SegmentIndex(graph, np.flatnonzero(street).astype(np.int64))
+        self._reach = _reachable_segments(graph, self.shelter_field, street)
+        self._reach_building = _reachable_segments(graph, self.building_field, street)
         self._door_nodes = np.array(list(self._shelter_at), np.int64)
         self._door_tree = (
             cKDTree(np.column_stack([graph.x_m[self._door_nodes], graph.y_m[self._door_nodes]]))
             if self._shelter_at
             else None
         )
-        graph.snap(float(graph.x_m[0]), float(graph.y_m[0]))  # build the segment index now, not at query 1
 
     # ---- geometry helpers --------------------------------------------------------------------
     def _xy(self, lat: float, lon: float) -> tuple[float, float]:
@@ -123,15 +129,35 @@ class NearestIndex:
         return {"type": "LineString", "coordinates": np.round(np.column_stack([lon, lat]), 7).tolist()}
 
     def locate(self, x: float, y: float) -> Snap:
-        """Where (x, y) meets the network; InvalidInput when it is outside the graph."""
-        snap = self.graph.snap(x, y)
-        if snap.dist_m > self.max_snap_m:
+        """The nearest street segment, connected or not; InvalidInput when the point is outside the graph."""
+        snap = self._streets.snap(x, y)
+        if snap is None or snap.dist_m > self.max_snap_m:
+            dist = f"{snap.dist_m:.0f}" if snap is not None else "an unknown number of"
             raise InvalidInput(
-                f"the point is {snap.dist_m:.0f} m from the nearest walkable path "
+                f"the point is {dist} m from the nearest walkable path "
                 f"(limit {self.max_snap_m:.0f} m): it is outside the imported street graph",
                 field="lat,lon",
             )
         return snap
+
+    def attach(self, x: float, y: float) -> Snap | None:
+        """The nearest segment from which an open shelter can be walked to (None: none within the limit).
+
+        A stray island nearer to the point never wins over a connected street a few metres farther.
+        """
+        return self._reach.snap(x, y, self.max_snap_m)
+
+    def why_none(self, nearest: Snap) -> str:
+        """Why no open shelter can be reached from the point (for the answer's ``reason``)."""
+        if not self.open_shelters:
+            return "there is no open shelter in the imported data"
+        labels, sizes = self.graph.components()
+        piece = int(sizes[labels[int(self.graph.seg_a[nearest.seg])]])
+        return (
+            f"no open shelter can be reached from any path within {self.max_snap_m:.0f} m of the point; "
+            f"the nearest path ({nearest.dist_m:.0f} m away) belongs to a piece of {piece} nodes "
+            f"that is not connected to a shelter"
+        )
 
     def approach(self, x: float, y: float, snap: Snap, field: SourceField) -> Approach | None:
         """Shortest walk from (x, y), met the network at ``snap``, to the nearest source of ``field``."""
@@ -170,9 +196,10 @@ class NearestIndex:
         if not (math.isfinite(warn_s) and 0 <= warn_s <= 86400):
             raise InvalidInput(f"warning {warn_s} s is outside 0..86400", field="warning")
         x, y = self._xy(lat, lon)
-        snap = self.locate(x, y)
-        best = self.approach(x, y, snap, self.shelter_field)
-        direct = self._direct_door(x, y, snap.dist_m)
+        nearest_path = self.locate(x, y)
+        snap = self.attach(x, y)
+        best = self.approach(x, y, snap, self.shelter_field) if snap is not None else None
+        direct = self._direct_door(x, y, snap.dist_m if snap is not None else nearest_path.dist_m)
         if direct is not None and (best is None or direct.distance_m < best.distance_m):
             best = direct
         out: dict[str, Any] = {
@@ -202,11 +229,17 @@ class NearestIndex:
                 route=self._linestring(best.route_xy),
             )
         out.update(speed_m_s=speed_m_s, entry_s=self.entry_s, alternative=None)
+        out["snap_m"] = round(snap.dist_m if snap is not None else nearest_path.dist_m, 2)
+        if best is None:
+            out["reason"] = self.why_none(nearest_path)
         if not out["reachable"]:
-            out["alternative"] = self._safe_room(x, y, snap, speed_m_s)
+            out["alternative"] = self._safe_room(x, y, speed_m_s)
         return out
 
-    def _safe_room(self, x: float, y: float, snap: Snap, speed_m_s: float) -> dict[str, Any] | None:
+    def _safe_room(self, x: float, y: float, speed_m_s: float) -> dict[str, Any] | None:
+        snap = self._reach_building.snap(x, y, self.max_snap_m)
+        if snap is None:
+            return None
         alt = self.approach(x, y, snap, self.building_field)
         if alt is None:
             return None
@@ -219,3 +252,22 @@ class NearestIndex:
             "walk_s": round(alt.distance_m / speed_m_s, 2),
             "route": self._linestring(alt.route_xy),
         }
+
+
+def _street_mask(graph: WalkGraph, doors: list[int]) -> np.ndarray:
+    """Segments that are streets or paths, not the connector from a street to a door or a building.
+
+    A door or building centroid joined off the network is a node of degree one; its connector is
+    how it is entered, not a path a person standing near it walks along.
+    """
+    degree = np.bincount(np.concatenate([graph.seg_a, graph.seg_b]), minlength=graph.node_count)
+    nodes = np.asarray([d for d in doors if d >= 0], dtype=np.int64)
+    is_door = np.zeros(graph.node_count, dtype=bool)
+    is_door[nodes[degree[nodes] == 1]] = True
+    return ~(is_door[graph.seg_a] | is_door[graph.seg_b])
+
+
+def _reachable_segments(graph: WalkGraph, field: SourceField, street: np.ndarray) -> SegmentIndex:
+    """Index over the street segments from which a source of ``field`` can be reached."""
+    ok = np.isfinite(field.dist_m[graph.seg_a]) | np.isfinite(field.dist_m[graph.seg_b])
+    return SegmentIndex(graph, np.flatnonzero(ok & street).astype(np.int64))
