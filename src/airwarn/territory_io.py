@@ -29,10 +29,11 @@ from airwarn.domain.territory import (
     Shelter,
     Territory,
     fold,
+    point_in_rings,
     slug,
 )
 from airwarn.geojson_fields import (
-    area,
+    area_holes,
     as_int,
     as_list,
     centre,
@@ -119,6 +120,7 @@ def _region(props: Mapping[str, Any], geometry: Any, where: str, gwhere: str) ->
             seen[key] = i
     if fold(CARPET.name) not in seen:
         plans = (*plans, CARPET)
+    polygon, holes = area_holes(geometry, gwhere, required=False)
     return Region(
         code=code,
         name_en=text(props, "name_en", where),
@@ -126,10 +128,11 @@ def _region(props: Mapping[str, Any], geometry: Any, where: str, gwhere: str) ->
         timezone=timezone,
         warning_s=warning_s,
         country=country,
-        polygon=area(geometry, gwhere, required=False),
+        polygon=polygon,
         centre=centre(props, where),
         aliases=texts(props, "aliases", where),
         plans=plans,
+        holes=holes,
     )
 
 
@@ -142,16 +145,19 @@ def _district(props: Mapping[str, Any], geometry: Any, where: str, gwhere: str) 
     approximate = props.get("polygon_approximate", True)
     if not isinstance(approximate, bool):
         raise fail(f"{where}.polygon_approximate", "polygon_approximate must be true or false")
+    polygon, holes = area_holes(geometry, gwhere, required=False)
     return District(
         code=code,
         region=region,
         name_en=name_en,
         name_ru=text(props, "name_ru", where),
         population=as_int(props, "population", where, minimum=0, required=False),
-        polygon=area(geometry, gwhere, required=False),
+        polygon=polygon,
         centre=centre(props, where),
         aliases=texts(props, "aliases", where),
         polygon_approximate=approximate,
+        warning_s=as_int(props, "warning_s", where, minimum=1, required=False),
+        holes=holes,
     )
 
 
@@ -275,8 +281,15 @@ def load_territory(source: Mapping[str, Any] | str | Path) -> Territory:
         if code not in regions:
             raise fail(where, f"{what} names unknown region {code}")
 
+    from airwarn.geo.cap_areas import CapAreaShaper
+
     return Territory(
-        regions=regions, districts=districts, airports=airports, shelters=shelters, metadata=metadata
+        regions=regions,
+        districts=districts,
+        airports=airports,
+        shelters=shelters,
+        metadata=metadata,
+        shaper=CapAreaShaper(),
     )
 
 
@@ -285,10 +298,14 @@ def load_territory(source: Mapping[str, Any] | str | Path) -> Territory:
 # ---------------------------------------------------------------------------------------------
 
 
-def _geometry(rings: Rings) -> dict[str, Any] | None:
+def _geometry(rings: Rings, holes: Rings = ()) -> dict[str, Any] | None:
     if not rings:
         return None
-    polygons = [[[list(p) for p in ring]] for ring in rings]
+    polygons: list[list[list[list[float]]]] = [[[list(p) for p in ring]] for ring in rings]
+    for hole in holes:  # each hole goes with the first outer ring around it
+        lon, lat = hole[0]
+        owner = next((i for i, ring in enumerate(rings) if point_in_rings(lat, lon, (ring,))), 0)
+        polygons[owner].append([list(p) for p in hole])
     if len(polygons) == 1:
         return {"type": "Polygon", "coordinates": polygons[0]}
     return {"type": "MultiPolygon", "coordinates": polygons}
@@ -342,7 +359,7 @@ def dump_territory(t: Territory) -> dict[str, Any]:
         plans = _own_plans(r)
         if plans:
             props["plans"] = [_plan_props(p) for p in plans]
-        features.append(_feature(props, _geometry(r.polygon)))
+        features.append(_feature(props, _geometry(r.polygon, r.holes)))
     for d in t.districts.values():
         props = {
             "kind": "district",
@@ -354,9 +371,11 @@ def dump_territory(t: Territory) -> dict[str, Any]:
             "population": d.population,
             "polygon_approximate": d.polygon_approximate,
         }
+        if d.warning_s is not None:
+            props["warning_s"] = d.warning_s
         if d.centre is not None:
             props["centre"] = list(d.centre)
-        features.append(_feature(props, _geometry(d.polygon)))
+        features.append(_feature(props, _geometry(d.polygon, d.holes)))
     for a in t.airports.values():
         props = {
             "kind": "airport",

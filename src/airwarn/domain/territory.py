@@ -5,12 +5,13 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from airwarn.domain.regimes import Plan
 
 #: One polygon ring as (lon, lat) pairs, GeoJSON order; first == last.
 Ring = tuple[tuple[float, float], ...]
-#: Outer rings of a (multi)polygon; holes are not used for admin areas here.
+#: Outer rings of a (multi)polygon; an area's holes (enclaves) are kept apart in ``holes``.
 Rings = tuple[Ring, ...]
 
 
@@ -26,6 +27,7 @@ class Region:
     centre: tuple[float, float] | None = None  # (lat, lon)
     aliases: tuple[str, ...] = ()
     plans: tuple[Plan, ...] = ()
+    holes: Rings = ()  # inner rings: land inside `polygon` that is not part of the region
 
     def plan(self, name: str) -> Plan | None:
         key = fold(name)
@@ -46,6 +48,8 @@ class District:
     centre: tuple[float, float] | None = None  # (lat, lon)
     aliases: tuple[str, ...] = ()
     polygon_approximate: bool = True
+    warning_s: int | None = None  # this district's warning time; None: the region's
+    holes: Rings = ()  # inner rings (enclaves of another district)
 
     def names(self) -> tuple[str, ...]:
         return (self.name_en, self.name_ru, self.code, *self.aliases)
@@ -103,6 +107,51 @@ def point_in_rings(lat: float, lon: float, rings: Rings) -> bool:
     return False
 
 
+def point_in_area(lat: float, lon: float, rings: Rings, holes: Rings = ()) -> bool:
+    """Inside one of the outer rings and in none of the holes."""
+    return point_in_rings(lat, lon, rings) and not (holes and point_in_rings(lat, lon, holes))
+
+
+@dataclass(frozen=True)
+class AreaPart:
+    """One CAP <area>: the polygons (closed, counter-clockwise) of touching districts merged together."""
+
+    polygons: Rings
+    districts: tuple[str, ...] = ()
+    names: tuple[tuple[str, str], ...] = ()  # (language prefix, area description)
+
+
+@dataclass(frozen=True)
+class AreaFit:
+    """How far the simplified CAP polygons stray from the true area, measured in metres."""
+
+    overshoot_m: float  # farthest point inside the polygons but outside the area
+    undershoot_m: float  # farthest point of the area left outside the polygons
+    bound_m: float
+    max_points: int  # most points in one polygon (closing point included)
+    polygons: int
+    decimals: int
+
+    @property
+    def within_bound(self) -> bool:
+        return self.overshoot_m <= self.bound_m and self.undershoot_m <= self.bound_m
+
+
+#: One area to shape: (district or region code, outer rings, holes).
+AreaInput = tuple[str, Rings, Rings]
+
+
+class AreaShaper(Protocol):
+    """Turns districts' true outlines into receiver-ready CAP areas (merged, simplified, measured)."""
+
+    def __call__(self, areas: Sequence[AreaInput]) -> tuple[tuple[AreaPart, ...], AreaFit | None]: ...
+
+
+def raw_shape(areas: Sequence[AreaInput]) -> tuple[tuple[AreaPart, ...], AreaFit | None]:
+    """The outlines as they are, one part per area, unmeasured (used when no shaper is installed)."""
+    return tuple(AreaPart(rings, (code,)) for code, rings, _ in areas if rings), None
+
+
 def bbox(rings: Rings) -> tuple[float, float, float, float]:
     """(min_lon, min_lat, max_lon, max_lat) of the rings."""
     lons = [p[0] for ring in rings for p in ring]
@@ -119,6 +168,7 @@ class Territory:
     airports: dict[str, Airport] = field(default_factory=dict)
     shelters: dict[str, Shelter] = field(default_factory=dict)
     metadata: dict[str, str] = field(default_factory=dict)
+    shaper: AreaShaper = field(default=raw_shape, repr=False, compare=False)
     _by_name: dict[tuple[str, str], str] = field(default_factory=dict, init=False, repr=False)
     _region_by_name: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     _bboxes: dict[str, tuple[float, float, float, float]] = field(
@@ -176,7 +226,7 @@ class Territory:
         for code, (x0, y0, x1, y1) in self._bboxes.items():
             if x0 <= lon <= x1 and y0 <= lat <= y1:
                 district = self.districts[code]
-                if point_in_rings(lat, lon, district.polygon):
+                if point_in_area(lat, lon, district.polygon, district.holes):
                     return district
         return None
 
@@ -185,9 +235,46 @@ class Territory:
         if district is not None:
             return self.regions.get(district.region)
         for region in self.regions.values():
-            if region.polygon and point_in_rings(lat, lon, region.polygon):
+            if region.polygon and point_in_area(lat, lon, region.polygon, region.holes):
                 return region
         return None
+
+    @property
+    def version(self) -> str:
+        """The territory version this was loaded as ('' for one never imported as a version)."""
+        return self.metadata.get("version", "")
+
+    def district_warning_s(self, code: str) -> int:
+        """A district's own warning time, else its region's."""
+        d = self.districts[code]
+        return d.warning_s if d.warning_s is not None else self.regions[d.region].warning_s
+
+    def warning_s_for(self, region: str, districts: Sequence[str] = ()) -> int:
+        """The warning time of an area: the shortest of its districts' (a whole region: of all of them)."""
+        codes = list(districts) or [d.code for d in self.districts_of(region)]
+        times = [self.district_warning_s(c) for c in codes if c in self.districts]
+        if not districts and region in self.regions:
+            times.append(self.regions[region].warning_s)
+        return min(times) if times else self.regions[region].warning_s
+
+    def warning_at(self, lat: float, lon: float) -> tuple[int, str, str] | None:
+        """(warning_s, 'district' or 'region', code) for a point; None outside the territory."""
+        district = self.locate(lat, lon)
+        if district is not None:
+            if district.warning_s is not None:
+                return district.warning_s, "district", district.code
+            return self.regions[district.region].warning_s, "region", district.region
+        region = self.locate_region(lat, lon)
+        return (region.warning_s, "region", region.code) if region is not None else None
+
+    def cap_area(self, region: str, districts: Sequence[str]) -> tuple[tuple[AreaPart, ...], AreaFit | None]:
+        """Receiver-ready CAP areas for the named districts (none named: the whole region)."""
+        if districts:
+            items = [(c, self.districts[c].polygon, self.districts[c].holes) for c in districts]
+        else:
+            r = self.regions[region]
+            items = [(r.code, r.polygon, r.holes)]
+        return self.shaper(items)
 
     def area_rings(self, region: str, districts: Sequence[str]) -> Rings:
         """Polygons that cover the named districts, or the whole region when none are named."""

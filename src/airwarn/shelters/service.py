@@ -3,7 +3,7 @@
 The loaded graph and its precomputed shortest-path fields are cached in memory; the stored
 ``import_id`` is re-checked at most every ``recheck_s`` seconds, so a new import is picked up.
 Imports live in :mod:`airwarn.shelters.importer`. Given a territory, a point's warning time is its
-region's (``Region.warning_s``) unless the caller gives one; else the import's default.
+district's (``District.warning_s``), else its region's, unless the caller gives one; else the import's.
 """
 
 from __future__ import annotations
@@ -126,12 +126,24 @@ class ShelterService:
     ) -> dict[str, Any]:
         """The nearest-shelter answer; the warning time is the caller's, else the region's, else the import's."""
         index = self.index()
-        region = self.region_at(lat, lon) if warning_s is None else None
-        source = "request" if warning_s is not None else "region" if region is not None else "import"
-        warn = float(region.warning_s) if region is not None else warning_s
+        found = self.warning_at(lat, lon) if warning_s is None else None
+        region = self.region_at(lat, lon)
+        source = "request" if warning_s is not None else found[1] if found is not None else "import"
+        warn = float(found[0]) if found is not None else warning_s
         out = index.nearest(lat, lon, DEFAULT_SPEED_M_S if speed_m_s is None else speed_m_s, warn)
-        out.update(warning_from=source, region=region.code if region is not None else None)
+        district = self.territory.locate(lat, lon) if self.territory is not None and _finite(lat, lon) else None
+        out.update(
+            warning_from=source,
+            region=region.code if region is not None else None,
+            district=district.code if district is not None else None,
+        )
         return out
+
+    def warning_at(self, lat: float, lon: float) -> tuple[int, str, str] | None:
+        """(warning_s, 'district' or 'region', code) from the territory; None without one or outside it."""
+        if self.territory is None or not _finite(lat, lon):
+            return None
+        return self.territory.warning_at(lat, lon)
 
     def streets(self, bbox: tuple[float, float, float, float], limit: int = MAX_MAP_SEGMENTS) -> dict[str, Any]:
         """Walkable segments and shelters inside ``(west, south, east, north)`` as GeoJSON, for the map."""
@@ -191,3 +203,7 @@ def _check(idx: NearestIndex, warning_s: float | None, speed_m_s: float | None) 
     if not (math.isfinite(speed) and 0.1 <= speed <= 10):
         raise InvalidInput(f"speed {speed} m/s is outside 0.1..10", field="speed")
     return warn, speed
+
+
+def _finite(lat: float, lon: float) -> bool:
+    return math.isfinite(lat) and math.isfinite(lon)

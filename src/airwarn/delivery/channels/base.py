@@ -30,9 +30,10 @@ class Message:
     address: Any = None  # phone, URL or PushSubscription for subscriber channels
 
     def text(self, limit_chars: int = 480) -> str:
-        """Short human text in the message's language (headline and instruction)."""
+        """Short human text in the message's language (headline, time to reach a shelter, instruction)."""
         info = self.alert.get("texts", {}).get(self.language) or {}
-        parts = [info.get("headline") or self.alert.get("headline", ""), info.get("instruction", "")]
+        parts = [info.get("headline") or self.alert.get("headline", ""), info.get("warning", ""),
+                 info.get("instruction", "")]
         body = " ".join(p for p in parts if p)
         return body if len(body) <= limit_chars else body[: limit_chars - 1] + "…"
 
