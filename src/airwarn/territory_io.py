@@ -26,6 +26,7 @@ from airwarn.domain.territory import (
     District,
     Region,
     Rings,
+    Settlement,
     Shelter,
     Territory,
     fold,
@@ -50,7 +51,8 @@ __all__ = ["DEMO_RESOURCE", "demo_territory", "dump_territory", "dumps_territory
 #: Where the bundled demo territory lives inside the package.
 DEMO_RESOURCE = ("airwarn.data", "territory/demo.geojson")
 
-KINDS = ("region", "district", "airport", "shelter")
+KINDS = ("region", "district", "airport", "shelter", "place")
+PLACE_KINDS = ("city", "town", "village", "hamlet")
 _REGION_CODE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
 _ICAO = re.compile(r"^[A-Z0-9]{4}$")
 _IATA = re.compile(r"^[A-Z0-9]{3}$")
@@ -199,6 +201,28 @@ def _shelter(props: Mapping[str, Any], geometry: Any, where: str, gwhere: str) -
     )
 
 
+def _place(props: Mapping[str, Any], geometry: Any, where: str, gwhere: str) -> Settlement:
+    raw_id = props.get("id")
+    if isinstance(raw_id, int) and not isinstance(raw_id, bool):
+        raw_id = str(raw_id)
+    lat, lon = point(geometry, gwhere)
+    kind = opt_text(props, "place", where) or "town"
+    if kind not in PLACE_KINDS:
+        raise fail(f"{where}.place", f"place must be one of {', '.join(PLACE_KINDS)}, got {kind!r}")
+    return Settlement(
+        id=text({"id": raw_id}, "id", where),
+        name=text(props, "name", where),
+        region=text(props, "region", where),
+        district=opt_text(props, "district", where),
+        lat=lat,
+        lon=lon,
+        kind=kind,
+        name_en=text(props, "name_en", where, required=False),
+        population=as_int(props, "population", where, minimum=0, required=False),
+        aliases=texts(props, "aliases", where),
+    )
+
+
 def _read_source(source: Mapping[str, Any] | str | Path) -> Any:
     if isinstance(source, Mapping):
         return source
@@ -238,6 +262,8 @@ def load_territory(source: Mapping[str, Any] | str | Path) -> Territory:
     districts: dict[str, District] = {}
     airports: dict[str, Airport] = {}
     shelters: dict[str, Shelter] = {}
+    places: dict[str, Settlement] = {}
+    place_districts: list[tuple[str, str, str, str]] = []  # (field, district, region, what)
     # the region each district/airport/shelter names, checked once all regions are known
     references: list[tuple[str, str, str]] = []  # (field, region code, what)
 
@@ -274,12 +300,23 @@ def load_territory(source: Mapping[str, Any] | str | Path) -> Territory:
             shelters[shelter.id] = shelter
             if shelter.region is not None:
                 references.append((f"{where}.region", shelter.region, f"shelter {shelter.id}"))
+        elif kind == "place":
+            place = _place(props, geometry, where, gwhere)
+            if place.id in places:
+                raise fail(f"{where}.id", f"duplicate place id {place.id}")
+            places[place.id] = place
+            references.append((f"{where}.region", place.region, f"place {place.id}"))
+            if place.district is not None:
+                place_districts.append((f"{where}.district", place.district, place.region, f"place {place.id}"))
         else:
             raise fail(f"{where}.kind", f"unknown feature kind {kind!r} (known: {', '.join(KINDS)})")
 
     for where, code, what in references:
         if code not in regions:
             raise fail(where, f"{what} names unknown region {code}")
+    for where, code, region_code, what in place_districts:
+        if code not in districts or districts[code].region != region_code:
+            raise fail(where, f"{what} names unknown district {code} of {region_code}")
 
     from airwarn.geo.cap_areas import CapAreaShaper
 
@@ -289,6 +326,7 @@ def load_territory(source: Mapping[str, Any] | str | Path) -> Territory:
         airports=airports,
         shelters=shelters,
         metadata=metadata,
+        places=places,
         shaper=CapAreaShaper(),
     )
 
@@ -390,6 +428,10 @@ def dump_territory(t: Territory) -> dict[str, Any]:
     for s in t.shelters.values():
         props = {"kind": "shelter", "id": s.id, "name": s.name, "capacity": s.capacity, "region": s.region}
         features.append(_feature(props, _point_geometry(s.lat, s.lon)))
+    for p in t.places.values():
+        props = {"kind": "place", "id": p.id, "name": p.name, "name_en": p.name_en or None, "place": p.kind,
+                 "region": p.region, "district": p.district, "population": p.population, "aliases": list(p.aliases)}
+        features.append(_feature(props, _point_geometry(p.lat, p.lon)))
     return {"type": "FeatureCollection", "metadata": dict(t.metadata), "features": features}
 
 

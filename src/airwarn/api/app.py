@@ -10,7 +10,7 @@ from typing import cast
 
 from fastapi import FastAPI
 
-from airwarn import __version__
+from airwarn import __version__, territory_live
 from airwarn.api import (
     alerts,
     deliveries,
@@ -50,6 +50,7 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
         stop = asyncio.Event()
         runner = None
         warming = asyncio.create_task(_warm(deps))
+        watching = asyncio.create_task(territory_live.watch(deps, stop, _app.state.shelters))
         if settings.dispatch:
             from airwarn.bootstrap import build_dispatcher
 
@@ -59,6 +60,7 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
         finally:
             stop.set()
             warming.cancel()
+            watching.cancel()
             if runner is not None:
                 await runner
             await bus.stop()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Body, Query, Request
 
 from airwarn import services
-from airwarn.api.auth import DepsDep, Observer
+from airwarn.api.auth import Approver, DepsDep, Observer
 from airwarn.domain.reports import Status
 from airwarn.territory_io import dump_territory
 
@@ -51,3 +51,35 @@ def audit_verify(deps: DepsDep, _user: Observer) -> dict[str, Any]:
     check = services.verify_audit(deps)
     return {"ok": check.ok, "records": check.records, "first_bad_seq": check.first_bad_seq,
             "problem": check.problem}
+
+
+@router.get("/territory/version")
+def territory_version(deps: DepsDep) -> dict[str, Any]:
+    """The territory version this node targets alerts with."""
+    return {"version": deps.territory.version}
+
+
+@router.get("/territory/versions")
+def territory_versions(deps: DepsDep, _user: Observer, limit: int = Query(50, ge=1, le=500)) -> list[dict[str, Any]]:
+    """Every import, newest first: version, when, who, from what, and what changed."""
+    from airwarn.territory_versions import versions
+
+    return versions(deps.uow, limit)
+
+
+@router.post("/territory")
+def territory_import(
+    request: Request, deps: DepsDep, user: Approver, body: dict[str, Any] = Body(...)
+) -> dict[str, Any]:
+    """Import a GeoJSON territory as the next version; this node switches at once, others within a second."""
+    from airwarn.territory_io import load_territory
+    from airwarn.territory_live import switch
+    from airwarn.territory_versions import save_version
+
+    territory = load_territory(body)  # every field checked before anything is stored
+    with deps.uow.write() as repo:
+        versioned, result = save_version(repo, territory, actor=user.name, source="GeoJSON via the API",
+                                         at=deps.clock())
+    switch(deps, versioned, getattr(request.app.state, "shelters", None))
+    deps.events.publish("territory", {"version": result["version"]})
+    return result

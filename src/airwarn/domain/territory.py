@@ -77,6 +77,25 @@ class Shelter:
     region: str | None = None
 
 
+@dataclass(frozen=True)
+class Settlement:
+    """A town or village inside a district (OSM ``place=*``, or the packaged table for the demo)."""
+
+    id: str  # e.g. "osm:node/123" or "RU-ROS-MILLEROVSKY/millerovo"
+    name: str  # as written locally
+    region: str
+    district: str | None
+    lat: float
+    lon: float
+    kind: str = "town"  # city | town | village | hamlet
+    name_en: str = ""
+    population: int | None = None
+    aliases: tuple[str, ...] = ()
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(n for n in (self.name, self.name_en, *self.aliases) if n)
+
+
 def fold(name: str) -> str:
     """Case-, accent- and ё-insensitive key for a place name ('Ковёр' == 'ковер')."""
     text = unicodedata.normalize("NFKD", name.strip().casefold().replace("ё", "е"))
@@ -168,12 +187,14 @@ class Territory:
     airports: dict[str, Airport] = field(default_factory=dict)
     shelters: dict[str, Shelter] = field(default_factory=dict)
     metadata: dict[str, str] = field(default_factory=dict)
+    places: dict[str, Settlement] = field(default_factory=dict)
     shaper: AreaShaper = field(default=raw_shape, repr=False, compare=False)
     _by_name: dict[tuple[str, str], str] = field(default_factory=dict, init=False, repr=False)
     _region_by_name: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     _bboxes: dict[str, tuple[float, float, float, float]] = field(
         default_factory=dict, init=False, repr=False
     )
+    _places_by_name: dict[str, list[str]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.reindex()
@@ -186,6 +207,7 @@ class Territory:
         airports: Iterable[Airport] = (),
         shelters: Iterable[Shelter] = (),
         metadata: dict[str, str] | None = None,
+        places: Iterable[Settlement] = (),
     ) -> Territory:
         return cls(
             regions={r.code: r for r in regions},
@@ -193,6 +215,7 @@ class Territory:
             airports={a.icao: a for a in airports},
             shelters={s.id: s for s in shelters},
             metadata=dict(metadata or {}),
+            places={p.id: p for p in places},
         )
 
     def reindex(self) -> None:
@@ -205,6 +228,31 @@ class Territory:
             for name in (r.code, r.name_en, r.name_ru, *r.aliases):
                 self._region_by_name.setdefault(fold(name), r.code)
         self._bboxes = {code: bbox(d.polygon) for code, d in self.districts.items() if d.polygon}
+        self._places_by_name = {}
+        for p in self.places.values():
+            for name in p.names():
+                self._places_by_name.setdefault(fold(name), []).append(p.id)
+
+    def settlements(self, name: str, region: str | None = None) -> list[Settlement]:
+        """Towns and villages called ``name`` (any spelling the territory knows), optionally in one region."""
+        found = [self.places[i] for i in self._places_by_name.get(fold(name), [])]
+        return [p for p in found if region is None or p.region == region]
+
+    def search_places(self, query: str, limit: int = 20) -> list[Settlement]:
+        """Settlements whose name starts with ``query`` (folded), then those containing it; biggest first."""
+        key = fold(query)
+        if not key:
+            return []
+        starts: list[str] = []
+        contains: list[str] = []
+        for folded, ids in self._places_by_name.items():
+            bucket = starts if folded.startswith(key) else contains if key in folded else None
+            if bucket is not None:
+                bucket.extend(ids)
+        ranked = sorted(dict.fromkeys(starts), key=lambda i: -(self.places[i].population or 0))
+        ranked += sorted(dict.fromkeys(i for i in contains if i not in starts),
+                         key=lambda i: -(self.places[i].population or 0))
+        return [self.places[i] for i in ranked[:limit]]
 
     def region(self, code_or_name: str) -> Region | None:
         code = self._region_by_name.get(fold(code_or_name))
