@@ -50,6 +50,8 @@ __all__ = ["DEMO_RESOURCE", "demo_territory", "dump_territory", "dumps_territory
 
 #: Where the bundled demo territory lives inside the package.
 DEMO_RESOURCE = ("airwarn.data", "territory/demo.geojson")
+#: The packaged gazetteer of the demo's towns (CSV; see the file's header).
+DEMO_PLACES = ("airwarn.data", "territory/places.csv")
 
 KINDS = ("region", "district", "airport", "shelter", "place")
 PLACE_KINDS = ("city", "town", "village", "hamlet")
@@ -448,4 +450,30 @@ def demo_territory() -> Territory:
     """The bundled demo territory (read once, then cached: treat it as read-only)."""
     package, name = DEMO_RESOURCE
     text = resources.files(package).joinpath(name).read_text(encoding="utf-8")
-    return load_territory(json.loads(text))
+    territory = load_territory(json.loads(text))
+    if not territory.places:
+        package, name = DEMO_PLACES
+        table = resources.files(package).joinpath(name).read_text(encoding="utf-8")
+        territory.places = {p.id: p for p in places_from_table(territory, table)}
+        territory.reindex()
+    return territory
+
+
+def places_from_table(territory: Territory, table: str) -> list[Settlement]:
+    """Settlements from the packaged CSV; a district named there must exist, else the point decides."""
+    import csv
+
+    lines = [line for line in table.splitlines() if line.strip() and not line.startswith("#")]
+    out = []
+    for row_no, row in enumerate(csv.DictReader(lines), start=2):
+        where = f"places row {row_no}"
+        lat, lon = float(row["lat"]), float(row["lon"])
+        district = territory.district(row["region"], row["district"]) if row["district"] else territory.locate(lat, lon)
+        if district is None or district.region != row["region"]:
+            raise fail(f"{where}.district", f"{row['name_en']}: no district {row['district']!r} in {row['region']}")
+        out.append(Settlement(
+            id=f"{row['region']}/{slug(row['name_en']).lower()}", name=row["name"], region=row["region"],
+            district=district.code, lat=lat, lon=lon, kind=row["kind"], name_en=row["name_en"],
+            population=int(row["population"]) if row["population"] else None,
+        ))
+    return out

@@ -69,12 +69,22 @@ def _stored(repo: Repository) -> Territory | None:
 
 
 def save_version(
-    repo: Repository, territory: Territory, *, actor: str, source: str, at: datetime, audit: bool = True
+    repo: Repository,
+    territory: Territory,
+    *,
+    actor: str,
+    source: str,
+    at: datetime,
+    audit: bool = True,
+    running: Territory | None = None,
 ) -> tuple[Territory, dict[str, Any]]:
-    """Store ``territory`` as the next version (current copy, version row, audit record); returns it versioned."""
+    """Store ``territory`` as the next version (current copy, version row, audit record); returns it versioned.
+
+    Changes are counted against the stored territory, else against ``running`` (what the node serves).
+    """
     from airwarn.territory_io import dump_territory
 
-    previous = _stored(repo)
+    previous = _stored(repo) or running
     diff = changes(previous, territory)
     seq = int(repo.conn.execute(select(func.coalesce(func.max(territory_versions.c.seq), 0))).scalar_one()) + 1
     plain = dump_territory(replace(territory, metadata={k: v for k, v in territory.metadata.items() if k != "version"}))
@@ -95,11 +105,13 @@ def save_version(
         }
         repo.append_audit(
             at=at, actor=actor, action="territory.imported", entity="territory", entity_id=version,
-            data={"version": version, "previous": previous.version if previous else None, "source": source[-400:],
+            data={"version": version, "previous": (previous.version or None) if previous else None,
+                  "source": source[-400:],
                   "regions": len(territory.regions), "districts": len(territory.districts),
                   "changes": summary, "warning_s": diff["warning_s"][:AUDIT_LIST_MAX]},
         )
-    return versioned, {"version": version, "previous": previous.version if previous else None, "changes": diff}
+    return versioned, {"version": version, "previous": (previous.version or None) if previous else None,
+                       "changes": diff}
 
 
 def stored_version(uow: UnitOfWork) -> str:

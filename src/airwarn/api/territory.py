@@ -18,6 +18,8 @@ router = APIRouter(prefix="/api/v1", tags=["territory"])
 def territory(deps: DepsDep, status: Status = Status.ACTUAL) -> dict[str, Any]:
     """Regions, districts and airports as a FeatureCollection; each area carries its active regimes."""
     collection = dump_territory(deps.territory)
+    collection["features"] = [f for f in collection["features"] if f["properties"].get("kind") != "place"]
+    collection["metadata"]["version"] = deps.territory.version
     with deps.uow.read() as repo:
         active = repo.regimes(active=True, status=status)
     for feature in collection["features"]:
@@ -79,7 +81,22 @@ def territory_import(
     territory = load_territory(body)  # every field checked before anything is stored
     with deps.uow.write() as repo:
         versioned, result = save_version(repo, territory, actor=user.name, source="GeoJSON via the API",
-                                         at=deps.clock())
+                                         at=deps.clock(), running=deps.territory)
     switch(deps, versioned, getattr(request.app.state, "shelters", None))
     deps.events.publish("territory", {"version": result["version"]})
     return result
+
+
+@router.get("/places")
+def places(deps: DepsDep, q: str = Query(..., min_length=1, max_length=100, description="town name or its start"),
+           limit: int = Query(20, ge=1, le=100)) -> list[dict[str, Any]]:
+    """Towns and villages by name (any spelling the territory knows), with the district they belong to."""
+    t = deps.territory
+    out = []
+    for p in t.search_places(q, limit):
+        d = t.districts.get(p.district) if p.district else None
+        out.append({"id": p.id, "name": p.name, "name_en": p.name_en or p.name, "kind": p.kind,
+                    "region": p.region, "district": p.district, "district_name": d.name_en if d else None,
+                    "warning_s": t.district_warning_s(d.code) if d else t.regions[p.region].warning_s,
+                    "lat": p.lat, "lon": p.lon, "population": p.population})
+    return out
