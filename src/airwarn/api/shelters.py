@@ -31,14 +31,16 @@ def nearest(
     lat: float = Query(..., ge=-90, le=90, description="latitude, WGS84"),
     lon: float = Query(..., ge=-180, le=180, description="longitude, WGS84"),
     speed: float | None = Query(None, gt=0, le=10, description="walking speed, m/s (default 1.2)"),
-    profile: str = Query("default", description="default (1.2 m/s) or elderly (0.8 m/s)"),
+    profile: str = Query(
+        "default", description="default (1.2 m/s), elderly (0.8 m/s) or wheelchair (0.9 m/s, step-free routes)"
+    ),
     warning: float | None = Query(None, ge=0, le=86400, description="override the area's warning time, s"),
 ) -> dict[str, Any]:
     """Nearest open shelter by walking time, the route, and whether it is reached before the warning ends.
 
     Without ``warning`` the point's region gives the warning time (``warning_from``: region), else the import.
     """
-    result: dict[str, Any] = _service(request).nearest(lat, lon, _speed(speed, profile), warning)
+    result: dict[str, Any] = _service(request).nearest(lat, lon, _speed(speed, profile), warning, profile)
     return result
 
 

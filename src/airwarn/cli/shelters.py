@@ -144,13 +144,16 @@ def register(app: typer.Typer) -> None:
         lat: float = typer.Option(..., "--lat", help="latitude (WGS84)"),
         lon: float = typer.Option(..., "--lon", help="longitude (WGS84)"),
         speed: float | None = typer.Option(None, "--speed", help="walking speed, m/s (default 1.2)"),
-        profile: str = typer.Option("default", "--profile", help="default (1.2 m/s) or elderly (0.8 m/s)"),
+        profile: str = typer.Option(
+            "default", "--profile", help="default (1.2 m/s), elderly (0.8 m/s) or wheelchair (0.9 m/s, step-free)"
+        ),
         warning: float | None = typer.Option(None, "--warning", help="override the area's warning time (s)"),
         db: str | None = typer.Option(None, "--db", help=DB_HELP),
     ) -> None:
         """Nearest open shelter by walking time; the same JSON as GET /api/v1/shelters/nearest."""
         with _errors():
-            _print_json(_service(db, territory=warning is None).nearest(lat, lon, _speed(speed, profile), warning))
+            svc = _service(db, territory=warning is None)
+            _print_json(svc.nearest(lat, lon, _speed(speed, profile), warning, profile))
 
     @shelters.command("coverage")
     def coverage(

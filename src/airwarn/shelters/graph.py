@@ -45,22 +45,32 @@ class LocalProjection:
         return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 
 
-def reduce_parallel(a: I64, b: I64, w_m: F64) -> tuple[I64, I64, F64]:
-    """Undirected edges with self-loops dropped and parallel edges reduced to their minimum."""
+def reduce_parallel(
+    a: I64, b: I64, w_m: F64, flags: NDArray[np.bool_] | None = None
+) -> tuple[I64, I64, F64, NDArray[np.bool_]]:
+    """Undirected edges with self-loops dropped and parallel edges reduced to their minimum.
+
+    ``flags`` (e.g. step-free) of parallel edges are OR-ed: both run straight between the same two
+    points, so one that is step-free makes the pair step-free.
+    """
     a = np.asarray(a, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)
     w_m = np.asarray(w_m, dtype=float)
+    f = np.ones(a.size, dtype=bool) if flags is None else np.asarray(flags, dtype=bool)
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     keep = lo != hi
-    lo, hi, w_m = lo[keep], hi[keep], w_m[keep]
+    lo, hi, w_m, f = lo[keep], hi[keep], w_m[keep], f[keep]
     if lo.size == 0:
-        return lo, hi, w_m
+        return lo, hi, w_m, f
     order = np.lexsort((w_m, hi, lo))
-    lo, hi, w_m = lo[order], hi[order], w_m[order]
+    lo, hi, w_m, f = lo[order], hi[order], w_m[order], f[order]
     first = np.ones(lo.size, dtype=bool)
     first[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
+    group = np.cumsum(first) - 1
+    any_flag = np.zeros(int(first.sum()), dtype=bool)
+    np.logical_or.at(any_flag, group, f)
     # sorted by weight within each (lo, hi) group, so the first row is the minimum
-    return lo[first], hi[first], w_m[first]
+    return lo[first], hi[first], w_m[first], any_flag
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,8 @@ class WalkGraph:
     lat0: float
     lon0: float
     sample_m: float = 10.0
+    #: Per segment: usable without steps (no highway=steps, wheelchair=no, raised kerb, steep incline).
+    step_free: NDArray[np.bool_] | None = None
     length_m: F64 = field(init=False, repr=False)
     matrix: csr_matrix = field(init=False, repr=False)
     _segments: SegmentIndex | None = field(default=None, init=False, repr=False)
@@ -95,8 +107,9 @@ class WalkGraph:
         self.x_m = np.ascontiguousarray(self.x_m, dtype=float)
         self.y_m = np.ascontiguousarray(self.y_m, dtype=float)
         w = np.hypot(self.x_m[self.seg_a] - self.x_m[self.seg_b], self.y_m[self.seg_a] - self.y_m[self.seg_b])
-        a, b, w = reduce_parallel(self.seg_a, self.seg_b, w)
+        a, b, w, free = reduce_parallel(self.seg_a, self.seg_b, w, self.step_free)
         self.seg_a, self.seg_b, self.length_m = a, b, w
+        self.step_free = free
         n = self.node_count
         weights = np.maximum(np.concatenate([w, w]), MIN_EDGE_M)
         rows = np.concatenate([a, b])
@@ -123,6 +136,15 @@ class WalkGraph:
         if self._segments is None:
             self._segments = SegmentIndex(self, np.arange(self.seg_a.size, dtype=np.int64))
         return self._segments
+
+    def step_free_matrix(self) -> csr_matrix:
+        """The adjacency matrix with only step-free segments (all of them when the data says nothing)."""
+        if self.step_free is None or bool(self.step_free.all()):
+            return self.matrix
+        a, b, w = self.seg_a[self.step_free], self.seg_b[self.step_free], self.length_m[self.step_free]
+        weights = np.maximum(np.concatenate([w, w]), MIN_EDGE_M)
+        n = self.node_count
+        return csr_matrix((weights, (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(n, n))
 
     def components(self) -> tuple[I64, I64]:
         """(component label of every node, node count of every component); computed once."""
@@ -198,6 +220,8 @@ class WalkGraph:
         cut = np.zeros(self.seg_a.size, dtype=bool)
         new_a: list[I64] = []
         new_b: list[I64] = []
+        new_free: list[NDArray[np.bool_]] = []
+        free = self.step_free if self.step_free is not None else np.ones(self.seg_a.size, dtype=bool)
         if len(uniq):
             useg = uniq[:, 0].astype(np.int64)
             ut = t[first_of]
@@ -210,6 +234,7 @@ class WalkGraph:
                 chain = np.concatenate([[self.seg_a[useg[s]]], ids[s:e], [self.seg_b[useg[s]]]])
                 new_a.append(chain[:-1])
                 new_b.append(chain[1:])
+                new_free.append(np.full(chain.size - 1, free[useg[s]], dtype=bool))
         # connector from foot to the point itself, unless the point lies on the network
         off = dist > EPS_M
         door = attach.copy()
@@ -219,6 +244,7 @@ class WalkGraph:
         ys.append(py[off])
         new_a.append(attach[off])
         new_b.append(door_ids)
+        new_free.append(np.ones(door_ids.size, dtype=bool))  # the way in: whether a door is step-free is the site's
         keep = ~cut
         graph = WalkGraph(
             np.concatenate(xs),
@@ -228,6 +254,7 @@ class WalkGraph:
             self.lat0,
             self.lon0,
             self.sample_m,
+            np.concatenate([free[keep], *new_free]),
         )
         return graph, door
 

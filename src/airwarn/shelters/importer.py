@@ -47,12 +47,14 @@ def _noop(_step: str) -> None:
 
 def graph_to_bytes(graph: WalkGraph) -> bytes:
     buf = io.BytesIO()
+    extra: dict[str, Any] = {"step_free": graph.step_free} if graph.step_free is not None else {}
     np.savez_compressed(
         buf,
         x_m=graph.x_m,
         y_m=graph.y_m,
         seg_a=graph.seg_a.astype(np.int32),
         seg_b=graph.seg_b.astype(np.int32),
+        **extra,
     )
     return buf.getvalue()
 
@@ -67,6 +69,7 @@ def graph_from_bytes(blob: bytes, meta: dict[str, Any]) -> WalkGraph:
             float(meta["lat0"]),
             float(meta["lon0"]),
             float(meta.get("sample_m", 10.0)),
+            z["step_free"].astype(bool) if "step_free" in z.files else None,
         )
 
 
@@ -160,6 +163,8 @@ def import_data(
         "shelters": len(shelters),
         "buildings": len(buildings),
         "population_estimate": "floors x footprint / 40 m2 per person",
+        "step_free_data": bool(graph.step_free is not None and not graph.step_free.all()),
+        "wheelchair": {s.id: s.wheelchair for s in shelters if s.wheelchair},
         "format": file_meta.pop("format"),
         **({"source_meta": file_meta} if file_meta else {}),
     }

@@ -22,6 +22,7 @@ from airwarn.shelters.model import (
     DEFAULT_ENTRY_S,
     DEFAULT_SPEED_M_S,
     DEFAULT_WARNING_S,
+    STEP_FREE_PROFILES,
     Building,
     ShelterSite,
 )
@@ -44,12 +45,12 @@ class SourceField:
     source: I64
 
     @classmethod
-    def build(cls, graph: WalkGraph, nodes: I64, limit_m: float = np.inf) -> SourceField:
+    def build(cls, graph: WalkGraph, nodes: I64, limit_m: float = np.inf, matrix: Any = None) -> SourceField:
         n = graph.node_count
         if len(nodes) == 0:
             return cls(np.full(n, np.inf), np.full(n, -9999, np.int64), np.full(n, -9999, np.int64))
         dist, pred, source = dijkstra(
-            graph.matrix,
+            graph.matrix if matrix is None else matrix,
             directed=True,
             indices=np.asarray(nodes),
             min_only=True,
@@ -75,6 +76,38 @@ class Approach:
     route_xy: list[tuple[float, float]]
 
 
+@dataclass
+class Network:
+    """What one walking profile can use: its shelters, shortest-path fields and where a point attaches."""
+
+    profile: str
+    shelters: list[ShelterSite]
+    shelter_field: SourceField
+    building_field: SourceField
+    reach: SegmentIndex
+    reach_building: SegmentIndex
+    shelter_at: dict[int, ShelterSite]
+    door_nodes: I64
+    door_tree: cKDTree | None
+
+    @classmethod
+    def build(
+        cls, profile: str, graph: WalkGraph, shelters: list[ShelterSite], building_nodes: I64, street: np.ndarray
+    ) -> Network:
+        """Default: every open shelter, every path. Step-free: no steps and no shelter marked wheelchair=no."""
+        step_free = profile in STEP_FREE_PROFILES
+        usable = [s for s in shelters if s.open and s.node >= 0 and not (step_free and s.wheelchair == "no")]
+        matrix = graph.step_free_matrix() if step_free else graph.matrix
+        mask = street & graph.step_free if step_free and graph.step_free is not None else street
+        shelter_field = SourceField.build(graph, np.array([s.node for s in usable], np.int64), matrix=matrix)
+        building_field = SourceField.build(graph, building_nodes, matrix=matrix)
+        shelter_at = {s.node: s for s in usable}
+        doors = np.array(list(shelter_at), np.int64)
+        tree = cKDTree(np.column_stack([graph.x_m[doors], graph.y_m[doors]])) if doors.size else None
+        return cls(profile, usable, shelter_field, building_field, _reachable_segments(graph, shelter_field, mask),
+                   _reachable_segments(graph, building_field, mask), shelter_at, doors, tree)
+
+
 class NearestIndex:
     """Shelters, buildings and the walk graph, ready for queries."""
 
@@ -95,21 +128,24 @@ class NearestIndex:
         self.entry_s = float(entry_s)
         self.max_snap_m = float(max_snap_m)
         self.proj = graph.projection
-        self.open_shelters = [s for s in shelters if s.open and s.node >= 0]
-        self._shelter_at = {s.node: s for s in self.open_shelters}
         self._building_at = {b.node: b for b in buildings if b.node >= 0}
-        self.shelter_field = SourceField.build(graph, np.array([s.node for s in self.open_shelters], np.int64))
-        self.building_field = SourceField.build(graph, np.array(list(self._building_at), np.int64))
-        street = _street_mask(graph, [s.node for s in shelters] + [b.node for b in buildings])
-        self._streets = SegmentIndex(graph, np.flatnonzero(street).astype(np.int64))
-        self._reach = _reachable_segments(graph, self.shelter_field, street)
-        self._reach_building = _reachable_segments(graph, self.building_field, street)
-        self._door_nodes = np.array(list(self._shelter_at), np.int64)
-        self._door_tree = (
-            cKDTree(np.column_stack([graph.x_m[self._door_nodes], graph.y_m[self._door_nodes]]))
-            if self._shelter_at
-            else None
-        )
+        self._street = _street_mask(graph, [s.node for s in shelters] + [b.node for b in buildings])
+        self._streets = SegmentIndex(graph, np.flatnonzero(self._street).astype(np.int64))
+        self._networks: dict[str, Network] = {}
+        default = self.network("default")
+        self.open_shelters = default.shelters
+        self._shelter_at = default.shelter_at
+        self.shelter_field = default.shelter_field
+        self.building_field = default.building_field
+        self._reach = default.reach
+
+    def network(self, profile: str = "default") -> Network:
+        """The fields of a profile (``wheelchair``: step-free); built on first use, then kept."""
+        key = "wheelchair" if profile in STEP_FREE_PROFILES else "default"
+        if key not in self._networks:
+            buildings = np.array(list(self._building_at), np.int64)
+            self._networks[key] = Network.build(key, self.graph, self.shelters, buildings, self._street)
+        return self._networks[key]
 
     # ---- geometry helpers --------------------------------------------------------------------
     def _xy(self, lat: float, lon: float) -> tuple[float, float]:
@@ -140,17 +176,21 @@ class NearestIndex:
             )
         return snap
 
-    def attach(self, x: float, y: float) -> Snap | None:
+    def attach(self, x: float, y: float, net: Network | None = None) -> Snap | None:
         """The nearest segment from which an open shelter can be walked to (None: none within the limit).
 
         A stray island nearer to the point never wins over a connected street a few metres farther.
         """
-        return self._reach.snap(x, y, self.max_snap_m)
+        return (net.reach if net is not None else self._reach).snap(x, y, self.max_snap_m)
 
-    def why_none(self, nearest: Snap) -> str:
+    def why_none(self, nearest: Snap, net: Network | None = None) -> str:
         """Why no open shelter can be reached from the point (for the answer's ``reason``)."""
-        if not self.open_shelters:
-            return "there is no open shelter in the imported data"
+        step_free = net is not None and net.profile in STEP_FREE_PROFILES
+        if not (net.shelters if net is not None else self.open_shelters):
+            return "there is no open shelter" + (" a wheelchair can use" if step_free else "") + " in the imported data"
+        if step_free:
+            return (f"no open shelter can be reached without steps from any path within {self.max_snap_m:.0f} m "
+                    "of the point (steps, wheelchair=no ways, raised kerbs and steep inclines are avoided)")
         labels, sizes = self.graph.components()
         piece = int(sizes[labels[int(self.graph.seg_a[nearest.seg])]])
         return (
@@ -175,21 +215,26 @@ class NearestIndex:
         ]
         return Approach(float(best), nodes[-1], route)
 
-    def _direct_door(self, x: float, y: float, snap_m: float) -> Approach | None:
+    def _direct_door(self, x: float, y: float, snap_m: float, net: Network) -> Approach | None:
         """A shelter door no farther than the nearest path is walked to in a straight line."""
-        if self._door_tree is None:
+        if net.door_tree is None:
             return None
-        dist, i = self._door_tree.query([x, y])
+        dist, i = net.door_tree.query([x, y])
         if dist > snap_m:
             return None
-        node = int(self._door_nodes[int(i)])
+        node = int(net.door_nodes[int(i)])
         return Approach(float(dist), node, [(x, y), (float(self.graph.x_m[node]), float(self.graph.y_m[node]))])
 
     # ---- the query ---------------------------------------------------------------------------
     def nearest(
-        self, lat: float, lon: float, speed_m_s: float = DEFAULT_SPEED_M_S, warning_s: float | None = None
+        self,
+        lat: float,
+        lon: float,
+        speed_m_s: float = DEFAULT_SPEED_M_S,
+        warning_s: float | None = None,
+        profile: str = "default",
     ) -> dict[str, Any]:
-        """The DESIGN.md nearest-shelter answer for a point (JSON-ready)."""
+        """The DESIGN.md nearest-shelter answer for a point (JSON-ready); ``wheelchair``: step-free only."""
         if not (math.isfinite(speed_m_s) and 0.1 <= speed_m_s <= 10.0):
             raise InvalidInput(f"speed {speed_m_s} m/s is outside 0.1..10", field="speed")
         warn_s = self.warning_s if warning_s is None else float(warning_s)
@@ -197,9 +242,10 @@ class NearestIndex:
             raise InvalidInput(f"warning {warn_s} s is outside 0..86400", field="warning")
         x, y = self._xy(lat, lon)
         nearest_path = self.locate(x, y)
-        snap = self.attach(x, y)
-        best = self.approach(x, y, snap, self.shelter_field) if snap is not None else None
-        direct = self._direct_door(x, y, snap.dist_m if snap is not None else nearest_path.dist_m)
+        net = self.network(profile)
+        snap = self.attach(x, y, net)
+        best = self.approach(x, y, snap, net.shelter_field) if snap is not None else None
+        direct = self._direct_door(x, y, snap.dist_m if snap is not None else nearest_path.dist_m, net)
         if direct is not None and (best is None or direct.distance_m < best.distance_m):
             best = direct
         out: dict[str, Any] = {
@@ -213,7 +259,7 @@ class NearestIndex:
             "route": None,
         }
         if best is not None:
-            site = self._shelter_at[best.source_node]
+            site = net.shelter_at[best.source_node]
             walk_s = best.distance_m / speed_m_s + self.entry_s
             budget_m = max(0.0, warn_s - self.entry_s) * speed_m_s
             short_m = best.distance_m - budget_m if best.distance_m > budget_m + REACH_TOLERANCE_M else 0.0
@@ -230,17 +276,22 @@ class NearestIndex:
             )
         out.update(speed_m_s=speed_m_s, entry_s=self.entry_s, alternative=None)
         out["snap_m"] = round(snap.dist_m if snap is not None else nearest_path.dist_m, 2)
+        out["profile"] = net.profile
+        if best is not None:
+            out["shelter"]["wheelchair"] = net.shelter_at[best.source_node].wheelchair or None
+        if net.profile in STEP_FREE_PROFILES:
+            out["step_free_data"] = bool(self.graph.step_free is not None and not self.graph.step_free.all())
         if best is None:
-            out["reason"] = self.why_none(nearest_path)
+            out["reason"] = self.why_none(nearest_path, net)
         if not out["reachable"]:
-            out["alternative"] = self._safe_room(x, y, speed_m_s)
+            out["alternative"] = self._safe_room(x, y, speed_m_s, net)
         return out
 
-    def _safe_room(self, x: float, y: float, speed_m_s: float) -> dict[str, Any] | None:
-        snap = self._reach_building.snap(x, y, self.max_snap_m)
+    def _safe_room(self, x: float, y: float, speed_m_s: float, net: Network) -> dict[str, Any] | None:
+        snap = net.reach_building.snap(x, y, self.max_snap_m)
         if snap is None:
             return None
-        alt = self.approach(x, y, snap, self.building_field)
+        alt = self.approach(x, y, snap, net.building_field)
         if alt is None:
             return None
         b = self._building_at[alt.source_node]
@@ -264,7 +315,9 @@ def _street_mask(graph: WalkGraph, doors: list[int]) -> np.ndarray:
     nodes = np.asarray([d for d in doors if d >= 0], dtype=np.int64)
     is_door = np.zeros(graph.node_count, dtype=bool)
     is_door[nodes[degree[nodes] == 1]] = True
-    return ~(is_door[graph.seg_a] | is_door[graph.seg_b])
+    a, b = graph.seg_a, graph.seg_b
+    connector = (is_door[a] & (degree[b] >= 2)) | (is_door[b] & (degree[a] >= 2))
+    return ~connector
 
 
 def _reachable_segments(graph: WalkGraph, field: SourceField, street: np.ndarray) -> SegmentIndex:

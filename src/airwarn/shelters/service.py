@@ -23,7 +23,7 @@ from airwarn.errors import InvalidInput, NotFound
 from airwarn.shelters import coverage as coverage_mod
 from airwarn.shelters import plan as plan_mod
 from airwarn.shelters.importer import db_errors, graph_from_bytes, import_data, load_districts
-from airwarn.shelters.model import DEFAULT_SPEED_M_S, Building, ShelterSite
+from airwarn.shelters.model import DEFAULT_SPEED_M_S, PROFILES_M_S, Building, ShelterSite
 from airwarn.shelters.nearest import NearestIndex
 from airwarn.store.shelter_tables import shelter_buildings, shelter_graph, shelter_sites
 
@@ -94,8 +94,10 @@ class ShelterService:
         meta = dict(row.meta)
         self._meta = {"source": row.source, "imported_at": row.imported_at.isoformat(), **meta}
         graph = graph_from_bytes(row.arrays, meta)
+        access = meta.get("wheelchair") or {}
         shelters = [
-            ShelterSite(r.id, r.name, r.lat, r.lon, r.capacity, bool(r.is_open), r.opening, r.source, r.node)
+            ShelterSite(r.id, r.name, r.lat, r.lon, r.capacity, bool(r.is_open), r.opening, r.source, r.node,
+                        str(access.get(r.id, "")))
             for r in sites
         ]
         buildings = [
@@ -122,7 +124,12 @@ class ShelterService:
         return self.territory.locate_region(lat, lon)
 
     def nearest(
-        self, lat: float, lon: float, speed_m_s: float | None = None, warning_s: float | None = None
+        self,
+        lat: float,
+        lon: float,
+        speed_m_s: float | None = None,
+        warning_s: float | None = None,
+        profile: str = "default",
     ) -> dict[str, Any]:
         """The nearest-shelter answer; the warning time is the caller's, else the region's, else the import's."""
         index = self.index()
@@ -130,7 +137,10 @@ class ShelterService:
         region = self.region_at(lat, lon)
         source = "request" if warning_s is not None else found[1] if found is not None else "import"
         warn = float(found[0]) if found is not None else warning_s
-        out = index.nearest(lat, lon, DEFAULT_SPEED_M_S if speed_m_s is None else speed_m_s, warn)
+        if profile not in PROFILES_M_S:
+            raise InvalidInput(f"profile must be one of {', '.join(PROFILES_M_S)}, got {profile!r}", field="profile")
+        speed = PROFILES_M_S[profile] if speed_m_s is None else speed_m_s
+        out = index.nearest(lat, lon, speed, warn, profile)
         district = self.territory.locate(lat, lon) if self.territory is not None and _finite(lat, lon) else None
         out.update(
             warning_from=source,
