@@ -173,7 +173,7 @@ def test_wheelchair_routes_on_helsinki_never_take_steps(service: ShelterService)
             if chair["shelter"] is None:
                 assert "without steps" in chair["reason"]
                 continue
-            assert chair["shelter"]["wheelchair"] != "no"
+            assert chair["shelter_wheelchair"] != "no"
             pts = [(round(x, 6), round(y, 6)) for x, y in chair["route"]["coordinates"]]
             assert not any(frozenset(pair) in steps for pair in zip(pts, pts[1:], strict=False)), (lat, lon)
             assert chair["distance_m"] >= walk["distance_m"] - 1e-6

@@ -277,8 +277,8 @@ class NearestIndex:
         out.update(speed_m_s=speed_m_s, entry_s=self.entry_s, alternative=None)
         out["snap_m"] = round(snap.dist_m if snap is not None else nearest_path.dist_m, 2)
         out["profile"] = net.profile
-        if best is not None:
-            out["shelter"]["wheelchair"] = net.shelter_at[best.source_node].wheelchair or None
+        # the shelter object keeps the DESIGN.md contract's keys; its access is reported beside it
+        out["shelter_wheelchair"] = net.shelter_at[best.source_node].wheelchair or None if best is not None else None
         if net.profile in STEP_FREE_PROFILES:
             out["step_free_data"] = bool(self.graph.step_free is not None and not self.graph.step_free.all())
         if best is None:

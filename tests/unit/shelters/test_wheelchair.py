@@ -44,7 +44,7 @@ def test_a_shelter_marked_wheelchair_no_is_skipped_for_the_wheelchair_profile() 
     idx = NearestIndex(idx.graph, shelters, idx.buildings, warning_s=60.0, entry_s=0.0)
     assert _at(idx, 0.0, 90.0)["shelter"]["id"] == "S1"
     chair = _at(idx, 0.0, 90.0, profile="wheelchair")
-    assert chair["shelter"]["id"] == "S0" and chair["shelter"]["wheelchair"] == "yes"
+    assert chair["shelter"]["id"] == "S0" and chair["shelter_wheelchair"] == "yes"
 
 
 def test_no_step_free_way_to_any_shelter_says_why() -> None:
