@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
+from airwarn.api.auth import Observer
 from airwarn.errors import InvalidInput, NotFound
 from airwarn.shelters.model import PROFILES_M_S
 
@@ -74,4 +75,22 @@ def streets(
 ) -> dict[str, Any]:
     """Imported walkable segments and shelters inside a box, as GeoJSON for the map (with the data's own note)."""
     result: dict[str, Any] = _service(request).streets(_bbox(bbox))
+    return result
+
+
+@router.get("/plan")
+def plan(
+    request: Request,
+    _user: Observer,
+    add: int = Query(..., ge=1, le=200, description="how many new shelter sites"),
+    warning: float | None = Query(None, ge=0, le=86400, description="warning time, s (default: each district's)"),
+    speed: float | None = Query(None, gt=0, le=10, description="walking speed, m/s"),
+    site_capacity: int | None = Query(
+        None, ge=0, le=1_000_000, description="people a new site holds (default: the registry's median; 0: no limit)"
+    ),
+    method: str = Query("auto", description="auto, greedy or exact"),
+) -> dict[str, Any]:
+    """The new sites that cover the most people who cannot reach a shelter in time; ``geojson`` for the map."""
+    capacity: int | None | str = "median" if site_capacity is None else (site_capacity or None)
+    result: dict[str, Any] = _service(request).plan(add, warning, speed, method, capacity)
     return result

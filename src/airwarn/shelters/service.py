@@ -46,6 +46,7 @@ class ShelterService:
         self._lonlat: tuple[np.ndarray, np.ndarray] | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
+        self._per_building: tuple[Any, np.ndarray | None, list[str] | None] | None = None
 
     @classmethod
     def from_engine(cls, engine: Engine, territory: Territory | None = None) -> ShelterService:
@@ -189,20 +190,62 @@ class ShelterService:
     def coverage(
         self, warning_s: float | None = None, speed_m_s: float | None = None, capacity_aware: bool = True
     ) -> dict[str, Any]:
+        """Coverage; without ``warning_s`` each building has its district's warning time (with a territory)."""
         idx = self.index()
         warn, speed = _check(idx, warning_s, speed_m_s)
-        return coverage_mod.report(idx, warn, speed, capacity_aware)
+        per, labels = self._by_building(idx, warning_s)
+        return coverage_mod.report(idx, warn if per is None else per, speed, capacity_aware, labels)
 
     def plan(
-        self, add: int, warning_s: float | None = None, speed_m_s: float | None = None, method: str = "auto"
+        self,
+        add: int,
+        warning_s: float | None = None,
+        speed_m_s: float | None = None,
+        method: str = "auto",
+        site_capacity: int | None | str = "median",
     ) -> dict[str, Any]:
+        """New sites; each holds ``site_capacity`` people (default: the registry's median; None: unlimited)."""
         if not 1 <= add <= 10_000:
             raise InvalidInput(f"add must be 1..10000, got {add}", field="add")
         if method not in ("auto", "greedy", "exact"):
             raise InvalidInput(f"method must be auto, greedy or exact, got {method!r}", field="method")
         idx = self.index()
         warn, speed = _check(idx, warning_s, speed_m_s)
-        return plan_mod.plan(idx, add, warn, speed, method)
+        per, _ = self._by_building(idx, warning_s)
+        capacity = median_capacity(idx.shelters) if site_capacity == "median" else site_capacity
+        if capacity is not None and (not isinstance(capacity, int) or capacity < 1):
+            raise InvalidInput(f"site capacity must be a whole number of people >= 1, got {capacity!r}",
+                               field="site_capacity")
+        out = plan_mod.plan(idx, add, warn if per is None else per, speed, method, capacity)
+        out["site_capacity_from"] = "registry median" if site_capacity == "median" and capacity else (
+            "request" if capacity else "unlimited")
+        return out
+
+    def _by_building(self, idx: NearestIndex, warning_s: float | None) -> tuple[np.ndarray | None, list[str] | None]:
+        """Per building: the warning time of its district (None: one time for all) and the district code."""
+        if warning_s is not None or self.territory is None or not idx.buildings:
+            return None, None
+        key = (self._import_id, self.territory.version, id(self.territory))
+        if self._per_building is None or self._per_building[0] != key:
+            warn = np.full(len(idx.buildings), idx.warning_s)
+            labels: list[str] = []
+            inside = 0
+            for i, b in enumerate(idx.buildings):
+                found = self.territory.warning_at(b.lat, b.lon)
+                district = self.territory.locate(b.lat, b.lon)
+                if found is not None:
+                    warn[i] = found[0]
+                    inside += 1
+                labels.append(district.code if district is not None else (b.district or "unknown"))
+            self._per_building = (key, warn, labels) if inside else (key, None, None)
+        _, per, names = self._per_building
+        return per, names
+
+
+def median_capacity(shelters: list[ShelterSite]) -> int | None:
+    """The median capacity of the shelters that state one (None when none does)."""
+    known = [s.capacity for s in shelters if s.capacity is not None and s.capacity > 0]
+    return int(np.median(known)) if known else None
 
 
 def _check(idx: NearestIndex, warning_s: float | None, speed_m_s: float | None) -> tuple[float, float]:
