@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -56,15 +57,22 @@ class _Local:
     """WGS84 <-> a Lambert azimuthal equal-area grid centred on the areas (metres)."""
 
     def __init__(self, lon0: float, lat0: float) -> None:
-        crs = f"+proj=laea +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m +no_defs"
-        self.fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-        self.inv = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        # centres rounded to whole degrees share transformers (building one costs tens of ms); 80 km
+        # off-centre the projection's scale error is below 1e-4 (1.6 cm on a 160 m bound)
+        self.fwd, self.inv = _transformers(float(round(lon0)), float(round(lat0)))
 
     def to_m(self, geom: Geom) -> Geom:
         return shapely.transform(geom, lambda xy: np.column_stack(self.fwd.transform(xy[:, 0], xy[:, 1])))
 
     def to_deg(self, geom: Geom) -> Geom:
         return shapely.transform(geom, lambda xy: np.column_stack(self.inv.transform(xy[:, 0], xy[:, 1])))
+
+
+@lru_cache(maxsize=256)
+def _transformers(lon0: float, lat0: float) -> tuple[Transformer, Transformer]:
+    crs = f"+proj=laea +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m +no_defs"
+    return (Transformer.from_crs("EPSG:4326", crs, always_xy=True),
+            Transformer.from_crs(crs, "EPSG:4326", always_xy=True))
 
 
 def _polygon(rings: Rings, holes: Rings) -> Geom:
@@ -115,7 +123,7 @@ def _simplify(poly: Polygon, bound_m: float, max_points: int, depth: int = 0) ->
         # the smallest tolerance that still fits max_points keeps more detail
         lo, hi = 0.0, tolerance
         best = simple
-        for _ in range(12):
+        for _ in range(8):
             mid = (lo + hi) / 2
             trial = poly.simplify(mid, preserve_topology=True)
             if isinstance(trial, Polygon) and not trial.is_empty and _points(trial) <= max_points:
