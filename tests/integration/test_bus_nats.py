@@ -62,8 +62,9 @@ def test_event_published_on_one_node_reaches_another_and_a_late_node_resumes_fro
         await a.start()
         await b.start()
         try:
-            on_b = b.hub.listen()
+            on_a, on_b = a.hub.listen(), b.hub.listen()
             got = asyncio.create_task(take(on_b, 3))
+            got_on_a = asyncio.create_task(take(on_a, 3))
             await asyncio.sleep(0.05)
             first = await a.apublish("alert", {"identifier": "aw-1", "region": "RU-ROS"})
             await asyncio.to_thread(a.publish, "report", {"region": "RU-PNZ"})  # from a worker thread
@@ -71,7 +72,9 @@ def test_event_published_on_one_node_reaches_another_and_a_late_node_resumes_fro
             events = await asyncio.wait_for(got, 5)
             assert [e.topic for e in events] == ["alert", "report", "regime"]
             assert events[0].id == first and events[2].id == third and events[0].payload["identifier"] == "aw-1"
-            assert [e.id for e in a.hub.since(0)] == [e.id for e in events]  # same ids on every node
+            # same ids on every node (a learns of b's event through the stream, so wait for it too)
+            assert [e.id for e in await asyncio.wait_for(got_on_a, 5)] == [e.id for e in events]
+            assert [e.id for e in a.hub.since(0)] == [e.id for e in events]
 
             late = make_bus(url)  # a node that starts after the events: resumes from the id a client saw
             await late.start()
