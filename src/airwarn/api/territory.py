@@ -42,7 +42,8 @@ def status_summary(deps: DepsDep, status: Status = Status.ACTUAL) -> dict[str, A
 
 
 @router.get("/audit")
-def audit(deps: DepsDep, _user: Observer, after: int = 0, limit: int = 500) -> list[dict[str, Any]]:
+def audit(deps: DepsDep, _user: Observer, after: int = Query(0, ge=0, le=2**62),
+          limit: int = Query(500, ge=1, le=5000)) -> list[dict[str, Any]]:
     with deps.uow.read() as repo:
         return [r.__dict__ | {"at": r.at.isoformat()} for r in repo.audit(after_seq=after, limit=min(limit, 5000))]
 

@@ -167,8 +167,9 @@ class AreaShaper(Protocol):
 
 
 def raw_shape(areas: Sequence[AreaInput]) -> tuple[tuple[AreaPart, ...], AreaFit | None]:
-    """The outlines as they are, one part per area, unmeasured (used when no shaper is installed)."""
-    return tuple(AreaPart(rings, (code,)) for code, rings, _ in areas if rings), None
+    """The outlines as they are, in one part, unmeasured (used when no shaper is installed)."""
+    rings = tuple(ring for _, outer, _ in areas for ring in outer)
+    return ((AreaPart(rings, tuple(code for code, outer, _ in areas if outer)),) if rings else ()), None
 
 
 def bbox(rings: Rings) -> tuple[float, float, float, float]:
