@@ -115,3 +115,35 @@ def test_places_api_finds_a_town_and_its_district(deps: Deps) -> None:
         assert client.get("/api/v1/places", params={"q": ""}).status_code == 422
         kinds = {f["properties"]["kind"] for f in client.get("/api/v1/territory").json()["features"]}
         assert "place" not in kinds and "district" in kinds
+
+
+def test_a_district_warning_time_reaches_the_shelter_answer_after_an_import_while_serving(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    from airwarn.bootstrap import build_deps
+    from airwarn.demo import run_demo
+
+    result = run_demo(speed=0, serve=False, console=Console(record=True), workdir=tmp_path / "work")
+    deps = build_deps(Settings(db=f"sqlite:///{result.workdir / 'airwarn.db'}", keys_dir=result.workdir / "keys"))
+    approver = services.add_user(deps, "artem-2", "approver")
+    with TestClient(create_app(deps, settings=Settings(dispatch=False))) as client:
+        before = client.get("/api/v1/shelters/nearest", params={"lat": 48.92, "lon": 40.39}).json()
+        assert before["warning_from"] == "region" and before["warning_s"] == 90
+        doc = dump_territory(deps.territory)
+        for f in doc["features"]:
+            if f["properties"].get("code") == "RU-ROS-MILLEROVSKY":
+                f["properties"]["warning_s"] = 45
+        done = client.post("/api/v1/territory", json=doc, headers=_auth(approver))
+        assert done.status_code == 200, done.text
+        assert done.json()["changes"]["warning_s"] == [{"code": "RU-ROS-MILLEROVSKY", "from": 90, "to": 45}]
+        after = client.get("/api/v1/shelters/nearest", params={"lat": 48.92, "lon": 40.39}).json()
+        assert after["warning_from"] == "district" and after["warning_s"] == 45
+        assert after["district"] == "RU-ROS-MILLEROVSKY"
+        cov = client.get("/api/v1/shelters/coverage").json()
+        assert cov["warning_by_district"] is True and cov["by_district"]["RU-ROS-MILLEROVSKY"]["warning_s"] == 45
+        feature = next(f for f in client.get("/api/v1/territory").json()["features"]
+                       if f["properties"].get("code") == "RU-ROS-MILLEROVSKY")
+        assert feature["properties"]["warning_s"] == 45 and feature["properties"]["effective_warning_s"] == 45
+        other = next(f for f in client.get("/api/v1/territory").json()["features"]
+                     if f["properties"].get("code") == "RU-ROS-CHERTKOVSKY")
+        assert "warning_s" not in other["properties"] and other["properties"]["effective_warning_s"] == 90

@@ -170,3 +170,19 @@ def test_a_mapping_file_gives_codes_where_osm_has_none(tmp_path: Path, db: str) 
     t = load_stored(UnitOfWork(make_engine(db)))
     assert t is not None and t.districts["RU-ROS-ENCLAVE"].name_en == "Enclave"
     assert Polygon(t.districts["RU-ROS-ENCLAVE"].polygon[0]).area == pytest.approx(0.15 * 0.15, rel=1e-6)
+
+
+def test_skip_broken_imports_the_rest_and_lists_what_it_skipped(tmp_path: Path, db: str) -> None:
+    b = PbfBuilder()
+    _extract(b)
+    ways = b.ring_ways([(39.0, 48.0), (39.2, 48.0), (39.2, 48.2), (39.0, 48.2)], pieces=2)
+    b.boundary(6, [ways[:1]], name="Обрезанный район")  # one of its two ways is missing: no closed ring
+    pbf = b.write(tmp_path / "cut.osm.pbf")
+    runner, app = CliRunner(), build_app()
+    res = runner.invoke(app, ["territory", "import-osm", str(pbf), "--json", "--db", db])
+    assert res.exit_code != 0 and "Обрезанный район" in str(res.exception)
+    res = runner.invoke(app, ["territory", "import-osm", str(pbf), "--skip-broken", "--json", "--db", db])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert [s["name"] for s in out["skipped"]] == ["Обрезанный район"]
+    assert len(out["changes"]["districts"]["added"]) == 1

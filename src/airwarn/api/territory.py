@@ -26,6 +26,9 @@ def territory(deps: DepsDep, status: Status = Status.ACTUAL) -> dict[str, Any]:
         props = feature["properties"]
         kind = props.get("kind")
         if kind == "district":
+            code = props["code"]
+            if code in deps.territory.districts:  # the time residents have, own or the region's
+                props["effective_warning_s"] = deps.territory.district_warning_s(code)
             props["regimes"] = sorted({r["kind"] for r in active if r["district"] == props["code"]
                                        or (r["district"] is None and r["region"] == props["region"])})
         elif kind == "region":
