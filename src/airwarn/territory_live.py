@@ -43,8 +43,9 @@ def refresh(deps: Deps, *holders: Any) -> bool:
     return True
 
 
-async def watch(deps: Deps, stop: asyncio.Event, *holders: Any, interval_s: float = WATCH_INTERVAL_S) -> None:
-    """Until ``stop``: look for a newer stored version every ``interval_s`` and switch to it."""
+async def watch(deps: Deps, stop: asyncio.Event, *holders: Any, interval_s: float | None = None) -> None:
+    """Until ``stop``: look for a newer stored version every ``interval_s`` (default WATCH_INTERVAL_S)."""
+    interval_s = WATCH_INTERVAL_S if interval_s is None else interval_s
     while not stop.is_set():
         try:
             await asyncio.to_thread(refresh, deps, *holders)
@@ -52,3 +53,17 @@ async def watch(deps: Deps, stop: asyncio.Event, *holders: Any, interval_s: floa
             log.exception("checking the territory version failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=interval_s)
+
+
+async def follow(deps: Deps, hub: Any, *holders: Any) -> None:
+    """Switch as soon as the bus announces a ``territory`` event (another node imported a version).
+
+    The periodic :func:`watch` stays as the fallback for imports that announce nothing (the CLI).
+    """
+    async for event in hub.listen():
+        if event.topic != "territory":
+            continue
+        try:
+            await asyncio.to_thread(refresh, deps, *holders)
+        except Exception:  # the watcher will try again within a second
+            log.exception("switching to the announced territory version failed")

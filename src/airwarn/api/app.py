@@ -51,6 +51,7 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
         runner = None
         warming = asyncio.create_task(_warm(deps))
         watching = asyncio.create_task(territory_live.watch(deps, stop, _app.state.shelters))
+        following = asyncio.create_task(territory_live.follow(deps, bus.hub, _app.state.shelters))
         if settings.dispatch:
             from airwarn.bootstrap import build_dispatcher
 
@@ -61,6 +62,7 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
             stop.set()
             warming.cancel()
             watching.cancel()
+            following.cancel()
             if runner is not None:
                 await runner
             await bus.stop()
