@@ -186,3 +186,29 @@ def test_skip_broken_imports_the_rest_and_lists_what_it_skipped(tmp_path: Path, 
     out = json.loads(res.stdout)
     assert [s["name"] for s in out["skipped"]] == ["Обрезанный район"]
     assert len(out["changes"]["districts"]["added"]) == 1
+
+
+def test_import_osm_through_a_running_node_switches_it_and_names_the_user(tmp_path: Path) -> None:
+    import httpx
+
+    from tests.integration.nodes import Node, add_users, cli, prepare
+
+    env = {"AIRWARN_DB": f"sqlite:///{tmp_path / 'node.db'}", "AIRWARN_KEYS_DIR": str(tmp_path / "keys"),
+           "AIRWARN_DISPATCH": "false"}
+    prepare(env)
+    [token] = add_users(env, ("artem", "approver"))
+    b = PbfBuilder()
+    _extract(b)
+    pbf = b.write(tmp_path / "node.osm.pbf")
+    with Node(env, tmp_path / "node.log") as node:
+        before = httpx.get(f"{node.url}/api/v1/territory/version").json()["version"]
+        through = {"AIRWARN_URL": node.url, "AIRWARN_TOKEN": token, "AIRWARN_DB": "sqlite:///nowhere/never.db"}
+        out = json.loads(cli(["territory", "import-osm", str(pbf), "--json"], through))
+        assert out["previous"] == before and out["version"] != before
+        assert httpx.get(f"{node.url}/api/v1/territory/version").json()["version"] == out["version"]  # at once
+        towns = httpx.get(f"{node.url}/api/v1/places", params={"q": "Миллерово"}).json()
+        assert towns[0]["district"] == "RU-ROS-MILLEROVSKY"
+    uow = UnitOfWork(make_engine(env["AIRWARN_DB"]))
+    with uow.read() as repo:
+        [record] = [r for r in repo.audit() if r.action == "territory.imported"]
+    assert record.actor == "artem" and record.entity_id == out["version"]

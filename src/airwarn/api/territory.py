@@ -15,10 +15,14 @@ router = APIRouter(prefix="/api/v1", tags=["territory"])
 
 
 @router.get("/territory")
-def territory(deps: DepsDep, status: Status = Status.ACTUAL) -> dict[str, Any]:
-    """Regions, districts and airports as a FeatureCollection; each area carries its active regimes."""
+def territory(deps: DepsDep, status: Status = Status.ACTUAL, places: bool = False) -> dict[str, Any]:
+    """Regions, districts and airports as a FeatureCollection; each area carries its active regimes.
+
+    Towns are left out unless ``places=true`` (they have their own search, ``/places``).
+    """
     collection = dump_territory(deps.territory)
-    collection["features"] = [f for f in collection["features"] if f["properties"].get("kind") != "place"]
+    if not places:
+        collection["features"] = [f for f in collection["features"] if f["properties"].get("kind") != "place"]
     collection["metadata"]["version"] = deps.territory.version
     with deps.uow.read() as repo:
         active = repo.regimes(active=True, status=status)

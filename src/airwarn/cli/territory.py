@@ -38,8 +38,15 @@ def import_osm(
     skip_broken: Annotated[bool, typer.Option(help="import the rest when a relation cannot be assembled")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the version and its changes as JSON")] = False,
     db: Annotated[Optional[str], typer.Option(help="database URL (default: $AIRWARN_DB)")] = None,  # noqa: UP045
+    url: Annotated[Optional[str], typer.Option(help="import through this node (default: $AIRWARN_URL)")] = None,  # noqa: UP045
+    token: Annotated[Optional[str], typer.Option(help="approver token for --url (default: $AIRWARN_TOKEN)")] = None,  # noqa: UP045
 ) -> None:
-    """Import administrative boundaries as a new territory version (all or nothing)."""
+    """Import administrative boundaries as a new territory version (all or nothing).
+
+    With ``--url`` (or AIRWARN_URL) the territory is built here and imported through that node's API
+    (approver token): the node switches at once and the audit names the token's user.
+    """
+    import os
     import time
 
     from airwarn.bootstrap import build_engine
@@ -53,13 +60,30 @@ def import_osm(
     levels = parse_levels(admin_levels)
     table = load_mapping(mapping)
     found = read_boundaries(file, levels)
-    settings = _settings(db)
-    uow = UnitOfWork(build_engine(settings))
-    current = load_stored(uow) or load_territory({"type": "FeatureCollection", "features": []})
+    node = url or os.environ.get("AIRWARN_URL")
+    uow = None if node else UnitOfWork(build_engine(_settings(db)))
+    if node:
+        current = load_territory(_node_call(node, "GET", "/api/v1/territory?places=true", None))
+    else:
+        assert uow is not None
+        current = load_stored(uow) or load_territory({"type": "FeatureCollection", "features": []})
     territory, places = build_territory(found, levels, current, table, timezone=timezone, warning_s=warning_s,
                                         skip_broken=skip_broken)
     territory = with_places(territory, places)
     territory = load_territory(dump_territory(territory))  # the same checks as a GeoJSON import
+    if node:
+        secret = token or os.environ.get("AIRWARN_TOKEN")
+        if not secret:
+            from airwarn.errors import InvalidInput
+
+            raise InvalidInput("importing through a node needs an approver token: --token or AIRWARN_TOKEN",
+                               field="--token")
+        result = _node_call(node, "POST", "/api/v1/territory", dump_territory(territory), secret)
+        result["seconds"] = round(time.perf_counter() - t0, 2)
+        result["skipped"] = [{"relation": rid, "name": nm} for rid, nm in found.broken] if skip_broken else []
+        _report(result, territory, as_json)
+        return
+    assert uow is not None
     from datetime import UTC, datetime
 
     with uow.write() as repo:
@@ -67,15 +91,43 @@ def import_osm(
                                          source=f"OSM {file.name} levels {admin_levels}", at=datetime.now(UTC))
     result["seconds"] = round(time.perf_counter() - t0, 2)
     result["skipped"] = [{"relation": rid, "name": name} for rid, name in found.broken] if skip_broken else []
+    _report(result, versioned, as_json)
+
+
+def _report(result: dict, territory, as_json: bool) -> None:  # type: ignore[no-untyped-def,type-arg]
     if as_json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
         return
     d = result["changes"]["districts"]
     console.print(
-        f"territory version {result['version']}: {len(versioned.regions)} regions, {len(versioned.districts)} "
+        f"territory version {result['version']}: {len(territory.regions)} regions, {len(territory.districts)} "
         f"districts ({len(d['added'])} added, {len(d['removed'])} removed, {len(d['reshaped'])} reshaped), "
-        f"{len(versioned.places)} places, in {result['seconds']} s"
+        f"{len(territory.places)} places, in {result['seconds']} s"
     )
+
+
+def _node_call(node: str, method: str, path: str, body: dict | None, token: str | None = None) -> dict:  # type: ignore[type-arg]
+    """One API call to a running node; its error JSON becomes the same airwarn error the node raised."""
+    import httpx
+
+    from airwarn.errors import AirwarnError, InvalidInput
+
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    try:
+        response = httpx.request(method, node.rstrip("/") + path, json=body, headers=headers, timeout=120)
+    except httpx.HTTPError as exc:
+        raise AirwarnError(f"cannot reach the node at {node}: {exc}") from None
+    if response.status_code >= 400:
+        try:
+            err = response.json()
+        except ValueError:
+            err = {"message": response.text[:300]}
+        message = f"the node refused the import ({response.status_code}): {err.get('message')}"
+        if response.status_code in (400, 413, 422):
+            raise InvalidInput(message, field=err.get("field"))
+        raise AirwarnError(message)
+    data: dict = response.json()  # type: ignore[type-arg]
+    return data
 
 
 def versions(
