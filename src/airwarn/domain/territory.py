@@ -196,6 +196,9 @@ class Territory:
         default_factory=dict, init=False, repr=False
     )
     _places_by_name: dict[str, list[str]] = field(default_factory=dict, init=False, repr=False)
+    _areas: dict[tuple[str, tuple[str, ...]], tuple[tuple[AreaPart, ...], AreaFit | None]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         self.reindex()
@@ -220,6 +223,7 @@ class Territory:
         )
 
     def reindex(self) -> None:
+        self._areas = {}
         self._by_name = {}
         for d in self.districts.values():
             for name in d.names():
@@ -317,7 +321,21 @@ class Territory:
         return (region.warning_s, "region", region.code) if region is not None else None
 
     def cap_area(self, region: str, districts: Sequence[str]) -> tuple[tuple[AreaPart, ...], AreaFit | None]:
-        """Receiver-ready CAP areas for the named districts (none named: the whole region)."""
+        """Receiver-ready CAP areas for the named districts (none named: the whole region).
+
+        Kept per (region, districts) for the life of this territory: updates, all-clears and repeated
+        alerts over the same area do not shape it again.
+        """
+        key = (region, tuple(districts))
+        found = self._areas.get(key)
+        if found is None:
+            found = self._shape(region, districts)
+            if len(self._areas) >= 4096:
+                self._areas.clear()
+            self._areas[key] = found
+        return found
+
+    def _shape(self, region: str, districts: Sequence[str]) -> tuple[tuple[AreaPart, ...], AreaFit | None]:
         if districts:
             items = [(c, self.districts[c].polygon, self.districts[c].holes) for c in districts]
         else:
