@@ -92,7 +92,13 @@ class Network:
 
     @classmethod
     def build(
-        cls, profile: str, graph: WalkGraph, shelters: list[ShelterSite], building_nodes: I64, street: np.ndarray
+        cls,
+        profile: str,
+        graph: WalkGraph,
+        shelters: list[ShelterSite],
+        building_nodes: I64,
+        street: np.ndarray,
+        streets: SegmentIndex | None = None,
     ) -> Network:
         """Default: every open shelter, every path. Step-free: no steps and no shelter marked wheelchair=no."""
         step_free = profile in STEP_FREE_PROFILES
@@ -104,8 +110,9 @@ class Network:
         shelter_at = {s.node: s for s in usable}
         doors = np.array(list(shelter_at), np.int64)
         tree = cKDTree(np.column_stack([graph.x_m[doors], graph.y_m[doors]])) if doors.size else None
-        return cls(profile, usable, shelter_field, building_field, _reachable_segments(graph, shelter_field, mask),
-                   _reachable_segments(graph, building_field, mask), shelter_at, doors, tree)
+        reach = _reachable_segments(graph, shelter_field, mask, streets)
+        building_reach = _reachable_segments(graph, building_field, mask, reach)
+        return cls(profile, usable, shelter_field, building_field, reach, building_reach, shelter_at, doors, tree)
 
 
 class NearestIndex:
@@ -144,7 +151,7 @@ class NearestIndex:
         key = "wheelchair" if profile in STEP_FREE_PROFILES else "default"
         if key not in self._networks:
             buildings = np.array(list(self._building_at), np.int64)
-            self._networks[key] = Network.build(key, self.graph, self.shelters, buildings, self._street)
+            self._networks[key] = Network.build(key, self.graph, self.shelters, buildings, self._street, self._streets)
         return self._networks[key]
 
     # ---- geometry helpers --------------------------------------------------------------------
@@ -320,7 +327,16 @@ def _street_mask(graph: WalkGraph, doors: list[int]) -> np.ndarray:
     return ~connector
 
 
-def _reachable_segments(graph: WalkGraph, field: SourceField, street: np.ndarray) -> SegmentIndex:
-    """Index over the street segments from which a source of ``field`` can be reached."""
+def _reachable_segments(
+    graph: WalkGraph, field: SourceField, street: np.ndarray, same: SegmentIndex | None = None
+) -> SegmentIndex:
+    """Index over the street segments from which a source of ``field`` can be reached.
+
+    ``same`` is reused when it already covers exactly those segments (one connected network: the
+    usual case), so a big city builds one sample tree, not three.
+    """
     ok = np.isfinite(field.dist_m[graph.seg_a]) | np.isfinite(field.dist_m[graph.seg_b])
-    return SegmentIndex(graph, np.flatnonzero(ok & street).astype(np.int64))
+    segs = np.flatnonzero(ok & street).astype(np.int64)
+    if same is not None and same.segs.size == segs.size and np.array_equal(same.segs, segs):
+        return same
+    return SegmentIndex(graph, segs)
