@@ -1,3 +1,4 @@
+# ruff: noqa: E501 -- the contract table in CONTRACT is markdown, one row per line
 """Measure the extractor on the labelled corpus: precision / recall / F1 per field, written to docs/extraction.md.
 
 Usage: PYTHONPATH=src python scripts/eval_extraction.py [--corpus FILE] [--heldout FILE] [--out FILE]
@@ -23,6 +24,12 @@ from airwarn.extract.pipeline import Extractor  # noqa: E402
 from airwarn.extract.sources import SourceHint  # noqa: E402
 
 FIELDS = ("kind", "region", "districts", "count", "time", "certainty")
+#: Fields of the extended contract, scored on the corpora labelled with them (the real-style corpus).
+EXTENDED = ("threat", "airport", "victims")
+ALL_FIELDS = FIELDS + EXTENDED
+_ALERTS = ("alert_declared", "alert_lifted")
+_AIRPORTS = ("airport_suspended", "airport_resumed")
+LANGS = {"en": "English", "ru": "Russian", "uk": "Ukrainian"}
 
 
 @dataclass
@@ -47,7 +54,8 @@ class Tally:
 
 @dataclass
 class Report:
-    tallies: dict[str, Tally] = field(default_factory=lambda: {f: Tally() for f in FIELDS})
+    fields: tuple[str, ...] = FIELDS
+    tallies: dict[str, Tally] = field(default_factory=lambda: {f: Tally() for f in ALL_FIELDS})
     by_lang: dict[str, dict[str, Tally]] = field(default_factory=dict)
     messages: int = 0
     exact: int = 0
@@ -73,12 +81,23 @@ def keys(events: Iterable[dict[str, Any]], name: str) -> Counter[tuple[Any, ...]
             out[(e["kind"], e["region"], e["time"])] += 1
         elif name == "certainty":
             out[(e["kind"], e["region"], e["certainty"])] += 1
+        elif name == "threat" and e["kind"] in _ALERTS and e.get("threat"):
+            out[(e["kind"], e["region"], e["threat"])] += 1
+        elif name == "airport" and e["kind"] in _AIRPORTS and e.get("airport"):
+            out[(e["kind"], e["region"], e["airport"])] += 1
+        elif name == "victims":
+            detail = e.get("casualties_detail") or {"killed": e.get("killed"), "injured": e.get("injured")}
+            for part in ("killed", "injured"):
+                if detail.get(part) is not None:
+                    out[(e["kind"], e["region"], part, detail[part])] += 1
     return out
 
 
-def score(gold: list[dict[str, Any]], pred: list[dict[str, Any]], tallies: dict[str, Tally]) -> bool:
+def score(
+    gold: list[dict[str, Any]], pred: list[dict[str, Any]], tallies: dict[str, Tally], fields: tuple[str, ...] = FIELDS
+) -> bool:
     exact = True
-    for name in FIELDS:
+    for name in fields:
         g, p = keys(gold, name), keys(pred, name)
         tp = sum((g & p).values())
         tallies[name].tp += tp
@@ -88,7 +107,9 @@ def score(gold: list[dict[str, Any]], pred: list[dict[str, Any]], tallies: dict[
     return exact
 
 
-def evaluate(corpus: Path, extractor: Extractor | None = None) -> Report:
+def evaluate(corpus: Path, extractor: Extractor | None = None, *, polarity: list[str] | None = None) -> Report:
+    """Score one corpus; a corpus whose messages carry a `pattern` note is scored on the extended fields too.
+    Polarity errors (a lifting read as a declaring or the reverse) are appended to `polarity`."""
     extractor = extractor or Extractor()
     report = Report()
     for line in corpus.read_text(encoding="utf-8").splitlines():
@@ -101,9 +122,13 @@ def evaluate(corpus: Path, extractor: Extractor | None = None) -> Report:
         events = extractor.extract(msg["text"], date=date.fromisoformat(msg["date"]), source=hint)
         pred = [e.to_json() for e in events]
         gold = msg["events"]
-        lang = report.by_lang.setdefault(msg["lang"], {f: Tally() for f in FIELDS})
-        score(gold, pred, lang)
-        exact = score(gold, pred, report.tallies)
+        if "pattern" in msg:
+            report.fields = ALL_FIELDS
+        lang = report.by_lang.setdefault(msg["lang"], {f: Tally() for f in ALL_FIELDS})
+        score(gold, pred, lang, report.fields)
+        exact = score(gold, pred, report.tallies, report.fields)
+        if polarity is not None:
+            polarity.extend(f"{msg['id']}: {w}" for w in polarity_errors(gold, pred))
         report.messages += 1
         report.exact += exact
         if not gold:
@@ -112,6 +137,24 @@ def evaluate(corpus: Path, extractor: Extractor | None = None) -> Report:
         if not exact:
             report.errors.append(_diff(msg, gold, pred))
     return report
+
+
+_OPPOSITE = {
+    "airport_suspended": "airport_resumed", "airport_resumed": "airport_suspended",
+    "regime_declared": "regime_lifted", "regime_lifted": "regime_declared",
+    "alert_declared": "alert_lifted", "alert_lifted": "alert_declared",
+}  # fmt: skip
+
+
+def polarity_errors(gold: list[dict[str, Any]], pred: list[dict[str, Any]]) -> list[str]:
+    """Predicted events whose opposite the labels hold for the same region (and not the event itself)."""
+    want = {(e["kind"], e["region"]) for e in gold}
+    out = []
+    for e in pred:
+        opposite = _OPPOSITE.get(e["kind"])
+        if opposite and (opposite, e["region"]) in want and (e["kind"], e["region"]) not in want:
+            out.append(f"{e['kind']} {e['region']} where the text says {opposite}")
+    return out
 
 
 def _brief(e: dict[str, Any]) -> str:
@@ -138,9 +181,9 @@ def _diff(msg: dict[str, Any], gold: list[dict[str, Any]], pred: list[dict[str, 
     return "\n".join(lines)
 
 
-def _table(tallies: dict[str, Tally]) -> list[str]:
+def _table(tallies: dict[str, Tally], fields: tuple[str, ...] = FIELDS) -> list[str]:
     rows = ["| field | precision | recall | F1 | TP | FP | FN |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for name in FIELDS:
+    for name in fields:
         t = tallies[name]
         rows.append(f"| {name} | {t.precision:.3f} | {t.recall:.3f} | {t.f1:.3f} | {t.tp} | {t.fp} | {t.fn} |")
     return rows
@@ -172,18 +215,22 @@ def markdown(report: Report, corpus: Path) -> str:
         "",
     ]
     for lang, tallies in sorted(report.by_lang.items()):
-        out += [f"## Development corpus, {'Russian' if lang == 'ru' else 'English'} messages", "", *_table(tallies), ""]
+        out += [f"## Development corpus, {LANGS.get(lang, lang)} messages", "", *_table(tallies), ""]
     out += [
         "## How to use it",
         "",
         "- `airwarn extract --date 2026-11-24 FILE` (one message per line; `--whole` for one message; `-` or "
-        "nothing for standard input; `--source-type`/`--source-name` when the channel is known). Line by line, "
-        "a line that names no place continues the previous line's place and speaker.",
+        "nothing for standard input; `--source-type`/`--source-name` when the channel is known). English, Russian "
+        "and Ukrainian (a message with і/ї/є/ґ is read with pymorphy3's Ukrainian dictionary). Line by line, "
+        "each line is a message of its own: it never takes a place, count, time or speaker from another line; "
+        "`--whole` reads one text whose sentences share them.",
         "- `Extractor(territory).extract(text, date=..., source=SourceHint(type, name))` → `list[Event]`; "
         "`Event.to_json()` is DESIGN.md's object. `airwarn.extract.incidents.group([(event, received_at), ...])` "
         "folds reports of one happening into incidents whose certainty rises when a trusted source confirms.",
         "- `POST /api/v1/messages` `{text, source: {type, name}, received_at}` submits each event as a report; "
         "untrusted claims land in the review queue with the sentence they came from as evidence.",
+        "",
+        *CONTRACT.splitlines(),
         "",
         "## Labelling conventions",
         "",
@@ -206,6 +253,26 @@ def markdown(report: Report, corpus: Path) -> str:
     return "\n".join(out)
 
 
+CONTRACT = """\
+## The extended contract (issue 14)
+
+DESIGN.md's object is unchanged: every key keeps its name, type and meaning, in its order. New keys follow
+`evidence`, always present (null when the text gives nothing):
+
+| key | shape | meaning |
+| --- | --- | --- |
+| kinds | `alert_declared`, `alert_lifted` | new kinds: an air-raid alert (sirens) sounded / all-clear, per region; not a regime |
+| `threat` | `drones` \\| `ballistic_missiles` \\| `cruise_missiles` \\| `guided_bombs` \\| `aircraft` | what an alert (or attack) is about, the first the message names |
+| `weapon` | `{"type": "drone"…, "models": ["Shahed", "Iskander-M", …]}` | the weapon class and named models |
+| `counts` | `{"launched", "destroyed", "by_method": {"electronic_warfare": n}}` | "shot down 24 of 26", «атакував 45 … збито 38»; `count` stays the one number of the old contract |
+| `casualties_detail` | `{"killed": n, "injured": n}` | apart; the old integer `casualties` keeps its meaning: people hurt or killed in total (killed + injured), 0 for "no casualties" |
+| `damage_detail` | `{"cause": "debris" \\| "hit" \\| "fire", "objects": ["house", "car", …]}` | on `damage` events; `damage` stays true/false |
+| `published` | ISO time | when the message says it was posted ("as of 08:30", «станом на 08:30», "At 09:00, the governor announced that…"), apart from `time` (when it happened) |
+| `airport` | ICAO | on airport events |
+| `source.relay` | string, only when present | who passed the source's words on ("Reuters, citing the mayor": source the mayor, relay Reuters) |
+"""
+
+
 HELDOUT_FIRST_RUN = """\
 The held-out set was written after the development corpus had been used to tune the patterns, and
 measured once before anything was changed because of it: kind F1 0.912, region 0.912, districts 0.900,
@@ -214,13 +281,37 @@ count 0.929, time 0.909, certainty 0.882; 23 of 30 messages exact. The fixes it 
 as an attack verb); the table below is after them, so it is no longer strictly unseen."""
 
 
+def real_section(title: str, report: Report, polarity: list[str], note: str) -> list[str]:
+    """Markdown for one split of the real-style corpus: all languages, each language, failures."""
+    out = [f"### {title}", "", note, "", "All languages:", "", *_table(report.tallies, ALL_FIELDS), ""]
+    for lang, tallies in sorted(report.by_lang.items()):
+        f1 = min(tallies[f].f1 for f in FIELDS)
+        out += [f"{LANGS.get(lang, lang)} (lowest core-field F1 {f1:.3f}):", "", *_table(tallies, ALL_FIELDS), ""]
+    out += [
+        f"Exact messages: {report.exact} of {report.messages}. Polarity errors: {len(polarity)}"
+        + ("." if not polarity else ": " + "; ".join(polarity) + "."),
+        "",
+    ]
+    if report.errors:
+        out += ["Where it is wrong:", "", *report.errors, ""]
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--corpus", type=Path, default=ROOT / "tests" / "data" / "extraction_corpus.jsonl")
     parser.add_argument("--heldout", type=Path, default=ROOT / "tests" / "data" / "extraction_heldout.jsonl")
+    parser.add_argument("--real-dev", type=Path, default=ROOT / "tests" / "data" / "extraction_real_dev.jsonl")
+    parser.add_argument("--real-heldout", type=Path, default=ROOT / "tests" / "data" / "extraction_real_heldout.jsonl")
+    parser.add_argument("--dev-only", action="store_true", help="Score the development sets only (while tuning).")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "extraction.md")
     args = parser.parse_args(argv)
     extractor = Extractor()
+    if args.dev_only:
+        polarity: list[str] = []
+        dev = evaluate(args.real_dev, extractor, polarity=polarity)
+        print("\n".join(real_section("real-style development set", dev, polarity, "")))
+        return 0
     report = evaluate(args.corpus, extractor)
     text = markdown(report, args.corpus.resolve())
     if args.heldout.exists():
@@ -241,12 +332,67 @@ def main(argv: list[str] | None = None) -> int:
         )
         print("held-out:")
         print("\n".join(_table(held.tallies)))
+    if args.real_dev.exists() and args.real_heldout.exists():
+        pol_dev: list[str] = []
+        pol_held: list[str] = []
+        real_dev = evaluate(args.real_dev, extractor, polarity=pol_dev)
+        real_held = evaluate(args.real_heldout, extractor, polarity=pol_held)
+        text += "\n".join(
+            [
+                "## Real-style corpus (issue 14): English, Russian and Ukrainian",
+                "",
+                REAL_NOTE,
+                "",
+                *real_section("Held-out set", real_held, pol_held, REAL_HELDOUT_NOTE),
+                *real_section("Development set", real_dev, pol_dev, "The patterns were tuned on these."),
+                NOT_DONE,
+            ]
+        )
+        print("real held-out:")
+        print("\n".join(_table(real_held.tallies, ALL_FIELDS)))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print("development corpus:")
     print("\n".join(_table(report.tallies)))
     print(f"exact messages: {report.exact}/{report.messages}; written to {args.out}")
     return 0
+
+
+NOT_DONE = """\
+### Not done
+
+- Ukrainian CAP `<info>` blocks and the public page in Ukrainian: they live in cap/, domain/alerts.py and web/,
+  which other helpers were changing in this round; only extraction reads Ukrainian so far. The new kinds
+  `alert_declared` / `alert_lifted` are accepted as reports (intake) and recorded; no rule turns them into a
+  regime or an alert yet (domain/rules.py belongs to the regime helpers).
+- City boroughs (Kyiv's Desnianskyi, Kharkiv's Saltivskyi…) are not in the gazetteer; Ukrainian raions and
+  hromadas are a shipped list of the main ones (`extract/data/places_uk.tsv`), not all 136 raions.
+- A district named only by an official's surname region («Ночью в Каменском районе… — Юрий Слюсарь», two
+  regions have a Kamensky district) stays unresolved.
+- `by_method` is read for electronic warfare only (РЭБ/РЕБ, «локаційно втрачено»).
+"""
+
+
+REAL_NOTE = """\
+153 messages written for this project after studying real public posts and news items (defence ministries'
+night bulletins, governors' and regional military administrations' Telegram posts, air-raid alert channels,
+aviation authority notices, wire and local media items, residents' accounts): 51 in each language, each with
+a note of the real pattern it stands for (`pattern` in the JSON lines). The sources are
+`tests/data/real_corpus/*.txt`; `scripts/build_real_corpus.py` writes `extraction_real_dev.jsonl` (102) and
+`extraction_real_heldout.jsonl` (51, every third message of each language, chosen before any tuning).
+Extended fields: threat `(kind, region, threat)` on alert events, airport `(kind, region, ICAO)` on airport
+events, victims `(kind, region, killed|injured, n)`. A polarity error is an event whose opposite
+(suspended/resumed, declared/lifted) the labels hold for that region."""
+
+REAL_HELDOUT_NOTE = """\
+Never used for tuning: its failures were not read while patterns were changed. It was measured twice. The first
+time right after the development work on this corpus began to converge (commit 8a750b8 plus the "Kiev regime"
+fix): all languages kind F1 0.876, region 0.860, districts 0.308, count 0.815, time 0.800, certainty 0.860,
+threat 1.000, airport 0.933, victims 1.000; per language the lowest core fields were English districts 0.000
+(1 false positive), Russian count 0.444 and time 0.500, Ukrainian districts 0.000 (4 false positives);
+32 of 51 messages exact; 0 polarity errors. The changes after it came from the issue's own list and the
+development set (word times, list counts, published times, signatures, singular counts, repeated
+declarations, hromada names for every listed town); the table below is the second and last measurement."""
 
 
 if __name__ == "__main__":

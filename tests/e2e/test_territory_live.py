@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -50,7 +51,7 @@ def client(deps: Deps) -> Iterator[TestClient]:
 
 
 def test_an_import_while_serving_targets_the_next_alert_with_the_new_version(
-    client: TestClient, deps: Deps, tokens: dict[str, str], db_url: str
+    client: TestClient, deps: Deps, tokens: dict[str, str], db_url: str, keys_dir: Path
 ) -> None:
     operator, approver = _auth(tokens["operator"]), _auth(tokens["approver"])
     unknown = client.post("/api/v1/reports", json=_report("Newtown"), headers=operator)
@@ -74,7 +75,7 @@ def test_an_import_while_serving_targets_the_next_alert_with_the_new_version(
 
     # another node (here: the CLI's path) stores a version without Newtown but with Farfield; this node follows
     moved = load_territory(_with_new_district(dump_territory(small_territory()), "Farfield", 45, 42.0))
-    stored = store_territory(Settings(db=db_url), moved, source="test: another node")
+    stored, _ = store_territory(Settings(db=db_url, keys_dir=keys_dir), moved, source="test: another node")
     deadline = time.monotonic() + 10
     while client.get("/api/v1/territory/version").json()["version"] != stored.version:
         assert time.monotonic() < deadline, "the serving node never switched to the stored version"

@@ -6,6 +6,7 @@ import asyncio
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -27,7 +28,7 @@ from tests.integration.test_bus_nats import NATS_URL, needs_nats
 
 @needs_nats
 def test_an_import_on_one_node_switches_the_other_through_the_bus(
-    tmp_path: Path, signer: Signer, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, signer: Signer, audit_key: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(territory_live, "WATCH_INTERVAL_S", 300.0)  # only the bus can switch node b in time
     stream = f"AWTEST_{uuid.uuid4().hex[:10]}"
@@ -37,7 +38,7 @@ def test_an_import_on_one_node_switches_the_other_through_the_bus(
     territory = ensure_territory(uow)
 
     def node() -> Deps:
-        return Deps(uow=UnitOfWork(make_engine(url)), territory=territory, render=cap_renderer(signer),
+        return Deps(uow=UnitOfWork(make_engine(url), audit_key), territory=territory, render=cap_renderer(signer),
                     events=make_bus(f"{NATS_URL}?stream={stream}"))
 
     a, b = node(), node()

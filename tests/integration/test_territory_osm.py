@@ -65,7 +65,8 @@ def pbf(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
+def db(tmp_path: Path, keys_dir: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("AIRWARN_KEYS_DIR", str(keys_dir))  # the audit key links the import's audit record
     url = f"sqlite:///{tmp_path / 'territory.db'}"
     upgrade(make_engine(url))
     from airwarn.bootstrap import ensure_territory

@@ -57,9 +57,10 @@ def run(
         messages: list[tuple[int, str]] = [(1, stream.read())]
     else:
         messages = [(n, line) for n, line in enumerate(stream, start=1)]
-    context = Context()  # line by line, a line that names no place continues the previous one
     for n, text in messages:
-        for event in extractor.extract(text, date=on, source=hint, line=n, context=context):
+        # each line is a message of its own: it never inherits a place, count, time or speaker from another
+        # (`--whole` reads one long text, whose sentences do share their context)
+        for event in extractor.extract(text, date=on, source=hint, line=n, context=Context()):
             out.write(json.dumps(event.to_json(), ensure_ascii=False) + "\n")
             printed += 1
     out.flush()
@@ -81,7 +82,7 @@ def register(app: typer.Typer) -> None:
         ),
         source_name: str | None = typer.Option(None, "--source-name", help="Channel or outlet name."),
     ) -> None:
-        """Read air-threat messages (English or Russian) and print one JSON event per line."""
+        """Read air-threat messages (English, Russian or Ukrainian) and print one JSON event per line."""
         day = _parse_date(on)
         kind: SourceType | None = None
         if source_type is not None:

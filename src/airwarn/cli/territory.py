@@ -49,19 +49,20 @@ def import_osm(
     import os
     import time
 
-    from airwarn.bootstrap import build_engine
+    from airwarn.bootstrap import open_engine, store_territory
     from airwarn.geo.osm_boundaries import build_territory, load_mapping, parse_levels, read_boundaries
     from airwarn.geo.places import with_places
     from airwarn.store.uow import UnitOfWork
     from airwarn.territory_io import dump_territory, load_territory
-    from airwarn.territory_versions import load_stored, save_version
+    from airwarn.territory_versions import load_stored
 
     t0 = time.perf_counter()
     levels = parse_levels(admin_levels)
     table = load_mapping(mapping)
     found = read_boundaries(file, levels)
     node = url or os.environ.get("AIRWARN_URL")
-    uow = None if node else UnitOfWork(build_engine(_settings(db)))
+    settings = _settings(db)
+    uow = None if node else UnitOfWork(open_engine(settings))  # reads only; the write goes via store_territory
     if node:
         current = load_territory(_node_call(node, "GET", "/api/v1/territory?places=true", None))
     else:
@@ -83,12 +84,7 @@ def import_osm(
         result["skipped"] = [{"relation": rid, "name": nm} for rid, nm in found.broken] if skip_broken else []
         _report(result, territory, as_json)
         return
-    assert uow is not None
-    from datetime import UTC, datetime
-
-    with uow.write() as repo:
-        versioned, result = save_version(repo, territory, actor="admin-cli",
-                                         source=f"OSM {file.name} levels {admin_levels}", at=datetime.now(UTC))
+    versioned, result = store_territory(settings, territory, source=f"OSM {file.name} levels {admin_levels}")
     result["seconds"] = round(time.perf_counter() - t0, 2)
     result["skipped"] = [{"relation": rid, "name": name} for rid, name in found.broken] if skip_broken else []
     _report(result, versioned, as_json)
@@ -136,11 +132,11 @@ def versions(
     db: Annotated[Optional[str], typer.Option(help="database URL (default: $AIRWARN_DB)")] = None,  # noqa: UP045
 ) -> None:
     """Territory versions: when, who, from what, and what changed."""
-    from airwarn.bootstrap import build_engine
+    from airwarn.bootstrap import open_engine
     from airwarn.store.uow import UnitOfWork
     from airwarn.territory_versions import versions as list_versions
 
-    rows = list_versions(UnitOfWork(build_engine(_settings(db))), limit)
+    rows = list_versions(UnitOfWork(open_engine(_settings(db))), limit)
     if as_json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False) + "\n")
         return

@@ -4,9 +4,12 @@ Reports of every origin (API, CLI, extractor) form incidents. Pure functions ove
 clock, no framework. Rules:
 
 - one incident = same kind family, same region, overlapping districts (or either is region-wide),
-  within a window of the incident's first and last report;
+  within a window of the incident's first and last report; two reports that name different towns
+  (`extra["place"]`) and share no district are two incidents, so a Balashov report never widens an
+  Engels incident 150 km away;
 - certainty: trusted sources (official, sensor) decide; otherwise the surest claim, raised to Likely
-  when at least three independent untrusted sources tell of it ("three residents and a channel").
+  when at least three independent untrusted sources tell of it ("three residents and a channel"). That
+  raises the claim in the review queue; it never declares anything (docs/authority.md).
 """
 
 from __future__ import annotations
@@ -145,6 +148,10 @@ def belongs(incident: Incident, report: Report, window: timedelta = DEFAULT_WIND
         return False
     if incident.districts and report.districts and not set(incident.districts) & set(report.districts):
         return False
+    place = report.extra.get("place")
+    places = {r.extra["place"] for r in incident.reports if r.extra.get("place")}
+    if place and places and place not in places and not set(incident.districts) & set(report.districts):
+        return False
     return incident.first_at - window <= report.time <= incident.last_at + window
 
 
@@ -213,6 +220,8 @@ def summary(incident: Incident) -> dict[str, object]:
         "last_at": incident.last_at.isoformat(),
         "certainty": incident.certainty.value,
         "confirmed": incident.confirmed,
+        "corroborated": incident.corroborated,  # raises certainty and queue place; an operator still decides
+        "independent_sources": incident.independent_claims,
         "count": None if count is None else {"value": count.value, "qualifier": count.qualifier.value},
         "casualties": incident.casualties,
         "damage": incident.damage,

@@ -21,6 +21,8 @@ class ReportKind(StrEnum):
     CASUALTIES = "casualties"
     DAMAGE = "damage"
     SHELTER_INCIDENT = "shelter_incident"
+    ALERT_DECLARED = "alert_declared"  # an air-raid alert (sirens) sounded: not a named regime
+    ALERT_LIFTED = "alert_lifted"
 
 
 #: Kinds that mean an air threat is (or was) present where they are reported.

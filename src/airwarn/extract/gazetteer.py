@@ -62,7 +62,24 @@ _NEVER_ALONE = frozenset(
     skeleton(w) for w in ["new", "upper", "lower", "red", "the", "a", "in", "on", "at", "of", "and", "mayor"]
 )
 
+#: Place names that are also first names ("Vladimir Vladimirov", «Владимир Владимиров»).
+_FIRST_NAMES = frozenset(skeleton(w) for w in ["Vladimir", "Владимир"])
+_TITLES = frozenset(
+    skeleton(w)
+    for w in ["Governor", "Mayor", "Region", "Oblast", "Governor's", "City", "Regional", "Губернатор", "Мэр", "Область"]
+)
+#: Regions that are cities (Kyiv, Sevastopol, Moscow, St Petersburg): "Kyiv and Chernihiv oblasts" means the oblast.
+_CITY_REGIONS = frozenset({"UA-30", "UA-40", "RU-MOW", "RU-SPE"})
+_PLURAL_REGION_WORDS = frozenset(skeleton(w) for w in ["oblasts", "regions", "областях", "областей", "областям"])
+
+
+def _plural_region_follows(skels: Sequence[str], j: int) -> bool:
+    """A plural region word within a short list after the name: "Kyiv and Chernihiv oblasts"."""
+    return any(s in _PLURAL_REGION_WORDS for s in skels[j : j + 5])
+
+
 _TIME_WORDS = frozenset(skeleton(w) for w in ["time", "время", "времени"])
+_REGIME_WORDS = frozenset(skeleton(w) for w in ["regime", "режим", "режиму"])
 
 #: Fuzzy fallback: a district must score this much and lead the runner-up by this much.
 FUZZY_MIN = 86.0
@@ -88,6 +105,15 @@ class Mention:
 
 def _key(name: str) -> tuple[str, ...]:
     return tuple(skeleton(t.norm) for t in tokenize(name) if t.is_word or t.is_number)
+
+
+def _keys(name: str) -> list[tuple[str, ...]]:
+    """The name's key as a Russian and as a Ukrainian reader lemmatises it (they may differ)."""
+    ru = _key(name)
+    if not is_cyrillic(name):
+        return [ru]
+    uk = tuple(skeleton(t.norm) for t in tokenize(name, uk=True) if t.is_word or t.is_number)
+    return [ru] if uk == ru else [ru, uk]
 
 
 def _strip_suffix(name: str) -> str:
@@ -138,32 +164,36 @@ class Gazetteer:
         if key and place not in self._index[key]:
             self._index[key].append(place)
 
+    def _add_name(self, name: str, place: Place) -> None:
+        for key in _keys(name):
+            self._add(key, place)
+
     def _add_region_names(self, place: Place, names: Iterable[str]) -> None:
         for name in names:
             if not name:
                 continue
-            self._add(_key(name), place)
+            self._add_name(name, place)
             base = _strip_suffix(name)
             if base != name.strip():
-                self._add(_key(base), place)
+                self._add_name(base, place)
                 for suffix in ("region", "oblast", "область", "край"):
-                    self._add(_key(f"{base} {suffix}"), place)
+                    self._add_name(f"{base} {suffix}", place)
 
     def _add_district_names(self, place: Place, names: Iterable[str]) -> None:
         for name in names:
-            key = _key(name)
-            self._add(key, place)
-            if len(key) == 1:
-                self._districts_by_region[place.region].setdefault(key[0], place)
+            for key in _keys(name):
+                self._add(key, place)
+                if len(key) == 1:
+                    self._districts_by_region[place.region].setdefault(key[0], place)
 
     def _add_airport(self, place: Place, names: Iterable[str]) -> None:
         if place not in self._airports_by_region[place.region]:
             self._airports_by_region[place.region].append(place)
         for name in names:
-            key = _key(name)
-            if key and place not in self._airports[key]:
-                self._airports[key].append(place)
-            self._airport_names.append((key, place))
+            for key in _keys(name):
+                if key and place not in self._airports[key]:
+                    self._airports[key].append(place)
+                self._airport_names.append((key, place))
 
     def _index_airport_names(self) -> None:
         """Airports named on their own ("Vnukovo", "Gumrak") are places too, unless the name is taken."""
@@ -186,10 +216,10 @@ class Gazetteer:
             district = self._district_place(region, code).district if code else None
             place = Place("city", region, name, name, district)
             for n in names:
-                self._add(_key(n), place)
+                self._add_name(n, place)
         elif kind == "none":  # names that contain a place name but are none: seas, rivers
             for n in names:
-                self._add(_key(n), Place("none", "", name, ""))
+                self._add_name(n, Place("none", "", name, ""))
         elif kind == "airport":
             known = self.territory.airports.get(code)
             if known is not None:
@@ -224,14 +254,27 @@ class Gazetteer:
                 continue
             places, size = hit
             nxt = skels[i + size] if i + size < n else ""
-            if nxt in _TIME_WORDS or places[0].kind == "none":  # "Moscow time", "Sea of Azov"
+            # "Moscow time", "Sea of Azov", "the Kiev regime" / «киевский режим»: no place
+            if nxt in _TIME_WORDS or (size == 1 and nxt in _REGIME_WORDS) or places[0].kind == "none":
                 i += size
                 continue
+            if size == 1 and skels[i] in _FIRST_NAMES and self._person_follows(tokens, skels, i + 1):
+                i += 1  # "Governor … Vladimir Vladimirov": a first name, not Vladimir Region
+                continue
+            if _plural_region_follows(skels, i + size):  # "Kyiv and Chernihiv oblasts": the oblast, not the city
+                oblasts = [p for p in places if p.kind == "region" and p.region not in _CITY_REGIONS]
+                places = oblasts or places
             said = " ".join(translit(t.norm) for t in tokens[i : i + size])
             for place in self._closest_per_region(self._prefer(places, nxt), said):
                 found.append(Mention(place, i, i + size - 1))
             i += size
         return found
+
+    def _person_follows(self, tokens: Sequence[Token], skels: Sequence[str], j: int) -> bool:
+        """A capitalised word that is neither a place nor a title follows: a surname."""
+        if j >= len(tokens) or not tokens[j].capitalised or not tokens[j].is_word:
+            return False
+        return skels[j] not in self._firsts and skels[j] not in _TITLES
 
     @staticmethod
     def _plausible(tokens: Sequence[Token], skels: Sequence[str], i: int, size: int) -> bool:
@@ -303,32 +346,41 @@ class Gazetteer:
 
 
 LEMMA_FILE = "data/lemmas.tsv"
+LEMMA_FILE_UK = "data/lemmas_uk.tsv"
 
 
 def load_lemmas() -> int:
     """Preload the shipped lemmas of every name word (start-up then needs no pymorphy3 call per name)."""
-    try:
-        text = resources.files("airwarn.extract").joinpath(LEMMA_FILE).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return 0
-    pairs = [tuple(line.split("\t", 1)) for line in text.splitlines() if "\t" in line]
-    preload_lemmas((a, b) for a, b in pairs)
-    return len(pairs)
+    total = 0
+    for name, uk in ((LEMMA_FILE, False), (LEMMA_FILE_UK, True)):
+        try:
+            text = resources.files("airwarn.extract").joinpath(name).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            continue
+        pairs = [tuple(line.split("\t", 1)) for line in text.splitlines() if "\t" in line]
+        preload_lemmas(((a, b) for a, b in pairs), uk=uk)
+        total += len(pairs)
+    return total
 
 
-def write_lemmas(territory: Territory, path: str) -> int:
+def write_lemmas(territory: Territory, path: str, path_uk: str) -> int:
     """Lemmatise every name the gazetteer indexes and write word<TAB>lemma lines (run when names change)."""
     Gazetteer(territory, curated_rows())
-    pairs = sorted((w, lem) for w, lem in lemma_cache().items() if is_cyrillic(w))
-    with open(path, "w", encoding="utf-8") as f:
-        f.writelines(f"{w}\t{lem}\n" for w, lem in pairs)
-    return len(pairs)
+    total = 0
+    for target, uk in ((path, False), (path_uk, True)):
+        pairs = sorted((w, lem) for w, lem in lemma_cache(uk).items() if is_cyrillic(w))
+        with open(target, "w", encoding="utf-8") as f:
+            f.writelines(f"{w}\t{lem}\n" for w, lem in pairs)
+        total += len(pairs)
+    return total
 
 
 def curated_rows() -> list[list[str]]:
-    """The curated rows shipped in extract/data/places.tsv (comments and blanks skipped)."""
-    text = resources.files("airwarn.extract").joinpath("data/places.tsv").read_text(encoding="utf-8")
-    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    """The curated rows shipped in extract/data/places*.tsv (comments and blanks skipped)."""
+    lines: list[str] = []
+    for name in ("data/places.tsv", "data/places_uk.tsv"):
+        text = resources.files("airwarn.extract").joinpath(name).read_text(encoding="utf-8")
+        lines += [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
     return [row for row in csv.reader(lines, delimiter="\t")]
 
 
@@ -337,5 +389,6 @@ if __name__ == "__main__":  # python -m airwarn.extract.gazetteer: refresh data/
 
     from airwarn.territory_io import demo_territory
 
-    target = Path(__file__).with_name("data") / "lemmas.tsv"
-    print(f"{write_lemmas(demo_territory(), str(target))} lemmas written to {target}")
+    folder = Path(__file__).with_name("data")
+    count = write_lemmas(demo_territory(), str(folder / "lemmas.tsv"), str(folder / "lemmas_uk.tsv"))
+    print(f"{count} lemmas written to {folder}")

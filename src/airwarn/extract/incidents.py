@@ -19,10 +19,22 @@ from airwarn.extract.events import Event
 def as_report(event: Event, received_at: datetime, report_id: str = "event") -> Report:
     """The event as a (not yet validated) report: its time, or when the message arrived."""
     return Report(
-        id=report_id, kind=event.kind, region=event.region or "", time=event.time or received_at,
-        source=event.source, certainty=event.certainty, received_at=received_at,
-        districts=tuple(event.districts), count=event.count, casualties=event.casualties, damage=event.damage,
-        regime=event.regime, plan=event.plan, airport=event.airport, text=event.evidence,
+        id=report_id,
+        kind=event.kind,
+        region=event.region or "",
+        time=event.time or received_at,
+        source=event.source,
+        certainty=event.certainty,
+        received_at=received_at,
+        districts=tuple(event.districts),
+        count=event.count,
+        casualties=event.casualties,
+        damage=event.damage,
+        regime=event.regime,
+        plan=event.plan,
+        airport=event.airport,
+        text=event.evidence,
+        extra={"place": event.place} if event.place else {},
     )
 
 

@@ -47,3 +47,8 @@ class Lexicon:
     anchors: dict[ReportKind, frozenset[str]]
     list_joiners: frozenset[str]  # words that join place names in a list: "and", "и"
     person_singular: frozenset[str]
+    alert: re.Pattern[str] | None = None
+    #: words that turn an airport restriction into its end ("restrictions lifted", «ограничения сняты»)
+    resume: re.Pattern[str] | None = None
+    #: verbs that plainly suspend ("suspended", «приостановил»), kept beside a later resumption
+    suspend_verb: re.Pattern[str] | None = None  # an air-raid alert (siren), not a regime: alert_declared/_lifted

@@ -12,6 +12,8 @@ from typing import Any, NamedTuple
 #: together, "Ростове-на-Дону"), or one other visible character.
 _TOKEN_RE = re.compile(r"\d+(?:[.:,]\d+)*|[^\W\d_]+(?:[-'’][^\W_]+)*|[^\w\s]")
 _CYRILLIC_RE = re.compile(r"[а-яёіїєґ]", re.IGNORECASE)
+#: Letters Ukrainian has and Russian lacks: a message with any of them is read with the Ukrainian dictionary.
+_UKRAINIAN_RE = re.compile(r"[іїєґ]", re.IGNORECASE)
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
 
 #: All-caps words pymorphy would misread (it takes "БПЛА" for a verb): kept as they are, lower-cased.
@@ -59,6 +61,31 @@ _ADJ_END_RE = re.compile(r"(s?k)(?:ii|i|oi|aia|aa|oe|oie|ie|ogo|om|ih|ikh|ai|a|o
 _DOUBLE_RE = re.compile(r"(.)\1+")
 
 _morph: Any = None
+_morph_uk: Any = None
+
+#: Ukrainian forms pymorphy3's Ukrainian dictionary lemmatises wrongly for our purpose ("три" → "терти",
+#: "сім" → "сей", "троє" → "троя", "людина" → "людин"), fixed by hand.
+UK_OVERRIDES = {
+    "три": "три", "сім": "сім", "сорок": "сорок", "сорока": "сорок", "троє": "троє", "трьох": "три",
+    "п’ятдесят": "п’ятдесят", "п’ятеро": "п’ятеро", "п’ятьох": "п’ять", "людина": "людина", "людини": "людина",
+    "людей": "людина", "людям": "людина", "людьми": "людина", "встигла": "встигнути", "встиг": "встигнути",
+    "встигли": "встигнути", "роботу": "робота", "роботи": "робота", "зв’язок": "зв’язок", "зв’язку": "зв’язок",
+    "десятка": "десяток", "десятки": "десяток", "десятків": "десяток", "понад": "понад", "сімох": "сім",
+    "семеро": "семеро", "шістьох": "шість", "вісьмох": "вісім", "обидва": "обидва", "обоє": "обидва",
+    "дві": "два", "двоє": "двоє", "одна": "один", "одну": "один", "одного": "один", "одній": "один",
+    "тривоги": "тривога", "тривогу": "тривога", "відбою": "відбій", "уламки": "уламок", "уламків": "уламок",
+    "сили": "сила", "загрозу": "загроза", "загрози": "загроза", "ракети": "ракета", "ракет": "ракета",
+    "пів": "пів", "другу": "другий", "шахеди": "шахед", "шахедів": "шахед", "шахедами": "шахед",
+    "мск": "мск", "бпла": "бпла", "бпла-камікадзе": "бпла-камікадзе", "каб": "каб", "каби": "каб", "кабів": "каб",
+    "кабами": "каб", "ппо": "ппо", "реб": "реб", "ова": "ова", "мва": "мва", "зсу": "зсу", "дснс": "дснс",
+    "кмва": "кмва", "рф": "рф", "ума": "ума",
+    # towns in the locative and genitive, which the dictionary lemmatises to something else
+    "києві": "київ", "києва": "київ", "київ": "київ", "харкові": "харків", "кривому": "кривий", "кривого": "кривий",
+    "розі": "ріг", "рогу": "ріг", "охтирці": "охтирка", "фастові": "фастів", "обухові": "обухів",
+    "черкасах": "черкаси", "черкас": "черкаси", "черкаси": "черкаси", "чугуєві": "чугуїв", "чугуєва": "чугуїв",
+    "сумах": "суми", "суми": "суми", "сум": "суми", "львові": "львів", "львова": "львів", "одесі": "одеса",
+    "дніпрі": "дніпро", "запоріжжі": "запоріжжя", "ізмаїлі": "ізмаїл", "василькові": "васильків",
+}  # fmt: skip
 
 
 def morph() -> Any:
@@ -71,10 +98,20 @@ def morph() -> Any:
     return _morph
 
 
+def morph_uk() -> Any:
+    """The Ukrainian pymorphy3 analyser (pymorphy3-dicts-uk), built on first use."""
+    global _morph_uk
+    if _morph_uk is None:
+        import pymorphy3
+
+        _morph_uk = pymorphy3.MorphAnalyzer(lang="uk")
+    return _morph_uk
+
+
 def clean(text: str) -> str:
     """NFC text without control or zero-width characters; newlines become spaces."""
     text = unicodedata.normalize("NFC", text)
-    text = _CONTROL_RE.sub(" ", text)
+    text = _CONTROL_RE.sub(" ", text).replace("\u02bc", "’")  # Ukrainian apostrophe, one spelling
     return text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
 
 
@@ -82,36 +119,51 @@ def is_cyrillic(word: str) -> bool:
     return _CYRILLIC_RE.search(word) is not None
 
 
+def is_ukrainian(text: str) -> bool:
+    """True when the text uses letters only Ukrainian has (і, ї, є, ґ)."""
+    return _UKRAINIAN_RE.search(text) is not None
+
+
 _LEMMAS: dict[str, str] = {}
+_LEMMAS_UK: dict[str, str] = {}
 _LEMMA_CACHE_MAX = 300_000
 
 
-def lemma(word: str) -> str:
-    """Lower-case dictionary form: Russian words through pymorphy3 (ё as е), others just lower-cased."""
-    got = _LEMMAS.get(word)
+def lemma(word: str, uk: bool = False) -> str:
+    """Lower-case dictionary form: Russian (or, with `uk`, Ukrainian) words through pymorphy3 (ё as е),
+    others just lower-cased."""
+    cache = _LEMMAS_UK if uk else _LEMMAS
+    got = cache.get(word)
     if got is not None:
         return got
     low = word.lower().replace("ё", "е")
+    if uk:
+        low = low.replace("'", "’")
     if not is_cyrillic(low) or low in ABBREVIATIONS or len(low) > 40:
         got = low
+    elif uk and low in UK_OVERRIDES:
+        got = UK_OVERRIDES[low]
     elif "-" in low and not _looks_like_place(low):
-        got = "-".join(lemma(part) for part in low.split("-"))
+        got = "-".join(lemma(part, uk) for part in low.split("-"))
+    elif uk:
+        got = cache.get(low) or str(morph_uk().parse(low)[0].normal_form)
     else:
-        got = _LEMMAS.get(low) or str(morph().parse(low)[0].normal_form).replace("ё", "е")
-    if len(_LEMMAS) > _LEMMA_CACHE_MAX:
-        _LEMMAS.clear()
-    _LEMMAS[word] = got
+        got = cache.get(low) or str(morph().parse(low)[0].normal_form).replace("ё", "е")
+    if len(cache) > _LEMMA_CACHE_MAX:
+        cache.clear()
+    cache[word] = got
     return got
 
 
-def preload_lemmas(pairs: Iterable[tuple[str, str]]) -> None:
+def preload_lemmas(pairs: Iterable[tuple[str, str]], uk: bool = False) -> None:
     """Seed the lemma cache (lower-case word → lemma) so start-up need not run pymorphy3 on every name."""
+    cache = _LEMMAS_UK if uk else _LEMMAS
     for word, lem in pairs:
-        _LEMMAS.setdefault(word, lem)
+        cache.setdefault(word, lem)
 
 
-def lemma_cache() -> dict[str, str]:
-    return dict(_LEMMAS)
+def lemma_cache(uk: bool = False) -> dict[str, str]:
+    return dict(_LEMMAS_UK if uk else _LEMMAS)
 
 
 def _looks_like_place(low: str) -> bool:
@@ -148,10 +200,10 @@ class Token(NamedTuple):
     capitalised: bool
 
 
-def tokenize(text: str) -> list[Token]:
+def tokenize(text: str, uk: bool = False) -> list[Token]:
     out: list[Token] = []
     for m in _TOKEN_RE.finditer(text):
         word = m.group()
         head = word[0]
-        out.append(Token(word, lemma(word), m.start(), m.end(), head.isalpha(), head.isdigit(), head.isupper()))
+        out.append(Token(word, lemma(word, uk), m.start(), m.end(), head.isalpha(), head.isdigit(), head.isupper()))
     return out

@@ -61,12 +61,45 @@ WORDS.update({w: 20 + 10 * i for i, w in enumerate(_TENS_EN)})
 WORDS.update({w: i for i, w in enumerate(_UNITS_RU)})
 WORDS.update({w: 20 + 10 * i for i, w in enumerate(_TENS_RU)})
 WORDS.update({w: 100 * (i + 1) for i, w in enumerate(_HUNDREDS_RU)})
-WORDS.update({"hundred": 100, "dozen": 12, "десяток": 10, "single": 1})
+WORDS.update({"hundred": 100, "dozen": 12, "десяток": 10, "single": 1, "a": 1, "an": 1, "another": 1})
 # Collective numerals: "двое раненых", "трое пострадавших".
+_UNITS_UK = [
+    "нуль", "один", "два", "три", "чотири", "п’ять", "шість", "сім", "вісім", "дев’ять", "десять", "одинадцять",
+    "дванадцять", "тринадцять", "чотирнадцять", "п’ятнадцять", "шістнадцять", "сімнадцять", "вісімнадцять",
+    "дев’ятнадцять",
+]  # fmt: skip
+_TENS_UK = ["двадцять", "тридцять", "сорок", "п’ятдесят", "шістдесят", "сімдесят", "вісімдесят", "дев’яносто"]
+WORDS.update({w: i for i, w in enumerate(_UNITS_UK)})
+WORDS.update({w: 20 + 10 * i for i, w in enumerate(_TENS_UK)})
+WORDS.update({"сто": 100, "двісті": 200, "триста": 300, "двоє": 2, "троє": 3, "четверо": 4, "п’ятеро": 5,
+              "шестеро": 6, "семеро": 7, "обидва": 2, "десяток": 10})  # fmt: skip
 WORDS.update({"двое": 2, "трое": 3, "четверо": 4, "пятеро": 5, "шестеро": 6, "семеро": 7, "оба": 2, "both": 2})
 
 #: Words that only count when a noun follows them directly ("a drone"), never on their own.
-_WEAK = frozenset({"single", "один", "both", "оба"})
+_WEAK = frozenset({"single", "один", "both", "оба", "a", "an", "another", "обидва"})
+#: "a drone attack", "a drone alert": the article counts the attack, not the drones.
+_NOT_COUNTED_AFTER = frozenset(
+    {
+        "attack",
+        "attacks",
+        "strike",
+        "strikes",
+        "raid",
+        "alert",
+        "hazard",
+        "threat",
+        "danger",
+        "debris",
+        "warning",
+        "atack",
+        "operator",
+        "operators",
+        "wreckage",
+        "fragments",
+        "alarm",
+        "sighting",
+    }
+)
 _ABOUT_WORDS = frozenset({"dozen", "десяток"})
 
 _QUALIFIERS: tuple[tuple[tuple[str, ...], Qualifier], ...] = (
@@ -98,6 +131,15 @@ _QUALIFIERS: tuple[tuple[tuple[str, ...], Qualifier], ...] = (
     (("almost",), Qualifier.ABOUT),
     (("an", "estimated"), Qualifier.ABOUT),
     (("около",), Qualifier.ABOUT),
+    (("порядок",), Qualifier.ABOUT),
+    (("близько",), Qualifier.ABOUT),
+    (("приблизно",), Qualifier.ABOUT),
+    (("майже",), Qualifier.ABOUT),
+    (("орієнтовно",), Qualifier.ABOUT),
+    (("понад",), Qualifier.MORE_THAN),
+    (("більше",), Qualifier.MORE_THAN),
+    (("щонайменше",), Qualifier.AT_LEAST),
+    (("не", "менше"), Qualifier.AT_LEAST),
     (("порядка",), Qualifier.ABOUT),
     (("примерно",), Qualifier.ABOUT),
     (("приблизительно",), Qualifier.ABOUT),
@@ -161,10 +203,15 @@ def count_near(tokens: Sequence[Token], anchors: frozenset[str], lo: int = 0, hi
             i += 1
             continue
         value, last, weak = got
+        if _is_date(tokens, i, last):
+            i = last + 1
+            continue
         ranged = last + 2 < hi and tokens[last + 1].text in "-–—" and read_number(tokens, last + 2) is not None
         if ranged:  # "3–4 взрыва": at least the lower bound
             last += 2
         window = tokens[last + 1 : last + (2 if weak else 4)]
+        if weak and last + 2 < len(tokens) and tokens[last + 2].norm in _NOT_COUNTED_AFTER:
+            window = []
         if any(_anchored(t.norm, anchors) for t in window):
             qualifier = qualifier_before(tokens, i)
             if ranged and qualifier is Qualifier.EXACT:
@@ -178,3 +225,79 @@ def count_near(tokens: Sequence[Token], anchors: frozenset[str], lo: int = 0, hi
 
 def _anchored(norm: str, anchors: frozenset[str]) -> bool:
     return any(norm.startswith(a) for a in anchors)
+
+
+_MONTHS = frozenset(
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "январь",
+        "февраль",
+        "март",
+        "апрель",
+        "май",
+        "июнь",
+        "июль",
+        "август",
+        "сентябрь",
+        "октябрь",
+        "ноябрь",
+        "декабрь",
+        "січень",
+        "лютий",
+        "березень",
+        "квітень",
+        "травень",
+        "червень",
+        "липень",
+        "серпень",
+        "вересень",
+        "жовтень",
+        "листопад",
+        "грудень",
+    ]  # noqa: E501
+)
+
+
+def _is_date(tokens: Sequence[Token], first: int, last: int) -> bool:
+    """ "9 октября", "8-9 August", "August 9", "ночь на 9": a day of a month, not a count."""
+    j = last + 1
+    if j + 1 < len(tokens) and tokens[j].text in "-–" and tokens[j + 1].is_number:
+        j += 2
+    if j < len(tokens) and tokens[j].norm in _MONTHS:
+        return True
+    if first > 0 and tokens[first - 1].norm in _MONTHS:
+        return True
+    return (
+        first > 1
+        and tokens[first - 1].norm in ("на", "of", "проти")
+        and tokens[first - 2].norm
+        in (
+            "ночь",
+            "ніч",
+            "night",
+            "nights",
+        )
+    )

@@ -109,7 +109,7 @@ KINDS = (
         ReportKind.DAMAGE,
         rx(
             r"\b(?:damaged|damaging|caught fire|fire broke out|set" + _GAP % 1 + r" on fire|blown out|shattered|"
-            r"burn(?:ed|t|ing) down|ablaze|on fire|"
+            r"burn(?:ed|t|ing) down|ablaze|on fire|caused (?:a )?fires?|started (?:a )?fires?|"
             r"destroyed" + _GAP % 4 + r" " + _BUILDING + r"|" + _BUILDING + _GAP % 3 + r" (?:were|was) destroyed)\b"
         ),
     ),
@@ -136,8 +136,8 @@ REGIMES = (
     (
         RegimeKind.MISSILE_HAZARD,
         rx(
-            r"\b(?:missile (?:hazard|danger|threat|alert|alarm)|rocket (?:hazard|danger)|air raid (?:alert|warning|"
-            r"alarm|siren)s?|threat of (?:a )?missile (?:attack|strike)s?)\b"
+            r"\b(?:missile (?:hazard|danger|threat|alert|alarm)|rocket (?:hazard|danger)|"
+            r"threat of (?:a )?missile (?:attack|strike)s?)\b"
         ),
     ),
     (
@@ -256,6 +256,11 @@ LEXICON = Lexicon(
         ),
     },
     list_joiners=frozenset(["and", ",", "as", "well", "&", "also"]),
+    resume=rx(r"\b(?:lift\w*|resum\w*|reopen\w*|removed|eased|back to normal|restor\w*|normal operations?)\b"),
+    suspend_verb=rx(r"\b(?:suspend\w*|halt\w*|closed|shut|stopp\w*|introduced|imposed)\b"),
+    alert=rx(
+        r"\b(?:air[- ]?raid (?:alert|warning|alarm|siren)s?|air[- ]raids? alerts?|air alerts?|air alarms?|sirens?)\b"
+    ),  # noqa: E501
     person_singular=frozenset(
         ["man", "woman", "child", "boy", "girl", "person", "resident", "driver", "mayor", "teenager", "pensioner"]
     ),

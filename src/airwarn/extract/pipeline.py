@@ -12,7 +12,9 @@ from airwarn.extract import times
 from airwarn.extract.certainty import Hedge, certainty, hedge
 from airwarn.extract.events import KIND_FAMILY, SOURCE_RANK, Event
 from airwarn.extract.gazetteer import Gazetteer, Mention, Place, curated_rows, load_lemmas
-from airwarn.extract.morph import clean
+from airwarn.extract.morph import clean, is_ukrainian
+from airwarn.extract.numbers import read_number
+from airwarn.extract.outcomes import damage_detail, tally, victims
 from airwarn.extract.sentence import (
     Hit,
     Reading,
@@ -23,10 +25,12 @@ from airwarn.extract.sentence import (
     fuzzy_candidates,
     last_number,
     read,
+    single_drone,
 )
 from airwarn.extract.sources import SourceCue, SourceHint, find_source
+from airwarn.extract.threats import threat_of, weapons_of
 
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?…])[\"'»”)]*\s+(?=[^\sa-zа-яё])")
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?…])(?<![ap]\.m\.)(?<![AP]\.M\.)[\"'»”)]*\s+(?=[^\sa-zа-яёіїєґ])")
 MAX_SENTENCE_CHARS = 2_000
 MAX_EVIDENCE_CHARS = 600
 _THREATS = ("attack", "explosion", "en_route")
@@ -42,6 +46,9 @@ class Context:
     place: str | None = None
     source: Source | None = None
     last: dict[tuple[str, str | None], Event] = field(default_factory=dict)
+    uk: bool = False  # the message is Ukrainian
+    pending: list[str] = field(default_factory=list)  # sentences that report something but name no place yet
+    seen: set[str] = field(default_factory=set)  # every region the message has named
 
 
 def split_sentences(text: str) -> list[str]:
@@ -72,6 +79,7 @@ class Extractor:
         load_lemmas()
         self.gazetteer = Gazetteer(territory, curated_rows())
         read("Прогрев: беспилотники сбиты над Ростовской областью.", self.gazetteer)
+        read("Прогрів: безпілотники збито над Харківською областю.", self.gazetteer, uk=True)
 
     def extract(
         self,
@@ -89,22 +97,37 @@ class Extractor:
         if not isinstance(text, str) or not text.strip():
             return []
         ctx = context if context is not None else Context()
+        ctx.uk = is_ukrainian(text)
         events: list[Event] = []
         cues: dict[str | None, Source] = {}  # the first speaker named for each region, wherever named
+        threats: list[str] = []  # threat classes the message names, for alerts whose sentence names none
         for sentence in split_sentences(text):
             found, reading, said = self._sentence(sentence, ctx, date, source, line)
+            named = threat_of(reading.norm)
+            if named is not None:
+                threats.append(named)
             if said is not None:
                 cues.setdefault(ctx.region, said)
             if found:
                 events.extend(found)
+            elif not reading.background and (reading.casualties_zero or reading.damage_none):
+                _outcome_none(events, reading)  # "Пострадавших нет, повреждений нет." after the report
             elif not reading.background and not reading.mentions and len(reading.tokens) <= 10:
                 late = hedge(reading.norm)  # "Официально информация не подтверждена."
                 if late >= Hedge.STRONG:
                     for event in events:
                         event.hedge = max(event.hedge, late)
                         event.certainty = certainty(event.source.type, Hedge(event.hedge))
+        if ctx.pending and ctx.region is not None and len(ctx.seen) == 1:
+            # "Над территорией области сбиты пять БПЛА. — губернатор Тульской области": the place is only in
+            # the signature at the end; it covers the sentences before it that named none
+            unplaced, ctx.pending = ctx.pending, []
+            for sentence in unplaced:
+                events.extend(self._sentence(sentence, ctx, date, source, line)[0])
         for event in events:
-            cue = cues.get(event.region)
+            if event.threat is None and threats and KIND_FAMILY[event.kind] in ("alert", "alert_lifted"):
+                event.threat = threats[0]
+            cue = cues.get(event.region) or cues.get(None)  # «По данным Минобороны, …» opens the message
             if cue is not None and not event.source_explicit:
                 event.source, event.source_explicit = self._named(cue, event.region), True
                 event.certainty = certainty(cue.type, Hedge(event.hedge))
@@ -114,7 +137,7 @@ class Extractor:
     def _sentence(
         self, text: str, ctx: Context, day: date, hint: SourceHint | None, line: int
     ) -> tuple[list[Event], Reading, Source | None]:
-        reading = read(text, self.gazetteer)
+        reading = read(text, self.gazetteer, ctx.uk)
         if reading.background:
             return [], reading, None
         mentions = self._resolve_places(reading, ctx)
@@ -125,19 +148,24 @@ class Extractor:
         source, source_explicit = self._source(said, regions[0] if regions else None, ctx, carried, hint)
         if explicit:
             self._remember_places(ctx, mentions, regions[0])
+            ctx.seen.update(explicit)
         if source_explicit or not carried:
             ctx.source = source if source_explicit else None
         cue = Source(said.type, said.name) if said is not None else None
         hits = [h for h in reading.hits if not (h.weak and carried)]
+        if hits and not regions:
+            ctx.pending.append(text)
         if not hits or not regions:
             return [], reading, cue
         levels = clause_hedges(reading)
-        clocks = self._clocks(text, reading, hits)
+        clocks, posted = self._clocks(text, reading, hits)
         out: list[Event] = []
         for hit in hits:
             for region in regions:
                 event = self._event(reading, hit, region, mentions, ctx, carried, line)
                 event.source, event.source_explicit = self._named(source, region), source_explicit
+                if said is not None and said.relay is not None:
+                    event.relay = said.relay
                 event.hedge = int(levels[hit.first]) if levels else 0
                 event.certainty = certainty(source.type, Hedge(event.hedge))
                 if len(regions) > 1 and KIND_FAMILY[hit.kind] in _COUNTED:
@@ -145,6 +173,8 @@ class Extractor:
                 clock = clocks.get(hit)
                 if clock is not None:
                     event.time = self._time(clock, reading, region, day)
+                if posted is not None:
+                    event.published = self._time(posted, reading, region, day)
                 out.append(event)
         self._continue(ctx, out, carried)
         return out, reading, cue
@@ -164,16 +194,26 @@ class Extractor:
             ctx.last[key] = event
 
     @staticmethod
-    def _clocks(text: str, reading: Reading, hits: list[Hit]) -> dict[Hit, times.ClockTime]:
+    def _clocks(
+        text: str, reading: Reading, hits: list[Hit]
+    ) -> tuple[dict[Hit, times.ClockTime], times.ClockTime | None]:
         """Each clock time belongs to the closest trigger before it ("declared at 01:10 and lifted at 02:35"),
-        or, when none comes before, to the first after it ("Около 01:30 жители услышали взрывы")."""
+        or, when none comes before, to the first after it ("Около 01:30 жители услышали взрывы"). A time the
+        text gives for the message itself ("as of 08:30", «станом на 08:30», "At 09:00 the governor announced
+        that…") is when it was published, returned apart."""
         out: dict[Hit, times.ClockTime] = {}
+        posted: times.ClockTime | None = None
         ordered = sorted(hits, key=lambda h: h.first)
         for clock in times.find_times(text):
+            after = [h for h in ordered if reading.tokens[h.first].start > clock.start]
             before = [h for h in ordered if reading.tokens[h.first].start < clock.start]
+            upto = reading.tokens[after[0].first].start if after and not before else clock.start
+            if times.is_published(text, clock, upto):
+                posted = posted or clock
+                continue
             hit = before[-1] if before else ordered[0]
             out.setdefault(hit, clock)
-        return out
+        return out, posted
 
     def _named(self, source: Source, region: str | None) -> Source:
         if source.name and "{region}" in source.name:
@@ -202,6 +242,7 @@ class Extractor:
             ctx.districts, ctx.place = [], None
             ctx.region = region
         districts = [m.place for m in mentions if m.place.kind == "district" and m.place.region == region]
+        districts += self._town_districts([m.place for m in mentions if m.place.region == region])
         if districts:
             ctx.districts = districts
         cities = [m.place for m in mentions if m.place.kind == "city" and m.place.region == region]
@@ -232,6 +273,7 @@ class Extractor:
     ) -> Event:
         places = [m.place for m in mentions if m.place.region == region]
         districts = list(dict.fromkeys(p for p in places if p.kind == "district"))
+        districts += [d for d in self._town_districts(places) if d.code not in {x.code for x in districts}]
         if not districts and region is not None and region == ctx.region and (carried or not places):
             districts = list(ctx.districts)
         city = next((p.name for p in places if p.kind in ("city", "airport")), None)
@@ -249,22 +291,55 @@ class Extractor:
             plan=hit.plan,
         )
         family = KIND_FAMILY[hit.kind]
+        if family in _THREATS or family in ("alert", "alert_lifted"):
+            event.threat = threat_of(reading.norm)
+            event.weapons = weapons_of(reading.norm)
+        if family == "attack":
+            counted = tally(reading.tokens)
+            event.launched, event.destroyed, event.by_method = counted.launched, counted.destroyed, counted.by_method
         if family in _COUNTED:
             event.count = count_for(reading, hit.kind)
+            if (
+                hit.kind is ReportKind.INTERCEPTION
+                and event.destroyed is not None
+                and (event.count is None or event.count.value == event.launched)
+            ):
+                event.count = Count(event.destroyed)  # "shot down 24 of 26": the count is what was downed
+            if event.count is None and hit.kind is ReportKind.INTERCEPTION and single_drone(reading, hit, ctx.uk):
+                event.count = Count(1)
         if family == "airport" or family == "airport_resumed":
             airport = self.gazetteer.airport(reading.tokens, region)
             if airport is not None:
                 event.airport, event.place = airport.code, airport.name
         if family == "casualties":
+            event.killed, event.injured = victims(reading.tokens)
             event.casualties = casualty_count(reading)
+            if event.killed is not None or event.injured is not None:
+                total = (event.killed or 0) + (event.injured or 0)
+                if event.count is None or event.count.value != total:
+                    event.count = Count(total)
+                event.casualties = total
             event.count = event.count or (None if event.casualties is None else Count(event.casualties))
         elif reading.casualties_zero:
             event.casualties = 0
         if family == "damage":
             event.damage = True
+            event.damage_cause, event.damage_objects = damage_detail(reading.norm)
         elif reading.damage_none:
             event.damage = False
         return event
+
+    def _town_districts(self, places: list[Place]) -> list[Place]:
+        """Towns that stand for one of the territory's districts (Engels → Engelssky), so an alert about
+        the town targets its district, not the whole region."""
+        out = []
+        for p in places:
+            if p.kind != "city" or not p.district:
+                continue
+            d = self.territory.district(p.region, p.district)
+            if d is not None:
+                out.append(Place("district", p.region, d.name_en, d.code, d.name_en))
+        return out
 
     @staticmethod
     def _count_in_list(reading: Reading, mentions: list[Mention], region: str, regions: list[str]) -> Count | None:
@@ -277,6 +352,10 @@ class Extractor:
         order = sorted(range(len(regions)), key=lambda k: spans[k][0])
         k = order.index(regions.index(region))
         first_lo = spans[order[0]][0]
+        if last_number(reading, spans[order[0]][1] + 1, spans[order[-1]][0]) is None:
+            # no number inside the list: "по одному — над Курской, Орловской…", "three each over…" give every
+            # region the same; "11 drones over the Belgorod and Kursk regions" is a total, nobody's own
+            return _each(reading)
         number_first = last_number(reading, 0, first_lo) is not None
         if number_first:
             lo = spans[order[k - 1]][1] + 1 if k else 0
@@ -296,6 +375,28 @@ class Extractor:
         return self.gazetteer.region_names.get(region, region)
 
 
+def _each(reading: Reading) -> Count | None:
+    """The number every region of a list gets: «по одному», «по два», "three drones each"."""
+    tokens = reading.tokens
+    for i, tok in enumerate(tokens[:-1]):
+        if tok.norm == "по":
+            got = read_number(tokens, i + 1)
+            if got is not None and got[0] > 0:
+                return Count(got[0])
+    if any(t.norm == "each" for t in tokens):
+        return count_for(reading, ReportKind.INTERCEPTION)
+    return None
+
+
+def _outcome_none(events: list[Event], reading: Reading) -> None:
+    """A sentence that only says nobody was hurt / nothing was damaged speaks of the events before it."""
+    for event in events:
+        if reading.casualties_zero and event.casualties is None:
+            event.casualties = 0
+        if reading.damage_none and event.damage is None:
+            event.damage = False
+
+
 def merge(events: list[Event]) -> list[Event]:
     """One event per (kind family, region, regime): an interception absorbs the attack it stopped."""
     out: list[Event] = []
@@ -303,12 +404,23 @@ def merge(events: list[Event]) -> list[Event]:
     for event in events:
         key = (KIND_FAMILY[event.kind], event.region, event.regime)
         have = index.get(key)
+        if have is not None and _declared_twice(have, event):
+            have = None  # declared, lifted and declared again: two declarations
         if have is None:
             index[key] = event
             out.append(event)
             continue
         absorb(have, event)
     return out
+
+
+def _declared_twice(have: Event, event: Event) -> bool:
+    return (
+        event.kind in (ReportKind.REGIME_DECLARED, ReportKind.ALERT_DECLARED)
+        and have.time is not None
+        and event.time is not None
+        and have.time != event.time
+    )
 
 
 def absorb(into: Event, other: Event) -> None:
@@ -324,6 +436,17 @@ def absorb(into: Event, other: Event) -> None:
     into.time = into.time or other.time
     into.airport = into.airport or other.airport
     into.plan = into.plan or other.plan
+    into.threat = into.threat or other.threat
+    into.weapons = into.weapons or other.weapons
+    into.launched = into.launched if into.launched is not None else other.launched
+    into.destroyed = into.destroyed if into.destroyed is not None else other.destroyed
+    into.by_method = into.by_method or other.by_method
+    into.killed = into.killed if into.killed is not None else other.killed
+    into.injured = into.injured if into.injured is not None else other.injured
+    into.damage_cause = into.damage_cause or other.damage_cause
+    into.damage_objects = into.damage_objects or other.damage_objects
+    into.published = into.published or other.published
+    into.relay = into.relay or other.relay
     if other.casualties is not None and (into.casualties is None or other.casualties > into.casualties):
         into.casualties = other.casualties
     if other.damage is not None and not into.damage:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from airwarn.domain.reports import Count, RegimeKind, ReportKind
-from airwarn.extract import patterns_en, patterns_ru
+from airwarn.extract import patterns_en, patterns_ru, patterns_uk
 from airwarn.extract.certainty import Hedge, hedge
 from airwarn.extract.gazetteer import DISTRICT_WORDS, Gazetteer, Mention
 from airwarn.extract.lexicon import Lexicon
@@ -29,6 +30,7 @@ class Hit:
     weak: bool = False
     regime: RegimeKind | None = None
     plan: str | None = None
+    again: bool = False  # declared again after a lifting in the same sentence
 
 
 @dataclass
@@ -44,16 +46,18 @@ class Reading:
     damage_none: bool = False
 
 
-def lexicons_for(text: str) -> tuple[Lexicon, ...]:
+def lexicons_for(text: str, uk: bool = False) -> tuple[Lexicon, ...]:
     has_cyr = is_cyrillic(text)
     has_lat = any("a" <= ch <= "z" for ch in text.lower())
+    cyr = patterns_uk.LEXICON if uk else patterns_ru.LEXICON
     if has_cyr and has_lat:
-        return (patterns_ru.LEXICON, patterns_en.LEXICON)
-    return (patterns_ru.LEXICON,) if has_cyr else (patterns_en.LEXICON,)
+        return (cyr, patterns_en.LEXICON)
+    return (cyr,) if has_cyr else (patterns_en.LEXICON,)
 
 
-def read(text: str, gazetteer: Gazetteer) -> Reading:
-    tokens = tokenize(text)
+def read(text: str, gazetteer: Gazetteer, uk: bool = False) -> Reading:
+    """Read one sentence; `uk` when the message is Ukrainian (its words go through the Ukrainian dictionary)."""
+    tokens = tokenize(text, uk)
     norms = [t.norm for t in tokens]
     norm = " ".join(norms)
     starts: list[int] = []
@@ -61,7 +65,7 @@ def read(text: str, gazetteer: Gazetteer) -> Reading:
     for n in norms:
         starts.append(pos)
         pos += len(n) + 1
-    reading = Reading(text, tokens, norm, lexicons_for(text))
+    reading = Reading(text, tokens, norm, lexicons_for(text, uk))
     for lex in reading.lexicons:
         reading.background = reading.background or lex.background.search(norm) is not None
         reading.casualties_zero = reading.casualties_zero or lex.casualties_zero.search(norm) is not None
@@ -73,9 +77,43 @@ def read(text: str, gazetteer: Gazetteer) -> Reading:
                     continue
                 reading.hits.append(Hit(rule.kind, first, last, rule.weak))
         _regimes(reading, lex, starts)
-    reading.hits = _resolve(reading.hits)
+        _alerts(reading, lex, starts)
+        _airport_polarity(reading, lex, starts)
+    reading.hits = [h for h in _resolve(reading.hits) if not _only_threat(tokens, h)]
+    reading.hits = _drop_described(tokens, reading.hits)
     reading.mentions = gazetteer.find(tokens)
     return reading
+
+
+_THREAT_WORDS = frozenset({"угроза", "загроза", "threat", "danger", "опасность", "небезпека", "risk"})
+_WARNING_AFTER = frozenset({"warning", "warnings", "threat", "alert", "alerts", "danger", "hazard"})
+
+
+def _only_threat(tokens: Sequence[Token], hit: Hit) -> bool:
+    """ "угроза атаки БПЛА", "a drone attack warning": a threat or warning of an attack, not one."""
+    if hit.kind is not ReportKind.DRONE_ATTACK:
+        return False
+    before = {tokens[j].norm for j in range(max(0, hit.first - 2), hit.first)}
+    after = tokens[hit.last + 1].norm if hit.last + 1 < len(tokens) else ""
+    return bool(before & _THREAT_WORDS) or after in _WARNING_AFTER
+
+
+_PARTICIPLE_ENDS = ("вший", "вшие", "вших", "вшим", "щий", "щие", "щих", "щим", "вшого", "вшій")
+
+
+def _drop_described(tokens: Sequence[Token], hits: list[Hit]) -> list[Hit]:
+    """ "сбиты три беспилотника, летевшие на Москву": the flight only describes what was shot down."""
+    firsts = [h.first for h in hits if h.kind is ReportKind.INTERCEPTION]
+    if not firsts:
+        return hits
+    out = []
+    for h in hits:
+        if h.kind is ReportKind.DRONES_EN_ROUTE and min(firsts) < h.first:
+            words = [tokens[j].text.lower() for j in range(h.first, h.last + 1)]
+            if any(w.endswith(_PARTICIPLE_ENDS) for w in words):
+                continue
+        out.append(h)
+    return out
 
 
 def _span(starts: list[int], a: int, b: int) -> tuple[int, int]:
@@ -129,6 +167,11 @@ def _regimes(reading: Reading, lex: Lexicon, starts: list[int]) -> None:
             reading.hits.append(Hit(ReportKind.REGIME_DECLARED, at, at, regime=regime))
         elif lift is None and first <= 1:  # "Air raid alert in Odesa region." — an alert post
             reading.hits.append(Hit(ReportKind.REGIME_DECLARED, first, last, regime=regime))
+        if lift is not None:  # "введён в 11:24, отменён в 11:39 и снова введён в 16:03"
+            again = lex.declare.search(norm, lift.end())
+            if again is not None:
+                at, _ = _span(starts, again.start(), again.end())
+                reading.hits.append(Hit(ReportKind.REGIME_DECLARED, at, at, regime=regime, again=True))
     m = lex.plan.search(norm)
     if m and lex.plan_verb.search(norm) and lift is None:
         first, last = _span(starts, m.start(), m.end())
@@ -137,14 +180,68 @@ def _regimes(reading: Reading, lex: Lexicon, starts: list[int]) -> None:
         )
 
 
+def _alerts(reading: Reading, lex: Lexicon, starts: list[int]) -> None:
+    """Air-raid alerts (sirens) declared and lifted: "оголошено повітряну тривогу", "відбій тривоги",
+    "air-raid warnings were issued", "an alert declared at 01:10 and lifted at 02:35" (both)."""
+    if lex.alert is None:
+        return
+    norm = reading.norm
+    m = lex.alert.search(norm)
+    if m is None:
+        return
+    first, last = _span(starts, m.start(), m.end())
+    if _negated(reading.tokens, first, last, lex):
+        return
+    lifts = [x for x in lex.lift.finditer(norm)]
+    declare = lex.declare.search(norm)
+    for lift in lifts[:1]:
+        at, _ = _span(starts, lift.start(), lift.end())
+        reading.hits.append(Hit(ReportKind.ALERT_LIFTED, at, at))
+    if declare is not None and (not lifts or declare.start() < lifts[0].start()):
+        at, _ = _span(starts, declare.start(), declare.end())
+        reading.hits.append(Hit(ReportKind.ALERT_DECLARED, at, at))
+    elif not lifts:
+        reading.hits.append(Hit(ReportKind.ALERT_DECLARED, first, last))
+    if lifts:
+        again = lex.declare.search(norm, lifts[0].end())
+        if again is not None:
+            at, _ = _span(starts, again.start(), again.end())
+            reading.hits.append(Hit(ReportKind.ALERT_DECLARED, at, at, again=True))
+
+
+def _airport_polarity(reading: Reading, lex: Lexicon, starts: list[int]) -> None:
+    """A restriction said to be lifted is a resumption: "restrictions at Kaluga airport have been lifted",
+    «ограничения в аэропорту Калуги сняты», «аеропорт відновив роботу». A plain suspension said before the
+    resumption ("suspended at 00:49 and resumed at 03:10") stays beside it."""
+    if lex.resume is None:
+        return
+    suspended = [h for h in reading.hits if h.kind is ReportKind.AIRPORT_SUSPENDED]
+    if not suspended:
+        return
+    resume = lex.resume.search(reading.norm)
+    if resume is None:
+        return
+    at, _ = _span(starts, resume.start(), resume.end())
+    verb = lex.suspend_verb.search(reading.norm) if lex.suspend_verb is not None else None
+    keep = verb is not None and verb.start() < resume.start() and not _restriction_lifted(reading.norm, resume)
+    reading.hits = [h for h in reading.hits if h.kind is not ReportKind.AIRPORT_SUSPENDED or keep]
+    if not any(h.kind is ReportKind.AIRPORT_RESUMED for h in reading.hits):
+        reading.hits.append(Hit(ReportKind.AIRPORT_RESUMED, at, at))
+
+
+def _restriction_lifted(norm: str, resume: re.Match[str]) -> bool:
+    """ "ограничения, введённые ночью, сняты": the suspend verb only describes the restriction being lifted."""
+    return any(w in norm[: resume.start()] for w in ("ограничение", "restriction", "обмеження")) and not any(
+        w in norm for w in (" и возобновить", " and resum", " та відновити", " і відновити")
+    )
+
+
 def _resolve(hits: list[Hit]) -> list[Hit]:
     """Drop hits another hit explains: a resumed airport is not also suspended, a plan is not a regime."""
     kinds = {h.kind for h in hits}
     out: list[Hit] = []
-    seen: set[tuple[ReportKind, RegimeKind | None]] = set()
+    seen: set[tuple[ReportKind, RegimeKind | None, bool]] = set()
     for h in sorted(hits, key=lambda h: (h.first, h.weak)):
-        if h.kind is ReportKind.AIRPORT_SUSPENDED and ReportKind.AIRPORT_RESUMED in kinds:
-            continue
         if (
             h.kind is ReportKind.REGIME_DECLARED
             and h.regime is RegimeKind.AIRSPACE_CLOSED
@@ -153,7 +250,7 @@ def _resolve(hits: list[Hit]) -> list[Hit]:
             continue
         if h.kind is ReportKind.DRONE_ATTACK and ReportKind.INTERCEPTION in kinds and h.weak:
             continue
-        key = (h.kind, h.regime)
+        key = (h.kind, h.regime, h.again)
         if key in seen:
             continue
         seen.add(key)
@@ -255,3 +352,22 @@ def clause_hedges(reading: Reading) -> list[Hedge]:
             out[i] = max(levels[n], carried, opening)
         carried = levels[n] if not has_trigger[n] else Hedge.NONE
     return out
+
+
+_SINGLE_NOUNS = frozenset(
+    {"беспилотник", "дрон", "безпілотник", "шахед", "ракета", "коптер", "квадрокоптер", "аппарат", "апарат"}
+)
+
+
+def single_drone(reading: Reading, hit: Hit, uk: bool) -> bool:
+    """ "Над Брянском уничтожен беспилотник": one drone, said by the noun's singular nominative."""
+    from airwarn.extract.morph import morph, morph_uk
+
+    analyser = morph_uk() if uk else morph()
+    tokens = reading.tokens
+    for j in range(max(0, hit.first - 3), min(len(tokens), hit.last + 4)):
+        tok = tokens[j]
+        if tok.norm in _SINGLE_NOUNS and is_cyrillic(tok.text):
+            tag = analyser.parse(tok.text.lower())[0].tag
+            return tag.number == "sing" and tag.case in ("nomn", "accs")
+    return False

@@ -41,9 +41,72 @@ class ClockTime:
     zone: str | None = None
 
 
+_RU_ORDINALS = {
+    "первого": 1, "второго": 2, "третьего": 3, "четвертого": 4, "четвёртого": 4, "пятого": 5, "шестого": 6,
+    "седьмого": 7, "восьмого": 8, "девятого": 9, "десятого": 10, "одиннадцатого": 11, "двенадцатого": 12,
+}  # fmt: skip
+_UK_ORDINALS = {
+    "першу": 1, "другу": 2, "третю": 3, "четверту": 4, "п’яту": 5, "п'яту": 5, "шосту": 6, "сьому": 7,
+    "восьму": 8, "дев’яту": 9, "дев'яту": 9, "десяту": 10, "одинадцяту": 11, "дванадцяту": 12,
+}  # fmt: skip
+#: «в половине второго ночи» (01:30), «о пів на третю» (02:30), «в 3 часа ночи», «о 4 годині ранку».
+_HALF_RE = re.compile(
+    r"\b(?:в\s+половине\s+(?P<ru>"
+    + "|".join(_RU_ORDINALS)
+    + r")|(?:о\s+)?пів\s+на\s+(?P<uk>"
+    + "|".join(_UK_ORDINALS)
+    + r"))\b(?:\s+(?P<part>ночи|ночі|утра|ранку|дня|вечера|вечора))?",
+    re.IGNORECASE,
+)
+_HOURS_RE = re.compile(
+    r"\b(?:в|о|около|близько)\s+(?P<h>\d{1,2})\s+(?:час\w*|годин\w*)?\s*(?P<part>ночи|ночі|утра|ранку|дня|вечера|вечора)\b",
+    re.IGNORECASE,
+)
+_PUBLISHED_BEFORE_RE = re.compile(
+    r"(?:станом\s+на|по\s+состоянию\s+на|as\s+of|оновлено\s+о|обновлено\s+в|updated\s+at|posted\s+at|"
+    r"published\s+at|announced\s+at)\s*$",
+    re.IGNORECASE,
+)
+_PUBLISHED_AFTER_RE = re.compile(
+    r"\b(?:announced|said|wrote|posted|reported|заявил\w*|сообщил\w*|написал\w*|повідомив\w*|повідомила|"
+    r"повідомили|написав\w*|заявив\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def _evening(hour: int, part: str | None) -> int:
+    p = (part or "").lower()
+    if p in ("вечера", "вечора") and hour < 12:
+        return hour + 12
+    if p == "дня" and hour < 6:
+        return hour + 12
+    return hour % 24
+
+
+def word_times(text: str) -> list[ClockTime]:
+    """Times written in words: «в половине второго ночи», «о пів на третю», «в 3 часа ночи»."""
+    out: list[ClockTime] = []
+    for m in _HALF_RE.finditer(text):
+        n = _RU_ORDINALS.get((m.group("ru") or "").lower()) or _UK_ORDINALS.get((m.group("uk") or "").lower(), 1)
+        out.append(ClockTime(_evening(n - 1, m.group("part")), 30, m.start(), _zone(text, m.start(), m.end())))
+    for m in _HOURS_RE.finditer(text):
+        hour = int(m.group("h"))
+        if hour <= 12:
+            out.append(ClockTime(_evening(hour, m.group("part")), 0, m.start(), _zone(text, m.start(), m.end())))
+    return out
+
+
+def is_published(text: str, clock: ClockTime, upto: int) -> bool:
+    """The time is the message's own: "as of 08:30", or "At 09:00, the governor announced that…" (a speech
+    verb between the time and the first thing reported)."""
+    if _PUBLISHED_BEFORE_RE.search(text[max(0, clock.start - 30) : clock.start]):
+        return True
+    return _PUBLISHED_AFTER_RE.search(text, clock.start, upto) is not None
+
+
 def find_times(text: str) -> list[ClockTime]:
     """Every clock time in `text`, in order."""
-    found: list[ClockTime] = []
+    found: list[ClockTime] = list(word_times(text))
     taken: list[tuple[int, int]] = []
     for m in _CLOCK_RE.finditer(text):
         if m.group("sep") == "." and not _DOT_PREFIX_RE.search(text[max(0, m.start() - 12) : m.start()]):

@@ -24,6 +24,14 @@ KEYS = [
     "casualties",
     "damage",
     "evidence",
+    # the extended contract (issue 14), after DESIGN.md's keys
+    "threat",
+    "weapon",
+    "counts",
+    "casualties_detail",
+    "damage_detail",
+    "published",
+    "airport",
 ]
 
 
@@ -68,6 +76,30 @@ def test_whole_file_is_one_message_on_line_1(tmp_path: Path) -> None:
     events = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(events) == 1
     assert events[0]["line"] == 1 and events[0]["districts"] == ["Millerovsky"]
+
+
+def test_each_line_is_a_message_of_its_own(tmp_path: Path) -> None:
+    """A line that names no place, count or time takes none from the line before it (issue 14)."""
+    src = tmp_path / "msgs.txt"
+    src.write_text(
+        "В 02:10 над Миллеровским районом Ростовской области сбиты 12 беспилотников, сообщил губернатор.\n"
+        "Пострадавших нет, повреждений нет.\n"
+        "Также сбиты беспилотники, сообщили в ведомстве.\n"
+        "Over the Bryansk region a drone was shot down.\n",
+        encoding="utf-8",
+    )
+    lines = _run(["--date", "2026-11-24", str(src)])
+    assert lines.exit_code == 0, lines.output
+    events = [json.loads(line) for line in lines.stdout.splitlines()]
+    assert [(e["line"], e["region"]) for e in events] == [(1, "RU-ROS"), (4, "RU-BRY")]
+    assert events[0]["count"] == {"value": 12, "qualifier": "exact"}
+    assert events[1]["count"] == {"value": 1, "qualifier": "exact"}
+    assert events[1]["districts"] == [] and events[1]["time"] is None
+    assert events[1]["source"]["type"] != "official"
+    whole = _run(["--whole", "--date", "2026-11-24", str(src)])
+    merged = [json.loads(line) for line in whole.stdout.splitlines()]
+    rostov = [e for e in merged if e["region"] == "RU-ROS"]
+    assert len(rostov) == 1 and rostov[0]["casualties"] == 0  # --whole keeps one text's context
 
 
 def test_stdin_and_dash() -> None:

@@ -79,3 +79,16 @@ def test_unconfirmed_claims_corroborate_to_likely_but_never_observed(extractor: 
     incident = group(reports)[0]
     assert incident.certainty is Certainty.LIKELY
     assert not incident.confirmed
+
+
+def test_a_balashov_report_does_not_merge_into_an_engels_incident(extractor: Extractor) -> None:
+    """Issue 14: incidents respect distance — two towns 150 km apart in one region stay two incidents, each
+    narrowed to its own district, never widened to the whole region."""
+    engels = "Губернатор Саратовской области: над Энгельсом сбиты беспилотники."
+    balashov = "Mash: жители Балашова слышали, как работала ПВО, сбиты беспилотники."
+    stream = _stream(extractor, [(engels, None), (balashov, None)])
+    assert [e.districts for e, _ in stream] == [["Engelssky"], ["Balashovsky"]]
+    incidents = group(stream)
+    assert len(incidents) == 2
+    assert [i.districts for i in incidents] == [["Engelssky"], ["Balashovsky"]]
+    assert not any(i.region_wide for i in incidents)

@@ -119,16 +119,15 @@ def test_background_sentences_yield_nothing(extractor: Extractor) -> None:
         assert extractor.extract(lines[n - 1], date=DAY, context=ctx) == [], lines[n - 1]
 
 
-def test_line_by_line_carries_the_region_and_keeps_line_numbers() -> None:
+def test_line_by_line_reads_each_line_alone_and_keeps_line_numbers() -> None:
+    """Line mode: a line that names no place is not given the previous line's (issue 14)."""
     events = _lines()
     by = {(e["line"], e["kind"]) for e in events}
     assert (9, "airport_suspended") in by
     assert (11, "plan_activated") in by
-    assert (12, "regime_declared") in by and (12, "internet_restricted") in by
     assert (16, "shelter_incident") in by
     assert not {n for n, _ in by} & set(BACKGROUND)
-    rostov = [e for e in events if e["region"] == "RU-ROS" and e["kind"] == "interception" and e["line"] == 3]
+    rostov = [e for e in events if e["region"] == "RU-ROS" and e["kind"] == "drone_attack" and e["line"] == 2]
     assert rostov and rostov[0]["districts"] == ["Verkhnedonskoy", "Sholokhovsky", "Millerovsky", "Chertkovsky"]
-    assert rostov[0]["casualties"] == 0 and rostov[0]["damage"] is False
-    penza = [e for e in events if e["line"] == 12]
-    assert all(e["region"] == "RU-PNZ" for e in penza)
+    # lines 3, 12 and 17 name no place of their own: alone they report nothing
+    assert not {n for n, _ in by} & {3, 12, 17}
