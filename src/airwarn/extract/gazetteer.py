@@ -144,12 +144,6 @@ class Gazetteer:
         for d in territory.districts.values():
             place = Place("district", d.region, d.name_en, d.code, d.name_en)
             self._add_district_names(place, (d.name_en, d.name_ru, *d.aliases))
-        for town in territory.places.values():  # settlements of the territory (OSM place=* or packaged)
-            district = territory.districts.get(town.district) if town.district else None
-            place = Place("city", town.region, town.name_en or town.name, town.name_en or town.name,
-                          district.name_en if district else None)
-            for name in town.names():
-                self._add(_key(name), place)
         for airport in territory.airports.values():
             place = Place("airport", airport.region, airport.name_en, airport.icao)
             self._add_airport(place, (airport.name_en, airport.name_ru, airport.icao, *airport.aliases))
