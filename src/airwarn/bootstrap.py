@@ -84,16 +84,17 @@ def open_engine(settings: Settings) -> Engine:
 
 def ensure_territory(uow: UnitOfWork) -> Territory:
     """The territory stored in the database; an empty database gets the bundled demo territory."""
-    from airwarn.territory_io import demo_territory, dump_territory, load_territory
+    from airwarn.territory_io import demo_territory, load_territory
 
     with uow.read() as repo:
         features, meta = repo.territory_features()
     if features:
         return load_territory({"type": "FeatureCollection", "features": features, "metadata": meta})
-    territory = demo_territory()
-    collection = dump_territory(territory)
-    with uow.write() as repo:
-        repo.replace_territory(collection["features"], dict(collection.get("metadata", {})))
+    from airwarn.territory_versions import save_version
+
+    with uow.write() as repo:  # the bundled territory is version 1; not an import, so not in the audit
+        territory, _ = save_version(repo, demo_territory(), actor="system", source="bundled demo territory",
+                                    at=datetime.now(UTC), audit=False)
     return territory
 
 
@@ -142,19 +143,23 @@ def build_deps(settings: Settings, engine: Engine | None = None, *, create_db: b
     )
 
 
-def import_territory(settings: Settings, raw: dict) -> Territory:  # type: ignore[type-arg]
-    """Validate a GeoJSON territory fully, then replace the stored one in one transaction."""
-    from airwarn.territory_io import dump_territory, load_territory
+def import_territory(settings: Settings, raw: dict, *, source: str = "GeoJSON") -> Territory:  # type: ignore[type-arg]
+    """Validate a GeoJSON territory fully, then store it as the next version in one transaction."""
+    from airwarn.territory_io import load_territory
 
-    territory = load_territory(raw)
-    collection = dump_territory(territory)
+    return store_territory(settings, load_territory(raw), source=source)[0]
+
+
+def store_territory(
+    settings: Settings, territory: Territory, *, source: str, actor: str = "admin-cli"
+) -> tuple[Territory, dict]:  # type: ignore[type-arg]
+    """Store a checked territory as the next version (current copy, version row and audit commit together);
+    returns it versioned, with its version, the previous one and the changes."""
+    from airwarn.territory_versions import save_version
+
     uow = UnitOfWork(open_engine(settings), load_keys(settings.keys_dir).audit)
     with uow.write() as repo:
-        repo.replace_territory(collection["features"], dict(collection.get("metadata", {})))
-        repo.append_audit(at=datetime.now(UTC), actor="admin-cli", action="territory.imported",
-                          entity="territory", entity_id="all",
-                          data={"regions": len(territory.regions), "districts": len(territory.districts)})
-    return territory
+        return save_version(repo, territory, actor=actor, source=source, at=datetime.now(UTC))
 
 
 def build_dispatcher(settings: Settings, deps: Deps) -> Dispatcher:

@@ -116,31 +116,43 @@ def ring(value: Any, where: str) -> Ring:
 
 
 def polygon(value: Any, where: str) -> Ring:
-    """Outer ring of one GeoJSON polygon; holes are validated and dropped (admin areas have none)."""
+    """Outer ring of one GeoJSON polygon (its holes are read by :func:`polygon_holes`)."""
+    return polygon_holes(value, where)[0]
+
+
+def polygon_holes(value: Any, where: str) -> tuple[Ring, Rings]:
+    """(outer ring, holes) of one GeoJSON polygon, every ring checked."""
     rings = as_list(value, where)
     if not rings:
         raise fail(where, "a polygon needs an outer ring")
     outer = ring(rings[0], f"{where}[0]")
-    for i, hole in enumerate(rings[1:], start=1):
-        ring(hole, f"{where}[{i}]")
-    return outer
+    holes = tuple(ring(hole, f"{where}[{i}]") for i, hole in enumerate(rings[1:], start=1))
+    return outer, holes
 
 
 def area(geometry: Any, where: str, *, required: bool) -> Rings:
+    """Outer rings of a Polygon or MultiPolygon."""
+    return area_holes(geometry, where, required=required)[0]
+
+
+def area_holes(geometry: Any, where: str, *, required: bool) -> tuple[Rings, Rings]:
+    """(outer rings, holes) of a Polygon or MultiPolygon; holes of every polygon together."""
     if geometry is None:
         if required:
             raise fail(where, "geometry must be a Polygon or MultiPolygon")
-        return ()
+        return (), ()
     geometry = obj(geometry, where)
     kind = geometry.get("type")
     coords = geometry.get("coordinates")
     if kind == "Polygon":
-        return (polygon(coords, f"{where}.coordinates"),)
+        outer, holes = polygon_holes(coords, f"{where}.coordinates")
+        return (outer,), holes
     if kind == "MultiPolygon":
         polygons = as_list(coords, f"{where}.coordinates")
         if not polygons:
             raise fail(f"{where}.coordinates", "a MultiPolygon needs at least one polygon")
-        return tuple(polygon(p, f"{where}.coordinates[{i}]") for i, p in enumerate(polygons))
+        read = [polygon_holes(p, f"{where}.coordinates[{i}]") for i, p in enumerate(polygons)]
+        return tuple(o for o, _ in read), tuple(h for _, hs in read for h in hs)
     raise fail(f"{where}.type", f"geometry must be a Polygon or MultiPolygon, not {kind!r}")
 
 

@@ -43,6 +43,7 @@ class ReportDraft:
     airport: str | None = None
     text: str = ""
     status: str = "Actual"
+    place: str | None = None  # a town named in the message: targets its district when none is named
 
 
 def _enum(cls: type, value: str, field_name: str):  # type: ignore[no-untyped-def]
@@ -89,6 +90,10 @@ def resolve(
             raise InvalidInput(f"no district {name!r} in {region.name_en}", field=f"districts[{i}]")
         if district.code not in districts:
             districts.append(district.code)
+    if not districts and draft.place:  # "drones over Millerovo": the town's district
+        towns = {p.district for p in territory.settlements(draft.place, region.code) if p.district}
+        if len(towns) == 1:
+            districts.append(towns.pop())
     if draft.point is not None:
         lat, lon = draft.point
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):

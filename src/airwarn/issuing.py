@@ -26,6 +26,7 @@ from airwarn.domain.alerts import (
 from airwarn.domain.regimes import Measure, MeasureKind, Picture, Regime, drill_clear_districts
 from airwarn.domain.reports import Certainty, Report, Status
 from airwarn.domain.rules import Decision
+from airwarn.domain.warning_time import warning_sentence
 from airwarn.store.repository import LiveReceipt, Repository
 
 log = logging.getLogger("airwarn.issuing")
@@ -140,10 +141,11 @@ def _handoff_worker() -> str:
 
 def live_payload(alert: Alert) -> dict[str, Any]:
     """The alert summary every channel gets, with headline and instruction per language."""
-    texts = {i.language[:2]: {"headline": i.headline, "instruction": i.instruction, "event": i.event}
+    texts = {i.language[:2]: {"headline": i.headline, "instruction": i.instruction, "event": i.event,
+                              "warning": warning_sentence(i.language, alert.area.warning_s, i.response_types)}
              for i in alert.infos}
     return {**summary(alert), "urgency": alert.infos[0].urgency.value if alert.infos else None,
-            "texts": texts}
+            "texts": texts, "warning_s": alert.area.warning_s}
 
 
 def summary(alert: Alert) -> dict[str, Any]:

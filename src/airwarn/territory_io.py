@@ -25,14 +25,14 @@ from airwarn.domain.territory import (
     Airport,
     District,
     Region,
-    Rings,
+    Settlement,
     Shelter,
     Territory,
     fold,
     slug,
 )
 from airwarn.geojson_fields import (
-    area,
+    area_holes,
     as_int,
     as_list,
     centre,
@@ -43,13 +43,17 @@ from airwarn.geojson_fields import (
     text,
     texts,
 )
+from airwarn.territory_writer import dump_territory, dumps_territory  # re-exported: callers import them here
 
 __all__ = ["DEMO_RESOURCE", "demo_territory", "dump_territory", "dumps_territory", "load_territory"]
 
 #: Where the bundled demo territory lives inside the package.
 DEMO_RESOURCE = ("airwarn.data", "territory/demo.geojson")
+#: The packaged gazetteer of the demo's towns (CSV; see the file's header).
+DEMO_PLACES = ("airwarn.data", "territory/places.csv")
 
-KINDS = ("region", "district", "airport", "shelter")
+KINDS = ("region", "district", "airport", "shelter", "place")
+PLACE_KINDS = ("city", "town", "village", "hamlet")
 _REGION_CODE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
 _ICAO = re.compile(r"^[A-Z0-9]{4}$")
 _IATA = re.compile(r"^[A-Z0-9]{3}$")
@@ -119,6 +123,7 @@ def _region(props: Mapping[str, Any], geometry: Any, where: str, gwhere: str) ->
             seen[key] = i
     if fold(CARPET.name) not in seen:
         plans = (*plans, CARPET)
+    polygon, holes = area_holes(geometry, gwhere, required=False)
     return Region(
         code=code,
         name_en=text(props, "name_en", where),
@@ -126,10 +131,11 @@ def _region(props: Mapping[str, Any], geometry: Any, where: str, gwhere: str) ->
         timezone=timezone,
         warning_s=warning_s,
         country=country,
-        polygon=area(geometry, gwhere, required=False),
+        polygon=polygon,
         centre=centre(props, where),
         aliases=texts(props, "aliases", where),
         plans=plans,
+        holes=holes,
     )
 
 
@@ -142,16 +148,19 @@ def _district(props: Mapping[str, Any], geometry: Any, where: str, gwhere: str) 
     approximate = props.get("polygon_approximate", True)
     if not isinstance(approximate, bool):
         raise fail(f"{where}.polygon_approximate", "polygon_approximate must be true or false")
+    polygon, holes = area_holes(geometry, gwhere, required=False)
     return District(
         code=code,
         region=region,
         name_en=name_en,
         name_ru=text(props, "name_ru", where),
         population=as_int(props, "population", where, minimum=0, required=False),
-        polygon=area(geometry, gwhere, required=False),
+        polygon=polygon,
         centre=centre(props, where),
         aliases=texts(props, "aliases", where),
         polygon_approximate=approximate,
+        warning_s=as_int(props, "warning_s", where, minimum=1, required=False),
+        holes=holes,
     )
 
 
@@ -190,6 +199,28 @@ def _shelter(props: Mapping[str, Any], geometry: Any, where: str, gwhere: str) -
         lon=lon,
         capacity=as_int(props, "capacity", where, minimum=0, required=False),
         region=opt_text(props, "region", where),
+    )
+
+
+def _place(props: Mapping[str, Any], geometry: Any, where: str, gwhere: str) -> Settlement:
+    raw_id = props.get("id")
+    if isinstance(raw_id, int) and not isinstance(raw_id, bool):
+        raw_id = str(raw_id)
+    lat, lon = point(geometry, gwhere)
+    kind = opt_text(props, "place", where) or "town"
+    if kind not in PLACE_KINDS:
+        raise fail(f"{where}.place", f"place must be one of {', '.join(PLACE_KINDS)}, got {kind!r}")
+    return Settlement(
+        id=text({"id": raw_id}, "id", where),
+        name=text(props, "name", where),
+        region=text(props, "region", where),
+        district=opt_text(props, "district", where),
+        lat=lat,
+        lon=lon,
+        kind=kind,
+        name_en=text(props, "name_en", where, required=False),
+        population=as_int(props, "population", where, minimum=0, required=False),
+        aliases=texts(props, "aliases", where),
     )
 
 
@@ -232,6 +263,8 @@ def load_territory(source: Mapping[str, Any] | str | Path) -> Territory:
     districts: dict[str, District] = {}
     airports: dict[str, Airport] = {}
     shelters: dict[str, Shelter] = {}
+    places: dict[str, Settlement] = {}
+    place_districts: list[tuple[str, str, str, str]] = []  # (field, district, region, what)
     # the region each district/airport/shelter names, checked once all regions are known
     references: list[tuple[str, str, str]] = []  # (field, region code, what)
 
@@ -268,118 +301,35 @@ def load_territory(source: Mapping[str, Any] | str | Path) -> Territory:
             shelters[shelter.id] = shelter
             if shelter.region is not None:
                 references.append((f"{where}.region", shelter.region, f"shelter {shelter.id}"))
+        elif kind == "place":
+            place = _place(props, geometry, where, gwhere)
+            if place.id in places:
+                raise fail(f"{where}.id", f"duplicate place id {place.id}")
+            places[place.id] = place
+            references.append((f"{where}.region", place.region, f"place {place.id}"))
+            if place.district is not None:
+                place_districts.append((f"{where}.district", place.district, place.region, f"place {place.id}"))
         else:
             raise fail(f"{where}.kind", f"unknown feature kind {kind!r} (known: {', '.join(KINDS)})")
 
     for where, code, what in references:
         if code not in regions:
             raise fail(where, f"{what} names unknown region {code}")
+    for where, code, region_code, what in place_districts:
+        if code not in districts or districts[code].region != region_code:
+            raise fail(where, f"{what} names unknown district {code} of {region_code}")
+
+    from airwarn.geo.cap_areas import CapAreaShaper
 
     return Territory(
-        regions=regions, districts=districts, airports=airports, shelters=shelters, metadata=metadata
+        regions=regions,
+        districts=districts,
+        airports=airports,
+        shelters=shelters,
+        metadata=metadata,
+        places=places,
+        shaper=CapAreaShaper(),
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# writing
-# ---------------------------------------------------------------------------------------------
-
-
-def _geometry(rings: Rings) -> dict[str, Any] | None:
-    if not rings:
-        return None
-    polygons = [[[list(p) for p in ring]] for ring in rings]
-    if len(polygons) == 1:
-        return {"type": "Polygon", "coordinates": polygons[0]}
-    return {"type": "MultiPolygon", "coordinates": polygons}
-
-
-def _point_geometry(lat: float, lon: float) -> dict[str, Any]:
-    return {"type": "Point", "coordinates": [lon, lat]}
-
-
-def _plan_props(plan: Plan) -> dict[str, Any]:
-    return {
-        "name": plan.name,
-        "aliases": list(plan.aliases),
-        "steps": [step.value for step in plan.steps],
-        "trigger": plan.trigger.value if plan.trigger is not None else None,
-        "instruction_en": plan.instruction_en,
-        "instruction_ru": plan.instruction_ru,
-    }
-
-
-def _own_plans(region: Region) -> tuple[Plan, ...]:
-    """The region's plans without the federal Carpet plan the loader adds on its own."""
-    plans = region.plans
-    if plans and plans[-1] == CARPET:
-        others = {fold(n) for p in plans[:-1] for n in (p.name, *p.aliases)}
-        if fold(CARPET.name) not in others:
-            return plans[:-1]
-    return plans
-
-
-def _feature(props: dict[str, Any], geometry: dict[str, Any] | None) -> dict[str, Any]:
-    return {"type": "Feature", "properties": props, "geometry": geometry}
-
-
-def dump_territory(t: Territory) -> dict[str, Any]:
-    """The territory as a GeoJSON FeatureCollection; ``load_territory`` reads it back unchanged."""
-    features: list[dict[str, Any]] = []
-    for r in t.regions.values():
-        props: dict[str, Any] = {
-            "kind": "region",
-            "code": r.code,
-            "name_en": r.name_en,
-            "name_ru": r.name_ru,
-            "country": r.country or r.code[:2],
-            "timezone": r.timezone,
-            "warning_s": r.warning_s,
-            "aliases": list(r.aliases),
-        }
-        if r.centre is not None:
-            props["centre"] = list(r.centre)
-        plans = _own_plans(r)
-        if plans:
-            props["plans"] = [_plan_props(p) for p in plans]
-        features.append(_feature(props, _geometry(r.polygon)))
-    for d in t.districts.values():
-        props = {
-            "kind": "district",
-            "code": d.code,
-            "region": d.region,
-            "name_en": d.name_en,
-            "name_ru": d.name_ru,
-            "aliases": list(d.aliases),
-            "population": d.population,
-            "polygon_approximate": d.polygon_approximate,
-        }
-        if d.centre is not None:
-            props["centre"] = list(d.centre)
-        features.append(_feature(props, _geometry(d.polygon)))
-    for a in t.airports.values():
-        props = {
-            "kind": "airport",
-            "icao": a.icao,
-            "iata": a.iata,
-            "region": a.region,
-            "name_en": a.name_en,
-            "name_ru": a.name_ru,
-            "aliases": list(a.aliases),
-        }
-        features.append(_feature(props, _point_geometry(a.lat, a.lon)))
-    for s in t.shelters.values():
-        props = {"kind": "shelter", "id": s.id, "name": s.name, "capacity": s.capacity, "region": s.region}
-        features.append(_feature(props, _point_geometry(s.lat, s.lon)))
-    return {"type": "FeatureCollection", "metadata": dict(t.metadata), "features": features}
-
-
-def dumps_territory(t: Territory) -> str:
-    """GeoJSON text of :func:`dump_territory`, one feature per line (diff-friendly, still valid JSON)."""
-    doc = dump_territory(t)
-    head = json.dumps({"type": doc["type"], "metadata": doc["metadata"]}, ensure_ascii=False, indent=1)
-    lines = [json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in doc["features"]]
-    return head[:-2] + ',\n "features": [\n' + ",\n".join(lines) + "\n ]\n}\n"
 
 
 @functools.lru_cache(maxsize=1)
@@ -387,4 +337,30 @@ def demo_territory() -> Territory:
     """The bundled demo territory (read once, then cached: treat it as read-only)."""
     package, name = DEMO_RESOURCE
     text = resources.files(package).joinpath(name).read_text(encoding="utf-8")
-    return load_territory(json.loads(text))
+    territory = load_territory(json.loads(text))
+    if not territory.places:
+        package, name = DEMO_PLACES
+        table = resources.files(package).joinpath(name).read_text(encoding="utf-8")
+        territory.places = {p.id: p for p in places_from_table(territory, table)}
+        territory.reindex()
+    return territory
+
+
+def places_from_table(territory: Territory, table: str) -> list[Settlement]:
+    """Settlements from the packaged CSV; a district named there must exist, else the point decides."""
+    import csv
+
+    lines = [line for line in table.splitlines() if line.strip() and not line.startswith("#")]
+    out = []
+    for row_no, row in enumerate(csv.DictReader(lines), start=2):
+        where = f"places row {row_no}"
+        lat, lon = float(row["lat"]), float(row["lon"])
+        district = territory.district(row["region"], row["district"]) if row["district"] else territory.locate(lat, lon)
+        if district is None or district.region != row["region"]:
+            raise fail(f"{where}.district", f"{row['name_en']}: no district {row['district']!r} in {row['region']}")
+        out.append(Settlement(
+            id=f"{row['region']}/{slug(row['name_en']).lower()}", name=row["name"], region=row["region"],
+            district=district.code, lat=lat, lon=lon, kind=row["kind"], name_en=row["name_en"],
+            population=int(row["population"]) if row["population"] else None,
+        ))
+    return out

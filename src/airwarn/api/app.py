@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from fastapi import FastAPI
 
-from airwarn import __version__
+from airwarn import __version__, territory_live
 from airwarn.api import (
     alerts,
     audit,
@@ -62,6 +62,8 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
         stop = asyncio.Event()
         runner = None
         warming = asyncio.create_task(_warm(deps))
+        watching = asyncio.create_task(territory_live.watch(deps, stop, _app.state.shelters))
+        following = asyncio.create_task(territory_live.follow(deps, bus.hub, _app.state.shelters))
         heads = asyncio.create_task(keeper.run(stop)) if keeper.enabled else None
         ticking = asyncio.create_task(_tick_tracks(tracking, stop))
         feeds = await _start_feeds(tracking, settings)
@@ -79,6 +81,8 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
             ticking.cancel()
             for feed in feeds:
                 await feed.stop()
+            watching.cancel()
+            following.cancel()
             if runner is not None:
                 await runner
             if heads is not None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
+from airwarn.api.auth import Observer
 from airwarn.errors import InvalidInput, NotFound
 from airwarn.shelters.model import PROFILES_M_S
 
@@ -31,14 +32,16 @@ def nearest(
     lat: float = Query(..., ge=-90, le=90, description="latitude, WGS84"),
     lon: float = Query(..., ge=-180, le=180, description="longitude, WGS84"),
     speed: float | None = Query(None, gt=0, le=10, description="walking speed, m/s (default 1.2)"),
-    profile: str = Query("default", description="default (1.2 m/s) or elderly (0.8 m/s)"),
+    profile: str = Query(
+        "default", description="default (1.2 m/s), elderly (0.8 m/s) or wheelchair (0.9 m/s, step-free routes)"
+    ),
     warning: float | None = Query(None, ge=0, le=86400, description="override the area's warning time, s"),
 ) -> dict[str, Any]:
     """Nearest open shelter by walking time, the route, and whether it is reached before the warning ends.
 
     Without ``warning`` the point's region gives the warning time (``warning_from``: region), else the import.
     """
-    result: dict[str, Any] = _service(request).nearest(lat, lon, _speed(speed, profile), warning)
+    result: dict[str, Any] = _service(request).nearest(lat, lon, _speed(speed, profile), warning, profile)
     return result
 
 
@@ -72,4 +75,22 @@ def streets(
 ) -> dict[str, Any]:
     """Imported walkable segments and shelters inside a box, as GeoJSON for the map (with the data's own note)."""
     result: dict[str, Any] = _service(request).streets(_bbox(bbox))
+    return result
+
+
+@router.get("/plan")
+def plan(
+    request: Request,
+    _user: Observer,
+    add: int = Query(..., ge=1, le=200, description="how many new shelter sites"),
+    warning: float | None = Query(None, ge=0, le=86400, description="warning time, s (default: each district's)"),
+    speed: float | None = Query(None, gt=0, le=10, description="walking speed, m/s"),
+    site_capacity: int | None = Query(
+        None, ge=0, le=1_000_000, description="people a new site holds (default: the registry's median; 0: no limit)"
+    ),
+    method: str = Query("auto", description="auto, greedy or exact"),
+) -> dict[str, Any]:
+    """The new sites that cover the most people who cannot reach a shelter in time; ``geojson`` for the map."""
+    capacity: int | None | str = "median" if site_capacity is None else (site_capacity or None)
+    result: dict[str, Any] = _service(request).plan(add, warning, speed, method, capacity)
     return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -14,7 +15,7 @@ from airwarn.cap._safe import CAP_NS, MAX_CAP_BYTES, parse_xml
 from airwarn.cap.validate import validate_element
 from airwarn.domain.alerts import Alert, Area, Info, MsgType, Reference, Severity, Urgency
 from airwarn.domain.reports import Certainty, Status
-from airwarn.domain.territory import Ring
+from airwarn.domain.territory import AreaPart, Ring
 from airwarn.errors import InvalidInput
 
 __all__ = [
@@ -33,6 +34,8 @@ CIRCLE_VERTICES = 32
 _KM_PER_DEG_LAT = 110.574
 _KM_PER_DEG_LON_EQUATOR = 111.320
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+#: CAP <parameter> naming the area's warning time in whole seconds (the time to reach a shelter).
+WARNING_PARAMETER = "airwarn:warning_s"
 
 
 # ---------------------------------------------------------------------------------------------- out
@@ -130,13 +133,28 @@ def _info(root: etree._Element, info: Info, area: Area, field: str) -> None:
     ):
         if text:
             _add(el, tag, text, f"{field}.{name}")
-    _add_pairs(el, "parameter", info.parameters, f"{field}.parameters")
-    if info.area_desc or area.polygons or area.geocodes:
-        area_el = etree.SubElement(el, _C + "area")
-        _add(area_el, "areaDesc", info.area_desc, f"{field}.area_desc")
-        for i, ring in enumerate(area.polygons):
-            _add(area_el, "polygon", _polygon(ring, f"area.polygons[{i}]"), f"area.polygons[{i}]")
-        _add_pairs(area_el, "geocode", area.geocodes, "area.geocodes")
+    parameters = info.parameters
+    if area.warning_s is not None and all(name != WARNING_PARAMETER for name, _ in parameters):
+        parameters = (*parameters, (WARNING_PARAMETER, str(area.warning_s)))
+    _add_pairs(el, "parameter", parameters, f"{field}.parameters")
+    if len(area.parts) > 1:  # areas that do not touch: one <area> block each
+        region = tuple(g for g in area.geocodes if g[0] != "airwarn:district")
+        for k, part in enumerate(area.parts):
+            desc = dict(part.names).get(info.language[:2]) or info.area_desc
+            codes = tuple(("airwarn:district", d) for d in part.districts if ("airwarn:district", d) in area.geocodes)
+            _area_block(el, desc, part.polygons, region + codes, f"area.parts[{k}]")
+    elif info.area_desc or area.polygons or area.geocodes:
+        _area_block(el, info.area_desc, area.polygons, area.geocodes, "area")
+
+
+def _area_block(
+    parent: etree._Element, desc: str, rings: tuple[Ring, ...], geocodes: tuple[tuple[str, str], ...], field: str
+) -> None:
+    area_el = etree.SubElement(parent, _C + "area")
+    _add(area_el, "areaDesc", desc, f"{field}.area_desc")
+    for i, ring in enumerate(rings):
+        _add(area_el, "polygon", _polygon(ring, f"{field}.polygons[{i}]"), f"{field}.polygons[{i}]")
+    _add_pairs(area_el, "geocode", geocodes, f"{field}.geocodes")
 
 
 def alert_to_xml(alert: Alert) -> bytes:
@@ -287,6 +305,35 @@ def _parse_info(el: etree._Element, rings: list[Ring], geocodes: list[tuple[str,
     )
 
 
+def _warning_parameter(infos: tuple[Info, ...]) -> tuple[tuple[Info, ...], int | None]:
+    """Infos without the airwarn:warning_s parameter, and its value (whole seconds) when every info agrees."""
+    values = {v.strip() for i in infos for n, v in i.parameters if n == WARNING_PARAMETER}
+    if not values:
+        return infos, None
+    value = next(iter(values))
+    if len(values) > 1 or not value.isascii() or not value.isdigit() or int(value) > 86400:
+        return infos, None  # a foreign or inconsistent value stays an ordinary parameter
+    stripped = tuple(
+        replace(i, parameters=tuple(p for p in i.parameters if p[0] != WARNING_PARAMETER)) for i in infos
+    )
+    return stripped, int(value)
+
+
+def _parts(root: etree._Element) -> tuple[AreaPart, ...]:
+    """The <area> blocks of the first <info> as parts (only when there are several)."""
+    info = _child(root, "info")
+    blocks = list(info.iterfind(_C + "area")) if info is not None else []
+    if len(blocks) < 2:
+        return ()
+    return tuple(
+        AreaPart(
+            tuple(_parse_polygon(p) for p in b.iterfind(_C + "polygon")),
+            tuple(v for n, v in _pairs(b, "geocode") if n == "airwarn:district"),
+        )
+        for b in blocks
+    )
+
+
 def _enum_text(root: etree._Element, tag: str, allowed: Iterable[str]) -> str:
     child = _child(root, tag)
     assert child is not None  # required by the schema
@@ -329,6 +376,7 @@ def alert_from_xml(data: bytes | str) -> Alert:
     rings: list[Ring] = []
     geocodes: list[tuple[str, str]] = []
     infos = tuple(_parse_info(el, rings, geocodes) for el in root.iterfind(_C + "info"))
+    infos, warning_s = _warning_parameter(infos)
     unique_geocodes = _unique(geocodes)
     region = next((v for n, v in unique_geocodes if n == "ISO3166-2"), "")
     districts = tuple(v for n, v in unique_geocodes if n == "airwarn:district")
@@ -339,7 +387,12 @@ def alert_from_xml(data: bytes | str) -> Alert:
         status=status,
         msg_type=msg_type,
         infos=infos,
-        area=Area(polygons=tuple(_unique(rings)), geocodes=tuple(unique_geocodes)),
+        area=Area(
+            polygons=tuple(_unique(rings)),
+            geocodes=tuple(unique_geocodes),
+            warning_s=warning_s,
+            parts=_parts(root),
+        ),
         region=region,
         districts=districts,
         scope=_text(root, "scope"),

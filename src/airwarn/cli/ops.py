@@ -62,6 +62,9 @@ def register(app: typer.Typer) -> None:
     app.add_typer(users, name="users")
     territory = typer.Typer(help="Regions, districts, airports and shelters.", no_args_is_help=True)
     territory.command("import")(territory_import)
+    from airwarn.cli.territory import register_territory
+
+    register_territory(territory)
     app.add_typer(territory, name="territory")
 
 

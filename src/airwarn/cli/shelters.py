@@ -150,17 +150,22 @@ def register(app: typer.Typer) -> None:
         lat: float = typer.Option(..., "--lat", help="latitude (WGS84)"),
         lon: float = typer.Option(..., "--lon", help="longitude (WGS84)"),
         speed: float | None = typer.Option(None, "--speed", help="walking speed, m/s (default 1.2)"),
-        profile: str = typer.Option("default", "--profile", help="default (1.2 m/s) or elderly (0.8 m/s)"),
+        profile: str = typer.Option(
+            "default", "--profile", help="default (1.2 m/s), elderly (0.8 m/s) or wheelchair (0.9 m/s, step-free)"
+        ),
         warning: float | None = typer.Option(None, "--warning", help="override the area's warning time (s)"),
         db: str | None = typer.Option(None, "--db", help=DB_HELP),
     ) -> None:
         """Nearest open shelter by walking time; the same JSON as GET /api/v1/shelters/nearest."""
         with _errors():
-            _print_json(_service(db, territory=warning is None).nearest(lat, lon, _speed(speed, profile), warning))
+            svc = _service(db, territory=warning is None)
+            _print_json(svc.nearest(lat, lon, _speed(speed, profile), warning, profile))
 
     @shelters.command("coverage")
     def coverage(
-        warning: float = typer.Option(..., "--warning", help="warning time (s)"),
+        warning: float | None = typer.Option(
+            None, "--warning", help="warning time (s); default: each district's (territory), else the import's"
+        ),
         speed: float | None = typer.Option(None, "--speed", help="walking speed, m/s"),
         profile: str = typer.Option("default", "--profile", help="default or elderly"),
         no_capacity: bool = typer.Option(False, "--no-capacity", help="ignore shelter capacity"),
@@ -169,20 +174,20 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Share of people who reach a shelter with room for them in time, by district."""
         with _errors():
-            svc = _service(db)
+            svc = _service(db, territory=warning is None)
             with _progress("coverage"):
                 data = svc.coverage(warning, _speed(speed, profile), capacity_aware=not no_capacity)
             if as_json:
                 _print_json(data)
                 return
-            table = Table(
-                title=f"Shelter coverage, warning {warning:g} s, walk budget {data['budget_m']:g} m"
-            )
-            for col in ("district", "buildings", "people", "covered", "share"):
+            said = f"warning {warning:g} s" if warning is not None else "each district's warning time"
+            table = Table(title=f"Shelter coverage, {said}, walk budget up to {data['budget_m']:g} m")
+            for col in ("district", "warning s", "buildings", "people", "covered", "share"):
                 table.add_column(col, justify="left" if col == "district" else "right")
             for name, row in data["by_district"].items():
                 table.add_row(
                     name,
+                    f"{row['warning_s']:g}",
                     str(row["buildings"]),
                     str(row["people"]),
                     str(row["covered_people"]),
@@ -190,6 +195,7 @@ def register(app: typer.Typer) -> None:
                 )
             table.add_row(
                 "all",
+                "",
                 "",
                 str(data["people"]),
                 str(data["covered_people"]),
@@ -204,14 +210,18 @@ def register(app: typer.Typer) -> None:
         warning: float | None = typer.Option(None, "--warning", help="warning time (s)"),
         speed: float | None = typer.Option(None, "--speed", help="walking speed, m/s"),
         method: str = typer.Option("auto", "--method", help="auto, greedy or exact"),
+        site_capacity: int | None = typer.Option(
+            None, "--site-capacity", help="people a new site holds (default: the registry's median; 0: no limit)"
+        ),
         as_json: bool = typer.Option(False, "--json", help="print JSON"),
         db: str | None = typer.Option(None, "--db", help=DB_HELP),
     ) -> None:
         """The K new sites that cover the most people who cannot reach a shelter today."""
         with _errors():
-            svc = _service(db)
+            svc = _service(db, territory=warning is None)
+            capacity: int | None | str = "median" if site_capacity is None else (site_capacity or None)
             with _progress("planning"):
-                data = svc.plan(add, warning, speed, method)
+                data = svc.plan(add, warning, speed, method, capacity)
             if as_json:
                 _print_json(data)
                 return

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
 from airwarn.domain.cap_vocabulary import MsgType, Severity, Urgency
 from airwarn.domain.regimes import Level, Regime
 from airwarn.domain.reports import Certainty, Status
-from airwarn.domain.territory import Airport, Rings, Territory
+from airwarn.domain.territory import Airport, AreaFit, AreaPart, Rings, Territory
 from airwarn.domain.threat_texts import threat_text
 
 __all__ = ["Alert", "AlertState", "Area", "Info", "MsgType", "Reference", "Severity", "Urgency"]
@@ -34,8 +34,18 @@ class Reference:
 
 @dataclass(frozen=True)
 class Area:
+    """Where an alert applies. ``polygons`` are every CAP polygon; ``parts`` group them into <area> blocks.
+
+    ``fit``, ``parts`` and ``territory_version`` describe how the area was made, not what the CAP
+    document says, so they do not take part in equality (a parsed document equals its alert).
+    """
+
     polygons: Rings = ()
     geocodes: tuple[tuple[str, str], ...] = ()  # (valueName, value)
+    warning_s: int | None = None  # the area's warning time (shortest of its districts'), CAP airwarn:warning_s
+    parts: tuple[AreaPart, ...] = field(default=(), compare=False)
+    fit: AreaFit | None = field(default=None, compare=False)
+    territory_version: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -172,9 +182,22 @@ def area_names(territory: Territory, region: str, districts: Sequence[str]) -> t
 
 
 def area_for(territory: Territory, region: str, districts: Sequence[str]) -> Area:
+    """The alert area: merged, receiver-ready polygons per <area>, the warning time and the territory version."""
     geocodes: list[tuple[str, str]] = [("ISO3166-2", region)]
     geocodes += [("airwarn:district", d) for d in districts]
-    return Area(polygons=territory.area_rings(region, districts), geocodes=tuple(geocodes))
+    shaped, fit = territory.cap_area(region, districts)
+    parts = []
+    for part in shaped:
+        names = area_names(territory, region, part.districts if districts else ())
+        parts.append(replace(part, names=(("en", names[0]), ("ru", names[1]))))
+    return Area(
+        polygons=tuple(ring for part in parts for ring in part.polygons),
+        geocodes=tuple(geocodes),
+        warning_s=territory.warning_s_for(region, districts),
+        parts=tuple(parts),
+        fit=fit,
+        territory_version=territory.version,
+    )
 
 
 def _join(*parts: str) -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from airwarn.domain.regimes import Plan
 
 #: One polygon ring as (lon, lat) pairs, GeoJSON order; first == last.
 Ring = tuple[tuple[float, float], ...]
-#: Outer rings of a (multi)polygon; holes are not used for admin areas here.
+#: Outer rings of a (multi)polygon; an area's holes (enclaves) are kept apart in ``holes``.
 Rings = tuple[Ring, ...]
 
 
@@ -26,6 +27,7 @@ class Region:
     centre: tuple[float, float] | None = None  # (lat, lon)
     aliases: tuple[str, ...] = ()
     plans: tuple[Plan, ...] = ()
+    holes: Rings = ()  # inner rings: land inside `polygon` that is not part of the region
 
     def plan(self, name: str) -> Plan | None:
         key = fold(name)
@@ -46,6 +48,8 @@ class District:
     centre: tuple[float, float] | None = None  # (lat, lon)
     aliases: tuple[str, ...] = ()
     polygon_approximate: bool = True
+    warning_s: int | None = None  # this district's warning time; None: the region's
+    holes: Rings = ()  # inner rings (enclaves of another district)
 
     def names(self) -> tuple[str, ...]:
         return (self.name_en, self.name_ru, self.code, *self.aliases)
@@ -71,6 +75,25 @@ class Shelter:
     lon: float
     capacity: int | None = None
     region: str | None = None
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """A town or village inside a district (OSM ``place=*``, or the packaged table for the demo)."""
+
+    id: str  # e.g. "osm:node/123" or "RU-ROS-MILLEROVSKY/millerovo"
+    name: str  # as written locally
+    region: str
+    district: str | None
+    lat: float
+    lon: float
+    kind: str = "town"  # city | town | village | hamlet
+    name_en: str = ""
+    population: int | None = None
+    aliases: tuple[str, ...] = ()
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(n for n in (self.name, self.name_en, *self.aliases) if n)
 
 
 def fold(name: str) -> str:
@@ -103,6 +126,52 @@ def point_in_rings(lat: float, lon: float, rings: Rings) -> bool:
     return False
 
 
+def point_in_area(lat: float, lon: float, rings: Rings, holes: Rings = ()) -> bool:
+    """Inside one of the outer rings and in none of the holes."""
+    return point_in_rings(lat, lon, rings) and not (holes and point_in_rings(lat, lon, holes))
+
+
+@dataclass(frozen=True)
+class AreaPart:
+    """One CAP <area>: the polygons (closed, counter-clockwise) of touching districts merged together."""
+
+    polygons: Rings
+    districts: tuple[str, ...] = ()
+    names: tuple[tuple[str, str], ...] = ()  # (language prefix, area description)
+
+
+@dataclass(frozen=True)
+class AreaFit:
+    """How far the simplified CAP polygons stray from the true area, measured in metres."""
+
+    overshoot_m: float  # farthest point inside the polygons but outside the area
+    undershoot_m: float  # farthest point of the area left outside the polygons
+    bound_m: float
+    max_points: int  # most points in one polygon (closing point included)
+    polygons: int
+    decimals: int
+
+    @property
+    def within_bound(self) -> bool:
+        return self.overshoot_m <= self.bound_m and self.undershoot_m <= self.bound_m
+
+
+#: One area to shape: (district or region code, outer rings, holes).
+AreaInput = tuple[str, Rings, Rings]
+
+
+class AreaShaper(Protocol):
+    """Turns districts' true outlines into receiver-ready CAP areas (merged, simplified, measured)."""
+
+    def __call__(self, areas: Sequence[AreaInput]) -> tuple[tuple[AreaPart, ...], AreaFit | None]: ...
+
+
+def raw_shape(areas: Sequence[AreaInput]) -> tuple[tuple[AreaPart, ...], AreaFit | None]:
+    """The outlines as they are, in one part, unmeasured (used when no shaper is installed)."""
+    rings = tuple(ring for _, outer, _ in areas for ring in outer)
+    return ((AreaPart(rings, tuple(code for code, outer, _ in areas if outer)),) if rings else ()), None
+
+
 def bbox(rings: Rings) -> tuple[float, float, float, float]:
     """(min_lon, min_lat, max_lon, max_lat) of the rings."""
     lons = [p[0] for ring in rings for p in ring]
@@ -119,10 +188,16 @@ class Territory:
     airports: dict[str, Airport] = field(default_factory=dict)
     shelters: dict[str, Shelter] = field(default_factory=dict)
     metadata: dict[str, str] = field(default_factory=dict)
+    places: dict[str, Settlement] = field(default_factory=dict)
+    shaper: AreaShaper = field(default=raw_shape, repr=False, compare=False)
     _by_name: dict[tuple[str, str], str] = field(default_factory=dict, init=False, repr=False)
     _region_by_name: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     _bboxes: dict[str, tuple[float, float, float, float]] = field(
         default_factory=dict, init=False, repr=False
+    )
+    _places_by_name: dict[str, list[str]] = field(default_factory=dict, init=False, repr=False)
+    _areas: dict[tuple[str, tuple[str, ...]], tuple[tuple[AreaPart, ...], AreaFit | None]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
     )
 
     def __post_init__(self) -> None:
@@ -136,6 +211,7 @@ class Territory:
         airports: Iterable[Airport] = (),
         shelters: Iterable[Shelter] = (),
         metadata: dict[str, str] | None = None,
+        places: Iterable[Settlement] = (),
     ) -> Territory:
         return cls(
             regions={r.code: r for r in regions},
@@ -143,9 +219,11 @@ class Territory:
             airports={a.icao: a for a in airports},
             shelters={s.id: s for s in shelters},
             metadata=dict(metadata or {}),
+            places={p.id: p for p in places},
         )
 
     def reindex(self) -> None:
+        self._areas = {}
         self._by_name = {}
         for d in self.districts.values():
             for name in d.names():
@@ -155,6 +233,31 @@ class Territory:
             for name in (r.code, r.name_en, r.name_ru, *r.aliases):
                 self._region_by_name.setdefault(fold(name), r.code)
         self._bboxes = {code: bbox(d.polygon) for code, d in self.districts.items() if d.polygon}
+        self._places_by_name = {}
+        for p in self.places.values():
+            for name in p.names():
+                self._places_by_name.setdefault(fold(name), []).append(p.id)
+
+    def settlements(self, name: str, region: str | None = None) -> list[Settlement]:
+        """Towns and villages called ``name`` (any spelling the territory knows), optionally in one region."""
+        found = [self.places[i] for i in self._places_by_name.get(fold(name), [])]
+        return [p for p in found if region is None or p.region == region]
+
+    def search_places(self, query: str, limit: int = 20) -> list[Settlement]:
+        """Settlements whose name starts with ``query`` (folded), then those containing it; biggest first."""
+        key = fold(query)
+        if not key:
+            return []
+        starts: list[str] = []
+        contains: list[str] = []
+        for folded, ids in self._places_by_name.items():
+            bucket = starts if folded.startswith(key) else contains if key in folded else None
+            if bucket is not None:
+                bucket.extend(ids)
+        ranked = sorted(dict.fromkeys(starts), key=lambda i: -(self.places[i].population or 0))
+        ranked += sorted(dict.fromkeys(i for i in contains if i not in starts),
+                         key=lambda i: -(self.places[i].population or 0))
+        return [self.places[i] for i in ranked[:limit]]
 
     def region(self, code_or_name: str) -> Region | None:
         code = self._region_by_name.get(fold(code_or_name))
@@ -176,7 +279,7 @@ class Territory:
         for code, (x0, y0, x1, y1) in self._bboxes.items():
             if x0 <= lon <= x1 and y0 <= lat <= y1:
                 district = self.districts[code]
-                if point_in_rings(lat, lon, district.polygon):
+                if point_in_area(lat, lon, district.polygon, district.holes):
                     return district
         return None
 
@@ -185,9 +288,60 @@ class Territory:
         if district is not None:
             return self.regions.get(district.region)
         for region in self.regions.values():
-            if region.polygon and point_in_rings(lat, lon, region.polygon):
+            if region.polygon and point_in_area(lat, lon, region.polygon, region.holes):
                 return region
         return None
+
+    @property
+    def version(self) -> str:
+        """The territory version this was loaded as ('' for one never imported as a version)."""
+        return self.metadata.get("version", "")
+
+    def district_warning_s(self, code: str) -> int:
+        """A district's own warning time, else its region's."""
+        d = self.districts[code]
+        return d.warning_s if d.warning_s is not None else self.regions[d.region].warning_s
+
+    def warning_s_for(self, region: str, districts: Sequence[str] = ()) -> int:
+        """The warning time of an area: the shortest of its districts' (a whole region: of all of them)."""
+        codes = list(districts) or [d.code for d in self.districts_of(region)]
+        times = [self.district_warning_s(c) for c in codes if c in self.districts]
+        if not districts and region in self.regions:
+            times.append(self.regions[region].warning_s)
+        return min(times) if times else self.regions[region].warning_s
+
+    def warning_at(self, lat: float, lon: float) -> tuple[int, str, str] | None:
+        """(warning_s, 'district' or 'region', code) for a point; None outside the territory."""
+        district = self.locate(lat, lon)
+        if district is not None:
+            if district.warning_s is not None:
+                return district.warning_s, "district", district.code
+            return self.regions[district.region].warning_s, "region", district.region
+        region = self.locate_region(lat, lon)
+        return (region.warning_s, "region", region.code) if region is not None else None
+
+    def cap_area(self, region: str, districts: Sequence[str]) -> tuple[tuple[AreaPart, ...], AreaFit | None]:
+        """Receiver-ready CAP areas for the named districts (none named: the whole region).
+
+        Kept per (region, districts) for the life of this territory: updates, all-clears and repeated
+        alerts over the same area do not shape it again.
+        """
+        key = (region, tuple(districts))
+        found = self._areas.get(key)
+        if found is None:
+            found = self._shape(region, districts)
+            if len(self._areas) >= 4096:
+                self._areas.clear()
+            self._areas[key] = found
+        return found
+
+    def _shape(self, region: str, districts: Sequence[str]) -> tuple[tuple[AreaPart, ...], AreaFit | None]:
+        if districts:
+            items = [(c, self.districts[c].polygon, self.districts[c].holes) for c in districts]
+        else:
+            r = self.regions[region]
+            items = [(r.code, r.polygon, r.holes)]
+        return self.shaper(items)
 
     def area_rings(self, region: str, districts: Sequence[str]) -> Rings:
         """Polygons that cover the named districts, or the whole region when none are named."""

@@ -39,4 +39,5 @@ def draft(event: Event, received_at: datetime, text: str = "") -> ReportDraft:
         plan=event.plan,
         airport=event.airport,
         text=(event.evidence or text)[:20_000],
+        place=event.place,
     )

@@ -111,10 +111,15 @@ def assign_capacity(people: I64, capacity: I64, pair_demand: I64, pair_shelter: 
 
     ``capacity`` < 0 means unlimited. Pairs list which shelter each demand point can reach.
     """
+    return assign_flow(people, capacity, pair_demand, pair_shelter)[0]
+
+
+def assign_flow(people: I64, capacity: I64, pair_demand: I64, pair_shelter: I64) -> tuple[I64, I64]:
+    """:func:`assign_capacity` and, per shelter, how many people it takes in that assignment."""
     people = np.asarray(people, np.int64)
     n_d, n_s = people.size, len(capacity)
     if n_d == 0 or n_s == 0 or len(pair_demand) == 0:
-        return np.zeros(n_d, np.int64)
+        return np.zeros(n_d, np.int64), np.zeros(n_s, np.int64)
     total = int(people.sum())
     if total >= 2**31 - 1:
         raise ValueError("population too large for int32 max-flow")
@@ -128,53 +133,80 @@ def assign_capacity(people: I64, capacity: I64, pair_demand: I64, pair_shelter: 
     graph.sum_duplicates()
     flow = maximum_flow(graph, src, sink).flow
     placed = np.asarray(flow[0, 1 : 1 + n_d].todense()).ravel()
-    return placed.astype(np.int64)
+    per_shelter = np.asarray(flow[1 + n_d : 1 + n_d + n_s, sink].todense()).ravel()
+    return placed.astype(np.int64), per_shelter.astype(np.int64)
 
 
 @dataclass
 class CoverageResult:
-    """Per building: people, people placed in time, and distance to the nearest open shelter."""
+    """Per building: people, people placed in time, distance to the nearest open shelter, walk budget."""
 
     people: I64
     covered: I64
     nearest_m: F64
-    budget_m: float
+    budget_m: float  # the largest budget (all buildings share it when the warning time is one number)
+    budgets_m: F64 | None = None  # per building, when warning times differ by district
 
 
-def compute(index: NearestIndex, warning_s: float, speed_m_s: float, capacity_aware: bool = True) -> CoverageResult:
-    """Coverage arrays for every building of the index."""
+def budgets(index: NearestIndex, warning_s: float | F64, speed_m_s: float) -> F64:
+    """Walking budget (m) per building: (warning time there - entry time) x speed, never below 0."""
+    warn = np.broadcast_to(np.asarray(warning_s, dtype=float), (len(index.buildings),))
+    return np.maximum(0.0, (warn - index.entry_s) * speed_m_s)
+
+
+def compute(
+    index: NearestIndex, warning_s: float | F64, speed_m_s: float, capacity_aware: bool = True
+) -> CoverageResult:
+    """Coverage arrays for every building; ``warning_s`` is one number or one per building."""
     buildings = index.buildings
     nodes = np.array([b.node for b in buildings], np.int64)
     people = np.rint([b.population for b in buildings]).astype(np.int64) if buildings else np.zeros(0, np.int64)
-    budget_m = max(0.0, (warning_s - index.entry_s) * speed_m_s)
+    per = budgets(index, warning_s, speed_m_s)
+    budget_m = float(per.max()) if per.size else max(0.0, (float(np.max(warning_s)) - index.entry_s) * speed_m_s)
+    varied = per.size > 0 and bool(np.ptp(per) > 0)
     nearest_m = index.shelter_field.dist_m[nodes] if nodes.size else np.zeros(0)
     if not capacity_aware:
-        covered = np.where(nearest_m <= budget_m, people, 0)
-        return CoverageResult(people, covered, nearest_m, budget_m)
+        covered = np.where(nearest_m <= per, people, 0)
+        return CoverageResult(people, covered, nearest_m, budget_m, per if varied else None)
     shelters = index.open_shelters
     s_nodes = np.array([s.node for s in shelters], np.int64)
     capacity = np.array([-1 if s.capacity is None else s.capacity for s in shelters], np.int64)
-    want = np.flatnonzero((people > 0) & (nearest_m <= budget_m))
-    si, di, _ = reach_pairs(index.graph, s_nodes, nodes[want], budget_m)
+    want = np.flatnonzero((people > 0) & (nearest_m <= per))
+    si, di, dist = reach_pairs(index.graph, s_nodes, nodes[want], budget_m)
+    fits = dist <= per[want][di]  # each building's own budget (its district's warning time)
     covered = np.zeros(len(buildings), np.int64)
-    covered[want] = assign_capacity(people[want], capacity, di, si)
-    return CoverageResult(people, covered, nearest_m, budget_m)
+    covered[want] = assign_capacity(people[want], capacity, di[fits], si[fits])
+    return CoverageResult(people, covered, nearest_m, budget_m, per if varied else None)
 
 
-def report(index: NearestIndex, warning_s: float, speed_m_s: float, capacity_aware: bool = True) -> dict[str, Any]:
-    """The coverage JSON: ``covered_share`` 0..1, ``by_district`` and uncovered places as GeoJSON."""
+def report(
+    index: NearestIndex,
+    warning_s: float | F64,
+    speed_m_s: float,
+    capacity_aware: bool = True,
+    districts: list[str] | None = None,
+) -> dict[str, Any]:
+    """The coverage JSON: ``covered_share`` 0..1, ``by_district`` and uncovered places as GeoJSON.
+
+    ``districts`` (one per building) groups by the territory's districts instead of the import's labels.
+    """
     res = compute(index, warning_s, speed_m_s, capacity_aware)
     total, placed = int(res.people.sum()), int(res.covered.sum())
+    warn = np.broadcast_to(np.asarray(warning_s, dtype=float), (len(index.buildings),))
+    labels = districts or [b.district or "unknown" for b in index.buildings]
     by: dict[str, dict[str, Any]] = {}
-    for b, p, c in zip(index.buildings, res.people, res.covered, strict=True):
-        row = by.setdefault(b.district or "unknown", {"people": 0, "covered_people": 0, "buildings": 0})
+    for label, p, c, w in zip(labels, res.people, res.covered, warn, strict=True):
+        row = by.setdefault(label, {"people": 0, "covered_people": 0, "buildings": 0, "warning_s": float(w)})
         row["people"] += int(p)
         row["covered_people"] += int(c)
         row["buildings"] += 1
+        row["warning_s"] = min(row["warning_s"], float(w))
     for row in by.values():
         row["covered_share"] = round(row["covered_people"] / row["people"], 4) if row["people"] else 1.0
+    single = np.asarray(warning_s).ndim == 0
     return {
-        "warning_s": warning_s,
+        "warning_s": float(warning_s) if single else None,
+        "warning_by_district": not single,
         "speed_m_s": speed_m_s,
         "entry_s": index.entry_s,
         "budget_m": round(res.budget_m, 2),

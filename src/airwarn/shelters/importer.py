@@ -26,9 +26,9 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from airwarn.errors import AirwarnError, ConfigError, Conflict, InvalidInput, Unavailable
 from airwarn.shelters import coverage as coverage_mod
-from airwarn.shelters.graph import WalkGraph
+from airwarn.shelters.graph import SegmentIndex, WalkGraph
 from airwarn.shelters.model import DEFAULT_ENTRY_S, DEFAULT_WARNING_S, Building, ShelterSite
-from airwarn.shelters.nearest import MAX_SNAP_M
+from airwarn.shelters.nearest import ISLAND_NODES, MAX_SNAP_M
 from airwarn.shelters.osm_import import OsmExtract
 from airwarn.store.shelter_tables import shelter_buildings, shelter_graph, shelter_sites
 
@@ -47,12 +47,14 @@ def _noop(_step: str) -> None:
 
 def graph_to_bytes(graph: WalkGraph) -> bytes:
     buf = io.BytesIO()
+    extra: dict[str, Any] = {"step_free": graph.step_free} if graph.step_free is not None else {}
     np.savez_compressed(
         buf,
         x_m=graph.x_m,
         y_m=graph.y_m,
         seg_a=graph.seg_a.astype(np.int32),
         seg_b=graph.seg_b.astype(np.int32),
+        **extra,
     )
     return buf.getvalue()
 
@@ -67,6 +69,7 @@ def graph_from_bytes(blob: bytes, meta: dict[str, Any]) -> WalkGraph:
             float(meta["lat0"]),
             float(meta["lon0"]),
             float(meta.get("sample_m", 10.0)),
+            z["step_free"].astype(bool) if "step_free" in z.files else None,
         )
 
 
@@ -129,17 +132,18 @@ def import_data(
     proj = base.projection
     sx, sy = proj.to_xy(np.array([s.lon for s in shelters]), np.array([s.lat for s in shelters]))
     if shelters:
-        _, _, snap_m, _, _ = base.snap_many(sx, sy)
+        _, _, snap_m, _, _ = SegmentIndex(base, base.network_segments(ISLAND_NODES)).snap_many(sx, sy)
         far = np.flatnonzero(snap_m > MAX_SNAP_M)
         if far.size:
             s = shelters[int(far[0])]
             raise InvalidInput(
                 f"shelter {s.id!r} ({s.name}) is {snap_m[far[0]]:.0f} m from the nearest "
-                f"walkable path: outside the street graph",
+                f"walkable path of the street network (pieces under {ISLAND_NODES} nodes do not count): "
+                f"outside the street graph",
                 field=f"shelter {s.id}",
             )
     bx, by = proj.to_xy(np.array([b.lon for b in ext.buildings]), np.array([b.lat for b in ext.buildings]))
-    graph, nodes = base.with_points(np.concatenate([sx, bx]), np.concatenate([sy, by]))
+    graph, nodes = base.with_points(np.concatenate([sx, bx]), np.concatenate([sy, by]), ISLAND_NODES)
     shelters = [_with(s, node=int(n)) for s, n in zip(shelters, nodes[: len(shelters)], strict=True)]
     labels = _districts(ext.buildings, bx, by, areas)
     buildings = [
@@ -159,6 +163,8 @@ def import_data(
         "shelters": len(shelters),
         "buildings": len(buildings),
         "population_estimate": "floors x footprint / 40 m2 per person",
+        "step_free_data": bool(graph.step_free is not None and not graph.step_free.all()),
+        "wheelchair": {s.id: s.wheelchair for s in shelters if s.wheelchair},
         "format": file_meta.pop("format"),
         **({"source_meta": file_meta} if file_meta else {}),
     }

@@ -20,7 +20,7 @@ import shapely
 
 from airwarn.errors import InvalidInput
 from airwarn.shelters.graph import LocalProjection, WalkGraph
-from airwarn.shelters.model import Building, ShelterSite
+from airwarn.shelters.model import WHEELCHAIR_VALUES, Building, ShelterSite
 
 #: Floor area per person (m2) used to estimate people in a building (Nordic average, rounded).
 FLOOR_M2_PER_PERSON = 40.0
@@ -104,16 +104,62 @@ def walk_segments(edges: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
 
 def segments_of(geometries: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(lon, lat, a, b) of the straight segments of (multi)line geometries, vertices merged at 1e-7 deg."""
-    parts = shapely.get_parts(geometries)
+    lon, lat, a, b, _ = segments_with_owner(geometries)
+    return lon, lat, a, b
+
+
+def segments_with_owner(geometries: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`segments_of` plus, per segment, the index of the geometry (way) it came from."""
+    geometries = np.asarray(geometries)
+    parts, part_owner = shapely.get_parts(geometries, return_index=True)
     coords, owner = shapely.get_coordinates(parts, return_index=True)
     if coords.shape[0] < 2:
-        return np.zeros(0), np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64)
+        empty = np.zeros(0, np.int64)
+        return np.zeros(0), np.zeros(0), empty, empty, empty
     keys = np.round(coords * 1e7).astype(np.int64)
     uniq, inv = np.unique(keys, axis=0, return_inverse=True)
     inv = np.asarray(inv).ravel()
     same = owner[1:] == owner[:-1]
     a, b = inv[:-1][same], inv[1:][same]
-    return uniq[:, 0] / 1e7, uniq[:, 1] / 1e7, a.astype(np.int64), b.astype(np.int64)
+    way = np.asarray(part_owner)[owner[:-1][same]]
+    return uniq[:, 0] / 1e7, uniq[:, 1] / 1e7, a.astype(np.int64), b.astype(np.int64), way.astype(np.int64)
+
+
+#: Steeper than this (percent) a wheelchair user cannot go alone (ADA ramps: 1:12, about 8 %).
+MAX_INCLINE_PCT = 8.0
+#: Kerbs a wheelchair cannot cross (``kerb=lowered``/``flush`` can be crossed).
+BLOCKING_KERBS = frozenset({"raised", "rolled", "yes"})
+#: Kerbs higher than this (m, ``kerb:height``) block a wheelchair.
+MAX_KERB_M = 0.03
+
+
+def incline_pct(value: Any) -> float | None:
+    """``incline`` as a percentage (``12%``, ``-8 %``, ``5°``); None for ``up``/``down`` or junk."""
+    text = str(value or "").strip().lower()
+    match = re.fullmatch(r"([+-]?\d+(?:[.,]\d+)?)\s*(%|°)?", text)
+    if not match:
+        return None
+    number = float(match.group(1).replace(",", "."))
+    return math.tan(math.radians(number)) * 100 if match.group(2) == "°" else number
+
+
+def step_free(tags: dict[str, Any]) -> bool:
+    """Whether a way can be used in a wheelchair: no steps, not ``wheelchair=no``, not too steep."""
+    if tags.get("highway") == "steps" or tags.get("wheelchair") == "no":
+        return False
+    if tags.get("step_count") not in (None, "", "0"):
+        return False
+    pct = incline_pct(tags.get("incline"))
+    return pct is None or abs(pct) <= MAX_INCLINE_PCT
+
+
+def kerb_blocks(tags: dict[str, Any]) -> bool:
+    """A kerb node a wheelchair cannot cross."""
+    height = _number(tags.get("kerb:height"))
+    if height is not None:
+        metres = height / 100 if "cm" in str(tags.get("kerb:height")) else height
+        return metres > MAX_KERB_M
+    return str(tags.get("kerb", "")) in BLOCKING_KERBS
 
 
 def read_pbf(path: str | Path) -> tuple[Any, Any, Any]:
@@ -149,13 +195,36 @@ def read_pbf(path: str | Path) -> tuple[Any, Any, Any]:
 def extract(path: str | Path, sample_m: float = 10.0) -> OsmExtract:
     """Walk graph (projected metres), buildings with population estimates and OSM-tagged shelters."""
     edges, buildings_df, pois = read_pbf(path)
-    lon, lat, a, b = walk_segments(edges)
+    lon, lat, a, b, way = segments_with_owner(np.asarray(edges.geometry.values))
     if a.size == 0:
         raise InvalidInput(f"{path} has no walkable segments", field="file")
+    way_ok = np.fromiter((step_free(_tags(row)) for _, row in edges.iterrows()), dtype=bool, count=len(edges))
+    free = way_ok[way]
+    kerbs = _kerb_keys(path)
+    if kerbs.size:  # a segment ending at a kerb a wheelchair cannot cross is not step-free
+        keys = np.round(np.column_stack([lon, lat]) * 1e7).astype(np.int64)
+        blocked = np.zeros(lon.size, dtype=bool)
+        kerb_set = {tuple(k) for k in kerbs.tolist()}
+        blocked[[i for i, k in enumerate(map(tuple, keys.tolist())) if k in kerb_set]] = True
+        free &= ~(blocked[a] | blocked[b])
     proj = LocalProjection(float(np.mean(lat)), float(np.mean(lon)))
     x, y = proj.to_xy(lon, lat)
-    graph = WalkGraph(x, y, a, b, proj.lat0, proj.lon0, sample_m)
+    graph = WalkGraph(x, y, a, b, proj.lat0, proj.lon0, sample_m, free)
     return OsmExtract(graph, _buildings(buildings_df, proj), _shelters(pois))
+
+
+def _kerb_keys(path: str | Path) -> np.ndarray:
+    """Rounded (lon, lat) keys (1e-7 deg) of kerb nodes a wheelchair cannot cross."""
+    pyrosm = _pyrosm()
+    try:
+        kerbs = pyrosm.OSM(str(path)).get_pois(custom_filter={"kerb": True})
+    except Exception:  # no such nodes, or pyrosm cannot filter them: no kerb information
+        return np.zeros((0, 2), np.int64)
+    if kerbs is None or len(kerbs) == 0:
+        return np.zeros((0, 2), np.int64)
+    rows = [(row.geometry, _tags(row)) for _, row in kerbs.iterrows() if row.geometry.geom_type == "Point"]
+    pts = [(g.x, g.y) for g, t in rows if kerb_blocks(t)]
+    return np.round(np.asarray(pts, dtype=float).reshape(-1, 2) * 1e7).astype(np.int64)
 
 
 def _buildings(df: Any, proj: LocalProjection) -> list[Building]:
@@ -215,7 +284,7 @@ def _shelters(df: Any) -> list[ShelterSite]:
 
 
 def shelter_of(osm_id: str, tags: dict[str, Any], lat: float, lon: float) -> ShelterSite:
-    """A shelter from OSM-style tags (``name``, ``capacity``, ``access``, ``opening_hours``)."""
+    """A shelter from OSM-style tags (``name``, ``capacity``, ``access``, ``opening_hours``, ``wheelchair``)."""
     capacity = _number(tags.get("capacity"))
     kind = tags.get("shelter_type") or tags.get("emergency") or "bunker"
     return ShelterSite(
@@ -227,4 +296,5 @@ def shelter_of(osm_id: str, tags: dict[str, Any], lat: float, lon: float) -> She
         open=str(tags.get("access", "yes")) not in ("no", "private"),
         opening=str(tags.get("opening_hours") or ""),
         source="osm",
+        wheelchair=str(tags.get("wheelchair") or "") if tags.get("wheelchair") in WHEELCHAIR_VALUES else "",
     )

@@ -1,6 +1,7 @@
 """Shelter registry files (CSV or GeoJSON): id, name, lat, lon, capacity, open flag, opening rules.
 
-CSV: a header ``id,name,lat,lon,capacity,open,opening``; lines starting with ``#`` are comments.
+CSV: a header ``id,name,lat,lon,capacity,open,opening`` (optional ``wheelchair``: yes/limited/no);
+lines starting with ``#`` are comments.
 Rows are numbered by their line in the file, so ``row 7`` is what an editor shows as line 7.
 GeoJSON: a FeatureCollection of Points with those names as properties.
 A broken row raises :class:`airwarn.errors.InvalidInput` naming the row and the field.
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from airwarn.errors import InvalidInput
-from airwarn.shelters.model import ShelterSite
+from airwarn.shelters.model import WHEELCHAIR_VALUES, ShelterSite
 
 REQUIRED = ("id", "lat", "lon")
 TRUE = {"", "1", "true", "yes", "y", "open"}
@@ -61,6 +62,13 @@ def _open(value: Any, where: str) -> bool:
     raise _bad(where, "open", f"{value!r} is not one of yes/no/true/false/1/0")
 
 
+def _wheelchair(value: Any, where: str) -> str:
+    text = "" if value is None else str(value).strip().lower()
+    if text and text not in WHEELCHAIR_VALUES:
+        raise _bad(where, "wheelchair", f"{value!r} is not one of {'/'.join(WHEELCHAIR_VALUES)} (or empty)")
+    return text
+
+
 def parse_record(record: dict[str, Any], where: str) -> ShelterSite:
     """One registry entry -> ShelterSite, or InvalidInput naming ``where`` and the field."""
     for column in REQUIRED:
@@ -76,6 +84,7 @@ def parse_record(record: dict[str, Any], where: str) -> ShelterSite:
         open=_open(record.get("open"), where),
         opening=str(record.get("opening") or "").strip(),
         source="registry",
+        wheelchair=_wheelchair(record.get("wheelchair"), where),
     )
 
 

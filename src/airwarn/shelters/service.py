@@ -3,7 +3,7 @@
 The loaded graph and its precomputed shortest-path fields are cached in memory; the stored
 ``import_id`` is re-checked at most every ``recheck_s`` seconds, so a new import is picked up.
 Imports live in :mod:`airwarn.shelters.importer`. Given a territory, a point's warning time is its
-region's (``Region.warning_s``) unless the caller gives one; else the import's default.
+district's (``District.warning_s``), else its region's, unless the caller gives one; else the import's.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from airwarn.errors import InvalidInput, NotFound
 from airwarn.shelters import coverage as coverage_mod
 from airwarn.shelters import plan as plan_mod
 from airwarn.shelters.importer import db_errors, graph_from_bytes, import_data, load_districts
-from airwarn.shelters.model import DEFAULT_SPEED_M_S, Building, ShelterSite
+from airwarn.shelters.model import DEFAULT_SPEED_M_S, PROFILES_M_S, Building, ShelterSite
 from airwarn.shelters.nearest import NearestIndex
 from airwarn.store.shelter_tables import shelter_buildings, shelter_graph, shelter_sites
 
@@ -46,6 +46,7 @@ class ShelterService:
         self._lonlat: tuple[np.ndarray, np.ndarray] | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
+        self._per_building: tuple[Any, np.ndarray | None, list[str] | None] | None = None
 
     @classmethod
     def from_engine(cls, engine: Engine, territory: Territory | None = None) -> ShelterService:
@@ -94,8 +95,10 @@ class ShelterService:
         meta = dict(row.meta)
         self._meta = {"source": row.source, "imported_at": row.imported_at.isoformat(), **meta}
         graph = graph_from_bytes(row.arrays, meta)
+        access = meta.get("wheelchair") or {}
         shelters = [
-            ShelterSite(r.id, r.name, r.lat, r.lon, r.capacity, bool(r.is_open), r.opening, r.source, r.node)
+            ShelterSite(r.id, r.name, r.lat, r.lon, r.capacity, bool(r.is_open), r.opening, r.source, r.node,
+                        str(access.get(r.id, "")))
             for r in sites
         ]
         buildings = [
@@ -122,16 +125,36 @@ class ShelterService:
         return self.territory.locate_region(lat, lon)
 
     def nearest(
-        self, lat: float, lon: float, speed_m_s: float | None = None, warning_s: float | None = None
+        self,
+        lat: float,
+        lon: float,
+        speed_m_s: float | None = None,
+        warning_s: float | None = None,
+        profile: str = "default",
     ) -> dict[str, Any]:
         """The nearest-shelter answer; the warning time is the caller's, else the region's, else the import's."""
         index = self.index()
-        region = self.region_at(lat, lon) if warning_s is None else None
-        source = "request" if warning_s is not None else "region" if region is not None else "import"
-        warn = float(region.warning_s) if region is not None else warning_s
-        out = index.nearest(lat, lon, DEFAULT_SPEED_M_S if speed_m_s is None else speed_m_s, warn)
-        out.update(warning_from=source, region=region.code if region is not None else None)
+        found = self.warning_at(lat, lon) if warning_s is None else None
+        region = self.region_at(lat, lon)
+        source = "request" if warning_s is not None else found[1] if found is not None else "import"
+        warn = float(found[0]) if found is not None else warning_s
+        if profile not in PROFILES_M_S:
+            raise InvalidInput(f"profile must be one of {', '.join(PROFILES_M_S)}, got {profile!r}", field="profile")
+        speed = PROFILES_M_S[profile] if speed_m_s is None else speed_m_s
+        out = index.nearest(lat, lon, speed, warn, profile)
+        district = self.territory.locate(lat, lon) if self.territory is not None and _finite(lat, lon) else None
+        out.update(
+            warning_from=source,
+            region=region.code if region is not None else None,
+            district=district.code if district is not None else None,
+        )
         return out
+
+    def warning_at(self, lat: float, lon: float) -> tuple[int, str, str] | None:
+        """(warning_s, 'district' or 'region', code) from the territory; None without one or outside it."""
+        if self.territory is None or not _finite(lat, lon):
+            return None
+        return self.territory.warning_at(lat, lon)
 
     def streets(self, bbox: tuple[float, float, float, float], limit: int = MAX_MAP_SEGMENTS) -> dict[str, Any]:
         """Walkable segments and shelters inside ``(west, south, east, north)`` as GeoJSON, for the map."""
@@ -167,20 +190,62 @@ class ShelterService:
     def coverage(
         self, warning_s: float | None = None, speed_m_s: float | None = None, capacity_aware: bool = True
     ) -> dict[str, Any]:
+        """Coverage; without ``warning_s`` each building has its district's warning time (with a territory)."""
         idx = self.index()
         warn, speed = _check(idx, warning_s, speed_m_s)
-        return coverage_mod.report(idx, warn, speed, capacity_aware)
+        per, labels = self._by_building(idx, warning_s)
+        return coverage_mod.report(idx, warn if per is None else per, speed, capacity_aware, labels)
 
     def plan(
-        self, add: int, warning_s: float | None = None, speed_m_s: float | None = None, method: str = "auto"
+        self,
+        add: int,
+        warning_s: float | None = None,
+        speed_m_s: float | None = None,
+        method: str = "auto",
+        site_capacity: int | None | str = "median",
     ) -> dict[str, Any]:
+        """New sites; each holds ``site_capacity`` people (default: the registry's median; None: unlimited)."""
         if not 1 <= add <= 10_000:
             raise InvalidInput(f"add must be 1..10000, got {add}", field="add")
         if method not in ("auto", "greedy", "exact"):
             raise InvalidInput(f"method must be auto, greedy or exact, got {method!r}", field="method")
         idx = self.index()
         warn, speed = _check(idx, warning_s, speed_m_s)
-        return plan_mod.plan(idx, add, warn, speed, method)
+        per, _ = self._by_building(idx, warning_s)
+        capacity = median_capacity(idx.shelters) if site_capacity == "median" else site_capacity
+        if capacity is not None and (not isinstance(capacity, int) or capacity < 1):
+            raise InvalidInput(f"site capacity must be a whole number of people >= 1, got {capacity!r}",
+                               field="site_capacity")
+        out = plan_mod.plan(idx, add, warn if per is None else per, speed, method, capacity)
+        out["site_capacity_from"] = "registry median" if site_capacity == "median" and capacity else (
+            "request" if capacity else "unlimited")
+        return out
+
+    def _by_building(self, idx: NearestIndex, warning_s: float | None) -> tuple[np.ndarray | None, list[str] | None]:
+        """Per building: the warning time of its district (None: one time for all) and the district code."""
+        if warning_s is not None or self.territory is None or not idx.buildings:
+            return None, None
+        key = (self._import_id, self.territory.version, id(self.territory))
+        if self._per_building is None or self._per_building[0] != key:
+            warn = np.full(len(idx.buildings), idx.warning_s)
+            labels: list[str] = []
+            inside = 0
+            for i, b in enumerate(idx.buildings):
+                found = self.territory.warning_at(b.lat, b.lon)
+                district = self.territory.locate(b.lat, b.lon)
+                if found is not None:
+                    warn[i] = found[0]
+                    inside += 1
+                labels.append(district.code if district is not None else (b.district or "unknown"))
+            self._per_building = (key, warn, labels) if inside else (key, None, None)
+        _, per, names = self._per_building
+        return per, names
+
+
+def median_capacity(shelters: list[ShelterSite]) -> int | None:
+    """The median capacity of the shelters that state one (None when none does)."""
+    known = [s.capacity for s in shelters if s.capacity is not None and s.capacity > 0]
+    return int(np.median(known)) if known else None
 
 
 def _check(idx: NearestIndex, warning_s: float | None, speed_m_s: float | None) -> tuple[float, float]:
@@ -191,3 +256,7 @@ def _check(idx: NearestIndex, warning_s: float | None, speed_m_s: float | None) 
     if not (math.isfinite(speed) and 0.1 <= speed <= 10):
         raise InvalidInput(f"speed {speed} m/s is outside 0.1..10", field="speed")
     return warn, speed
+
+
+def _finite(lat: float, lon: float) -> bool:
+    return math.isfinite(lat) and math.isfinite(lon)

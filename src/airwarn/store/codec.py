@@ -16,6 +16,7 @@ from airwarn.domain.alerts import (
     Urgency,
 )
 from airwarn.domain.reports import Certainty, Status
+from airwarn.domain.territory import AreaFit, AreaPart
 
 
 def _dt(value: datetime | None) -> str | None:
@@ -90,11 +91,73 @@ def alert_to_dict(alert: Alert) -> dict[str, Any]:
         "report_id": alert.report_id,
         "level": alert.level,  # pre_alert | alert | all_clear (derived; read back from the infos)
         "infos": [info_to_dict(i) for i in alert.infos],
-        "area": {
-            "polygons": [[list(p) for p in ring] for ring in alert.area.polygons],
-            "geocodes": [list(g) for g in alert.area.geocodes],
-        },
+        "area": area_to_dict(alert.area),
+        "warning_s": alert.area.warning_s,
+        "territory_version": alert.area.territory_version or None,
+        "area_fit": fit_to_dict(alert.area.fit),
     }
+
+
+def fit_to_dict(fit: AreaFit | None) -> dict[str, Any] | None:
+    """How far the CAP polygons stray from the districts (m), for the console."""
+    if fit is None:
+        return None
+    return {
+        "overshoot_m": fit.overshoot_m,
+        "undershoot_m": fit.undershoot_m,
+        "bound_m": fit.bound_m,
+        "within_bound": fit.within_bound,
+        "max_points": fit.max_points,
+        "polygons": fit.polygons,
+        "decimals": fit.decimals,
+    }
+
+
+def area_to_dict(area: Area) -> dict[str, Any]:
+    return {
+        "polygons": [[list(p) for p in ring] for ring in area.polygons],
+        "geocodes": [list(g) for g in area.geocodes],
+        "warning_s": area.warning_s,
+        "territory_version": area.territory_version,
+        "parts": [
+            {
+                "polygons": [[list(p) for p in ring] for ring in part.polygons],
+                "districts": list(part.districts),
+                "names": dict(part.names),
+            }
+            for part in area.parts
+        ],
+        "fit": fit_to_dict(area.fit),
+    }
+
+
+def area_from_dict(d: dict[str, Any]) -> Area:
+    """Inverse of :func:`area_to_dict`; bodies stored before these fields existed read as before."""
+
+    def rings(raw: list[Any]) -> tuple[tuple[tuple[float, float], ...], ...]:
+        return tuple(tuple((p[0], p[1]) for p in ring) for ring in raw)
+
+    fit = d.get("fit")
+    return Area(
+        polygons=rings(d["polygons"]),
+        geocodes=tuple((a, b) for a, b in d["geocodes"]),
+        warning_s=d.get("warning_s"),
+        territory_version=d.get("territory_version") or "",
+        parts=tuple(
+            AreaPart(rings(p["polygons"]), tuple(p["districts"]), tuple((p.get("names") or {}).items()))
+            for p in d.get("parts") or ()
+        ),
+        fit=AreaFit(
+            overshoot_m=fit["overshoot_m"],
+            undershoot_m=fit["undershoot_m"],
+            bound_m=fit["bound_m"],
+            max_points=fit["max_points"],
+            polygons=fit["polygons"],
+            decimals=fit["decimals"],
+        )
+        if fit
+        else None,
+    )
 
 
 def alert_from_dict(d: dict[str, Any]) -> Alert:
@@ -120,8 +183,5 @@ def alert_from_dict(d: dict[str, Any]) -> Alert:
         regime_ids=tuple(d["regime_ids"]),
         report_id=d["report_id"],
         infos=tuple(info_from_dict(i) for i in d["infos"]),
-        area=Area(
-            polygons=tuple(tuple((p[0], p[1]) for p in ring) for ring in d["area"]["polygons"]),
-            geocodes=tuple((a, b) for a, b in d["area"]["geocodes"]),
-        ),
+        area=area_from_dict(d["area"]),
     )

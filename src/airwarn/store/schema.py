@@ -6,6 +6,7 @@ from airwarn.store import (
     delivery_tables,  # noqa: F401  (registers the delivery tables)
     sensor_tables,  # noqa: F401  (registers the sensor registry)
     shelter_tables,  # noqa: F401  (registers the shelter tables)
+    territory_tables,  # noqa: F401  (registers the territory versions)
 )
 from airwarn.store.tables import metadata
 

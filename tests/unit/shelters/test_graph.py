@@ -8,7 +8,7 @@ from airwarn.shelters.graph import WalkGraph, grid_graph, reduce_parallel
 
 
 def test_parallel_edges_reduce_to_their_minimum_not_their_sum() -> None:
-    a, b, w = reduce_parallel(np.array([0, 1, 0, 2]), np.array([1, 0, 1, 2]), np.array([5.0, 3.0, 4.0, 1.0]))
+    a, b, w, _ = reduce_parallel(np.array([0, 1, 0, 2]), np.array([1, 0, 1, 2]), np.array([5.0, 3.0, 4.0, 1.0]))
     assert a.tolist() == [0] and b.tolist() == [1] and w.tolist() == [3.0]  # self-loop dropped
 
 

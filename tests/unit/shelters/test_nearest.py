@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from airwarn.errors import InvalidInput
-from tests.unit.shelters.helpers import index, lonlat, street
+from airwarn.shelters.graph import WalkGraph
+from tests.unit.shelters.helpers import LAT0, LON0, index, lonlat, street
 
 
 def _at(idx, x: float, y: float, **kw):  # type: ignore[no-untyped-def]
@@ -75,3 +77,32 @@ def test_point_outside_the_graph_and_bad_input_name_the_field() -> None:
     with pytest.raises(InvalidInput) as err:
         _at(idx, 100.0, 0.0, speed_m_s=0.0)
     assert err.value.field == "speed"
+
+
+def _street_and_island(island_y: float) -> WalkGraph:
+    """A 400 m street along y=0 and a stray 2-node path (no shelter) parallel to it at ``island_y``."""
+    xs = np.array([0.0, 100.0, 200.0, 300.0, 400.0, 150.0, 250.0])
+    ys = np.array([0.0, 0.0, 0.0, 0.0, 0.0, island_y, island_y])
+    return WalkGraph(xs, ys, np.array([0, 1, 2, 3, 5]), np.array([1, 2, 3, 4, 6]), LAT0, LON0, sample_m=5.0)
+
+
+def test_a_nearer_island_never_wins_the_snap_over_a_connected_street() -> None:
+    idx = index(_street_and_island(10.0), [(0.0, 0.0)])
+    r = _at(idx, 200.0, 8.0)  # 2 m from the island, 8 m from the street
+    assert r["shelter"]["id"] == "S0" and "reason" not in r
+    assert r["snap_m"] == pytest.approx(8.0, abs=0.01)
+    assert r["distance_m"] == pytest.approx(208.0, abs=0.01)
+
+
+def test_no_reachable_street_within_the_limit_says_why() -> None:
+    idx = index(_street_and_island(600.0), [(0.0, 0.0)])
+    r = _at(idx, 200.0, 590.0)  # 10 m from the island, 590 m from the street (limit 500)
+    assert r["shelter"] is None and r["distance_m"] is None and r["reachable"] is False
+    assert "piece of 2 nodes" in r["reason"] and "500 m" in r["reason"]
+
+
+def test_doors_are_joined_to_the_network_not_to_a_nearer_island() -> None:
+    g, nodes = _street_and_island(10.0).with_points(np.array([200.0]), np.array([8.0]), min_component_nodes=3)
+    labels, sizes = g.components()
+    assert sizes[labels[int(nodes[0])]] == sizes.max()
+    assert g.length_m[(g.seg_a == nodes[0]) | (g.seg_b == nodes[0])].tolist() == pytest.approx([8.0])

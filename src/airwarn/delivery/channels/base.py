@@ -63,11 +63,11 @@ class Message:
         return str(info.get("headline") or self.alert.get("headline", ""))
 
     def text(self, limit_chars: int = 480) -> str:
-        """Short human text in the message's language (headline and instruction); a drill's begins with
-        its marker ("EXERCISE — ", "ТЕСТ — " …), which is never cut."""
+        """Short human text in the message's language (headline, time to reach a shelter, instruction); a
+        drill's begins with its marker ("EXERCISE — ", "ТЕСТ — " …), which is never cut."""
         info = self.alert.get("texts", {}).get(self.language) or {}
         prefix = drill_prefix(self.status, self.language)
-        body = " ".join(p for p in (self.headline(), info.get("instruction", "")) if p)
+        body = " ".join(p for p in (self.headline(), info.get("warning", ""), info.get("instruction", "")) if p)
         room = limit_chars - len(prefix)
         return prefix + (body if len(body) <= room else body[: room - 1] + "…")
 

@@ -70,6 +70,7 @@ def push_payload(message: Message, public_url: str = "") -> bytes:
         "urgency": a.get("urgency"), "region": a.get("region"), "districts": a.get("districts", []),
         "sent": a.get("sent"), "headline": drill_prefix(message.status, message.language) + message.headline(),
         "instruction": info.get("instruction") or "", "language": message.language,
+        "warning_s": a.get("warning_s"), "warning": info.get("warning") or "",
     }
     if public_url:
         body["url"] = f"{public_url.rstrip('/')}/api/v1/alerts/{message.identifier}.xml"

@@ -1,0 +1,1 @@
+"""Geometry on real outlines: receiver-ready CAP areas and administrative boundaries from OpenStreetMap."""
