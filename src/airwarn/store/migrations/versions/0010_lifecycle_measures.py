@@ -2,7 +2,7 @@
 operator's keep flag and why it ended.
 
 Revision ID: 0007_lifecycle
-Revises: 0006_subscription_version
+Revises: 0007_secdelivery
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_lifecycle"
-down_revision = "0006_subscription_version"
+down_revision = "0007_secdelivery"
 branch_labels = None
 depends_on = None
 

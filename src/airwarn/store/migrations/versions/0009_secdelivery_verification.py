@@ -2,7 +2,7 @@
 the verified ones, and whether the subscriber accepts Test alerts.
 
 Revision ID: 0007_secdelivery
-Revises: 0006_subscription_version
+Revises: 0007_authcore
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_secdelivery"
-down_revision = "0006_subscription_version"
+down_revision = "0007_authcore"
 branch_labels = None
 depends_on = None
 

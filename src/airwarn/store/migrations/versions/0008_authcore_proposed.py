@@ -2,7 +2,7 @@
 an all-clear or cancel that waits for one marks what it will lift.
 
 Revision ID: 0007_authcore
-Revises: 0006_subscription_version
+Revises: 0007_auditkeys
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_authcore"
-down_revision = "0006_subscription_version"
+down_revision = "0007_auditkeys"
 branch_labels = None
 depends_on = None
 

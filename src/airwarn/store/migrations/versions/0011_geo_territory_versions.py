@@ -1,7 +1,7 @@
 """territory versions: every territory import as a numbered version with its changes
 
 Revision ID: 0007_geo
-Revises: 0006_subscription_version
+Revises: 0007_lifecycle
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision = "0007_geo"
-down_revision = "0006_subscription_version"
+down_revision = "0007_lifecycle"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """The sensor registry (threat tracks from sensor detections).
 
 Revision ID: 0007_tracks
-Revises: 0006_subscription_version
+Revises: 0007_geo
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_tracks"
-down_revision = "0006_subscription_version"
+down_revision = "0007_geo"
 branch_labels = None
 depends_on = None
 
