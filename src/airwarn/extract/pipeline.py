@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from airwarn.domain.reports import Certainty, Count, ReportKind, Source, SourceType
+from airwarn.domain.reports import Certainty, Count, Qualifier, ReportKind, Source, SourceType
 from airwarn.domain.territory import Territory
 from airwarn.extract import times
 from airwarn.extract.certainty import Hedge, certainty, hedge
@@ -317,7 +317,11 @@ class Extractor:
             if event.killed is not None or event.injured is not None:
                 total = (event.killed or 0) + (event.injured or 0)
                 if event.count is None or event.count.value != total:
-                    event.count = Count(total)
+                    lower = event.count is not None and event.count.qualifier in (
+                        Qualifier.AT_LEAST,
+                        Qualifier.MORE_THAN,
+                    )
+                    event.count = Count(total, event.count.qualifier if lower and event.count else Qualifier.EXACT)
                 event.casualties = total
             event.count = event.count or (None if event.casualties is None else Count(event.casualties))
         elif reading.casualties_zero:

@@ -168,7 +168,7 @@ def _regimes(reading: Reading, lex: Lexicon, starts: list[int]) -> None:
         elif lift is None and first <= 1:  # "Air raid alert in Odesa region." — an alert post
             reading.hits.append(Hit(ReportKind.REGIME_DECLARED, first, last, regime=regime))
         if lift is not None:  # "введён в 11:24, отменён в 11:39 и снова введён в 16:03"
-            again = lex.declare.search(norm, lift.end())
+            again = _declared_again(lex, norm, lift.end())
             if again is not None:
                 at, _ = _span(starts, again.start(), again.end())
                 reading.hits.append(Hit(ReportKind.REGIME_DECLARED, at, at, regime=regime, again=True))
@@ -178,6 +178,17 @@ def _regimes(reading: Reading, lex: Lexicon, starts: list[int]) -> None:
         reading.hits.append(
             Hit(ReportKind.PLAN_ACTIVATED, first, last, regime=RegimeKind.AIRSPACE_CLOSED, plan="Carpet")
         )
+
+
+_AGAIN_RE = re.compile(r"\b(?:again|снова|вновь|повторно|знову|ще раз|re-?declared|reimposed)\b")
+
+
+def _declared_again(lex: Lexicon, norm: str, after: int) -> re.Match[str] | None:
+    """A declaration after the lifting that says it is a new one ("declared again", «снова введен»)."""
+    m = lex.declare.search(norm, after)
+    if m is None or _AGAIN_RE.search(norm[max(after, m.start() - 25) : m.end() + 25]) is None:
+        return None
+    return m
 
 
 def _alerts(reading: Reading, lex: Lexicon, starts: list[int]) -> None:
@@ -203,7 +214,7 @@ def _alerts(reading: Reading, lex: Lexicon, starts: list[int]) -> None:
     elif not lifts:
         reading.hits.append(Hit(ReportKind.ALERT_DECLARED, first, last))
     if lifts:
-        again = lex.declare.search(norm, lifts[0].end())
+        again = _declared_again(lex, norm, lifts[0].end())
         if again is not None:
             at, _ = _span(starts, again.start(), again.end())
             reading.hits.append(Hit(ReportKind.ALERT_DECLARED, at, at, again=True))
