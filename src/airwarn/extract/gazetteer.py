@@ -279,8 +279,7 @@ class Gazetteer:
         # "в ростовской области": lower case is fine when a region/district word is part of the name.
         return size > 1 and any(s in REGION_WORDS or s in DISTRICT_WORDS for s in skels[i : i + size])
 
-    @staticmethod
-    def _prefer(places: list[Place], nxt: str) -> list[Place]:
+    def _prefer(self, places: list[Place], nxt: str) -> list[Place]:
         """ "Саратовский район" is the district, "саратовский губернатор" the region."""
         if len(places) == 1:
             return places
@@ -290,8 +289,13 @@ class Gazetteer:
         if "region" in kinds:  # "Volgograd": the region, or its capital as a place, never the city district
             cities = [p for p in places if p.kind == "city"]
             return cities or [p for p in places if p.kind == "region"]
-        if "district" in kinds and "city" in kinds:  # "Chertkovskaya": the stanitsa spelling of the district
-            return [p for p in places if p.kind == "district"]
+        if "district" in kinds and "city" in kinds:
+            cities = [p for p in places if p.kind == "city"]
+            districts = [p for p in places if p.kind == "district"]
+            shared = {c.name for c in cities} & {d.name for d in districts if d.code not in self.territory.districts}
+            if shared:
+                return cities  # "Kupiansk", "Nikopol": the town; its raion only with "район"/"district" after it
+            return districts  # "Chertkovskaya": the stanitsa spelling of the district
         if "city" in kinds:
             return [p for p in places if p.kind == "city"]
         return places

@@ -338,7 +338,9 @@ class Extractor:
         the town targets its district, not the whole region."""
         out = []
         for p in places:
-            if p.kind != "city" or not p.district:
+            if p.kind != "city":
+                continue
+            if not p.district:
                 continue
             d = self.territory.district(p.region, p.district)
             if d is not None:
