@@ -170,6 +170,7 @@ def _looks_like_place(low: str) -> bool:
     return "-на-" in low or low.startswith(("нью-", "усть-", "санкт-"))
 
 
+@lru_cache(maxsize=100_000)
 def translit(norm: str) -> str:
     """Lower-case Latin spelling of a word in any script (no folding of endings)."""
     return norm.lower().translate(_TRANSLIT)

@@ -100,12 +100,10 @@ class Extractor:
         ctx.uk = is_ukrainian(text)
         events: list[Event] = []
         cues: dict[str | None, Source] = {}  # the first speaker named for each region, wherever named
-        threats: list[str] = []  # threat classes the message names, for alerts whose sentence names none
+        norms: list[str] = []  # every sentence, read: the threat an alert's own sentence does not name
         for sentence in split_sentences(text):
             found, reading, said = self._sentence(sentence, ctx, date, source, line)
-            named = threat_of(reading.norm)
-            if named is not None:
-                threats.append(named)
+            norms.append(reading.norm)
             if said is not None:
                 cues.setdefault(ctx.region, said)
             if found:
@@ -124,9 +122,11 @@ class Extractor:
             unplaced, ctx.pending = ctx.pending, []
             for sentence in unplaced:
                 events.extend(self._sentence(sentence, ctx, date, source, line)[0])
-        for event in events:
-            if event.threat is None and threats and KIND_FAMILY[event.kind] in ("alert", "alert_lifted"):
-                event.threat = threats[0]
+        alerts = [e for e in events if e.threat is None and KIND_FAMILY[e.kind] in ("alert", "alert_lifted")]
+        if alerts:
+            named = next((t for t in map(threat_of, norms) if t is not None), None)
+            for event in alerts:
+                event.threat = named
             cue = cues.get(event.region) or cues.get(None)  # «По данным Минобороны, …» opens the message
             if cue is not None and not event.source_explicit:
                 event.source, event.source_explicit = self._named(cue, event.region), True

@@ -46,9 +46,15 @@ class Reading:
     damage_none: bool = False
 
 
+_LATIN_WORD_RE = re.compile(r"[A-Za-z]{2,}")
+
+
 def lexicons_for(text: str, uk: bool = False) -> tuple[Lexicon, ...]:
+    """The pattern sets a sentence needs: a Cyrillic one, English, or both when it mixes several English words
+    into Russian or Ukrainian (a lone "Mash:", "FPV" or "Shahed" does not make it English)."""
     has_cyr = is_cyrillic(text)
-    has_lat = any("a" <= ch <= "z" for ch in text.lower())
+    latin = _LATIN_WORD_RE.findall(text)
+    has_lat = bool(latin) and (not has_cyr or len(latin) >= 3)
     cyr = patterns_uk.LEXICON if uk else patterns_ru.LEXICON
     if has_cyr and has_lat:
         return (cyr, patterns_en.LEXICON)

@@ -93,6 +93,9 @@ def _evening(hour: int, part: str | None) -> int:
 def word_times(text: str) -> list[ClockTime]:
     """Times written in words: «в половине второго ночи», «о пів на третю», «в 3 часа ночи»."""
     out: list[ClockTime] = []
+    low = text.lower()
+    if not any(w in low for w in ("половин", "пів", "час", "годин", "ноч", "утр", "ранк", "вечер", "вечор")):
+        return out
     for m in _HALF_RE.finditer(text):
         n = _RU_ORDINALS.get((m.group("ru") or "").lower()) or _UK_ORDINALS.get((m.group("uk") or "").lower(), 1)
         out.append(ClockTime(_evening(n - 1, m.group("part")), 30, m.start(), _zone(text, m.start(), m.end())))
