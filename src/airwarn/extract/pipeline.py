@@ -127,6 +127,7 @@ class Extractor:
             named = next((t for t in map(threat_of, norms) if t is not None), None)
             for event in alerts:
                 event.threat = named
+        for event in events:
             cue = cues.get(event.region) or cues.get(None)  # «По данным Минобороны, …» opens the message
             if cue is not None and not event.source_explicit:
                 event.source, event.source_explicit = self._named(cue, event.region), True
