@@ -6,8 +6,8 @@ before the district work and never tuned on.
 Usage: PYTHONPATH=src python scripts/build_real_corpus.py
 
 Message file format: a header line `@id|source hint or -|real pattern it stands for`, the text on the next
-line, then one line per expected event: `kind REGION [district;...] (a space in a name written as _) qualifier:value|- HH:MM|ISO|- Certainty
-[threat=...] [airport=ICAO] [k=killed] [i=injured]`.
+line, then one line per expected event: `kind REGION [district;...] qualifier:value|- HH:MM|ISO|- Certainty
+[threat=...] [airport=ICAO] [k=killed] [i=injured]` (a space in a district name is written as _).
 """
 
 from __future__ import annotations
