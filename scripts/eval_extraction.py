@@ -297,7 +297,7 @@ def summary(report: Report, polarity: list[str], title: str = "", note: str = ""
         "",
         note
         or "F1 per field on the 51 held-out messages of the real-style corpus (details, how often it was measured "
-        "and what changed in between: \"Real-style corpus\" below).",
+        'and what changed in between: "Real-style corpus" below).',
         "",
         "| field | " + " | ".join(LANGS.get(x, x) for x in langs) + " | all |",
         "| --- | " + " | ".join("---:" for _ in langs) + " | ---: |",
@@ -331,10 +331,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--heldout", type=Path, default=ROOT / "tests" / "data" / "extraction_heldout.jsonl")
     parser.add_argument("--real-dev", type=Path, default=ROOT / "tests" / "data" / "extraction_real_dev.jsonl")
     parser.add_argument("--real-heldout", type=Path, default=ROOT / "tests" / "data" / "extraction_real_heldout.jsonl")
-    parser.add_argument("--real-heldout2", type=Path, default=ROOT / "tests" / "data" / "extraction_real_heldout2.jsonl")
+    parser.add_argument(
+        "--real-heldout2", type=Path, default=ROOT / "tests" / "data" / "extraction_real_heldout2.jsonl"
+    )
     parser.add_argument("--dev-only", action="store_true", help="Score the development sets only (while tuning).")
     parser.add_argument(
-        "--heldout-scores", action="store_true", help="Print the held-out sets' F1 tables only (no failures), write nothing."
+        "--heldout-scores",
+        action="store_true",
+        help="Print the held-out sets' F1 tables only (no failures), write nothing.",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "extraction.md")
     args = parser.parse_args(argv)
@@ -384,7 +388,9 @@ def main(argv: list[str] | None = None) -> int:
         pol_both: list[str] = []
         both = evaluate([args.real_heldout, args.real_heldout2], extractor, polarity=pol_both)
         heads = [
-            *summary(both, pol_both, "## Summary: both real-style held-out sets (English, Russian, Ukrainian)", BOTH_NOTE),
+            *summary(
+                both, pol_both, "## Summary: both real-style held-out sets (English, Russian, Ukrainian)", BOTH_NOTE
+            ),
             *summary(real_held, pol_held, "### Held-out set 1 alone"),
             *summary(real_held2, pol_held2, "### Held-out set 2 alone (districts)", HELDOUT2_SUMMARY),
         ]
@@ -463,7 +469,7 @@ three times:
 BOTH_NOTE = (
     "F1 per field on the 102 held-out messages of the real-style corpus: held-out set 1 (51, split before any "
     "tuning) and held-out set 2 (51, written later for districts). Each set alone follows; how often each was "
-    "measured and what changed in between: \"Real-style corpus\" below."
+    'measured and what changed in between: "Real-style corpus" below.'
 )
 HELDOUT2_SUMMARY = "51 messages, 17 per language, most naming districts, raions or the towns that stand for them."
 
