@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 
 from rapidfuzz import fuzz, process
@@ -76,6 +76,34 @@ _PLURAL_REGION_WORDS = frozenset(skeleton(w) for w in ["oblasts", "regions", "о
 def _plural_region_follows(skels: Sequence[str], j: int) -> bool:
     """A plural region word within a short list after the name: "Kyiv and Chernihiv oblasts"."""
     return any(s in _PLURAL_REGION_WORDS for s in skels[j : j + 5])
+
+
+_PLURAL_DISTRICT_WORDS = frozenset(
+    skeleton(w) for w in ["districts", "raions", "rayons", "районах", "районов", "районы", "районам", "районів", "райони"]
+)
+
+
+def _plural_district_follows(skels: Sequence[str], j: int) -> bool:
+    """A plural district word within a short list after the name: "the Izium and Kupiansk districts"."""
+    return any(s in _PLURAL_DISTRICT_WORDS for s in skels[j : j + 5])
+
+
+#: Words between a settlement and the district it lies in: «Ворожбянську громаду Конотопського району».
+_SETTLEMENT_WORDS = frozenset(skeleton(w) for w in ["громада", "hromada", "community", "сельсовет", "поселение"])
+
+
+def _settlements_in_districts(found: list[Mention], skels: Sequence[str]) -> list[Mention]:
+    """«в селе Каменка Бессоновского района»: a settlement named right before a district of its region lies in
+    that district, whatever district a town of the same name stands for elsewhere."""
+    out = list(found)
+    for k in range(len(out) - 1):
+        town, after = out[k], out[k + 1]
+        if town.place.kind != "city" or after.place.kind != "district" or town.place.region != after.place.region:
+            continue
+        gap = skels[town.last + 1 : after.first]
+        if len(gap) <= 1 and all(s in _SETTLEMENT_WORDS for s in gap):
+            out[k] = Mention(replace(town.place, district=None), town.first, town.last, town.fuzzy)
+    return out
 
 
 _TIME_WORDS = frozenset(skeleton(w) for w in ["time", "время", "времени"])
@@ -170,7 +198,7 @@ class Gazetteer:
             base = _strip_suffix(name)
             if base != name.strip():
                 self._add_name(base, place)
-                for suffix in ("region", "oblast", "область", "край"):
+                for suffix in ("region", "oblast", "regional", "область", "край"):  # "the Kyiv regional administration"
                     self._add_name(f"{base} {suffix}", place)
 
     def _add_district_names(self, place: Place, names: Iterable[str]) -> None:
@@ -205,9 +233,9 @@ class Gazetteer:
             self.region_names.setdefault(region, name)
             self._add_region_names(Place("region", region, name, region), names)
         elif kind == "district":
-            self._add_district_names(self._district_place(region, name), names)
+            self._add_district_names(self.district_place(region, name), names)
         elif kind == "city":
-            district = self._district_place(region, code).district if code else None
+            district = self.district_place(region, code).district if code else None
             place = Place("city", region, name, name, district)
             for n in names:
                 self._add_name(n, place)
@@ -221,7 +249,8 @@ class Gazetteer:
             else:
                 self._add_airport(Place("airport", region, name, code), names)
 
-    def _district_place(self, region: str, name: str) -> Place:
+    def district_place(self, region: str, name: str) -> Place:
+        """The territory's district of that name, or a district of the gazetteer's own (Ukrainian raions)."""
         d = self.territory.district(region, name)
         if d is not None:
             return Place("district", region, d.name_en, d.code, d.name_en)
@@ -258,11 +287,13 @@ class Gazetteer:
             if _plural_region_follows(skels, i + size):  # "Kyiv and Chernihiv oblasts": the oblast, not the city
                 oblasts = [p for p in places if p.kind == "region" and p.region not in _CITY_REGIONS]
                 places = oblasts or places
+            if _plural_district_follows(skels, i + size):  # "the Shostka and Konotop districts": the raions
+                places = [p for p in places if p.kind == "district"] or places
             said = " ".join(translit(t.norm) for t in tokens[i : i + size])
             for place in self._closest_per_region(self._prefer(places, nxt), said):
                 found.append(Mention(place, i, i + size - 1))
             i += size
-        return found
+        return _settlements_in_districts(found, skels)
 
     def _person_follows(self, tokens: Sequence[Token], skels: Sequence[str], j: int) -> bool:
         """A capitalised word that is neither a place nor a title follows: a surname."""

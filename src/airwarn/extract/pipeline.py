@@ -346,6 +346,10 @@ class Extractor:
             d = self.territory.district(p.region, p.district)
             if d is not None:
                 out.append(Place("district", p.region, d.name_en, d.code, d.name_en))
+            elif p.region.startswith("UA-") and p.district != p.name:
+                # Ukraine's raions are the gazetteer's: Irpin → Bucha raion; a town sharing its raion's name
+                # (Kupiansk, Shostka) stays the town.
+                out.append(self.gazetteer.district_place(p.region, p.district))
         return out
 
     @staticmethod

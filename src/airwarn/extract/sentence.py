@@ -87,8 +87,29 @@ def read(text: str, gazetteer: Gazetteer, uk: bool = False) -> Reading:
         _airport_polarity(reading, lex, starts)
     reading.hits = [h for h in _resolve(reading.hits) if not _only_threat(tokens, h)]
     reading.hits = _drop_described(tokens, reading.hits)
-    reading.mentions = gazetteer.find(tokens)
+    reading.mentions = _outside_outlet_names(text, tokens, gazetteer.find(tokens))
     return reading
+
+
+_OUTLET_CUE_RE = re.compile(
+    r"(?:пишет|пишут|сообщает|сообщил[аи]?|передает|передаёт|пише|повідомляє|передає|издание|видання|газета|"
+    r"канал|телеграм-канал|телеграм-каналу|агентство|агентства)\s*«$",
+    re.IGNORECASE,
+)
+
+
+def _outside_outlet_names(text: str, tokens: Sequence[Token], mentions: list[Mention]) -> list[Mention]:
+    """A place inside a quoted outlet's name («Южный телеграф», «Ростовская газета») after "пишет"/"канал"
+    is the outlet, not where anything happened."""
+    out = []
+    for m in mentions:
+        start = tokens[m.first].start
+        opening = text.rfind("«", 0, start)
+        closing = text.rfind("»", 0, start)
+        if opening > closing and _OUTLET_CUE_RE.search(text[: opening + 1]):
+            continue
+        out.append(m)
+    return out
 
 
 _THREAT_WORDS = frozenset({"угроза", "загроза", "threat", "danger", "опасность", "небезпека", "risk"})
