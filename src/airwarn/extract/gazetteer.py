@@ -79,7 +79,8 @@ def _plural_region_follows(skels: Sequence[str], j: int) -> bool:
 
 
 _PLURAL_DISTRICT_WORDS = frozenset(
-    skeleton(w) for w in ["districts", "raions", "rayons", "районах", "районов", "районы", "районам", "районів", "райони"]
+    skeleton(w)
+    for w in ["districts", "raions", "rayons", "районах", "районов", "районы", "районам", "районів", "райони"]
 )
 
 
