@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -105,6 +106,14 @@ def _settlements_in_districts(found: list[Mention], skels: Sequence[str]) -> lis
         if len(gap) <= 1 and all(s in _SETTLEMENT_WORDS for s in gap):
             out[k] = Mention(replace(town.place, district=None), town.first, town.last, town.fuzzy)
     return out
+
+
+_SURNAMES_OF_PLACES = re.compile(r"^(?:владимиров|vladimirov)(?:а|у|ым|ом|е|ой|y)?$", re.IGNORECASE)
+
+
+def _surname_of_place(word: str) -> bool:
+    """ "Владимиров", "Vladimirov" (any case form): a surname built on a place name, not the place."""
+    return _SURNAMES_OF_PLACES.match(word) is not None
 
 
 _TIME_WORDS = frozenset(skeleton(w) for w in ["time", "время", "времени"])
@@ -282,9 +291,12 @@ class Gazetteer:
             if nxt in _TIME_WORDS or (size == 1 and nxt in _REGIME_WORDS) or places[0].kind == "none":
                 i += size
                 continue
-            if size == 1 and skels[i] in _FIRST_NAMES and self._person_follows(tokens, skels, i + 1):
-                i += 1  # "Governor … Vladimir Vladimirov": a first name, not Vladimir Region
+            if size == 1 and _surname_of_place(tokens[i].text):
+                i += 1  # «Владимиров» alone: a surname, never a form of «Владимир»
                 continue
+            if size == 1 and skels[i] in _FIRST_NAMES and self._person_follows(tokens, skels, i + 1):
+                i += 2 if i + 1 < n and _surname_of_place(tokens[i + 1].text) else 1
+                continue  # "Governor … Vladimir Vladimirov": a first name (and surname), not Vladimir Region
             if _plural_region_follows(skels, i + size):  # "Kyiv and Chernihiv oblasts": the oblast, not the city
                 oblasts = [p for p in places if p.kind == "region" and p.region not in _CITY_REGIONS]
                 places = oblasts or places
@@ -300,6 +312,8 @@ class Gazetteer:
         """A capitalised word that is neither a place nor a title follows: a surname."""
         if j >= len(tokens) or not tokens[j].capitalised or not tokens[j].is_word:
             return False
+        if _surname_of_place(tokens[j].text):
+            return True
         return skels[j] not in self._firsts and skels[j] not in _TITLES
 
     @staticmethod

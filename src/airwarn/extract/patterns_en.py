@@ -71,7 +71,9 @@ KINDS = (
     ),
     KindRule(
         ReportKind.DRONE_ATTACK,
-        rx(r"\b(?:drone|uav|missile|kamikaze drone|massive|combined) (?:attacks?|strikes?|raids?)\b"),
+        rx(
+            r"\b(?:drone|uav|missile|kamikaze drone|massive|combined|(?:guided|glide|aerial) bomb) (?:attacks?|strikes?|raids?)\b"
+        ),
         weak=True,
     ),
     KindRule(
