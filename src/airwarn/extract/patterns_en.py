@@ -72,7 +72,8 @@ KINDS = (
     KindRule(
         ReportKind.DRONE_ATTACK,
         rx(
-            r"\b(?:drone|uav|missile|kamikaze drone|massive|combined|(?:guided|glide|aerial) bomb) (?:attacks?|strikes?|raids?)\b"
+            r"\b(?:drone|uav|missile|kamikaze drone|massive|combined|(?:guided|glide|aerial) bomb) "
+            r"(?:attacks?|strikes?|raids?)\b"
         ),
         weak=True,
     ),
