@@ -423,14 +423,14 @@ def main(argv: list[str] | None = None) -> int:
 NOT_DONE = """\
 ### Not done
 
-- Ukrainian CAP `<info>` blocks and the public page in Ukrainian: they live in cap/, domain/alerts.py and web/,
-  which other helpers were changing in this round; only extraction reads Ukrainian so far. The new kinds
+- The public page in Ukrainian (web/ belongs to another helper). CAP carries a uk-UA `<info>` for alerts whose
+  area is Ukrainian (`domain/alerts_uk.py`). The new kinds
   `alert_declared` / `alert_lifted` are accepted as reports (intake) and recorded; no rule turns them into a
   regime or an alert yet (domain/rules.py belongs to the regime helpers).
 - City boroughs (Kyiv's Desnianskyi, Kharkiv's Saltivskyi…) are not in the gazetteer; Ukrainian raions and
   hromadas are a shipped list of the main ones (`extract/data/places_uk.tsv`), not all 136 raions.
-- A district named only by an official's surname region («Ночью в Каменском районе… — Юрий Слюсарь», two
-  regions have a Kamensky district) stays unresolved.
+- Officials are known by surname for a handful of regions only (`extract/officials.py`), and only settle a
+  district name two regions share; a surname never places an event by itself.
 - `by_method` is read for electronic warfare only (РЭБ/РЕБ, «локаційно втрачено»).
 """
 

@@ -20,16 +20,25 @@ from airwarn.bootstrap import build_deps
 from airwarn.demo import APPROVER, OPERATOR, DemoResult, _replay, _start, import_streets
 from airwarn.settings import Settings
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 
 
 def main(out: Path = Path("docs")) -> None:
     """Replay the seed night on a fresh database, then photograph both pages."""
     workdir = Path(tempfile.mkdtemp(prefix="airwarn-shots-"))
     deps = build_deps(Settings(db=f"sqlite:///{workdir / 'airwarn.db'}", keys_dir=workdir / "keys"))
-    tokens = {OPERATOR: services.add_user(deps, OPERATOR, "operator", actor="screenshots"),
-              APPROVER: services.add_user(deps, APPROVER, "approver", actor="screenshots")}
+    tokens = {
+        OPERATOR: services.add_user(deps, OPERATOR, "operator", actor="screenshots"),
+        APPROVER: services.add_user(deps, APPROVER, "approver", actor="screenshots"),
+    }
     import_streets(deps)  # the demo's SYNTHETIC Millerovo streets and shelters
     server, thread, base = _start(create_app(deps), "127.0.0.1", 0)
     try:

@@ -1,4 +1,4 @@
-"""Extractor: free text (English or Russian) → events, sentence by sentence, with context carried over."""
+"""Extractor: free text (English, Russian or Ukrainian) → events, sentence by sentence, with context carried over."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from airwarn.extract.gazetteer import Gazetteer, Mention, Place, curated_rows, l
 from airwarn.extract.merging import MAX_EVIDENCE_CHARS, merge, outcome_none
 from airwarn.extract.morph import clean, is_ukrainian
 from airwarn.extract.numbers import read_number
+from airwarn.extract.officials import official_regions
 from airwarn.extract.outcomes import damage_detail, tally, victims
 from airwarn.extract.sentence import (
     Hit,
@@ -49,6 +50,7 @@ class Context:
     uk: bool = False  # the message is Ukrainian
     pending: list[str] = field(default_factory=list)  # sentences that report something but name no place yet
     seen: set[str] = field(default_factory=set)  # every region the message has named
+    officials: set[str] = field(default_factory=set)  # regions whose officials the message names
 
 
 def split_sentences(text: str) -> list[str]:
@@ -98,6 +100,7 @@ class Extractor:
             return []
         ctx = context if context is not None else Context()
         ctx.uk = is_ukrainian(text)
+        ctx.officials = official_regions(text)
         events: list[Event] = []
         cues: dict[str | None, Source] = {}  # the first speaker named for each region, wherever named
         norms: list[str] = []  # every sentence, read: the threat an alert's own sentence does not name
@@ -224,7 +227,7 @@ class Extractor:
     def _resolve_places(self, reading: Reading, ctx: Context) -> list[Mention]:
         """Keep unambiguous places; an ambiguous district goes to a region named nearby; add fuzzy districts."""
         plain = [m for m in reading.mentions if sum(1 for o in reading.mentions if o.first == m.first) == 1]
-        known = {m.place.region for m in plain} or ({ctx.region} if ctx.region else set())
+        known = {m.place.region for m in plain} or ({ctx.region} if ctx.region else set()) or ctx.officials
         kept = list(plain)
         for m in reading.mentions:
             if m not in plain and m.place.region in known:
@@ -335,21 +338,15 @@ class Extractor:
         return event
 
     def _town_districts(self, places: list[Place]) -> list[Place]:
-        """Towns that stand for one of the territory's districts (Engels → Engelssky), so an alert about
-        the town targets its district, not the whole region."""
+        """Towns that stand for a district (Engels → Engelssky; in Ukraine, whose raions are the gazetteer's,
+        Irpin → Bucha, but a town sharing its raion's name, Kupiansk, stays the town)."""
         out = []
-        for p in places:
-            if p.kind != "city":
-                continue
-            if not p.district:
-                continue
-            d = self.territory.district(p.region, p.district)
+        for p in (p for p in places if p.kind == "city" and p.district):
+            d = self.territory.district(p.region, p.district or "")
             if d is not None:
                 out.append(Place("district", p.region, d.name_en, d.code, d.name_en))
             elif p.region.startswith("UA-") and p.district != p.name:
-                # Ukraine's raions are the gazetteer's: Irpin → Bucha raion; a town sharing its raion's name
-                # (Kupiansk, Shostka) stays the town.
-                out.append(self.gazetteer.district_place(p.region, p.district))
+                out.append(self.gazetteer.district_place(p.region, p.district or ""))
         return out
 
     @staticmethod

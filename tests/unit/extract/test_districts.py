@@ -79,3 +79,13 @@ def test_repelling_and_guided_bomb_wording(extractor: Extractor) -> None:
     assert ("drone_attack", "UA-23", ("Polohy",)) in _places(
         extractor, "Three people were injured in a guided bomb attack on the Polohy district, the governor said."
     )
+
+
+def test_an_officials_surname_settles_an_ambiguous_district_only(extractor: Extractor) -> None:
+    # Rostov and Penza both have a Kamensky district
+    rostov = "Ночью в Каменском районе отражена атака БПЛА. Пострадавших нет, — Юрий Слюсарь."
+    penza = "В Каменском районе сбит беспилотник, сообщил Олег Мельниченко."
+    assert {(r, d) for _, r, d in _places(extractor, rostov)} == {("RU-ROS", ("Kamensky",))}
+    assert {(r, d) for _, r, d in _places(extractor, penza)} == {("RU-PNZ", ("Kamensky",))}
+    # a surname never places an event by itself
+    assert _places(extractor, "Над городом сбит беспилотник, сообщил Слюсарь.") == []
