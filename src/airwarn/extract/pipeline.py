@@ -248,7 +248,7 @@ class Extractor:
         districts = [m.place for m in mentions if m.place.kind == "district" and m.place.region == region]
         districts += self._town_districts([m.place for m in mentions if m.place.region == region])
         if districts:
-            ctx.districts = districts
+            ctx.districts = list({d.code: d for d in districts}.values())  # a raion and a town of it: once
         cities = [m.place for m in mentions if m.place.kind == "city" and m.place.region == region]
         if cities:
             ctx.place = cities[0].name

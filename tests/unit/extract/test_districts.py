@@ -89,3 +89,17 @@ def test_an_officials_surname_settles_an_ambiguous_district_only(extractor: Extr
     assert {(r, d) for _, r, d in _places(extractor, penza)} == {("RU-PNZ", ("Kamensky",))}
     # a surname never places an event by itself
     assert _places(extractor, "Над городом сбит беспилотник, сообщил Слюсарь.") == []
+
+
+def test_a_raion_and_a_town_of_it_give_the_raion_once(extractor: Extractor) -> None:
+    text = "Ворог атакував Нікопольський район, під ударом була Марганецька громада. Поранено жінку. — Сергій Лисак"
+    assert {d for _, _, d in _places(extractor, text)} == {("Nikopol",)}
+
+
+def test_fire_wording_is_damage(extractor: Extractor) -> None:
+    for text in (
+        "Drone debris sparked a fire at an industrial site, the Rostov governor said.",
+        "Drones hit a substation in the Rostov region, causing a fire.",
+        "Debris set fire to a fuel depot in the Kamensky district, Rostov Governor Yuri Slyusar said.",
+    ):
+        assert "damage" in {k for k, _, _ in _places(extractor, text)}, text
