@@ -402,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
                 "",
                 REAL_NOTE,
                 "",
-                *real_section("Held-out set", real_held, pol_held, REAL_HELDOUT_NOTE),
+                *real_section("Held-out set 1", real_held, pol_held, REAL_HELDOUT_NOTE),
                 *real_section("Held-out set 2 (districts)", real_held2, pol_held2, REAL_HELDOUT2_NOTE),
                 *real_section("Development set", real_dev, pol_dev, "The patterns were tuned on these."),
                 NOT_DONE,
@@ -436,14 +436,16 @@ NOT_DONE = """\
 
 
 REAL_NOTE = """\
-183 messages written for this project after studying real public posts and news items (defence ministries'
+214 development and 102 held-out messages written for this project after studying real public posts and news items (defence ministries'
 night bulletins, governors' and regional military administrations' Telegram posts, air-raid alert channels,
 aviation authority notices, wire and local media items, residents' accounts), each with a note of the real
 pattern it stands for (`pattern` in the JSON lines); no sentence was copied from a page. The sources are
 `tests/data/real_corpus/*.txt`; `scripts/build_real_corpus.py` writes `extraction_real_dev.jsonl` and
 `extraction_real_heldout.jsonl`. The first 153 (51 per language) were split before any tuning: every third
 message of each language is held out (51: 17 English, 17 Russian, 17 Ukrainian). 30 more development
-messages (10 per language, `more.dev.txt`) were written later. Extended fields: threat `(kind, region,
+messages (10 per language, `more.dev.txt`) were written later, then a second helper wrote held-out set 2 (51,
+`heldout2/`, before touching district code) and 31 development messages on districts (`districts.dev.txt`).
+Extended fields: threat `(kind, region,
 threat)` on alert events, airport `(kind, region, ICAO)` on airport events, victims `(kind, region,
 killed|injured, n)`. A polarity error is an event whose opposite (suspended/resumed, declared/lifted) the
 labels hold for that region."""
@@ -464,7 +466,9 @@ three times:
 3. The failures of (2) were then read. One general bug they showed was fixed: a town whose raion bears its
    name (Kupiansk, Shostka, Nikopol) was read as the raion. The table below is after that fix, so it is no
    longer strictly unseen. Districts stay below target: `ru-r12` labels Taganrog as no district although the
-   labelling convention (below) makes Taganrog a city district, a labelling slip left as written."""
+   labelling convention (below) makes Taganrog a city district, a labelling slip left as written.
+4. Measured again by the second helper with set 2 (see there): after the district work, districts 0.400
+   (`uk-r48`'s hromada now gives its raion, which this set's label leaves out; `ru-r12` as above), kind 0.921."""
 
 BOTH_NOTE = (
     "F1 per field on the 102 held-out messages of the real-style corpus: held-out set 1 (51, split before any "
@@ -476,8 +480,33 @@ HELDOUT2_SUMMARY = "51 messages, 17 per language, most naming districts, raions 
 REAL_HELDOUT2_NOTE = """\
 Written by hand by a second helper (17 Russian, 17 Ukrainian, 17 English) after studying governors', regional
 military administrations', alert channels' and media posts, and committed (e2eec75, `real_corpus/heldout2/`)
-before any change to district extraction and before the extractor was run on them. Measured twice; see the
-measurement log under "District work" below."""
+before any change to district extraction and before the extractor was run on them. Most name districts,
+raions, hromadas of a raion or the towns that stand for districts. Measured three times (the other sets were
+measured at the same moments):
+
+1. Before any district work (e722c78): all languages kind F1 0.880, region 0.880, districts 0.837, count 0.930,
+   time 1.000, certainty 0.880; English kind 0.809 / districts 0.762, Russian kind 0.898 / districts 0.906 /
+   count 0.875, Ukrainian kind 0.926 / districts 0.826 / count 0.923; 34 of 51 exact; 0 polarity errors.
+   Held-out set 1 at that moment: as the previous helper left it (kind 0.913, districts 0.500, 40 of 51 exact).
+2. After district work driven only by the development set and 31 new development messages
+   (`districts.dev.txt`, written by the same helper, so they share the patterns the helper had in mind, not
+   the sentences): kind 0.948, region 0.948, districts 0.929, count 0.955, time 1.000, certainty 0.948;
+   English kind 0.851 / districts 0.826, Russian 1.000 / 1.000 / count 0.875, Ukrainian 0.982 / 0.945;
+   42 of 51 exact; 0 polarity errors. This is the last unseen figure for set 2. Held-out set 1 then: kind
+   0.921, districts 0.400 (Ukrainian 0.000 -- see the labelling note below), 40 of 51 exact.
+3. The failures of (2) were then read, and two general fixes made: a raion named together with a town of it
+   was listed twice (`uk-h05`), and "sparked / causing a fire", "set fire to" were not damage. The tables are
+   after those fixes, so set 2 is no longer strictly unseen.
+
+Labelling note. Set 2's labels (and the district rule now in the extractor) treat a Ukrainian town whose
+raion has another name as standing for that raion (Irpin → Bucha, Balakliia → Izium), as Russian district
+towns do (Engels → Engelssky); a town that shares its raion's name stays the town (Kupiansk, Nikopol), as set
+1 was labelled. Set 1 labels one hromada (`uk-r48`, Bilopillia → Sumy raion) with no raion, so that message
+now counts two district false positives there; two development labels of the same kind (`uk-r19` Zolochiv,
+`uk-r47` Antonivka) were changed to the rule. Set 1's labels were left as written. Remaining failures:
+missed kinds in English ("drones destroyed by air defences", a fire "near" a plant, damage in a sentence
+whose verb is "injured"), «не менее чем пяти» read as exact, «атаки на Одеський район» with no weapon word,
+"a threat of attack drones" read as an attack."""
 
 
 if __name__ == "__main__":
