@@ -39,6 +39,8 @@ def free_port() -> int:
 def start_server(db: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str, str]:
     env = os.environ | {"AIRWARN_DB": db, "AIRWARN_KEYS_DIR": str(workdir / "keys"),
                         "AIRWARN_APPROVAL_SEVERITY": "Extreme"}
+    for setup in (["keys", "init"], ["db", "upgrade"]):  # explicit: nothing else creates keys or the database
+        subprocess.run([sys.executable, "-m", "airwarn.cli", *setup], env=env, check=True, capture_output=True)
     token = subprocess.run([sys.executable, "-m", "airwarn.cli", "users", "add", "bench", "--role", "operator"],
                            env=env, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
     port = free_port()

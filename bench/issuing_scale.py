@@ -31,6 +31,7 @@ from airwarn import services  # noqa: E402
 from airwarn.bootstrap import build_deps  # noqa: E402
 from airwarn.domain.users import Role, User  # noqa: E402
 from airwarn.intake import ReportDraft  # noqa: E402
+from airwarn.keyring import init_keys  # noqa: E402
 from airwarn.settings import Settings  # noqa: E402
 from airwarn.store.repository import Repository  # noqa: E402
 
@@ -74,6 +75,7 @@ def main() -> None:
     args = ap.parse_args()
     console = Console()
     with database(args.db) as url, tempfile.TemporaryDirectory() as keys:
+        init_keys(Path(keys))
         deps = build_deps(Settings(db=url, keys_dir=Path(keys), approval_severity="Extreme"))
         t0 = time.perf_counter()
         insert_subscribers(deps.uow.engine, deps.territory, args.n)

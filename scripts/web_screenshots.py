@@ -18,6 +18,7 @@ from airwarn import services
 from airwarn.api.app import create_app
 from airwarn.bootstrap import build_deps
 from airwarn.demo import APPROVER, OPERATOR, DemoResult, _replay, _start, import_streets
+from airwarn.keyring import init_keys
 from airwarn.settings import Settings
 
 ARGS = [
@@ -34,6 +35,7 @@ ARGS = [
 def main(out: Path = Path("docs")) -> None:
     """Replay the seed night on a fresh database, then photograph both pages."""
     workdir = Path(tempfile.mkdtemp(prefix="airwarn-shots-"))
+    init_keys(workdir / "keys")  # the screenshots' own authority, as `airwarn keys init` makes it
     deps = build_deps(Settings(db=f"sqlite:///{workdir / 'airwarn.db'}", keys_dir=workdir / "keys"))
     tokens = {
         OPERATOR: services.add_user(deps, OPERATOR, "operator", actor="screenshots"),

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from airwarn.cap.signing import Signer, load_or_create
+from airwarn.cap.signing import Signer
 from airwarn.deps import Deps
+from airwarn.domain.audit import AuditKey
 from airwarn.domain.territory import Territory
 from airwarn.domain.users import Role, User
+from airwarn.keyring import init_keys, load_audit_key, load_authority
 from airwarn.store.engine import make_engine
 from airwarn.store.migrate import upgrade
 from airwarn.store.uow import UnitOfWork
@@ -23,8 +25,21 @@ POSTGRES_URL = os.environ.get("AIRWARN_TEST_POSTGRES_URL")
 
 
 @pytest.fixture(scope="session")
-def signer(tmp_path_factory: pytest.TempPathFactory) -> Signer:
-    return load_or_create(tmp_path_factory.mktemp("keys"))
+def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A key directory made explicitly, as `airwarn keys init` makes it (nothing creates keys on the fly)."""
+    directory = tmp_path_factory.mktemp("keys")
+    init_keys(directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def signer(keys_dir: Path) -> Signer:
+    return load_authority(keys_dir)
+
+
+@pytest.fixture(scope="session")
+def audit_key(keys_dir: Path) -> AuditKey:
+    return load_audit_key(keys_dir)
 
 
 @pytest.fixture
@@ -65,11 +80,11 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def deps(db_url: str, territory: Territory, signer: Signer) -> Deps:
+def deps(db_url: str, territory: Territory, signer: Signer, audit_key: AuditKey) -> Deps:
     from airwarn.bootstrap import cap_renderer
 
-    return Deps(uow=UnitOfWork(make_engine(db_url)), territory=territory, render=cap_renderer(signer),
-                certificate_pem=signer.cert_pem)
+    return Deps(uow=UnitOfWork(make_engine(db_url), audit_key), territory=territory, render=cap_renderer(signer),
+                certificate_pem=signer.cert_pem, sign_head=signer.sign_bytes)
 
 
 @pytest.fixture

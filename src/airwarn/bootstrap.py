@@ -6,29 +6,57 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
+from airwarn.authority import approval_policy, auto_confirm_policy
 from airwarn.bus import make_bus
-from airwarn.cap.signing import Signer, load_or_create
+from airwarn.cap.signing import Signer
 from airwarn.cap.validate import validate
 from airwarn.cap.xml import alert_to_xml
 from airwarn.delivery.dispatcher import Dispatcher
 from airwarn.delivery.fanout import make_fanout
 from airwarn.deps import Deps, Renderer
-from airwarn.domain.alerts import Alert, ApprovalPolicy, Authority, Severity
+from airwarn.domain.alerts import Alert, Authority
 from airwarn.domain.territory import Territory
 from airwarn.errors import ConfigError
+from airwarn.keyring import load_keys
 from airwarn.settings import Settings
 from airwarn.store.engine import make_engine
-from airwarn.store.migrate import upgrade
+from airwarn.store.migrate import pending_migrations, upgrade
 from airwarn.store.uow import UnitOfWork
 
 
 def build_engine(settings: Settings) -> Engine:
-    """An engine on the configured database, migrated to the newest schema."""
+    """An engine on the configured database, created if need be and migrated to the newest schema
+    (only `serve`, `demo` and `airwarn db upgrade` do this)."""
     engine = make_engine(settings.db)
     try:
         upgrade(engine)
     except Exception as exc:
         raise ConfigError(f"cannot open or migrate the database {settings.db!r}: {exc}") from exc
+    return engine
+
+
+def open_engine(settings: Settings) -> Engine:
+    """An engine on a database that exists and is migrated; says so, and creates nothing, otherwise."""
+    how = "create it with `airwarn db upgrade` (or run `airwarn serve`), or set AIRWARN_DB"
+    engine = make_engine(settings.db)
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database not in (None, "", ":memory:"):
+        from pathlib import Path
+
+        if not Path(database).exists():
+            engine.dispose()
+            raise ConfigError(f"no database at {database}: {how}")
+    try:
+        missing = pending_migrations(engine)
+    except Exception as exc:
+        engine.dispose()
+        raise ConfigError(f"cannot open the database {engine.url.render_as_string()}: "
+                          f"{str(exc).splitlines()[0]}") from None
+    if missing is None:
+        raise ConfigError(f"{engine.url.render_as_string()} holds no airwarn database: {how}")
+    if missing:
+        raise ConfigError(f"the database {engine.url.render_as_string()} needs migrations "
+                          f"({', '.join(sorted(missing))}): run `airwarn db upgrade`")
     return engine
 
 
@@ -57,14 +85,19 @@ def cap_renderer(signer: Signer) -> Renderer:
     return render
 
 
-def build_deps(settings: Settings, engine: Engine | None = None) -> Deps:
-    engine = engine or build_engine(settings)
-    uow = UnitOfWork(engine)
-    try:
-        severity = Severity(settings.approval_severity)
-    except ValueError:
-        raise ConfigError(f"AIRWARN_APPROVAL_SEVERITY must be one of {[s.value for s in Severity]}") from None
-    signer = load_or_create(settings.keys_dir)
+def build_deps(settings: Settings, engine: Engine | None = None, *, create_db: bool = True) -> Deps:
+    """Everything the use cases need. The keys must exist in AIRWARN_KEYS_DIR (`airwarn keys init`);
+    with `create_db` False the database must exist too (CLI commands never create one)."""
+    approval = approval_policy(settings)
+    auto_confirm = auto_confirm_policy(settings)
+    keys = load_keys(settings.keys_dir)
+    signer = keys.signer
+    engine = engine or (build_engine(settings) if create_db else open_engine(settings))
+    uow = UnitOfWork(engine, keys.audit)
+    if create_db:  # serve/demo: a log from before the audit key gets linked into the keyed chain once
+        from airwarn.auditing import seal_legacy
+
+        seal_legacy(uow)
     territory = ensure_territory(uow)
     return Deps(
         uow=uow,
@@ -73,9 +106,11 @@ def build_deps(settings: Settings, engine: Engine | None = None) -> Deps:
         fanout=make_fanout(territory),
         render=cap_renderer(signer),
         certificate_pem=signer.cert_pem,
+        sign_head=signer.sign_bytes,
         authority=Authority(sender=settings.sender, name_en=settings.sender_name_en,
                             name_ru=settings.sender_name_ru, web=settings.public_url),
-        approval=ApprovalPolicy(min_severity=severity),
+        approval=approval,
+        auto_confirm=auto_confirm,
         future_tolerance=timedelta(seconds=settings.future_tolerance_s),
     )
 
@@ -86,7 +121,7 @@ def import_territory(settings: Settings, raw: dict) -> Territory:  # type: ignor
 
     territory = load_territory(raw)
     collection = dump_territory(territory)
-    uow = UnitOfWork(build_engine(settings))
+    uow = UnitOfWork(open_engine(settings), load_keys(settings.keys_dir).audit)
     with uow.write() as repo:
         repo.replace_territory(collection["features"], dict(collection.get("metadata", {})))
         repo.append_audit(at=datetime.now(UTC), actor="admin-cli", action="territory.imported",

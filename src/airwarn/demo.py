@@ -25,6 +25,7 @@ from airwarn.api.ws_protocol import FrameWriterProtocol
 from airwarn.bootstrap import build_deps
 from airwarn.deps import Deps
 from airwarn.errors import ConfigError
+from airwarn.keyring import init_keys
 from airwarn.settings import load_settings
 
 OPERATOR, APPROVER = "duty-officer", "duty-approver"
@@ -88,6 +89,7 @@ def run_demo(
     workdir.mkdir(parents=True, exist_ok=True)
     settings = load_settings(db=f"sqlite:///{workdir / 'airwarn.db'}", keys_dir=workdir / "keys")
     with console.status("Preparing a fresh database, territory and signing key…"):
+        init_keys(settings.keys_dir)  # the demo's own authority, in its own directory (`airwarn keys init`)
         deps = build_deps(settings)
         tokens = {OPERATOR: services.add_user(deps, OPERATOR, "operator", actor="demo"),
                   APPROVER: services.add_user(deps, APPROVER, "approver", actor="demo")}
@@ -164,12 +166,20 @@ def _replay(http: httpx.Client, tokens: dict[str, str], speed: float, console: C
             outcomes = [body]
         for outcome in outcomes:
             _timeline(console, at, line, outcome)
+            if outcome.get("queued") and "review" in line:  # a person checks the claim and vouches for it
+                confirmed = http.post(f"/api/v1/review/{outcome['report_id']}/confirm", headers=operator,
+                                      json={"certainty": line["review"]["confirm"]})
+                confirmed.raise_for_status()
+                console.print(f"      [green]✔ confirmed by {OPERATOR}[/]: {line['review']['note']}")
+                outcome = confirmed.json() | {k: outcome[k] for k in ("kind", "region", "who") if k in outcome}
+                _timeline(console, at, line, outcome)
             for alert in outcome.get("alerts", []):
                 if alert["state"] == "pending_approval":
                     approved = http.post(f"/api/v1/alerts/{alert['identifier']}/approve", headers=approver)
                     approved.raise_for_status()
                     alert = approved.json()
-                    console.print(f"      [green]✔ approved by {APPROVER}[/] (two-person rule) → issued")
+                    console.print(f"      [green]✔ approved by {APPROVER}[/] (two-person rule) → issued; "
+                                  "its regimes and measures are now in force and public")
                 result.alerts.append(alert)
 
 
@@ -184,10 +194,13 @@ def _timeline(console: Console, at: datetime, line: dict[str, Any], outcome: dic
     for note in outcome.get("notes", []):
         if not outcome.get("queued"):
             console.print(f"      [dim]{note}[/]")
+    held = any(a["state"] == "pending_approval" for a in outcome.get("alerts", []))
     if outcome.get("regimes_declared"):
-        console.print(f"      [red]● {len(outcome['regimes_declared'])} regime(s) declared[/]")
+        verb = "proposed (not public until approved)" if held else "declared"
+        console.print(f"      [red]● {len(outcome['regimes_declared'])} regime(s) {verb}[/]")
     if outcome.get("measures_started"):
-        console.print(f"      [magenta]■ {len(outcome['measures_started'])} measure(s) in force[/]")
+        verb = "proposed" if held else "in force"
+        console.print(f"      [magenta]■ {len(outcome['measures_started'])} measure(s) {verb}[/]")
     for alert in outcome.get("alerts", []):
         console.print(f"      [cyan]✉ CAP {alert['msg_type']} {alert['severity']}[/]: {alert['headline']}")
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
 from airwarn.domain.alerts import Alert, ApprovalPolicy, Authority
+from airwarn.domain.policy import AutoConfirmPolicy
 from airwarn.domain.regimes import Picture
 from airwarn.domain.territory import Territory
 from airwarn.store.repository import Repository
@@ -94,11 +95,14 @@ class Deps:
     render: Renderer
     authority: Authority = field(default_factory=Authority)
     approval: ApprovalPolicy = field(default_factory=ApprovalPolicy)
+    auto_confirm: AutoConfirmPolicy = field(default_factory=AutoConfirmPolicy)  # off unless the authority opts in
     events: EventSink = field(default_factory=NullSink)
     fanout: Fanout = live_only
     clock: Callable[[], datetime] = utc_now
     future_tolerance: timedelta = timedelta(minutes=5)
     certificate_pem: bytes = b""  # the authority's signing certificate, published for receivers
+    #: Signs the audit head with the authority key (RSA-SHA256, base64); None: this node signs no heads.
+    sign_head: Callable[[bytes], str] | None = None
 
     def alert_id(self) -> str:
         """CAP identifiers: sender-scoped, no spaces, commas or reserved characters."""

@@ -18,6 +18,7 @@ from airwarn.domain.alerts import (
     Alert,
     AlertState,
     Circumstances,
+    MsgType,
     area_for,
     compose_airport_notice,
     compose_all_clear,
@@ -68,15 +69,26 @@ def audit(repo: Repository, deps: Deps, actor: str, action: str, entity: str, en
 
 
 def store_alert(repo: Repository, deps: Deps, alert: Alert, picture: Picture, actor: str,
-                outcome: Outcome) -> Alert:
-    """Hold the alert for a second person, or sign and issue it with its outbox rows."""
-    if alert.state is AlertState.ISSUED and deps.approval.needs_approval(alert):
+                outcome: Outcome, *, hold: bool = False, alone: str | None = None) -> Alert:
+    """Hold the alert for a second person, or sign and issue it with its outbox rows.
+
+    It is held when the approval policy says so (weighing the messages it references), or `hold` (it belongs
+    to a decision whose main alert is held). `alone` names why one person may issue it anyway (the
+    approver's false-alarm cancel, the sensor policy); that is audited with the alert."""
+    referenced = [found[0] for ref in alert.references if (found := repo.alert(ref.identifier)) is not None]
+    if alert.state is AlertState.ISSUED and alone is None and (
+            hold or deps.approval.needs_approval(alert, referenced)):
         alert = replace(alert, state=AlertState.PENDING_APPROVAL)
     if alert.state is AlertState.PENDING_APPROVAL:
         repo.add_alert(alert, None, None)
         audit(repo, deps, actor, "alert.pending_approval", "alert", alert.identifier,
-              headline=alert.headline, severity=alert.severity.value)
+              headline=alert.headline, severity=alert.severity.value, msg_type=alert.msg_type.value,
+              status=alert.status.value, authors=sorted(alert.people))
     else:
+        if alone is not None:
+            audit(repo, deps, actor, "alert.issued_by_one_person", "alert", alert.identifier, policy=alone,
+                  severity=deps.approval.weight(alert, referenced).value, msg_type=alert.msg_type.value,
+                  authors=sorted(alert.people))
         issue(repo, deps, alert, picture, actor, new=True)
     outcome.alerts.append(summary(alert))
     return alert
@@ -151,7 +163,10 @@ def summary(alert: Alert) -> dict[str, Any]:
 
 
 def _circumstances(report: Report, plans_en: list[str], plans_ru: list[str]) -> Circumstances:
-    who_en = report.source.name or report.source.type.value
+    # A claim from media or witnesses is the authority's word once confirmed; the public text never names a
+    # review-queue source (the console and the audit keep who said it).
+    who_en = (report.source.name or report.source.type.value) if report.trusted else \
+        f"{report.source.type.value} report confirmed by the authority"
     details_en, details_ru = [], []
     if report.count is not None:
         details_en.append(f"Reported: {report.count.qualifier.value.replace('_', ' ')} {report.count.value}.")
@@ -170,7 +185,7 @@ def _circumstances(report: Report, plans_en: list[str], plans_ru: list[str]) -> 
         details_ru.append("Есть разрушения.")
     return Circumstances(
         source_en=f"Source: {who_en} ({report.kind.value.replace('_', ' ')}).",
-        source_ru=f"Источник: {who_en}.",
+        source_ru=f"Источник: {who_en}." if report.trusted else "Источник: сообщение, подтверждённое службой.",
         details_en=" ".join(details_en),
         details_ru=" ".join(details_ru),
         extra_instruction_en=" ".join(plans_en),
@@ -180,107 +195,196 @@ def _circumstances(report: Report, plans_en: list[str], plans_ru: list[str]) -> 
 
 def apply_decision(
     repo: Repository, deps: Deps, picture: Picture, decision: Decision, report: Report, actor: str,
-    *, certainty: Certainty | None = None,
+    *, certainty: Certainty | None = None, authors: tuple[str, ...] = (), sensor_solo: bool = False,
 ) -> Outcome:
-    """Carry out `decision` for `report` in the open transaction; everything or nothing commits."""
+    """Carry out `decision` for `report` in the open transaction; everything or nothing commits.
+
+    When one of its alerts needs a second person, the whole decision waits with it: its regimes, measures
+    and plan steps are stored as *proposed* (naming the held alert) and its other alerts are held too, so
+    the public sees none of it until an approver releases it (or all of it goes if they reject it)."""
     now = deps.clock()
     out = Outcome(report_id=report.id, notes=list(decision.notes))
     at = min(report.time, now)
-    declared: list[Regime] = []
-    for draft in decision.declare:
-        regime = Regime(
-            id=new_id("reg"), kind=draft.kind, region=draft.region, district=draft.district,
-            declared_at=at, declared_by=actor, reason=f"report {report.id}: {report.kind.value}",
-            status=picture.status, report_id=report.id,
-        )
-        repo.add_regime(regime)
-        picture.regimes.append(regime)
-        declared.append(regime)
-        out.regimes_declared.append(regime.id)
-        audit(repo, deps, actor, "regime.declared", "regime", regime.id, kind=regime.kind.value,
-              region=regime.region, district=regime.district, report=report.id)
-    if decision.lift:
-        lift_regimes(repo, deps, picture, decision.lift, actor, f"report {report.id}", out)
-    for m in decision.start:
-        measure = Measure(
-            id=new_id("msr"), kind=m.kind, region=m.region, started_at=at, actor=actor,
-            reason=f"plan {m.plan}" if m.plan else f"report {report.id}", target=m.target,
-            status=picture.status, report_id=report.id,
-        )
-        repo.add_measure(measure)
-        picture.measures.append(measure)
-        out.measures_started.append(measure.id)
-        audit(repo, deps, actor, "measure.started", "measure", measure.id, kind=m.kind.value,
-              region=m.region, target=m.target, plan=m.plan)
-        if m.kind is MeasureKind.AIRPORT_SUSPENDED and m.target:
-            _airport_notice(repo, deps, picture, m.target, True, at, actor, report.id, out)
-    for end in decision.end:
-        kind, target = end if isinstance(end, tuple) else (end, None)
-        for measure in [x for x in picture.measures if x.active and x.kind == kind and x.region == report.region
-                        and (target is None or x.target == target)]:
-            ended = measure.ended(at, actor)
-            repo.end_measure(ended)
-            picture.measures[picture.measures.index(measure)] = ended
-            out.measures_ended.append(measure.id)
-            audit(repo, deps, actor, "measure.ended", "measure", measure.id, kind=kind.value, target=target)
-            if kind is MeasureKind.AIRPORT_SUSPENDED and measure.target:
-                _airport_notice(repo, deps, picture, measure.target, False, at, actor, report.id, out)
+    people = tuple(dict.fromkeys((actor, *authors)))
+    declared = [
+        Regime(id=new_id("reg"), kind=draft.kind, region=draft.region, district=draft.district,
+               declared_at=at, declared_by=actor, reason=f"report {report.id}: {report.kind.value}",
+               status=picture.status, report_id=report.id)
+        for draft in decision.declare
+    ]
     plans_en = [p.instruction_en for p in decision.plans if p.instruction_en]
     plans_ru = [p.instruction_ru for p in decision.plans if p.instruction_ru]
     by_kind: dict[Any, list[Regime]] = defaultdict(list)
     for regime in declared:
         by_kind[(regime.kind, regime.region)].append(regime)
     alert_certainty = certainty or report.certainty
-    for regimes in by_kind.values():
-        alert = compose_regime_alert(
+    composed = [
+        (replace(compose_regime_alert(
             identifier=deps.alert_id(), authority=deps.authority, sent=now, territory=deps.territory,
             regimes=regimes, certainty=alert_certainty,
             circumstances=_circumstances(report, plans_en, plans_ru), created_by=actor,
             report_id=report.id,
+        ), authors=people), regimes)
+        for regimes in by_kind.values()
+    ]
+    alone = {a.identifier: "sensor_policy" for a, _ in composed
+             if sensor_solo and deps.approval.sensor_may_issue_alone(a)}
+    held = [a.identifier for a, _ in composed
+            if a.identifier not in alone and deps.approval.needs_approval(a)]
+    lead = held[0] if held else None
+    for alert, regimes in composed:
+        for regime in regimes:
+            # its own held alert; else the decision's held alert; never for one the sensor policy issues
+            pending = None if alert.identifier in alone else (alert.identifier if alert.identifier in held else lead)
+            stored = replace(regime, pending_alert=pending)
+            repo.add_regime(stored)
+            picture.regimes.append(stored)
+            out.regimes_declared.append(regime.id)
+            audit(repo, deps, actor, "regime.proposed" if pending else "regime.declared", "regime", regime.id,
+                  kind=regime.kind.value, region=regime.region, district=regime.district, report=report.id,
+                  pending_alert=pending)
+    if lead:
+        out.notes.append(f"waits for a second person: alert {lead}; until then its regimes and measures "
+                         "are proposed and the public sees none of them")
+    pending_lifts: list[str] = []
+    if decision.lift:
+        pending_lifts = lift_regimes(repo, deps, picture, decision.lift, actor, f"report {report.id}", out)
+    for m in decision.start:
+        measure = Measure(
+            id=new_id("msr"), kind=m.kind, region=m.region, started_at=at, actor=actor,
+            reason=f"plan {m.plan}" if m.plan else f"report {report.id}", target=m.target,
+            status=picture.status, report_id=report.id, pending_alert=lead,
         )
-        alert = store_alert(repo, deps, alert, picture, actor, out)
+        repo.add_measure(measure)
+        picture.measures.append(measure)
+        out.measures_started.append(measure.id)
+        audit(repo, deps, actor, "measure.proposed" if lead else "measure.started", "measure", measure.id,
+              kind=m.kind.value, region=m.region, target=m.target, plan=m.plan, pending_alert=lead)
+        if m.kind is MeasureKind.AIRPORT_SUSPENDED and m.target:
+            _airport_notice(repo, deps, picture, m.target, True, at, actor, report.id, out, people,
+                            hold=lead is not None)
+    for end in decision.end:
+        kind, target = end if isinstance(end, tuple) else (end, None)
+        for measure in [x for x in picture.measures if x.active and x.kind == kind and x.region == report.region
+                        and (target is None or x.target == target)]:
+            if pending_lifts:  # they end with the regimes, once the all-clear is approved
+                repo.set_pending("measures", [measure.id], lift_pending=pending_lifts[0])
+                audit(repo, deps, actor, "measure.end_proposed", "measure", measure.id, kind=kind.value,
+                      target=target, pending_alert=pending_lifts[0])
+                continue
+            ended = measure.ended(at, actor)
+            repo.end_measure(ended)
+            picture.measures[picture.measures.index(measure)] = ended
+            out.measures_ended.append(measure.id)
+            audit(repo, deps, actor, "measure.ended", "measure", measure.id, kind=kind.value, target=target)
+            if kind is MeasureKind.AIRPORT_SUSPENDED and measure.target:
+                _airport_notice(repo, deps, picture, measure.target, False, at, actor, report.id, out, people)
+    for alert, regimes in composed:
+        alert = store_alert(repo, deps, alert, picture, actor, out, hold=lead is not None,
+                            alone=alone.get(alert.identifier))
         repo.link_regimes([r.id for r in regimes], alert.identifier)
     return out
 
 
+def lift_one(repo: Repository, deps: Deps, picture: Picture, regime: Regime, actor: str, reason: str,
+             out: Outcome, *, action: str = "regime.lifted") -> None:
+    """Lift one regime now, in the picture and the store, audited."""
+    current = next((r for r in picture.regimes if r.id == regime.id), regime)
+    lifted = current.lifted(deps.clock(), actor, reason)
+    repo.lift_regime(lifted)
+    if current in picture.regimes:
+        picture.regimes[picture.regimes.index(current)] = lifted
+    out.regimes_lifted.append(regime.id)
+    audit(repo, deps, actor, action, "regime", regime.id, kind=regime.kind.value, region=regime.region,
+          district=regime.district, reason=reason)
+
+
 def lift_regimes(repo: Repository, deps: Deps, picture: Picture, regimes: list[Regime], actor: str,
-                 reason: str, out: Outcome, *, all_clear: bool = True) -> None:
-    """Lift regimes; each original alert gets one all-clear for the part of its area now clear."""
-    now = deps.clock()
-    by_alert: dict[str, list[Regime]] = defaultdict(list)
+                 reason: str, out: Outcome, *, all_clear: bool = True) -> list[str]:
+    """Lift regimes; each original alert gets one all-clear for the part of its area now clear.
+
+    An all-clear that needs a second person (its alert was Severe or above) is held, and its regimes stay
+    in force, marked with it, until it is approved. Returns the ids of all-clears held so."""
+    by_alert: dict[str | None, list[Regime]] = defaultdict(list)
     for regime in regimes:
-        lifted = regime.lifted(now, actor, reason)
-        repo.lift_regime(lifted)
-        picture.regimes[picture.regimes.index(regime)] = lifted
-        out.regimes_lifted.append(regime.id)
-        audit(repo, deps, actor, "regime.lifted", "regime", regime.id, kind=regime.kind.value,
-              region=regime.region, district=regime.district, reason=reason)
+        if regime.lift_pending and all_clear:
+            out.notes.append(f"lifting {regime.id} already waits for approval of {regime.lift_pending}")
+            continue
         found = repo.regime(regime.id)
-        if found and found[1]:
-            by_alert[found[1]].append(regime)
-    for alert_id, lifted_regimes in by_alert.items():
-        original = repo.alert(alert_id)
-        if original is None:
+        by_alert[found[1] if found else None].append(regime)
+    held: list[str] = []
+    for alert_id, group in by_alert.items():
+        stored = repo.alert(alert_id) if alert_id else None
+        original = stored[0] if stored else None
+        if original is None or original.state is not AlertState.ISSUED or not all_clear:
+            for regime in group:
+                lift_one(repo, deps, picture, regime, actor, reason, out)
+            if original is not None and original.state is AlertState.PENDING_APPROVAL and not [
+                    r for r in picture.active_regimes() if r.id in original.regime_ids]:
+                withdraw_group(repo, deps, original, actor, reason, AlertState.WITHDRAWN)
             continue
-        alert = original[0]
-        still_active = [r for r in picture.active_regimes() if r.id in alert.regime_ids]
-        if alert.state is AlertState.PENDING_APPROVAL:
-            if not still_active:
-                repo.replace_alert(replace(alert, state=AlertState.WITHDRAWN), None, None)
-                audit(repo, deps, actor, "alert.withdrawn", "alert", alert.identifier, reason=reason)
-            continue
-        if not all_clear or alert.state is not AlertState.ISSUED:
-            continue
-        clear = compose_all_clear(identifier=deps.alert_id(), original=alert, sent=now, created_by=actor)
+        lifting = {r.id for r in group}
+        still_active = [r for r in picture.active_regimes() if r.id in original.regime_ids and r.id not in lifting]
+        clear = replace(compose_all_clear(identifier=deps.alert_id(), original=original, sent=deps.clock(),
+                                          created_by=actor), authors=(actor,))
         if still_active:  # part of the area stays under the regime: the all-clear names only the rest
-            districts = tuple(r.district for r in lifted_regimes if r.district)
-            clear = replace(clear, districts=districts,
-                            area=area_for(deps.territory, alert.region, districts))
+            districts = tuple(r.district for r in group if r.district)
+            clear = replace(clear, districts=districts, area=area_for(deps.territory, original.region, districts))
+        if deps.approval.needs_approval(clear, [original]):
+            clear = store_alert(repo, deps, clear, picture, actor, out)
+            repo.set_pending("regimes", sorted(lifting), lift_pending=clear.identifier)
+            held.append(clear.identifier)
+            for regime in group:
+                audit(repo, deps, actor, "regime.lift_proposed", "regime", regime.id, reason=reason,
+                      pending_alert=clear.identifier)
+            out.notes.append(f"lifting {len(group)} regime(s) waits for a second person: all-clear "
+                             f"{clear.identifier}; they stay in force until it is approved")
+            continue
+        for regime in group:
+            lift_one(repo, deps, picture, regime, actor, reason, out)
         store_alert(repo, deps, clear, picture, actor, out)
+    return held
+
+
+def withdraw_group(repo: Repository, deps: Deps, alert: Alert, actor: str, reason: str,
+                   state: AlertState) -> list[str]:
+    """Drop a held alert (withdrawn or rejected) with every held alert of its decision and their proposed
+    state: proposed regimes and measures end unseen, marked lifts and ends are unmarked. Audited."""
+    group = held_group(repo, alert)
+    ids = [a.identifier for a in group]
+    now = deps.clock()
+    for member in group:
+        repo.replace_alert(replace(member, state=state), None, None)
+        audit(repo, deps, actor, f"alert.{state.value}", "alert", member.identifier, reason=reason,
+              authors=sorted(member.people))
+    for regime_id in repo.proposed_by("regimes", ids):
+        found = repo.regime(regime_id)
+        if found is not None:
+            repo.lift_regime(found[0].lifted(now, actor, f"{state.value}: {reason}"))
+            audit(repo, deps, actor, "regime.proposal_dropped", "regime", regime_id, reason=reason)
+    for measure_id in repo.proposed_by("measures", ids):
+        repo.end_measure_id(measure_id, at=now, by=actor)
+        audit(repo, deps, actor, "measure.proposal_dropped", "measure", measure_id, reason=reason)
+    for table in ("regimes", "measures"):
+        kept = repo.proposed_by(table, ids, lifting=True)
+        repo.set_pending(table, kept, lift_pending=None)
+        for kept_id in kept:
+            audit(repo, deps, actor, f"{table[:-1]}.end_not_approved", table[:-1], kept_id, reason=reason)
+    return ids
+
+
+def held_group(repo: Repository, alert: Alert) -> list[Alert]:
+    """The held alerts of one decision (new alerts of the same report): approved or dropped together,
+    `alert` first. A follow-up (all-clear, cancel) keeps its original's report id but stands alone."""
+    if alert.msg_type is not MsgType.ALERT or not alert.report_id:
+        return [alert]
+    others = [a for a in repo.pending_alerts_of_report(alert.report_id) if a.msg_type is MsgType.ALERT]
+    return [alert, *(a for a in others if a.identifier != alert.identifier)]
 
 
 def _airport_notice(repo: Repository, deps: Deps, picture: Picture, icao: str, suspended: bool,
-                    at: datetime, actor: str, report_id: str, out: Outcome) -> None:
+                    at: datetime, actor: str, report_id: str, out: Outcome, authors: tuple[str, ...] = (),
+                    *, hold: bool = False) -> None:
     airport = deps.territory.airports.get(icao)
     if airport is None:
         return
@@ -289,4 +393,4 @@ def _airport_notice(repo: Repository, deps: Deps, picture: Picture, icao: str, s
         airport=airport, suspended=suspended, at=at, status=picture.status, created_by=actor,
         report_id=report_id,
     )
-    store_alert(repo, deps, alert, picture, actor, out)
+    store_alert(repo, deps, replace(alert, authors=authors), picture, actor, out, hold=hold)

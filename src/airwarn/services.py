@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
+from airwarn.approvals import approve_alert as approve_alert  # the use cases of the two-person rule
+from airwarn.approvals import cancel_alert as cancel_alert
+from airwarn.approvals import reject_alert as reject_alert
 from airwarn.deps import Deps, new_id
 from airwarn.domain import incidents
-from airwarn.domain.alerts import Alert, AlertState, MsgType, compose_cancel
-from airwarn.domain.audit import ChainCheck, verify_chain
+from airwarn.domain.alerts import AlertState
+from airwarn.domain.audit import ChainCheck
 from airwarn.domain.incidents import Incident
-from airwarn.domain.reports import Certainty, Report, Status
+from airwarn.domain.reports import Certainty, RegimeKind, Report, Status
 from airwarn.domain.rules import covered, decide
+from airwarn.domain.threat_texts import THREAT_TEXTS
 from airwarn.domain.users import Role, User, hash_token, new_token
 from airwarn.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from airwarn.intake import ReportDraft, resolve
-from airwarn.issuing import Outcome, apply_decision, audit, issue, lift_regimes, store_alert, summary
+from airwarn.issuing import Outcome, apply_decision, audit, lift_regimes, summary
 
 
 def require(user: User, role: Role) -> None:
@@ -50,9 +53,16 @@ def add_user(deps: Deps, name: str, role: str, *, actor: str = "admin-cli") -> s
     return token
 
 
+def _require_reporter(actor: User, draft: ReportDraft) -> None:
+    """Operators report anything; a sensor account only its own detections (source type sensor)."""
+    if actor.role is Role.SENSOR and draft.source_type == "sensor":
+        return
+    require(actor, Role.OPERATOR)
+
+
 def submit_report(deps: Deps, draft: ReportDraft, actor: User) -> Outcome:
     """A report arrives: validate it, decide, and commit the decision, its audit and outbox together."""
-    require(actor, Role.OPERATOR)
+    _require_reporter(actor, draft)
     report = resolve(draft, deps.territory, now=deps.clock(), reported_by=actor.name,
                      future_tolerance=deps.future_tolerance)
     with deps.uow.write() as repo:
@@ -60,17 +70,21 @@ def submit_report(deps: Deps, draft: ReportDraft, actor: User) -> Outcome:
         incident, dismissed, pending = _incident_of(repo, report)
         decision = decide(report, picture, deps.territory)
         review = "pending" if decision.queued else "none"
-        if decision.queued and report.is_threat and incident.without(dismissed).corroborated:
-            outcome = _corroborate(repo, deps, picture, report, incident, pending)
-            review = "corroborated"
+        standing = incident.without(dismissed)
+        if decision.queued and deps.auto_confirm.confirms(report, standing.reports):
+            outcome = _auto_confirm(repo, deps, picture, report, incident, standing.reports, pending)
+            review = "auto_confirmed"
         elif decision.queued:
             outcome = Outcome(report_id=report.id, queued=True, notes=decision.notes)
+            if report.is_threat and standing.corroborated:
+                _corroborated(repo, deps, report, standing, outcome)
         else:
-            outcome = apply_decision(repo, deps, picture, decision, report, actor.name)
+            outcome = apply_decision(repo, deps, picture, decision, report, actor.name,
+                                     sensor_solo=actor.role is Role.SENSOR)
         outcome.incident_id = incident.id
         repo.add_report(report, review=review, outcome=outcome.to_dict(), incident_id=incident.id)
-        if review == "corroborated":
-            repo.set_review(report.id, review=review, by=CORROBORATION_ACTOR, at=deps.clock())
+        if review == "auto_confirmed":
+            repo.set_review(report.id, review=review, by=AUTO_CONFIRM_ACTOR, at=deps.clock())
         audit(repo, deps, actor.name, "report.received", "report", report.id, kind=report.kind.value,
               region=report.region, districts=list(report.districts), source=report.source.type.value,
               certainty=report.certainty.value, queued=outcome.queued, incident=incident.id,
@@ -82,8 +96,37 @@ def submit_report(deps: Deps, draft: ReportDraft, actor: User) -> Outcome:
     return outcome
 
 
-#: Who decides a claim that enough independent sources corroborated (the audit names it so).
+#: Who confirms a claim under the authority's opt-in auto-confirm policy (the audit names it so).
+AUTO_CONFIRM_ACTOR = "system:auto-confirm"
+#: Who notes that independent sources corroborate a queued claim (it decides nothing).
 CORROBORATION_ACTOR = "system:corroboration"
+
+
+def _corroborated(repo: Any, deps: Deps, report: Report, incident: Incident, outcome: Outcome) -> None:
+    """Independent sources raise the claim's certainty and its place in the queue, and say so; an operator
+    still decides (unless the authority opted into auto-confirmation)."""
+    sources = incident.independent_claims
+    outcome.notes.append(f"incident {incident.id}: {sources} independent sources corroborate it; certainty "
+                         f"raised to {incident.certainty.value} and moved up the review queue; an operator decides")
+    audit(repo, deps, CORROBORATION_ACTOR, "incident.corroborated", "incident", incident.id, report=report.id,
+          sources=sources, certainty=incident.certainty.value)
+
+
+def _auto_confirm(repo: Any, deps: Deps, picture: Any, report: Report, incident: Incident,
+                  standing: list[Report], pending: list[Report]) -> Outcome:
+    """The authority's opt-in policy confirms the claim; everyone who reported it counts as an author."""
+    decision = decide(report, picture, deps.territory, confirmed=True)
+    causers = tuple(dict.fromkeys(r.reported_by for r in standing if not r.trusted))
+    outcome = apply_decision(repo, deps, picture, decision, report, AUTO_CONFIRM_ACTOR,
+                             certainty=Certainty.LIKELY, authors=causers)
+    outcome.notes.append(f"incident {incident.id}: confirmed by the auto-confirm policy "
+                         f"({deps.auto_confirm.describe()})")
+    audit(repo, deps, AUTO_CONFIRM_ACTOR, "incident.auto_confirmed", "incident", incident.id, report=report.id,
+          policy=deps.auto_confirm.to_dict(), reports=[r.id for r in standing], authors=list(causers),
+          regimes=list(outcome.regimes_declared), alerts=[a["identifier"] for a in outcome.alerts])
+    _settle(repo, deps, picture, pending, by=AUTO_CONFIRM_ACTOR, report=report, incident=incident,
+            outcome=outcome)
+    return outcome
 
 
 def _incident_of(repo: Any, report: Report) -> tuple[Incident, set[str], list[Report]]:
@@ -97,23 +140,6 @@ def _incident_of(repo: Any, report: Report) -> tuple[Incident, set[str], list[Re
     pending = [r for r in home.reports if reviews.get(r.id) == "pending"]
     incidents.attach(home, report)
     return home, {rid for rid, review in reviews.items() if review == "dismissed"}, pending
-
-
-def _corroborate(repo: Any, deps: Deps, picture: Any, report: Report, incident: Incident,
-                 pending: list[Report]) -> Outcome:
-    """Enough independent untrusted sources make the incident Likely: decide the claim as an operator's
-    confirmation would, and settle the queued claims of the incident that its regimes now cover."""
-    decision = decide(report, picture, deps.territory, confirmed=True)
-    outcome = apply_decision(repo, deps, picture, decision, report, CORROBORATION_ACTOR,
-                             certainty=Certainty.LIKELY)
-    sources = incident.independent_claims
-    outcome.notes.append(f"incident {incident.id}: {sources} independent sources make it Likely")
-    audit(repo, deps, CORROBORATION_ACTOR, "incident.corroborated", "incident", incident.id,
-          report=report.id, sources=sources, certainty=Certainty.LIKELY.value,
-          regimes=list(outcome.regimes_declared), alerts=[a["identifier"] for a in outcome.alerts])
-    _settle(repo, deps, picture, pending, by=CORROBORATION_ACTOR, report=report, incident=incident,
-            outcome=outcome)
-    return outcome
 
 
 def _settle(repo: Any, deps: Deps, picture: Any, pending: list[Report], *, by: str, report: Report,
@@ -141,7 +167,7 @@ def confirm_report(deps: Deps, report_id: str, actor: User, certainty: str = "Li
         picture = repo.picture(report.status)
         decision = decide(report, picture, deps.territory, confirmed=True)
         outcome = apply_decision(repo, deps, picture, decision, report, actor.name,
-                                 certainty=confirmed_certainty)
+                                 certainty=confirmed_certainty, authors=(report.reported_by,))
         repo.set_review(report.id, review="confirmed", by=actor.name, at=deps.clock(),
                         outcome=outcome.to_dict())
         audit(repo, deps, actor.name, "report.confirmed", "report", report.id, certainty=certainty)
@@ -167,63 +193,6 @@ def _pending(repo: Any, report_id: str) -> Any:
     return repo.report(report_id)
 
 
-def _alert(repo: Any, identifier: str) -> Alert:
-    found = repo.alert(identifier)
-    if found is None:
-        raise NotFound(f"no alert {identifier!r}")
-    alert: Alert = found[0]
-    return alert
-
-
-def approve_alert(deps: Deps, identifier: str, approver: User) -> dict[str, Any]:
-    """Two-person rule: a second person (approver or admin, not the author) releases a held alert."""
-    require(approver, Role.APPROVER)
-    with deps.uow.write() as repo:
-        alert = _alert(repo, identifier)
-        if alert.state is not AlertState.PENDING_APPROVAL:
-            raise Conflict(f"alert {identifier} is {alert.state.value}, not pending approval")
-        if alert.created_by == approver.name:
-            raise Forbidden("two-person rule: the author of an alert cannot approve it")
-        alert = replace(alert.approved(approver.name), sent=deps.clock())
-        issue(repo, deps, alert, repo.picture(alert.status), approver.name, new=False)
-        audit(repo, deps, approver.name, "alert.approved", "alert", identifier, author=alert.created_by)
-    result = summary(alert)
-    # the alert itself goes to live clients through its outbox row; this tells consoles it was approved
-    deps.events.publish("review", {"alert": result, "review": "approved"})
-    return result
-
-
-def cancel_alert(deps: Deps, identifier: str, actor: User, note: str = "False alarm") -> dict[str, Any]:
-    """The prepared false-alarm cancellation: one call issues a CAP Cancel and lifts what the alert declared."""
-    require(actor, Role.OPERATOR)
-    with deps.uow.write() as repo:
-        original = _alert(repo, identifier)
-        if original.msg_type is MsgType.CANCEL:
-            raise Conflict("a Cancel cannot itself be cancelled")
-        if any(a.msg_type is MsgType.CANCEL for a in repo.referencing(identifier)):
-            raise Conflict(f"alert {identifier} is already cancelled")
-        picture = repo.picture(original.status)
-        outcome = Outcome(notes=[note])
-        active = [r for r in picture.active_regimes() if r.id in original.regime_ids]
-        if original.state is AlertState.PENDING_APPROVAL:
-            repo.replace_alert(replace(original, state=AlertState.WITHDRAWN), None, None)
-            audit(repo, deps, actor.name, "alert.withdrawn", "alert", identifier, reason=note)
-            lift_regimes(repo, deps, picture, active, actor.name, f"false alarm: {note}", outcome,
-                         all_clear=False)
-            result: dict[str, Any] = {"withdrawn": identifier, **outcome.to_dict()}
-        elif original.state is AlertState.WITHDRAWN:
-            raise Conflict(f"alert {identifier} was withdrawn and never issued")
-        else:
-            cancel = compose_cancel(identifier=deps.alert_id(), original=original, sent=deps.clock(),
-                                    created_by=actor.name, note=note)
-            store_alert(repo, deps, cancel, picture, actor.name, outcome)
-            lift_regimes(repo, deps, picture, active, actor.name, f"false alarm: {note}", outcome,
-                         all_clear=False)
-            result = {"cancel": summary(cancel), **outcome.to_dict()}
-    _announce(deps, "alert", outcome)
-    return result
-
-
 def lift_regime(deps: Deps, regime_id: str, actor: User, reason: str = "") -> Outcome:
     require(actor, Role.OPERATOR)
     with deps.uow.write() as repo:
@@ -233,6 +202,8 @@ def lift_regime(deps: Deps, regime_id: str, actor: User, reason: str = "") -> Ou
         regime = found[0]
         if not regime.active:
             raise Conflict(f"regime {regime_id} was lifted at {regime.lifted_at}")
+        if regime.lift_pending:
+            raise Conflict(f"regime {regime_id} is lifted once alert {regime.lift_pending} is approved")
         picture = repo.picture(regime.status)
         outcome = Outcome()
         current = next(r for r in picture.regimes if r.id == regime_id)
@@ -241,18 +212,52 @@ def lift_regime(deps: Deps, regime_id: str, actor: User, reason: str = "") -> Ou
     return outcome
 
 
+def declaration_coverage(deps: Deps, draft: ReportDraft, actor: User) -> dict[str, Any]:
+    """How many districts a declaration covers (every district of the region when it names none)."""
+    report = resolve(draft, deps.territory, now=deps.clock(), reported_by=actor.name,
+                     future_tolerance=deps.future_tolerance)
+    region = deps.territory.regions[report.region]
+    codes = list(report.districts) or [d.code for d in deps.territory.districts.values() if d.region == region.code]
+    return {"region": region.code, "region_name": region.name_en, "whole_region": not report.districts,
+            "district_count": len(codes),
+            "districts": [{"code": c, "name_en": deps.territory.districts[c].name_en} for c in codes]}
+
+
+def preview_declaration(deps: Deps, draft: ReportDraft, actor: User) -> dict[str, Any]:
+    """A dry run of a manual declaration: its coverage, what would be declared or is already in force or
+    proposed, and whether a second person must approve it. Writes nothing."""
+    require(actor, Role.OPERATOR)
+    report = resolve(draft, deps.territory, now=deps.clock(), reported_by=actor.name,
+                     future_tolerance=deps.future_tolerance)
+    with deps.uow.read() as repo:
+        picture = repo.picture(report.status)
+    decision = decide(report, picture, deps.territory, confirmed=True)
+    kind = report.regime or RegimeKind.DRONE_HAZARD
+    severity = THREAT_TEXTS[kind].severity
+    return declaration_coverage(deps, draft, actor) | {
+        "kind": kind.value, "status": report.status.value, "severity": severity.value,
+        "needs_approval": report.status is not Status.TEST and severity.rank >= deps.approval.min_severity.rank,
+        "would_declare": [{"kind": d.kind.value, "district": d.district} for d in decision.declare],
+        "would_start": [{"kind": m.kind.value, "target": m.target, "plan": m.plan} for m in decision.start],
+        "notes": decision.notes,
+    }
+
+
 def verify_audit(deps: Deps) -> ChainCheck:
-    with deps.uow.read() as repo:
-        return verify_chain(repo.audit())
+    """The audit chain's links and MACs, and every covered table row against its audited state."""
+    from airwarn.auditing import verify
+
+    return verify(deps)
 
 
-def picture_summary(deps: Deps, status: Status = Status.ACTUAL) -> dict[str, Any]:
-    """Regimes per region, airports, review queue and alerts: what the demo and the console show."""
+def picture_summary(deps: Deps, status: Status = Status.ACTUAL, *, public: bool = True) -> dict[str, Any]:
+    """Regimes, measures, review queue and alerts: what the demo and the console show. `public` (no token)
+    keeps only approved state and issued messages; operators also see proposed state and held alerts."""
     with deps.uow.read() as repo:
-        regimes = repo.regimes(active=True, status=status)
-        measures = repo.measures(active=True, status=status)
-        queue = repo.reports(review="pending", status=status)
-        alerts = repo.alerts(status=status, limit=1000)
+        regimes = repo.regimes(active=True, status=status, public=public)
+        measures = repo.measures(active=True, status=status, public=public)
+        queue = repo.reports(review="pending", status=status, limit=1000)
+        alerts = repo.alerts(status=status, state=AlertState.ISSUED if public else None, limit=1000)
     return {
         "status": status.value,
         "regimes": regimes,
@@ -260,6 +265,28 @@ def picture_summary(deps: Deps, status: Status = Status.ACTUAL) -> dict[str, Any
         "review_queue": queue,
         "alerts": [summary(a) for a, _ in alerts],
     }
+
+
+def review_queue(deps: Deps, status: Status = Status.ACTUAL) -> list[dict[str, Any]]:
+    """Queued claims, most urgent first: those that independent sources corroborate rise, and say so."""
+    with deps.uow.read() as repo:
+        queue = repo.reports(review="pending", status=status, limit=1000)
+        ids = sorted({q["incident_id"] for q in queue if q.get("incident_id")})
+        members = repo.incident_members(ids)
+    reviews = {r.id: review for _, r, review in members}
+    built = {i.id: i.without(rid for rid, rv in reviews.items() if rv == "dismissed")
+             for i in incidents.gather((i, r) for i, r, _ in members)}
+    for item in queue:
+        incident = built.get(item.get("incident_id") or "")
+        sources = incident.independent_claims if incident else 1
+        certainty = incident.certainty if incident else Certainty(item["certainty"])
+        item["incident_certainty"] = certainty.value
+        item["independent_sources"] = sources
+        item["priority"] = certainty.rank * 100 + min(sources, 99)
+        item["corroboration"] = (f"{sources} independent sources: certainty {certainty.value}; an operator decides"
+                                 if incident is not None and incident.corroborated else None)
+    queue.sort(key=lambda q: (q["priority"], q["received_at"]), reverse=True)
+    return queue
 
 
 def incidents_view(deps: Deps, *, status: Status = Status.ACTUAL, limit: int = 100) -> list[dict[str, Any]]:

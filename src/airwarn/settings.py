@@ -18,11 +18,19 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="AIRWARN_", extra="ignore")
 
     db: str = Field("sqlite:///airwarn.db", description="SQLAlchemy URL of the database")
-    keys_dir: Path = Field(Path("airwarn-keys"), description="where the authority's signing key lives")
+    keys_dir: Path = Field(Path("airwarn-keys"), description="where the authority's signing key and the audit "
+                           "key live; `airwarn keys init` creates them, nothing else does")
     sender: str = "airwarn@authority.example"
     sender_name_en: str = "Emergency Warning Authority"
     sender_name_ru: str = "Служба оповещения"
-    approval_severity: str = Field("Severe", description="Actual alerts at or above need a second person")
+    approval_severity: str = Field("Severe", description="Actual and Exercise messages at or above (issue, "
+                                   "update, cancel, all-clear) need a second person")
+    auto_confirm_kinds: str = Field("", description="report kinds (comma-separated, e.g. explosion) that the "
+                                    "opt-in auto-confirm policy confirms; empty (default): off")
+    auto_confirm_min_reports: int = Field(3, ge=2, le=100, description="independent witness reports needed")
+    auto_confirm_window_s: int = Field(600, ge=60, le=86_400, description="…within this many seconds, one district")
+    sensor_solo_threats: str = Field("", description="regime kinds (comma-separated, e.g. missile_hazard) whose "
+                                     "alerts a sensor account may issue without a second person; empty: none")
     future_tolerance_s: int = 300
     max_body_bytes: int = 1_048_576
     bus: str = Field("memory://", description="memory:// or nats://host:port")
@@ -43,6 +51,9 @@ class Settings(BaseSettings):
                                    "path); make one with `airwarn keys vapid`; empty: Web Push rows wait")
     vapid_subject: str = Field("mailto:alerts@authority.example", description="VAPID contact (mailto: or https:)")
     webpush_ttl_s: int = Field(3600, ge=0, description="how long a push service keeps an alert for an offline device")
+    # audit (issue 10 item 9)
+    audit_head_interval_s: float = Field(30.0, gt=0, le=60, description="how often a serving node signs the "
+                                         "audit chain's head (seconds, at most 60)")
 
     @field_validator("webhook_secret")
     @classmethod

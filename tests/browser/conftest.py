@@ -55,6 +55,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     from airwarn.settings import Settings
 
     workdir: Path = tmp_path_factory.mktemp("browser-demo")
+    from airwarn.keyring import init_keys
+
+    init_keys(workdir / "keys")
     deps = build_deps(Settings(db=f"sqlite:///{workdir / 'airwarn.db'}", keys_dir=workdir / "keys"))
     tokens = {OPERATOR: services.add_user(deps, OPERATOR, "operator", actor="test"),
               APPROVER: services.add_user(deps, APPROVER, "approver", actor="test")}

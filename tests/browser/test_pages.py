@@ -71,7 +71,8 @@ def test_the_review_queue_confirms_a_claim(page: Any, demo: Demo) -> None:
 
 
 def test_the_false_alarm_button_cancels_an_alert(page: Any, demo: Demo) -> None:
-    sign_in(page, demo)
+    # issue 10: above the threshold only an approver's false-alarm cancel goes out with one person
+    sign_in(page, demo, demo.approver)
     with demo.http() as http:
         target = next(a for a in http.get("/api/v1/alerts").json()
                       if a["region"] == "RU-ROS" and a["state"] == "issued" and a["msg_type"] == "Alert")

@@ -139,7 +139,8 @@ def test_restart_loses_nothing(
 
     from airwarn.bootstrap import cap_renderer
 
-    restarted = Deps(uow=UnitOfWork(make_engine(db_url)), territory=territory, render=cap_renderer(signer))
+    restarted = Deps(uow=UnitOfWork(make_engine(db_url), deps.uow.audit_key), territory=territory,
+                     render=cap_renderer(signer))
     with TestClient(create_app(restarted)) as again:
         assert again.get("/api/v1/status").json() == before
         assert len(again.get("/api/v1/review", headers=op).json()) == 1

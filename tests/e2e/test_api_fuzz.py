@@ -13,12 +13,14 @@ from hypothesis import HealthCheck, settings
 from airwarn import services
 from airwarn.api.app import create_app
 from airwarn.bootstrap import build_deps
+from airwarn.keyring import init_keys
 from airwarn.settings import Settings
 
 
 @pytest.fixture(scope="module")
 def fuzzed_app(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, str]:
     work: Path = tmp_path_factory.mktemp("fuzz")
+    init_keys(work / "keys")
     deps = build_deps(Settings(db=f"sqlite:///{work / 'fuzz.db'}", keys_dir=work / "keys"))
     token = services.add_user(deps, "fuzzer", "admin")
     return create_app(deps), token

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from airwarn.cap.signing import load_or_create
 from airwarn.cap.validate import validate
 from airwarn.cap.xml import alert_from_xml
 from airwarn.demo import run_demo
+from airwarn.keyring import load_authority
 
 
 def test_the_seed_night_replays_into_regimes_alerts_and_a_review_queue(tmp_path: Path) -> None:
@@ -31,10 +31,23 @@ def test_the_seed_night_replays_into_regimes_alerts_and_a_review_queue(tmp_path:
     queue = {(q["region"], q["kind"]) for q in result.summary["review_queue"]}
     assert queue == {("RU-SAR", "drones_en_route"), ("UA-65", "shelter_incident")}
 
-    signer = load_or_create(result.workdir / "keys")
+    signer = load_authority(result.workdir / "keys")
     assert len(result.exported) == len([a for a in result.summary["alerts"] if a["state"] == "issued"]) >= 5
     for path in result.exported:
         xml = path.read_bytes()
         assert path.name == f"{alert_from_xml(signer.verify(xml)).identifier}.xml"
         validate(xml)
     assert "Review queue" in console.export_text()
+    assert_audit_intact(result.workdir)
+
+
+def assert_audit_intact(workdir: Path) -> None:
+    """The demo's night, through the real server, leaves a MAC chain that binds every covered row."""
+    from airwarn import services
+    from airwarn.bootstrap import build_deps
+    from airwarn.settings import Settings
+
+    deps = build_deps(Settings(db=f"sqlite:///{workdir / 'airwarn.db'}", keys_dir=workdir / "keys"), create_db=False)
+    check = services.verify_audit(deps)
+    assert check.ok and check.records > 20, check.problems
+    deps.uow.engine.dispose()

@@ -83,8 +83,10 @@ def prepare(env: dict[str, str]) -> None:
     """Migrate the database, store the demo territory and make the signing key once, in this process, so
     the CLI calls and nodes that follow can start at the same time without racing to do it."""
     from airwarn.bootstrap import build_deps
+    from airwarn.keyring import init_keys
     from airwarn.settings import Settings
 
+    init_keys(Path(env["AIRWARN_KEYS_DIR"]))  # as `airwarn keys init` does; nothing else creates keys
     deps = build_deps(Settings(db=env["AIRWARN_DB"], keys_dir=Path(env["AIRWARN_KEYS_DIR"])))
     deps.uow.engine.dispose()
 

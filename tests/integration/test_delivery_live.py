@@ -34,10 +34,16 @@ def rostov(district: str = "Millerovsky") -> ReportDraft:
     return ReportDraft(kind="interception", region="RU-ROS", source_type="official", districts=[district])
 
 
+def signed_in(deps: Deps) -> dict[str, str]:
+    """An observer's token: the console's view of the stream (reports, reviews, held alerts)."""
+    return {"Authorization": f"Bearer {services.add_user(deps, 'console-watch', 'observer')}"}
+
+
 def test_websocket_gets_the_alert_for_its_district_only_and_resumes_after_an_id(
     client: TestClient, deps: Deps, operator: User, approver: User
 ) -> None:
-    with client, client.websocket_connect("/api/v1/live?district=RU-ROS-MILLEROVSKY") as ws:
+    headers = signed_in(deps)
+    with client, client.websocket_connect("/api/v1/live?district=RU-ROS-MILLEROVSKY", headers=headers) as ws:
         services.submit_report(deps, rostov("Sholokhovsky"), operator)  # not this client's district
         outcome = services.submit_report(deps, rostov(), operator)
         message = json.loads(ws.receive_text())
@@ -46,8 +52,33 @@ def test_websocket_gets_the_alert_for_its_district_only_and_resumes_after_an_id(
         services.approve_alert(deps, outcome.alerts[0]["identifier"], approver)
         approved = json.loads(ws.receive_text())
         assert approved["topic"] == "alert" and approved["id"] > message["id"]
-    with client, client.websocket_connect(f"/api/v1/live?after={message['id']}") as again:
+    with client, client.websocket_connect(f"/api/v1/live?after={message['id']}", headers=headers) as again:
         assert json.loads(again.receive_text())["id"] == approved["id"]
+
+
+def test_without_a_token_the_stream_carries_issued_alerts_only(
+    client: TestClient, deps: Deps, operator: User, approver: User
+) -> None:
+    """Issue 10: the public live stream showed held alerts, who made them and review-queue source names."""
+    token = services.add_user(deps, "console-browser", "observer")
+    with client, client.websocket_connect("/api/v1/live") as public, \
+            client.websocket_connect("/api/v1/live", subprotocols=["airwarn", f"bearer.{token}"]) as console:
+        rumour = ReportDraft(kind="drones_en_route", region="RU-SAR", source_type="media", source_name="Mash")
+        services.submit_report(deps, rumour, operator)  # queued: the console hears of it, the public never
+        outcome = services.submit_report(deps, rostov(), operator)  # held for a second person
+        assert json.loads(console.receive_text())["topic"] == "report"
+        held = json.loads(console.receive_text())
+        assert held["topic"] == "report" and held["payload"]["alerts"][0]["state"] == "pending_approval"
+        identifier = services.approve_alert(deps, outcome.alerts[0]["identifier"], approver)["identifier"]
+        first = json.loads(public.receive_text())
+    assert first["topic"] == "alert" and first["payload"]["identifier"] == identifier
+    assert first["payload"]["state"] == "issued" and "Mash" not in json.dumps(first)
+    assert not {"created_by", "approved_by", "authors"} & set(first["payload"])
+
+
+def test_a_bad_token_on_the_stream_is_refused_not_downgraded(client: TestClient) -> None:
+    with client, client.websocket_connect("/api/v1/live", headers={"Authorization": "Bearer aw_nope"}) as ws:
+        assert json.loads(ws.receive_text())["error"] == "unauthenticated"
 
 
 def test_websocket_with_a_bad_filter_is_told_why(client: TestClient) -> None:
@@ -59,7 +90,7 @@ def test_websocket_with_a_bad_filter_is_told_why(client: TestClient) -> None:
 
 
 def test_a_client_may_ask_for_alerts_only(client: TestClient, deps: Deps, operator: User, approver: User) -> None:
-    with client, client.websocket_connect("/api/v1/live?topics=alert") as ws:
+    with client, client.websocket_connect("/api/v1/live?topics=alert", headers=signed_in(deps)) as ws:
         outcome = services.submit_report(deps, rostov(), operator)  # a report event: not for this client
         identifier = services.approve_alert(deps, outcome.alerts[0]["identifier"], approver)["identifier"]
         deps.events.publish("alert", {"end": "of this test"})  # the next alert event after the issued one
@@ -72,7 +103,7 @@ def test_the_issuing_node_hands_the_alert_to_live_clients_before_announcing_the_
     client: TestClient, deps: Deps, operator: User
 ) -> None:
     deps.approval = ApprovalPolicy(min_severity=Severity.EXTREME)  # this authority lets Severe go at once
-    with client, client.websocket_connect("/api/v1/live") as ws:
+    with client, client.websocket_connect("/api/v1/live", headers=signed_in(deps)) as ws:
         outcome = services.submit_report(deps, rostov(), operator)
         [alert] = [a for a in outcome.alerts if a["state"] == "issued"]
         first, second = json.loads(ws.receive_text()), json.loads(ws.receive_text())
@@ -141,10 +172,11 @@ def sse_lines(client: TestClient, last_event_id: str) -> list[str]:
 def test_sse_resumes_from_last_event_id(client: TestClient, deps: Deps) -> None:
     bus = deps.events
     assert isinstance(bus, MemoryBus)
-    bus.publish("regime", {"region": "RU-ROS", "districts": []})
-    bus.publish("regime", {"region": "RU-ROS", "districts": ["RU-ROS-MILLEROVSKY"]})
+    # issued alerts: what a client without a token may see (issue 10)
+    bus.publish("alert", {"region": "RU-ROS", "districts": [], "delivery": "issued"})
+    bus.publish("alert", {"region": "RU-ROS", "districts": ["RU-ROS-MILLEROVSKY"], "delivery": "issued"})
     lines = sse_lines(client, "1")
-    assert "id: 2" in lines and "event: regime" in lines
+    assert "id: 2" in lines and "event: alert" in lines
 
 
 def test_sse_from_an_id_this_node_never_issued_starts_with_a_gap(client: TestClient, deps: Deps) -> None:

@@ -11,10 +11,10 @@ from sqlalchemy import text
 from airwarn import services
 from airwarn.delivery.fanout import make_fanout
 from airwarn.deps import Deps, TargetColumn
-from airwarn.domain.alerts import ApprovalPolicy, MsgType
 from airwarn.domain.users import User
 from airwarn.intake import ReportDraft
 from airwarn.store import outbox_bulk
+from tests.fixtures.policies import IssueAlone
 
 # microseconds and a non-UTC offset: the stored instant must survive both writers unchanged
 NOW = datetime(2026, 11, 24, 0, 49, 1, 123456, tzinfo=timezone(timedelta(hours=3)))
@@ -22,7 +22,7 @@ NOW = datetime(2026, 11, 24, 0, 49, 1, 123456, tzinfo=timezone(timedelta(hours=3
 
 def issued_alert(deps: Deps, operator: User, districts: list[str]) -> str:
     """An alert issued without a second person; returns its identifier."""
-    deps.approval = ApprovalPolicy(exempt_msg_types=frozenset(MsgType))
+    deps.approval = IssueAlone()
     draft = ReportDraft(kind="regime_declared", region="RU-ROS", source_type="official", regime="drone_hazard",
                         districts=districts)
     alert = services.submit_report(deps, draft, operator).alerts[0]

@@ -12,7 +12,7 @@ from airwarn.cap.validate import validate
 from airwarn.deps import Deps
 from airwarn.domain.alerts import ApprovalPolicy, Severity
 from airwarn.domain.reports import Status
-from airwarn.domain.users import User
+from airwarn.domain.users import Role, User
 from airwarn.errors import Conflict, Forbidden, InvalidInput
 from airwarn.intake import ReportDraft
 from airwarn.store import tables as t
@@ -109,22 +109,54 @@ def test_lifting_issues_one_all_clear_referencing_the_alert(
     original = services.approve_alert(deps, first.alerts[0]["identifier"], approver)
     lift = ReportDraft(kind="regime_lifted", region="RU-ROS", source_type="official", regime="drone_hazard")
     outcome = services.submit_report(deps, lift, operator)
-    assert len(outcome.regimes_lifted) == 4
     [clear] = outcome.alerts
     assert clear["msg_type"] == "Update" and clear["references"] == [original["identifier"]]
+    # issue 10: the all-clear of a Severe alert needs a second person too; until then the regimes stay
+    assert clear["state"] == "pending_approval" and outcome.regimes_lifted == []
+    with deps.uow.read() as repo:
+        assert len(repo.regimes(active=True, public=True)) == 4
+    with pytest.raises(Forbidden):
+        services.approve_alert(deps, clear["identifier"], User("olga", Role.APPROVER))  # its author
+    services.approve_alert(deps, clear["identifier"], approver)
+    with deps.uow.read() as repo:
+        assert repo.regimes(active=True) == []
 
 
-def test_false_alarm_cancel_goes_out_in_one_call_and_lifts_the_regime(
+def test_false_alarm_cancel_by_an_approver_goes_out_in_one_call_and_lifts_the_regime(
     deps: Deps, operator: User, approver: User
 ) -> None:
     first = services.submit_report(deps, rostov_interception(), operator)
     identifier = services.approve_alert(deps, first.alerts[0]["identifier"], approver)["identifier"]
-    result = services.cancel_alert(deps, identifier, operator, "False alarm: sensor fault")
+    duty = User("dmitri", Role.APPROVER)
+    result = services.cancel_alert(deps, identifier, duty, "False alarm: sensor fault")
     assert result["cancel"]["msg_type"] == "Cancel" and result["cancel"]["state"] == "issued"
     with deps.uow.read() as repo:
         assert repo.regimes(active=True) == []
+        [solo] = [r for r in repo.audit() if r.action == "alert.issued_by_one_person"]
+    assert solo.actor == "dmitri" and solo.data["policy"] == "single_person_false_alarm_cancel"
     with pytest.raises(Conflict):
         services.cancel_alert(deps, identifier, operator)
+
+
+def test_an_operator_alone_cannot_cancel_an_approved_severe_alert(
+    deps: Deps, operator: User, approver: User
+) -> None:
+    """Issue 10: one person could undo what two approved; now the operator's cancel waits for a second."""
+    first = services.submit_report(deps, rostov_interception(), operator)
+    identifier = services.approve_alert(deps, first.alerts[0]["identifier"], approver)["identifier"]
+    result = services.cancel_alert(deps, identifier, operator, "False alarm")
+    cancel = result["cancel"]
+    assert cancel["state"] == "pending_approval" and result["regimes_lifted"] == []
+    with deps.uow.read() as repo:
+        assert len(repo.regimes(active=True, public=True)) == 4
+        assert all(r["lift_pending"] == cancel["identifier"] for r in repo.regimes(active=True))
+    with pytest.raises(Conflict):
+        services.cancel_alert(deps, identifier, operator)  # its cancel already waits
+    with pytest.raises(Forbidden):
+        services.approve_alert(deps, cancel["identifier"], User("olga", Role.APPROVER))
+    assert services.approve_alert(deps, cancel["identifier"], approver)["state"] == "issued"
+    with deps.uow.read() as repo:
+        assert repo.regimes(active=True) == []
 
 
 @pytest.mark.parametrize(
@@ -176,7 +208,8 @@ def test_exercise_and_actual_never_touch(deps: Deps, operator: User) -> None:
     drill.status = "Exercise"
     outcome = services.submit_report(deps, drill, operator)
     [alert] = outcome.alerts
-    assert alert["status"] == "Exercise" and alert["state"] == "issued"  # drills need no second person
+    # issue 10: an exercise needs a second person like an Actual alert of its severity
+    assert alert["status"] == "Exercise" and alert["state"] == "pending_approval"
     with deps.uow.read() as repo:
         assert repo.picture(Status.ACTUAL).regimes == []
         assert len(repo.picture(Status.EXERCISE).regimes) == 4

@@ -22,13 +22,14 @@ from airwarn.delivery import subscriber_cache
 from airwarn.delivery.fanout import make_fanout
 from airwarn.delivery.subscriptions import SubscriptionDraft, confirm, subscribe, unsubscribe
 from airwarn.deps import Deps
-from airwarn.domain.alerts import Alert, ApprovalPolicy, MsgType, Severity
+from airwarn.domain.alerts import Alert, Severity
 from airwarn.domain.targeting import Preferences, allowed_channels, wants
 from airwarn.domain.users import User
 from airwarn.intake import ReportDraft
 from airwarn.store.delivery_tables import subscriptions as subs
 from airwarn.store.engine import make_engine
 from airwarn.store.uow import UnitOfWork
+from tests.fixtures.policies import IssueAlone
 
 MILLEROVO = (48.7, 40.2)  # inside Millerovsky and Sholokhovsky districts of the test territory
 PENZA = (53.2, 45.2)
@@ -39,7 +40,7 @@ SMS = [{"channel": "sms", "address": "+79991234567"}]
 def node(deps: Deps) -> Deps:
     """The issuing node: the real fan-out, every alert issued without a second person."""
     deps.fanout = make_fanout(deps.territory)
-    deps.approval = ApprovalPolicy(exempt_msg_types=frozenset(MsgType))
+    deps.approval = IssueAlone()
     return deps
 
 
@@ -82,7 +83,8 @@ def test_changes_after_the_cache_was_built_reach_the_next_alert(
     assert {leaves, turns_strict, moves_away} == {t for _, t in subscriber_targets(node, first)}
 
     # another node (its own engine and Deps) changes subscriptions through the service…
-    other = Deps(uow=UnitOfWork(make_engine(db_url)), territory=territory, render=cap_renderer(signer))
+    other = Deps(uow=UnitOfWork(make_engine(db_url), node.uow.audit_key), territory=territory,
+                 render=cap_renderer(signer))
     joins, _ = new_subscriber(other, lat=MILLEROVO[0], lon=MILLEROVO[1])
     joins_by_district, _ = new_subscriber(other, districts=["Sholokhovsky"], lat=PENZA[0], lon=PENZA[1])
     never_confirms, _ = new_subscriber(other, active=False, lat=MILLEROVO[0], lon=MILLEROVO[1])

@@ -69,7 +69,8 @@ def test_alert_issued_through_node_a_reaches_a_websocket_client_on_node_b(tmp_pa
 
 async def _scenario(a: Node, b: Node, operator: str, approver: str) -> None:
     ws_b = b.url.replace("http://", "ws://") + "/api/v1/live"
-    async with websockets.connect(f"{ws_b}?district=RU-ROS-MILLEROVSKY") as ws, \
+    console = {"Authorization": f"Bearer {approver}"}  # a signed-in client also hears reports (issue 10)
+    async with websockets.connect(f"{ws_b}?district=RU-ROS-MILLEROVSKY", additional_headers=console) as ws, \
             httpx.AsyncClient(base_url=a.url, timeout=30) as node_a:
         report = {"kind": "interception", "region": "RU-ROS", "districts": ["Millerovsky"],
                   "source": {"type": "official", "name": "Governor of Rostov Region"}}

@@ -160,3 +160,20 @@ def test_empty_feed_is_valid_atom():
     xml = atom_feed([], feed_id="urn:x", title="t", self_url=SELF, updated=samples.SENT)
     assert etree.fromstring(xml).find(A + "entry") is None
     assert alerts_from_feed(xml) == []
+
+
+def test_feed_carries_the_signed_audit_head_and_its_alerts_still_verify(signed, keypair):
+    from airwarn.cap.atom import AUDIT_NS
+
+    head = {"seq": 7, "hash": "ab" * 32, "at": "2026-11-24T00:00:00+00:00", "key_id": "0123456789abcdef",
+            "cert_sha256": "cd" * 32, "signature": "c2ln", "alg": "RSA-SHA256"}
+    body = atom_feed([FeedEntry.from_alert(alert_from_xml(verify(x, keypair[1])), x) for x in signed],
+                     feed_id="urn:x", title="t", self_url="https://a.example/api/v1/alerts.atom",
+                     updated=datetime(2026, 11, 24, tzinfo=UTC), audit_head=head,
+                     audit_head_url="https://a.example/api/v1/audit/head")
+    root = etree.fromstring(body)
+    element = root.find(f"{{{AUDIT_NS}}}auditHead")
+    assert element is not None and dict(element.attrib) == {k: str(v) for k, v in head.items()}
+    link = root.find(f"{{{ATOM_NS}}}link[@rel='related']")
+    assert link is not None and link.get("href") == "https://a.example/api/v1/audit/head"
+    assert [verify(x, keypair[1]) for x in alerts_from_feed(body)] == [verify(x, keypair[1]) for x in signed]

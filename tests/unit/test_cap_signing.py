@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import stat
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,12 +11,9 @@ from cryptography.x509.oid import NameOID
 from lxml import etree
 
 from airwarn.cap.signing import (
-    CERT_FILE,
-    KEY_FILE,
     SignatureInvalid,
     Signer,
     generate_authority_key,
-    load_or_create,
     verify,
 )
 from airwarn.cap.validate import validate
@@ -164,20 +160,3 @@ def test_signer_from_paths_and_mismatched_pair(tmp_path, keypair):
     with pytest.raises(ConfigError, match="cannot read"):
         Signer.from_pem(tmp_path / "missing.pem", cert_path)
     assert "PRIVATE" not in repr(Signer.from_pem(*keypair))
-
-
-def test_load_or_create_keeps_the_pair_in_a_directory(tmp_path):
-    directory = tmp_path / "keys"
-    first = load_or_create(directory)
-    assert stat.S_IMODE((directory / KEY_FILE).stat().st_mode) == 0o600
-    assert (directory / CERT_FILE).read_bytes() == first.cert_pem
-    again = load_or_create(directory)
-    assert again.fingerprint == first.fingerprint
-    xml = first.sign(alert_to_xml(samples.alert()))
-    assert again.verify(xml)
-
-
-def test_load_or_create_refuses_half_a_pair(tmp_path, keypair):
-    (tmp_path / CERT_FILE).write_bytes(keypair[1])
-    with pytest.raises(ConfigError, match="authority.key missing"):
-        load_or_create(tmp_path)

@@ -8,28 +8,41 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from airwarn import services
+from airwarn.api.audit import feed_head
+from airwarn.api import authority
 from airwarn.api.auth import Approver, DepsDep, Operator
-from airwarn.api.schemas import CancelIn
+from airwarn.api.schemas import CancelIn, RejectIn
+from airwarn.api.viewer import Viewer, sees_proposed
 from airwarn.cap.atom import FeedEntry, atom_feed
 from airwarn.domain.alerts import AlertState
 from airwarn.domain.reports import Status
-from airwarn.errors import NotFound
+from airwarn.errors import Forbidden, NotFound
 from airwarn.issuing import summary
 from airwarn.store.codec import alert_to_dict
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
+router.include_router(authority.router)  # /me and /policy: served wherever the alerts API is
 
 CAP_MEDIA_TYPE = "application/cap+xml"
+
+
+#: Fields of an alert the public never sees: who made or approved it, and the report behind it.
+PRIVATE_FIELDS = ("created_by", "approved_by", "authors", "report_id")
 
 
 @router.get("/alerts")
 def list_alerts(
     deps: DepsDep,
+    viewer: Viewer,
     status: Status = Status.ACTUAL,
     state: AlertState | None = None,
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[dict[str, Any]]:
-    """Alerts newest first (issued and pending; filter with `state`)."""
+    """Alerts newest first. Without a token: issued messages only; with one, held ones too (filter `state`)."""
+    if not sees_proposed(viewer):
+        if state not in (None, AlertState.ISSUED):
+            raise Forbidden("only issued alerts are public; sign in to see others")
+        state = AlertState.ISSUED
     with deps.uow.read() as repo:
         return [summary(a) for a, _ in repo.alerts(status=status, state=state, limit=limit)]
 
@@ -48,6 +61,7 @@ def feed(request: Request, deps: DepsDep, status: Status = Status.ACTUAL,
         title=f"{deps.authority.name_en} — {status.value} alerts",
         self_url=f"{base}/api/v1/alerts.atom",
         updated=rows[0][0].sent if rows else deps.clock(),
+        audit_head=feed_head(request), audit_head_url=f"{base}/api/v1/audit/head",
     )
     return Response(body, media_type="application/atom+xml")
 
@@ -71,13 +85,18 @@ def alert_xml(identifier: str, deps: DepsDep) -> Response:
 
 
 @router.get("/alerts/{identifier}")
-def alert_json(identifier: str, deps: DepsDep) -> dict[str, Any]:
+def alert_json(identifier: str, deps: DepsDep, viewer: Viewer) -> dict[str, Any]:
+    """One alert. Without a token only an issued one, and never who made or approved it."""
+    public = not sees_proposed(viewer)
     with deps.uow.read() as repo:
         found = repo.alert(identifier)
-        if found is None:
+        if found is None or (public and found[0].state is not AlertState.ISSUED):
             raise NotFound(f"no alert {identifier!r}")
         outbox = repo.outbox_rows(identifier)
     body = alert_to_dict(found[0])
+    if public:
+        for name in PRIVATE_FIELDS:
+            body.pop(name, None)
     body["deliveries"] = {"targets": len(outbox),
                           "delivered": sum(1 for r in outbox if r["state"] == "delivered")}
     return body
@@ -89,7 +108,15 @@ def approve(identifier: str, deps: DepsDep, user: Approver) -> dict[str, Any]:
     return services.approve_alert(deps, identifier, user)
 
 
+@router.post("/alerts/{identifier}/reject")
+def reject(identifier: str, body: RejectIn, deps: DepsDep, user: Approver) -> dict[str, Any]:
+    """An approver who is not one of its authors refuses a held alert: it and its proposed state are dropped."""
+    return services.reject_alert(deps, identifier, user, body.reason)
+
+
 @router.post("/alerts/{identifier}/cancel")
 def cancel(identifier: str, deps: DepsDep, user: Operator, body: CancelIn | None = None) -> dict[str, Any]:
-    """False alarm: one call issues the CAP Cancel and lifts the regimes the alert declared."""
+    """False alarm: one call issues the CAP Cancel and lifts the regimes the alert declared. At or above the
+    two-person threshold only an approver's cancel goes out at once (audited as a one-person act); an
+    operator's waits for a second person."""
     return services.cancel_alert(deps, identifier, user, (body or CancelIn()).note)

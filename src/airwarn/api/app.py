@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from airwarn import __version__
 from airwarn.api import (
     alerts,
+    audit,
     deliveries,
     errors,
     incidents,
@@ -50,6 +51,7 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
         stop = asyncio.Event()
         runner = None
         warming = asyncio.create_task(_warm(deps))
+        heads = asyncio.create_task(keeper.run(stop)) if keeper.enabled else None
         if settings.dispatch:
             from airwarn.bootstrap import build_dispatcher
 
@@ -61,6 +63,8 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
             warming.cancel()
             if runner is not None:
                 await runner
+            if heads is not None:
+                await heads
             await bus.stop()
 
     app = FastAPI(
@@ -73,6 +77,7 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
     app.state.deps = deps
     app.state.settings = settings
     app.state.bus = bus
+    keeper = app.state.audit_heads = audit.HeadKeeper(deps, settings.audit_head_interval_s)
     errors.install(app)
     # loads its graph on first use; a point's warning time is its region's
     app.state.shelters = ShelterService.from_engine(deps.uow.engine, deps.territory)
@@ -82,6 +87,7 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
         app.include_router(delivery_module.router)
     app.include_router(messages.router)
     app.include_router(incidents.router)
+    app.include_router(audit.router)
     app.include_router(web.router)
     app.mount("/static", web.static_files(), name="static")
 

@@ -11,6 +11,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import select
 
 from airwarn.api.auth import DepsDep
+from airwarn.api.viewer import Viewer, sees_proposed
+from airwarn.domain.alerts import AlertState
 from airwarn.errors import NotFound
 from airwarn.store.tables import alerts
 
@@ -49,11 +51,12 @@ def delivery_stats(rows: list[dict[str, Any]], issued_at: Any) -> dict[str, Any]
 
 
 @router.get("/api/v1/alerts/{identifier}/deliveries")
-def alert_deliveries(identifier: str, deps: DepsDep) -> dict[str, Any]:
-    """Targets, delivered, failed and pending per channel, the reasons, and time to 50/95/100 %."""
+def alert_deliveries(identifier: str, deps: DepsDep, viewer: Viewer) -> dict[str, Any]:
+    """Targets, delivered, failed and pending per channel, the reasons, and time to 50/95/100 %
+    (without a token, of issued alerts only: a held one does not exist for the public)."""
     with deps.uow.read() as repo:
         found = repo.alert(identifier)
-        if found is None:
+        if found is None or (found[0].state is not AlertState.ISSUED and not sees_proposed(viewer)):
             raise NotFound(f"no alert {identifier!r}", field="identifier")
         rows = repo.outbox_rows(identifier)
         issued_at = repo.conn.execute(

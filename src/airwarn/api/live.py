@@ -20,11 +20,13 @@ from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import StreamingResponse
 
 from airwarn.api.live_room import LiveClient, room_of
+from airwarn.api.viewer import bearer, sees_proposed
 from airwarn.api.ws_protocol import frame_writer
 from airwarn.bus import Event, Hub
 from airwarn.delivery import metrics
 from airwarn.domain.territory import Territory
-from airwarn.errors import InvalidInput
+from airwarn.errors import AirwarnError, InvalidInput
+from airwarn.services import authenticate
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
 KEEPALIVE_S = 15.0
@@ -80,8 +82,34 @@ def topic_filter(topics: str | None) -> frozenset[str] | None:
     return wanted
 
 
-def matches(event: Event, area: tuple[str, str] | None, topics: frozenset[str] | None = None) -> bool:
-    """Unfiltered clients get everything; filtered ones get events whose area covers their district."""
+def public_event(event: Event) -> bool:
+    """What a client without a token may see: issued alerts (and `gap` notices), nothing that is only
+    proposed, held for a second person, or names who reported or decided it."""
+    return event.topic == "gap" or (event.topic == "alert" and event.payload.get("delivery") == "issued")
+
+
+def live_viewer(deps: Any, headers: Any, subprotocols: list[str] | None = None) -> tuple[bool, str | None]:
+    """(sees everything, subprotocol to accept). A token comes in `Authorization: Bearer` or, from a browser
+    that cannot set headers, as the WebSocket subprotocol pair `airwarn`, `bearer.<token>`. A bad token is
+    an Unauthenticated error, never a silent downgrade."""
+    token = bearer(headers.get("authorization", ""))
+    chosen = None
+    for offered in subprotocols or []:
+        if offered.startswith("bearer.") and token is None:
+            token = offered.removeprefix("bearer.")
+        elif offered == "airwarn":
+            chosen = offered
+    if token is None:
+        return False, chosen
+    return sees_proposed(authenticate(deps, token)), chosen
+
+
+def matches(event: Event, area: tuple[str, str] | None, topics: frozenset[str] | None = None,
+            public: bool = False) -> bool:
+    """Unfiltered clients get everything they may see; filtered ones get events whose area covers their
+    district. Public clients (no token) get issued alerts only."""
+    if public and not public_event(event):
+        return False
     if topics is not None and event.topic not in topics:
         return False
     if area is None:
@@ -100,16 +128,19 @@ async def live_ws(websocket: WebSocket, district: str | None = None, lat: float 
     try:
         area = area_filter(websocket.app.state.deps.territory, district, lat, lon)
         wanted = topic_filter(topics)
-    except InvalidInput as exc:
+        trusted, subprotocol = await asyncio.to_thread(
+            live_viewer, websocket.app.state.deps, websocket.headers, websocket.scope.get("subprotocols"))
+    except AirwarnError as exc:
         await websocket.accept()
         await websocket.send_text(json.dumps(exc.to_dict()))
         await websocket.close(code=1008)
         return
-    await websocket.accept()
+    public = not trusted
+    await websocket.accept(subprotocol=subprotocol)
     tune_gc()
     metrics.LIVE_CLIENTS.inc()
     room = room_of(websocket.app)
-    client = LiveClient(websocket.send_text, lambda event: matches(event, area, wanted),
+    client = LiveClient(websocket.send_text, lambda event: matches(event, area, wanted, public),
                         frame_writer(websocket.scope))
     room.join(client, after)
     try:
@@ -131,6 +162,8 @@ async def live_sse(request: Request, district: str | None = None, lat: float | N
     """Server-sent events; the browser's automatic reconnect resumes from `Last-Event-ID`."""
     area = area_filter(request.app.state.deps.territory, district, lat, lon)
     wanted = topic_filter(topics)
+    trusted, _ = await asyncio.to_thread(live_viewer, request.app.state.deps, request.headers)
+    public = not trusted
     header = request.headers.get("last-event-id")
     if header is not None:
         if not header.isdigit():
@@ -148,7 +181,7 @@ async def live_sse(request: Request, district: str | None = None, lat: float | N
             if gap is not None:
                 queue.put_nowait(gap)
             async for event in hub.listen(after):
-                if matches(event, area, wanted):
+                if matches(event, area, wanted, public):
                     queue.put_nowait(event)
 
         pumping = asyncio.create_task(pump())

@@ -29,9 +29,9 @@ def list_reports(deps: DepsDep, _user: Observer, limit: int = Query(100, ge=1, l
 
 @router.get("/review")
 def review_queue(deps: DepsDep, _user: Observer, status: Status = Status.ACTUAL) -> list[dict[str, Any]]:
-    """Unconfirmed claims waiting for an operator, newest first, with their evidence text."""
-    with deps.uow.read() as repo:
-        return repo.reports(review="pending", status=status, limit=1000)
+    """Unconfirmed claims waiting for an operator, with their evidence text: those that independent sources
+    corroborate first (`priority`, `independent_sources`, `incident_certainty`, `corroboration`), then newest."""
+    return services.review_queue(deps, status)
 
 
 @router.post("/review/{report_id}/confirm")

@@ -75,8 +75,13 @@ class DeclareIn(Strict):
     kind: RegimeKind
     region: str = Field(min_length=2, max_length=100)
     districts: list[str] = Field(default_factory=list, max_length=100)
-    reason: str = Field("", max_length=2000)
+    reason: str = Field(min_length=1, max_length=2000, pattern=r"\S",
+                        description="why it is declared (required: it goes to the audit and the alert's record)")
     status: Status = Status.ACTUAL
+
+
+class RejectIn(Strict):
+    reason: str = Field(min_length=1, max_length=2000, pattern=r"\S", description="why the alert is refused")
 
 
 class PlanIn(Strict):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import copy
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from urllib.parse import quote, urljoin
 
 from lxml import etree
@@ -19,6 +20,7 @@ from airwarn.errors import InvalidInput
 
 __all__ = [
     "ATOM_NS",
+    "AUDIT_NS",
     "CAP_MEDIA_TYPE",
     "FeedEntry",
     "alerts_from_feed",
@@ -27,6 +29,8 @@ __all__ = [
 ]
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
+#: Namespace of the signed audit head element in the feed.
+AUDIT_NS = "urn:airwarn:audit:1"
 CAP_MEDIA_TYPE = "application/cap+xml"
 ATOM_MEDIA_TYPE = "application/atom+xml"
 #: Largest feed accepted by `alerts_from_feed`.
@@ -98,14 +102,24 @@ def atom_feed(
     self_url: str,
     updated: datetime,
     author: str = "airwarn",
+    audit_head: Mapping[str, Any] | None = None,
+    audit_head_url: str | None = None,
 ) -> bytes:
-    """An Atom 1.0 feed whose entries embed their signed CAP alerts as XML, unchanged and unescaped."""
-    feed = etree.Element(_A + "feed", nsmap={None: ATOM_NS})
+    """An Atom 1.0 feed whose entries embed their signed CAP alerts as XML, unchanged and unescaped.
+
+    With `audit_head`, the feed also carries the authority's signed audit head as an `aw:auditHead`
+    element (its fields as attributes) and links to `audit_head_url`."""
+    feed = etree.Element(_A + "feed", nsmap={None: ATOM_NS, "aw": AUDIT_NS} if audit_head else {None: ATOM_NS})
     _sub(feed, "id", feed_id)
     _sub(feed, "title", title)
     _sub(feed, "updated", format_time(updated, "updated"))
     _sub(feed, "link", rel="self", type=ATOM_MEDIA_TYPE, href=self_url)
     _sub(_sub(feed, "author"), "name", author)
+    if audit_head_url:
+        _sub(feed, "link", rel="related", type="application/json", href=audit_head_url,
+             title="signed audit head")
+    if audit_head:
+        etree.SubElement(feed, f"{{{AUDIT_NS}}}auditHead", {k: str(v) for k, v in audit_head.items()})
     contents: list[tuple[etree._Element, etree._Element]] = []
     for i, entry in enumerate(entries):
         alert_el = _alert_element(entry, i)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
+import base64
 import logging
-import os
-import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 from lxml import etree
 from signxml.algorithms import (
@@ -35,8 +34,8 @@ __all__ = [
     "SignatureInvalid",
     "Signer",
     "generate_authority_key",
-    "load_or_create",
     "verify",
+    "verify_bytes",
 ]
 
 log = logging.getLogger(__name__)
@@ -140,6 +139,23 @@ class Signer:
         """Verify against this signer's own certificate (see `verify`)."""
         return verify(xml, self._cert, at=at)
 
+    def sign_bytes(self, data: bytes) -> str:
+        """RSA-SHA256 (PKCS#1 v1.5) signature of `data`, base64: what the audit head carries."""
+        return base64.b64encode(self._key.sign(data, padding.PKCS1v15(), hashes.SHA256())).decode("ascii")
+
+
+def verify_bytes(data: bytes, signature_b64: str, cert_pem: PemSource | x509.Certificate) -> bool:
+    """True when `signature_b64` is the certificate's key's RSA-SHA256 signature of `data`."""
+    cert = _load_cert(cert_pem)
+    key = cert.public_key()
+    if not isinstance(key, rsa.RSAPublicKey):
+        return False
+    try:
+        key.verify(base64.b64decode(signature_b64, validate=True), data, padding.PKCS1v15(), hashes.SHA256())
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
 
 _EXPECT = SignatureConfiguration(
     location="./",  # the signature must be a child of <alert>, nowhere else
@@ -216,47 +232,3 @@ def generate_authority_key(common_name: str) -> tuple[bytes, bytes]:
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     return key_pem, cert.public_bytes(serialization.Encoding.PEM)
-
-
-def load_or_create(directory: Path, *, common_name: str = "airwarn alert authority") -> Signer:
-    """Load `authority.key`/`authority.crt` from `directory`, creating them (key mode 0600) if absent."""
-    directory = Path(directory)
-    key_path, cert_path = directory / KEY_FILE, directory / CERT_FILE
-    if key_path.exists() or cert_path.exists():
-        return _load_existing(key_path, cert_path)
-    try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process is creating the pair right now
-        return _load_existing(key_path, cert_path, wait_s=5.0)
-    except OSError as exc:
-        raise ConfigError(f"cannot create the authority key in {directory}: {exc.strerror}") from None
-    key_pem, cert_pem = generate_authority_key(common_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            os.fchmod(fh.fileno(), 0o600)
-            fh.write(key_pem)
-        tmp = cert_path.with_name(f".{CERT_FILE}.{os.getpid()}.tmp")
-        tmp.write_bytes(cert_pem)
-        os.replace(tmp, cert_path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            key_path.unlink()
-        raise ConfigError(f"cannot write the authority key pair in {directory}: {exc.strerror}") from None
-    log.info("created authority key pair in %s", directory)
-    return Signer(key_pem=key_pem, cert_pem=cert_pem)
-
-
-def _load_existing(key_path: Path, cert_path: Path, *, wait_s: float = 0.0) -> Signer:
-    deadline = time.monotonic() + wait_s
-    while not cert_path.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    missing = [p.name for p in (key_path, cert_path) if not p.exists()]
-    if missing:
-        raise ConfigError(
-            f"{key_path.parent} holds only half of the authority key pair ({', '.join(missing)} missing)"
-        )
-    mode = key_path.stat().st_mode & 0o777
-    if mode & 0o077:
-        log.warning("authority key %s is readable by others (mode %o); use chmod 600", key_path, mode)
-    return Signer.from_pem(key_path, cert_path)

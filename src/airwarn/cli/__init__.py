@@ -10,7 +10,7 @@ from airwarn.errors import AirwarnError, InvalidInput
 
 
 def build_app() -> typer.Typer:
-    from airwarn.cli import demo, extract, keys, ops, shelters
+    from airwarn.cli import audit, demo, extract, keys, ops, shelters
 
     app = typer.Typer(
         name="airwarn",
@@ -19,7 +19,7 @@ def build_app() -> typer.Typer:
         pretty_exceptions_enable=False,
         add_completion=False,
     )
-    for module in (demo, ops, extract, shelters, keys):
+    for module in (demo, ops, extract, shelters, keys, audit):
         module.register(app)
     return app
 

@@ -21,12 +21,18 @@ from airwarn.shelters.model import DEFAULT_ENTRY_S, DEFAULT_WARNING_S, PROFILES_
 DB_HELP = "SQLAlchemy URL of the database (default: $AIRWARN_DB or sqlite:///airwarn.db)"
 
 
-def _service(db: str | None, *, territory: bool = False) -> Any:
-    """The shelter service on the database; with ``territory``, warning times come from its regions."""
+def _service(db: str | None, *, territory: bool = False, create: bool = False) -> Any:
+    """The shelter service on the database; with ``territory``, warning times come from its regions.
+    Only an import (``create``) may start a new SQLite file; a query on a missing one says so."""
     from airwarn.shelters.service import ShelterService
     from airwarn.store.engine import make_engine
 
     engine = make_engine(db or os.environ.get("AIRWARN_DB") or "sqlite:///airwarn.db")
+    database = engine.url.database
+    if not create and engine.dialect.name == "sqlite" and database not in (None, "", ":memory:") \
+            and not Path(database).exists():
+        raise AirwarnError(f"no database at {database}: import streets and shelters first "
+                           "(`airwarn shelters import-osm`), or set AIRWARN_DB")
     return ShelterService.from_engine(engine, _stored_territory(engine) if territory else None)
 
 
@@ -49,7 +55,7 @@ def _stored_territory(engine: Any) -> Any:
 
 def _import(db: str | None, file: Path, registry: Path | None, fmt: str, as_json: bool, **options: Any) -> None:
     """Import a street file (all or nothing) and print its summary."""
-    svc = _service(db)
+    svc = _service(db, create=True)
     with _progress("importing") as step:
         summary = svc.import_osm(file, registry, fmt=fmt, progress=step, **options)
     if as_json:

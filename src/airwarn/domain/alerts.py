@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -21,6 +21,7 @@ class AlertState(StrEnum):
     PENDING_APPROVAL = "pending_approval"  # two-person rule: waits for a second person
     ISSUED = "issued"
     WITHDRAWN = "withdrawn"  # never issued: its reason went away before approval
+    REJECTED = "rejected"  # never issued: an approver refused it, with a reason
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,21 @@ class Alert:
     approved_by: str | None = None
     regime_ids: tuple[str, ...] = ()
     report_id: str | None = None
+    authors: tuple[str, ...] = ()  # every person whose report or action caused it; none may approve it
+
+    @property
+    def people(self) -> frozenset[str]:
+        """Who caused this message (its creator and every author): the two-person rule excludes them all."""
+        return frozenset({*self.authors, self.created_by})
+
+    @property
+    def regime_kind(self) -> str | None:
+        """The regime kind a regime alert announces (its `airwarn:regime` event code), else None."""
+        for info in self.infos[:1]:
+            for name, value in info.event_codes:
+                if name == "airwarn:regime":
+                    return value
+        return None
 
     @property
     def severity(self) -> Severity:
@@ -355,16 +371,23 @@ def compose_airport_notice(
 
 @dataclass(frozen=True)
 class ApprovalPolicy:
-    """Two-person rule: Actual alerts at or above `min_severity` need a second person's approval."""
+    """Two-person rule: every public act at or above `min_severity` (issue, update, cancel, all-clear;
+    Actual or Exercise) needs a second person. A follow-up weighs as much as the message it changes.
+
+    `sensor_solo` names the regime kinds (e.g. missile_hazard) whose alerts a sensor account may issue
+    alone when no time is left for a second person; empty (the default) means none."""
 
     min_severity: Severity = Severity.SEVERE
-    exempt_msg_types: frozenset[MsgType] = field(
-        default_factory=lambda: frozenset({MsgType.CANCEL, MsgType.UPDATE})
-    )
+    sensor_solo: frozenset[str] = frozenset()
 
-    def needs_approval(self, alert: Alert) -> bool:
-        return (
-            alert.status == Status.ACTUAL
-            and alert.msg_type not in self.exempt_msg_types
-            and alert.severity.rank >= self.min_severity.rank
-        )
+    def weight(self, alert: Alert, referenced: Sequence[Alert] = ()) -> Severity:
+        """The severity that counts: the alert's own, or the highest of the messages it references."""
+        return max((alert.severity, *(a.severity for a in referenced)), key=lambda s: s.rank)
+
+    def needs_approval(self, alert: Alert, referenced: Sequence[Alert] = ()) -> bool:
+        """Test messages (opted-in receivers only) are exempt; Actual and Exercise are not."""
+        return alert.status is not Status.TEST and self.weight(alert, referenced).rank >= self.min_severity.rank
+
+    def sensor_may_issue_alone(self, alert: Alert) -> bool:
+        """Whether the per-threat sensor policy lets this (new, regime) alert go out without a second person."""
+        return alert.msg_type is MsgType.ALERT and alert.regime_kind in self.sensor_solo

@@ -8,7 +8,8 @@ clock, no framework. Rules:
   (`extra["place"]`) and share no district are two incidents, so a Balashov report never widens an
   Engels incident 150 km away;
 - certainty: trusted sources (official, sensor) decide; otherwise the surest claim, raised to Likely
-  when at least three independent untrusted sources tell of it ("three residents and a channel").
+  when at least three independent untrusted sources tell of it ("three residents and a channel"). That
+  raises the claim in the review queue; it never declares anything (docs/authority.md).
 """
 
 from __future__ import annotations
@@ -221,6 +222,8 @@ def summary(incident: Incident) -> dict[str, object]:
         "last_at": incident.last_at.isoformat(),
         "certainty": incident.certainty.value,
         "confirmed": incident.confirmed,
+        "corroborated": incident.corroborated,  # raises certainty and queue place; an operator still decides
+        "independent_sources": incident.independent_claims,
         "count": None if count is None else {"value": count.value, "qualifier": count.qualifier.value},
         "casualties": incident.casualties,
         "damage": incident.damage,

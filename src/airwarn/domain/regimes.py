@@ -61,10 +61,17 @@ class Regime:
     lifted_at: datetime | None = None
     lifted_by: str | None = None
     lift_reason: str | None = None
+    pending_alert: str | None = None  # set: proposed by an alert that waits for a second person
+    lift_pending: str | None = None  # set: an all-clear or cancel waiting for a second person lifts it
 
     @property
     def active(self) -> bool:
         return self.lifted_at is None
+
+    @property
+    def in_force(self) -> bool:
+        """Active and approved: what the public sees (a proposed regime is active but not in force)."""
+        return self.lifted_at is None and self.pending_alert is None
 
     def covers(self, region: str, district: str | None) -> bool:
         """True when this regime already covers that area (a region-wide regime covers its districts)."""
@@ -89,10 +96,17 @@ class Measure:
     report_id: str | None = None
     ended_at: datetime | None = None
     ended_by: str | None = None
+    pending_alert: str | None = None  # set: proposed by an alert that waits for a second person
+    lift_pending: str | None = None  # set: ends when that waiting alert is approved
 
     @property
     def active(self) -> bool:
         return self.ended_at is None
+
+    @property
+    def in_force(self) -> bool:
+        """Active and approved; a proposed measure changes nothing for the public (nor delivery)."""
+        return self.ended_at is None and self.pending_alert is None
 
     def ended(self, at: datetime, by: str) -> Measure:
         return replace(self, ended_at=at, ended_by=by)
@@ -122,4 +136,6 @@ class Picture:
         return None
 
     def internet_restricted(self, region: str) -> bool:
-        return self.active_measure(MeasureKind.MOBILE_INTERNET_RESTRICTED, region) is not None
+        """Only a restriction in force counts: a proposed one does not change delivery yet."""
+        found = self.active_measure(MeasureKind.MOBILE_INTERNET_RESTRICTED, region)
+        return found is not None and found.in_force

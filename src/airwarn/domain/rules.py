@@ -42,20 +42,24 @@ class Decision:
 
 
 def needs_review(report: Report) -> bool:
-    """A media or witness claim below Likely is a rumour until an operator confirms it."""
-    return not report.trusted and not report.certainty.at_least(Certainty.LIKELY)
+    """Only an official or sensor source that does not hedge acts alone. Media and witnesses never do,
+    whatever their certainty: their claims wait for an operator (docs/authority.md, the decision table)."""
+    return not report.trusted or not report.certainty.at_least(Certainty.LIKELY)
 
 
 def decide(report: Report, picture: Picture, territory: Territory, *, confirmed: bool = False) -> Decision:
-    """Decide what `report` changes in `picture`; `confirmed` means an operator vouched for it."""
+    """Decide what `report` changes in `picture`; `confirmed` means an operator (or the authority's opt-in
+    auto-confirm policy) vouched for it."""
     decision = Decision()
     if not confirmed and needs_review(report) and covered(report, picture, territory):
         decision.notes.append("corroborates a regime already in force: recorded with the incident, no new alert")
         return decision
     if not confirmed and needs_review(report):
         decision.queued = True
+        why = "hedged" if report.trusted else "not an official or sensor source"
         decision.notes.append(
-            f"{report.source.type.value} claim with certainty {report.certainty.value}: held for review"
+            f"{report.source.type.value} claim with certainty {report.certainty.value} ({why}): "
+            "held for review, an operator decides"
         )
         return decision
     handler = _HANDLERS.get(report.kind)
@@ -88,7 +92,9 @@ def _declare(kind: RegimeKind, report: Report, picture: Picture, territory: Terr
     for district in _areas(report, territory):
         existing = picture.covering(kind, report.region, district)
         if existing is not None:
-            d.notes.append(f"{kind.value} already in force for {existing.district or existing.region}")
+            state = (f"proposed (awaiting approval of {existing.pending_alert})" if existing.pending_alert
+                     else "in force")
+            d.notes.append(f"{kind.value} already {state} for {existing.district or existing.region}")
             continue
         d.declare.append(RegimeDraft(kind, report.region, district))
     region = territory.regions[report.region]
@@ -186,8 +192,8 @@ def _airports(report: Report, territory: Territory) -> list[str]:
 
 
 def _internet_restricted(report: Report, picture: Picture, territory: Territory, d: Decision) -> None:
-    if picture.internet_restricted(report.region):
-        d.notes.append("mobile internet already restricted")
+    if picture.active_measure(MeasureKind.MOBILE_INTERNET_RESTRICTED, report.region) is not None:
+        d.notes.append("mobile internet already restricted (or proposed)")  # proposed counts: no duplicate
         return
     d.start.append(MeasureDraft(MeasureKind.MOBILE_INTERNET_RESTRICTED, report.region))
 

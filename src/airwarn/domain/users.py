@@ -10,13 +10,14 @@ from enum import StrEnum
 
 class Role(StrEnum):
     OBSERVER = "observer"
+    SENSOR = "sensor"  # a machine account: posts its own detections, decides nothing else
     OPERATOR = "operator"
     APPROVER = "approver"
     ADMIN = "admin"
 
     @property
     def rank(self) -> int:
-        return {"observer": 0, "operator": 1, "approver": 2, "admin": 3}[self.value]
+        return {"observer": 0, "sensor": 0, "operator": 1, "approver": 2, "admin": 3}[self.value]
 
     def allows(self, needed: Role) -> bool:
         return self.rank >= needed.rank

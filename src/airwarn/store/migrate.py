@@ -24,3 +24,20 @@ def upgrade(engine: Engine) -> None:
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "heads")
+
+
+def pending_migrations(engine: Engine) -> set[str] | None:
+    """Revisions the database still lacks (empty: up to date); None when it holds no airwarn schema."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config(engine.url.render_as_string(hide_password=False)))
+    with engine.connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    if not current:
+        return None
+    known: set[str] = set()
+    for head in current:
+        known.update(rev.revision for rev in script.iterate_revisions(head, "base"))
+    every = {rev.revision for rev in script.walk_revisions()}
+    return every - known

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, String, and_, bindparam, cast, func, insert, select, update
 
 from airwarn.domain.alerts import Alert, AlertState
-from airwarn.domain.audit import GENESIS, AuditRecord, record_hash
+from airwarn.domain.audit import AuditKey, AuditRecord
 from airwarn.domain.regimes import Measure, MeasureKind, Picture, Regime
 from airwarn.domain.reports import (
     Report,
@@ -17,17 +17,20 @@ from airwarn.domain.reports import (
 )
 from airwarn.domain.users import Role, User
 from airwarn.store import tables as t
+from airwarn.store.audit_store import AuditWriter, read_records
 from airwarn.store.codec import alert_from_dict, alert_to_dict
 from airwarn.store.delivery_tables import delivery_attempts
 from airwarn.store.outbox_bulk import Column, write_outbox
-from airwarn.store.rows import aware, measure_from_row, plain, regime_from_row, report_dict, report_from_row
+from airwarn.store.rows import measure_from_row, plain, regime_from_row, report_dict, report_from_row
 
 
 class Repository:
     """The store's vocabulary in domain terms; it never commits (the unit of work does)."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, audit_key: AuditKey | None = None) -> None:
         self.conn = conn
+        #: This transaction's audit records and touched covered rows, sealed by the unit of work.
+        self.audit_writer = AuditWriter(conn, audit_key)
         #: Run by the unit of work once the transaction has committed (never if it rolls back).
         self.after_commit: list[Callable[[], None]] = []
 
@@ -144,9 +147,10 @@ class Repository:
             insert(t.regimes), dict(
                 id=regime.id, status=regime.status.value, kind=regime.kind.value, region=regime.region,
                 district=regime.district, declared_at=regime.declared_at, declared_by=regime.declared_by,
-                reason=regime.reason, report_id=regime.report_id,
+                reason=regime.reason, report_id=regime.report_id, pending_alert=regime.pending_alert,
             )
         )
+        self.touch("regimes", regime.id)
 
     def lift_regime(self, regime: Regime) -> None:
         self.conn.execute(
@@ -154,18 +158,22 @@ class Repository:
                 lifted_at=regime.lifted_at, lifted_by=regime.lifted_by, lift_reason=regime.lift_reason
             )
         )
+        self.touch("regimes", regime.id)
 
     def link_regimes(self, regime_ids: Sequence[str], alert_id: str) -> None:
         if regime_ids:
             self.conn.execute(
                 update(t.regimes).where(t.regimes.c.id.in_(list(regime_ids))).values(alert_id=alert_id)
             )
+            self.touch("regimes", *regime_ids)
 
     def regime(self, regime_id: str) -> tuple[Regime, str | None] | None:
         row = self.conn.execute(select(t.regimes).where(t.regimes.c.id == regime_id)).mappings().first()
         return (regime_from_row(row), row["alert_id"]) if row else None
 
-    def regimes(self, *, active: bool | None = None, status: Status | None = None) -> list[dict[str, Any]]:
+    def regimes(self, *, active: bool | None = None, status: Status | None = None,
+                public: bool = False) -> list[dict[str, Any]]:
+        """Regimes with their `state` (proposed | in_force | ended); `public` leaves proposed ones out."""
         q = select(t.regimes).order_by(t.regimes.c.declared_at)
         if active is True:
             q = q.where(t.regimes.c.lifted_at.is_(None))
@@ -173,16 +181,48 @@ class Repository:
             q = q.where(t.regimes.c.lifted_at.is_not(None))
         if status is not None:
             q = q.where(t.regimes.c.status == status.value)
-        return [plain(r) for r in self.conn.execute(q).mappings()]
+        rows = [plain(r) for r in self.conn.execute(q).mappings()]
+        if public:  # never proposed ones, nor ones that were proposed and then rejected or withdrawn
+            rows = [r for r in rows if r["pending_alert"] is None]
+        return [_with_state(r, "lifted_at") for r in rows]
+
+    def set_pending(self, table: str, ids: Sequence[str], *, lift_pending: str | None) -> None:
+        """Mark regimes or measures as lifted/ended once alert `lift_pending` is approved (None: unmark)."""
+        if ids:
+            tab = t.metadata.tables[table]
+            self.conn.execute(update(tab).where(tab.c.id.in_(list(ids))).values(lift_pending=lift_pending))
+            self.touch(table, *ids)
+
+    def proposed_by(self, table: str, alert_ids: Sequence[str], *, lifting: bool = False) -> list[str]:
+        """Ids of active regimes or measures proposed by (or, `lifting`, to be ended by) these alerts."""
+        tab = t.metadata.tables[table]
+        column = tab.c.lift_pending if lifting else tab.c.pending_alert
+        ended = tab.c.lifted_at if table == "regimes" else tab.c.ended_at
+        q = select(tab.c.id).where(column.in_(list(alert_ids)), ended.is_(None))
+        return [r.id for r in self.conn.execute(q)] if alert_ids else []
+
+    def put_in_force(self, table: str, ids: Sequence[str]) -> None:
+        """Proposed regimes or measures become in force (their alert was approved)."""
+        if ids:
+            tab = t.metadata.tables[table]
+            self.conn.execute(update(tab).where(tab.c.id.in_(list(ids))).values(pending_alert=None))
+            self.touch(table, *ids)
+
+    def pending_alerts_of_report(self, report_id: str) -> list[Alert]:
+        """Alerts of one decision that still wait for a second person (approved or rejected together)."""
+        q = select(t.alerts.c.body).where(t.alerts.c.report_id == report_id,
+                                          t.alerts.c.state == AlertState.PENDING_APPROVAL.value)
+        return [alert_from_dict(r.body) for r in self.conn.execute(q.order_by(t.alerts.c.sent))]
 
     def add_measure(self, measure: Measure) -> None:
         self.conn.execute(
             insert(t.measures), dict(
                 id=measure.id, status=measure.status.value, kind=measure.kind.value, region=measure.region,
                 target=measure.target, started_at=measure.started_at, actor=measure.actor,
-                reason=measure.reason, report_id=measure.report_id,
+                reason=measure.reason, report_id=measure.report_id, pending_alert=measure.pending_alert,
             )
         )
+        self.touch("measures", measure.id)
 
     def end_measure(self, measure: Measure) -> None:
         self.conn.execute(
@@ -190,14 +230,24 @@ class Repository:
                 ended_at=measure.ended_at, ended_by=measure.ended_by
             )
         )
+        self.touch("measures", measure.id)
 
-    def measures(self, *, active: bool | None = None, status: Status | None = None) -> list[dict[str, Any]]:
+    def end_measure_id(self, measure_id: str, *, at: datetime, by: str) -> None:
+        self.conn.execute(update(t.measures).where(t.measures.c.id == measure_id).values(ended_at=at, ended_by=by))
+        self.touch("measures", measure_id)
+
+    def measures(self, *, active: bool | None = None, status: Status | None = None,
+                 public: bool = False) -> list[dict[str, Any]]:
+        """Measures with their `state` (proposed | in_force | ended); `public` leaves proposed ones out."""
         q = select(t.measures).order_by(t.measures.c.started_at)
         if active is True:
             q = q.where(t.measures.c.ended_at.is_(None))
         if status is not None:
             q = q.where(t.measures.c.status == status.value)
-        return [plain(r) for r in self.conn.execute(q).mappings()]
+        rows = [plain(r) for r in self.conn.execute(q).mappings()]
+        if public:  # never proposed ones, nor ones that were proposed and then rejected or withdrawn
+            rows = [r for r in rows if r["pending_alert"] is None]
+        return [_with_state(r, "ended_at") for r in rows]
 
     def airport_history(self, icao: str) -> list[dict[str, Any]]:
         q = (
@@ -205,7 +255,7 @@ class Repository:
             .where(and_(t.measures.c.kind == MeasureKind.AIRPORT_SUSPENDED.value, t.measures.c.target == icao))
             .order_by(t.measures.c.started_at)
         )
-        return [plain(r) for r in self.conn.execute(q).mappings()]
+        return [_with_state(plain(r), "ended_at") for r in self.conn.execute(q).mappings()]
 
     # --- alerts and outbox ---------------------------------------------------------------------
     def add_alert(self, alert: Alert, xml: str | None, issued_at: datetime | None) -> None:
@@ -219,6 +269,7 @@ class Repository:
                 issued_at=issued_at, body=alert_to_dict(alert), xml=xml,
             )
         )
+        self.touch("alerts", alert.identifier)
 
     def replace_alert(self, alert: Alert, xml: str | None, issued_at: datetime | None) -> None:
         """Rewrite a not-yet-issued alert (approval fixes its final `sent` and signature)."""
@@ -228,6 +279,7 @@ class Repository:
                 issued_at=issued_at, body=alert_to_dict(alert), xml=xml,
             )
         )
+        self.touch("alerts", alert.identifier)
 
     def alert(self, identifier: str) -> tuple[Alert, str | None] | None:
         row = self.conn.execute(
@@ -298,32 +350,18 @@ class Repository:
     # --- audit --------------------------------------------------------------------------------
     def append_audit(
         self, *, at: datetime, actor: str, action: str, entity: str, entity_id: str, data: dict[str, Any]
-    ) -> AuditRecord:
-        last = self.conn.execute(_LAST_AUDIT).first()
-        seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
-        digest = record_hash(
-            seq=seq, at=at, actor=actor, action=action, entity=entity, entity_id=entity_id, data=data,
-            prev_hash=prev,
-        )
-        self.conn.execute(
-            insert(t.audit_log), dict(
-                seq=seq, at=at, actor=actor, action=action, entity=entity, entity_id=entity_id, data=data,
-                prev_hash=prev, hash=digest,
-            )
-        )
-        return AuditRecord(seq, at, actor, action, entity, entity_id, data, prev, digest)
+    ) -> None:
+        """Add an audit record to this transaction; it is linked into the chain just before commit."""
+        self.audit_writer.append(at=at, actor=actor, action=action, entity=entity, entity_id=entity_id,
+                                 data=data)
+
+    def touch(self, table: str, *keys: Any) -> None:
+        """Tell the audit that rows of a covered table (alerts, regimes, measures, approvals) changed here;
+        every writer of those tables calls this, or `airwarn audit verify` reports the row as edited."""
+        self.audit_writer.touch(table, *keys)
 
     def audit(self, *, after_seq: int = 0, limit: int | None = None) -> Iterator[AuditRecord]:
-        q = select(t.audit_log).where(t.audit_log.c.seq > after_seq).order_by(t.audit_log.c.seq)
-        if limit is not None:
-            q = q.limit(limit)
-        for r in self.conn.execute(q).mappings():
-            at = aware(r["at"])
-            assert at is not None
-            yield AuditRecord(
-                r["seq"], at, r["actor"], r["action"], r["entity"], r["entity_id"], r["data"],
-                r["prev_hash"], r["hash"],
-            )
+        return read_records(self.conn, after_seq=after_seq, limit=limit)
 
     # --- users --------------------------------------------------------------------------------
     def add_user(self, user: User, token_hash: str, at: datetime) -> None:
@@ -368,6 +406,19 @@ class Repository:
         return int(self.conn.execute(select(func.count()).select_from(t.metadata.tables[table])).scalar_one())
 
 
+def _with_state(row: dict[str, Any], ended: str) -> dict[str, Any]:
+    """The agreed `state` field: ended, proposed (with its `pending_alert`) or in_force."""
+    if row[ended] is not None:
+        row["state"] = "ended"
+    elif row["pending_alert"] is not None:
+        row["state"] = "proposed"
+    else:
+        row["state"] = "in_force"
+    if row["pending_alert"] is None or row["state"] == "ended":
+        row.pop("pending_alert")
+    return row
+
+
 # Hot-path statements, built once: each report reads the live picture and extends the audit chain.
 _ACTIVE_REGIMES = select(t.regimes).where(
     and_(t.regimes.c.status == bindparam("status"), t.regimes.c.lifted_at.is_(None))
@@ -378,4 +429,3 @@ _ACTIVE_MEASURES = select(t.measures).where(
 _USER_BY_TOKEN = select(t.users).where(
     and_(t.users.c.token_hash == bindparam("token_hash"), t.users.c.active.is_(True))
 )
-_LAST_AUDIT = select(t.audit_log.c.seq, t.audit_log.c.hash).order_by(t.audit_log.c.seq.desc()).limit(1)

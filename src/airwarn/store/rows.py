@@ -64,7 +64,8 @@ def regime_from_row(row: Any) -> Regime:
         id=row["id"], kind=RegimeKind(row["kind"]), region=row["region"], district=row["district"],
         declared_at=declared, declared_by=row["declared_by"], reason=row["reason"],
         status=Status(row["status"]), report_id=row["report_id"], lifted_at=aware(row["lifted_at"]),
-        lifted_by=row["lifted_by"], lift_reason=row["lift_reason"],
+        lifted_by=row["lifted_by"], lift_reason=row["lift_reason"], pending_alert=row["pending_alert"],
+        lift_pending=row["lift_pending"],
     )
 
 
@@ -75,4 +76,5 @@ def measure_from_row(row: Any) -> Measure:
         id=row["id"], kind=MeasureKind(row["kind"]), region=row["region"], started_at=started,
         actor=row["actor"], reason=row["reason"], target=row["target"], status=Status(row["status"]),
         report_id=row["report_id"], ended_at=aware(row["ended_at"]), ended_by=row["ended_by"],
+        pending_alert=row["pending_alert"], lift_pending=row["lift_pending"],
     )

@@ -124,6 +124,8 @@ regimes = Table(
     _ts("lifted_at"),
     Column("lifted_by", String(64)),
     Column("lift_reason", Text),
+    Column("pending_alert", String(80)),  # proposed by this alert, which waits for a second person
+    Column("lift_pending", String(80)),  # lifted once this waiting all-clear or cancel is approved
     Index("ix_regimes_active", "status", "lifted_at"),
 )
 
@@ -141,6 +143,8 @@ measures = Table(
     Column("report_id", String(40)),
     _ts("ended_at"),
     Column("ended_by", String(64)),
+    Column("pending_alert", String(80)),  # proposed by this alert, which waits for a second person
+    Column("lift_pending", String(80)),  # ended once this waiting alert is approved
     Index("ix_measures_active", "status", "ended_at"),
 )
 
@@ -199,4 +203,7 @@ audit_log = Table(
     Column("data", JSON, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # digests of the covered rows (alerts, regimes, measures, …) as this record's transaction left them
+    Column("state", JSON),
+    Column("key_id", String(16)),  # the audit MAC key that links this record; NULL: a pre-key record
 )

@@ -123,14 +123,14 @@ export function fmtTime(iso, lang = "en", timeZone = undefined) {
  * Live updates: the WebSocket stream when the server has it, else polling /api/v1/status twice a second.
  * `onChange(topic)` is called (at most once per second while polling) whenever something changed.
  */
-export function startLive(onChange, setState = () => {}) {
+export function startLive(onChange, setState = () => {}, getToken = () => null) {
   let signature = null;
   let wsUp = false;
   let stopped = false;
 
   async function poll() {
     try {
-      const status = await api("/api/v1/status");
+      const status = await api("/api/v1/status", { token: getToken() }); // signed in: proposed state too
       const sig = JSON.stringify([status.regimes.map((r) => r.id), status.measures.map((m) => [m.id, m.ended_at]),
         status.alerts.map((a) => [a.identifier, a.state]), status.review_queue]);
       if (sig !== signature) {
@@ -151,7 +151,9 @@ export function startLive(onChange, setState = () => {}) {
     if (!CONFIG.features.live_ws || forcePoll || stopped) { setState("polling"); return; }
     const proto = location.protocol === "https:" ? "wss" : "ws";
     let ws;
-    try { ws = new WebSocket(`${proto}://${location.host}/api/v1/live`); } catch (_) { setState("polling"); return; }
+    const token = getToken(); // a browser cannot set headers on a WebSocket: the token rides as a subprotocol
+    const protocols = token ? ["airwarn", `bearer.${token}`] : undefined;
+    try { ws = new WebSocket(`${proto}://${location.host}/api/v1/live`, protocols); } catch (_) { setState("polling"); return; }
     ws.onopen = () => { wsUp = true; setState("live"); };
     ws.onmessage = () => { poll(); };
     ws.onclose = () => { wsUp = false; setState("polling"); setTimeout(connect, 3000); };

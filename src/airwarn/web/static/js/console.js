@@ -77,7 +77,7 @@ async function boot() {
     state.airportLayers[f.properties.icao] = m;
   }
   fillComposer();
-  state.live = startLive(onChange, (s) => { $("live-state").textContent = s === "live" ? "live (stream)" : s === "polling" ? "live (polling)" : "offline — retrying"; });
+  state.live = startLive(onChange, (s) => { $("live-state").textContent = s === "live" ? "live (stream)" : s === "polling" ? "live (polling)" : "offline — retrying"; }, () => state.token);
 }
 
 function tooltip(p) {
