@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"`PYTHONPATH=src python bench/extract.py --write-docs` on one core ({platform.machine()}, "
                 f"Python {platform.python_version()}), {len(messages)} corpus messages of {chars:.0f} characters on "
                 f"average (English, Russian and Ukrainian), {args.rounds} rounds, {os.cpu_count()} CPUs, "
-                f"{platform.processor() or platform.platform()}. The machine is shared, so CPU time is the steadier figure.",  # noqa: E501
+                f"{platform.processor() or platform.platform()}. Load average {os.getloadavg()[0]:.1f} at the end: the machine is shared, so CPU time is the steadier figure.",  # noqa: E501
                 "",
                 *table,
                 "",
@@ -122,7 +122,7 @@ def write_section(section: str) -> None:
         text = text.rstrip("\n") + "\n\n" + section
     else:
         end = text.find("\n## ", start + len(HEADING))
-        text = text[:start] + section + (text[end + 1 :] if end != -1 else "")
+        text = text[:start] + section.rstrip("\n") + "\n\n" + (text[end + 1 :] if end != -1 else "")
     DOCS.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 

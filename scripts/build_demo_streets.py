@@ -84,8 +84,9 @@ class Builder:
 
     def line(self, ids: list[str], tags: dict) -> None:
         coords = [self.lonlat(*self.xy[i]) for i in ids]
-        self.features.append({"type": "Feature", "properties": tags,
-                              "geometry": {"type": "LineString", "coordinates": coords}})
+        self.features.append(
+            {"type": "Feature", "properties": tags, "geometry": {"type": "LineString", "coordinates": coords}}
+        )
 
 
 def _edges(total: int, rng: np.random.Generator) -> np.ndarray:
@@ -188,17 +189,30 @@ def _buildings(b: Builder, us: np.ndarray, vs: np.ndarray) -> None:
                 floors = int(rng.integers(lo, hi + 1))
             tags = {"building": kind, "building:levels": str(floors)}
             ring = _footprint(b, u, v, w, d)
-            b.features.append({"type": "Feature", "id": f"building/{i}-{j}", "properties": tags,
-                               "geometry": {"type": "Polygon", "coordinates": [ring]}})
+            b.features.append(
+                {
+                    "type": "Feature",
+                    "id": f"building/{i}-{j}",
+                    "properties": tags,
+                    "geometry": {"type": "Polygon", "coordinates": [ring]},
+                }
+            )
             if special is None:
                 continue
             _, _, _, _, capacity, is_open, shelter_type, name = special
             door = b.lonlat(*b.turn(u, v - d / 2))  # the entrance on the block's south side
-            props = {"id": f"MLR-S{SHELTERS.index(special) + 1}", "name": name, "amenity": "shelter",
-                     "shelter_type": shelter_type, "capacity": capacity, "open": "yes" if is_open else "no",
-                     "opening": "24/7" if is_open else "closed for repair"}
-            b.features.append({"type": "Feature", "properties": props,
-                               "geometry": {"type": "Point", "coordinates": door}})
+            props = {
+                "id": f"MLR-S{SHELTERS.index(special) + 1}",
+                "name": name,
+                "amenity": "shelter",
+                "shelter_type": shelter_type,
+                "capacity": capacity,
+                "open": "yes" if is_open else "no",
+                "opening": "24/7" if is_open else "closed for repair",
+            }
+            b.features.append(
+                {"type": "Feature", "properties": props, "geometry": {"type": "Point", "coordinates": door}}
+            )
 
 
 def dumps(doc: dict) -> str:
@@ -222,8 +236,10 @@ def main() -> int:
     OUT.write_text(text, encoding="utf-8")
     doc = json.loads(text)
     kinds = [f["geometry"]["type"] for f in doc["features"]]
-    print(f"wrote {OUT} ({len(text) // 1024} KiB): {kinds.count('LineString')} lines, "
-          f"{kinds.count('Polygon')} buildings, {kinds.count('Point')} shelters")
+    print(
+        f"wrote {OUT} ({len(text) // 1024} KiB): {kinds.count('LineString')} lines, "
+        f"{kinds.count('Polygon')} buildings, {kinds.count('Point')} shelters"
+    )
     return 0
 
 

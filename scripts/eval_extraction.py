@@ -107,12 +107,16 @@ def score(
     return exact
 
 
-def evaluate(corpus: Path, extractor: Extractor | None = None, *, polarity: list[str] | None = None) -> Report:
-    """Score one corpus; a corpus whose messages carry a `pattern` note is scored on the extended fields too.
-    Polarity errors (a lifting read as a declaring or the reverse) are appended to `polarity`."""
+def evaluate(
+    corpus: Path | list[Path], extractor: Extractor | None = None, *, polarity: list[str] | None = None
+) -> Report:
+    """Score one corpus (or several as one); a corpus whose messages carry a `pattern` note is scored on the
+    extended fields too. Polarity errors (a lifting read as a declaring or the reverse) are appended to `polarity`."""
     extractor = extractor or Extractor()
     report = Report()
-    for line in corpus.read_text(encoding="utf-8").splitlines():
+    paths = corpus if isinstance(corpus, list) else [corpus]
+    lines = [x for path in paths for x in path.read_text(encoding="utf-8").splitlines()]
+    for line in lines:
         if not line.strip():
             continue
         msg = json.loads(line)
@@ -281,6 +285,30 @@ count 0.929, time 0.909, certainty 0.882; 23 of 30 messages exact. The fixes it 
 as an attack verb); the table below is after them, so it is no longer strictly unseen."""
 
 
+def _f1(t: Tally) -> str:
+    return "— (no facts)" if t.tp + t.fp + t.fn == 0 else f"{t.f1:.3f}"
+
+
+def summary(report: Report, polarity: list[str], title: str = "", note: str = "") -> list[str]:
+    """The headline: held-out F1 per field and language on the real-style corpus."""
+    langs = sorted(report.by_lang)
+    rows = [
+        title or "## Summary: real-style held-out set (English, Russian, Ukrainian)",
+        "",
+        note
+        or "F1 per field on the 51 held-out messages of the real-style corpus (details, how often it was measured "
+        'and what changed in between: "Real-style corpus" below).',
+        "",
+        "| field | " + " | ".join(LANGS.get(x, x) for x in langs) + " | all |",
+        "| --- | " + " | ".join("---:" for _ in langs) + " | ---: |",
+    ]
+    for name in ALL_FIELDS:
+        cells = [_f1(report.by_lang[x][name]) for x in langs]
+        rows.append(f"| {name} | " + " | ".join(cells) + f" | {report.tallies[name].f1:.3f} |")
+    rows += ["", f"Polarity errors: {len(polarity)}. Exact messages: {report.exact} of {report.messages}.", ""]
+    return rows
+
+
 def real_section(title: str, report: Report, polarity: list[str], note: str) -> list[str]:
     """Markdown for one split of the real-style corpus: all languages, each language, failures."""
     out = [f"### {title}", "", note, "", "All languages:", "", *_table(report.tallies, ALL_FIELDS), ""]
@@ -303,7 +331,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--heldout", type=Path, default=ROOT / "tests" / "data" / "extraction_heldout.jsonl")
     parser.add_argument("--real-dev", type=Path, default=ROOT / "tests" / "data" / "extraction_real_dev.jsonl")
     parser.add_argument("--real-heldout", type=Path, default=ROOT / "tests" / "data" / "extraction_real_heldout.jsonl")
+    parser.add_argument(
+        "--real-heldout2", type=Path, default=ROOT / "tests" / "data" / "extraction_real_heldout2.jsonl"
+    )
     parser.add_argument("--dev-only", action="store_true", help="Score the development sets only (while tuning).")
+    parser.add_argument(
+        "--heldout-scores",
+        action="store_true",
+        help="Print the held-out sets' F1 tables only (no failures), write nothing.",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "extraction.md")
     args = parser.parse_args(argv)
     extractor = Extractor()
@@ -311,6 +347,16 @@ def main(argv: list[str] | None = None) -> int:
         polarity: list[str] = []
         dev = evaluate(args.real_dev, extractor, polarity=polarity)
         print("\n".join(real_section("real-style development set", dev, polarity, "")))
+        return 0
+    if args.heldout_scores:
+        for title, paths in (
+            ("real held-out set 1", [args.real_heldout]),
+            ("real held-out set 2", [args.real_heldout2]),
+            ("both real held-out sets", [args.real_heldout, args.real_heldout2]),
+        ):
+            pol: list[str] = []
+            rep = evaluate(paths, extractor, polarity=pol)
+            print("\n".join(summary(rep, pol, f"## {title}", f"{rep.messages} messages")))
         return 0
     report = evaluate(args.corpus, extractor)
     text = markdown(report, args.corpus.resolve())
@@ -337,19 +383,35 @@ def main(argv: list[str] | None = None) -> int:
         pol_held: list[str] = []
         real_dev = evaluate(args.real_dev, extractor, polarity=pol_dev)
         real_held = evaluate(args.real_heldout, extractor, polarity=pol_held)
+        pol_held2: list[str] = []
+        real_held2 = evaluate(args.real_heldout2, extractor, polarity=pol_held2)
+        pol_both: list[str] = []
+        both = evaluate([args.real_heldout, args.real_heldout2], extractor, polarity=pol_both)
+        heads = [
+            *summary(
+                both, pol_both, "## Summary: both real-style held-out sets (English, Russian, Ukrainian)", BOTH_NOTE
+            ),
+            *summary(real_held, pol_held, "### Held-out set 1 alone"),
+            *summary(real_held2, pol_held2, "### Held-out set 2 alone (districts)", HELDOUT2_SUMMARY),
+        ]
+        head, _, rest = text.partition("## Development corpus, all messages")
+        text = head + "\n".join(heads) + "\n## Development corpus, all messages" + rest
         text += "\n".join(
             [
                 "## Real-style corpus (issue 14): English, Russian and Ukrainian",
                 "",
                 REAL_NOTE,
                 "",
-                *real_section("Held-out set", real_held, pol_held, REAL_HELDOUT_NOTE),
+                *real_section("Held-out set 1", real_held, pol_held, REAL_HELDOUT_NOTE),
+                *real_section("Held-out set 2 (districts)", real_held2, pol_held2, REAL_HELDOUT2_NOTE),
                 *real_section("Development set", real_dev, pol_dev, "The patterns were tuned on these."),
                 NOT_DONE,
             ]
         )
         print("real held-out:")
         print("\n".join(_table(real_held.tallies, ALL_FIELDS)))
+        print("real held-out 2:")
+        print("\n".join(_table(real_held2.tallies, ALL_FIELDS)))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print("development corpus:")
@@ -361,38 +423,90 @@ def main(argv: list[str] | None = None) -> int:
 NOT_DONE = """\
 ### Not done
 
-- Ukrainian CAP `<info>` blocks and the public page in Ukrainian: they live in cap/, domain/alerts.py and web/,
-  which other helpers were changing in this round; only extraction reads Ukrainian so far. The new kinds
+- The public page in Ukrainian (web/ belongs to another helper). CAP carries a uk-UA `<info>` for alerts whose
+  area is Ukrainian (`domain/alerts_uk.py`). The new kinds
   `alert_declared` / `alert_lifted` are accepted as reports (intake) and recorded; no rule turns them into a
   regime or an alert yet (domain/rules.py belongs to the regime helpers).
 - City boroughs (Kyiv's Desnianskyi, Kharkiv's Saltivskyi…) are not in the gazetteer; Ukrainian raions and
   hromadas are a shipped list of the main ones (`extract/data/places_uk.tsv`), not all 136 raions.
-- A district named only by an official's surname region («Ночью в Каменском районе… — Юрий Слюсарь», two
-  regions have a Kamensky district) stays unresolved.
+- Officials are known by surname for a handful of regions only (`extract/officials.py`), and only settle a
+  district name two regions share; a surname never places an event by itself.
 - `by_method` is read for electronic warfare only (РЭБ/РЕБ, «локаційно втрачено»).
 """
 
 
 REAL_NOTE = """\
-153 messages written for this project after studying real public posts and news items (defence ministries'
+214 development and 102 held-out messages written for this project after studying real public posts and news items (defence ministries'
 night bulletins, governors' and regional military administrations' Telegram posts, air-raid alert channels,
-aviation authority notices, wire and local media items, residents' accounts): 51 in each language, each with
-a note of the real pattern it stands for (`pattern` in the JSON lines). The sources are
-`tests/data/real_corpus/*.txt`; `scripts/build_real_corpus.py` writes `extraction_real_dev.jsonl` (102) and
-`extraction_real_heldout.jsonl` (51, every third message of each language, chosen before any tuning).
-Extended fields: threat `(kind, region, threat)` on alert events, airport `(kind, region, ICAO)` on airport
-events, victims `(kind, region, killed|injured, n)`. A polarity error is an event whose opposite
-(suspended/resumed, declared/lifted) the labels hold for that region."""
+aviation authority notices, wire and local media items, residents' accounts), each with a note of the real
+pattern it stands for (`pattern` in the JSON lines); no sentence was copied from a page. The sources are
+`tests/data/real_corpus/*.txt`; `scripts/build_real_corpus.py` writes `extraction_real_dev.jsonl` and
+`extraction_real_heldout.jsonl`. The first 153 (51 per language) were split before any tuning: every third
+message of each language is held out (51: 17 English, 17 Russian, 17 Ukrainian). 30 more development
+messages (10 per language, `more.dev.txt`) were written later, then a second helper wrote held-out set 2 (51,
+`heldout2/`, before touching district code) and 31 development messages on districts (`districts.dev.txt`).
+Extended fields: threat `(kind, region,
+threat)` on alert events, airport `(kind, region, ICAO)` on airport events, victims `(kind, region,
+killed|injured, n)`. A polarity error is an event whose opposite (suspended/resumed, declared/lifted) the
+labels hold for that region."""
 
 REAL_HELDOUT_NOTE = """\
-Never used for tuning: its failures were not read while patterns were changed. It was measured twice. The first
-time right after the development work on this corpus began to converge (commit 8a750b8 plus the "Kiev regime"
-fix): all languages kind F1 0.876, region 0.860, districts 0.308, count 0.815, time 0.800, certainty 0.860,
-threat 1.000, airport 0.933, victims 1.000; per language the lowest core fields were English districts 0.000
-(1 false positive), Russian count 0.444 and time 0.500, Ukrainian districts 0.000 (4 false positives);
-32 of 51 messages exact; 0 polarity errors. The changes after it came from the issue's own list and the
-development set (word times, list counts, published times, signatures, singular counts, repeated
-declarations, hromada names for every listed town); the table below is the second and last measurement."""
+Its failures were not read while the patterns were changed, until the second measurement below. Measured
+three times:
+
+1. Right after the first development work (commit 8a750b8 plus the "Kiev regime" fix): all languages kind F1
+   0.876, region 0.860, districts 0.308, count 0.815, time 0.800, certainty 0.860, threat 1.000, airport 0.933,
+   victims 1.000; 32 of 51 exact; 0 polarity errors.
+2. After more work driven by the issue's own list and the development set only (word times, list counts,
+   published times, signatures, singular counts, repeated declarations, hromada names for every listed town,
+   30 more development messages): kind 0.913, region 0.913, districts 0.308, count 1.000, time 1.000,
+   certainty 0.913, threat 1.000, airport 0.933, victims 1.000; English kind 0.900 / districts 0.000 (one false
+   positive), Russian kind 0.909 / districts 0.500 / airport 0.889, Ukrainian kind 0.930 / districts 0.000 (four
+   false positives); 38 of 51 exact; 0 polarity errors. This is the last unseen figure.
+3. The failures of (2) were then read. One general bug they showed was fixed: a town whose raion bears its
+   name (Kupiansk, Shostka, Nikopol) was read as the raion. The table below is after that fix, so it is no
+   longer strictly unseen. Districts stay below target: `ru-r12` labels Taganrog as no district although the
+   labelling convention (below) makes Taganrog a city district, a labelling slip left as written.
+4. Measured again by the second helper with set 2 (see there): after the district work, districts 0.400
+   (`uk-r48`'s hromada now gives its raion, which this set's label leaves out; `ru-r12` as above), kind 0.921."""
+
+BOTH_NOTE = (
+    "F1 per field on the 102 held-out messages of the real-style corpus: held-out set 1 (51, split before any "
+    "tuning) and held-out set 2 (51, written later for districts). Each set alone follows; how often each was "
+    'measured and what changed in between: "Real-style corpus" below.'
+)
+HELDOUT2_SUMMARY = "51 messages, 17 per language, most naming districts, raions or the towns that stand for them."
+
+REAL_HELDOUT2_NOTE = """\
+Written by hand by a second helper (17 Russian, 17 Ukrainian, 17 English) after studying governors', regional
+military administrations', alert channels' and media posts, and committed (e2eec75, `real_corpus/heldout2/`)
+before any change to district extraction and before the extractor was run on them. Most name districts,
+raions, hromadas of a raion or the towns that stand for districts. Measured three times (the other sets were
+measured at the same moments):
+
+1. Before any district work (e722c78): all languages kind F1 0.880, region 0.880, districts 0.837, count 0.930,
+   time 1.000, certainty 0.880; English kind 0.809 / districts 0.762, Russian kind 0.898 / districts 0.906 /
+   count 0.875, Ukrainian kind 0.926 / districts 0.826 / count 0.923; 34 of 51 exact; 0 polarity errors.
+   Held-out set 1 at that moment: as the previous helper left it (kind 0.913, districts 0.500, 40 of 51 exact).
+2. After district work driven only by the development set and 31 new development messages
+   (`districts.dev.txt`, written by the same helper, so they share the patterns the helper had in mind, not
+   the sentences): kind 0.948, region 0.948, districts 0.929, count 0.955, time 1.000, certainty 0.948;
+   English kind 0.851 / districts 0.826, Russian 1.000 / 1.000 / count 0.875, Ukrainian 0.982 / 0.945;
+   42 of 51 exact; 0 polarity errors. This is the last unseen figure for set 2. Held-out set 1 then: kind
+   0.921, districts 0.400 (Ukrainian 0.000 -- see the labelling note below), 40 of 51 exact.
+3. The failures of (2) were then read, and two general fixes made: a raion named together with a town of it
+   was listed twice (`uk-h05`), and "sparked / causing a fire", "set fire to" were not damage. The tables are
+   after those fixes, so set 2 is no longer strictly unseen.
+
+Labelling note. Set 2's labels (and the district rule now in the extractor) treat a Ukrainian town whose
+raion has another name as standing for that raion (Irpin → Bucha, Balakliia → Izium), as Russian district
+towns do (Engels → Engelssky); a town that shares its raion's name stays the town (Kupiansk, Nikopol), as set
+1 was labelled. Set 1 labels one hromada (`uk-r48`, Bilopillia → Sumy raion) with no raion, so that message
+now counts two district false positives there; two development labels of the same kind (`uk-r19` Zolochiv,
+`uk-r47` Antonivka) were changed to the rule. Set 1's labels were left as written. Remaining failures:
+missed kinds in English ("drones destroyed by air defences", a fire "near" a plant, damage in a sentence
+whose verb is "injured"), «не менее чем пяти» read as exact, «атаки на Одеський район» with no weapon word,
+"a threat of attack drones" read as an attack."""
 
 
 if __name__ == "__main__":

@@ -21,8 +21,15 @@ from airwarn.demo import APPROVER, OPERATOR, DemoResult, _replay, _start, import
 from airwarn.keyring import init_keys
 from airwarn.settings import Settings
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 
 
 def main(out: Path = Path("docs")) -> None:
@@ -30,8 +37,10 @@ def main(out: Path = Path("docs")) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="airwarn-shots-"))
     init_keys(workdir / "keys")  # the screenshots' own authority, as `airwarn keys init` makes it
     deps = build_deps(Settings(db=f"sqlite:///{workdir / 'airwarn.db'}", keys_dir=workdir / "keys"))
-    tokens = {OPERATOR: services.add_user(deps, OPERATOR, "operator", actor="screenshots"),
-              APPROVER: services.add_user(deps, APPROVER, "approver", actor="screenshots")}
+    tokens = {
+        OPERATOR: services.add_user(deps, OPERATOR, "operator", actor="screenshots"),
+        APPROVER: services.add_user(deps, APPROVER, "approver", actor="screenshots"),
+    }
     import_streets(deps)  # the demo's SYNTHETIC Millerovo streets and shelters
     server, thread, base = _start(create_app(deps), "127.0.0.1", 0)
     try:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
+from airwarn.domain.alerts_uk import with_ukrainian
 from airwarn.domain.cap_vocabulary import MsgType, Severity, Urgency
 from airwarn.domain.regimes import Level, Regime
 from airwarn.domain.reports import Certainty, Status
@@ -276,7 +277,7 @@ def compose_regime_alert(
             **common,  # type: ignore[arg-type]
         ),
     )
-    return Alert(
+    return with_ukrainian(Alert(  # uk-UA <info> when the area is Ukrainian
         identifier=identifier,
         sender=authority.sender,
         sent=sent,
@@ -289,7 +290,7 @@ def compose_regime_alert(
         created_by=created_by,
         regime_ids=tuple(r.id for r in regimes),
         report_id=report_id,
-    )
+    ))
 
 
 def compose_all_clear(
@@ -377,7 +378,7 @@ def _follow_up(
     created_by: str, *, note: str,
 ) -> Alert:
     """A message that ends `original` (all-clear or cancel): same area and audience, referencing it."""
-    return replace(
+    return with_ukrainian(replace(
         original,
         identifier=identifier,
         sent=sent,
@@ -388,7 +389,7 @@ def _follow_up(
         state=AlertState.ISSUED,
         created_by=created_by,
         approved_by=None,
-    )
+    ))
 
 
 def compose_airport_notice(
@@ -445,7 +446,7 @@ def compose_airport_notice(
     )
     district = territory.locate(airport.lat, airport.lon)
     districts = (district.code,) if district else ()
-    return Alert(
+    return with_ukrainian(Alert(
         identifier=identifier,
         sender=authority.sender,
         sent=sent,
@@ -457,7 +458,7 @@ def compose_airport_notice(
         districts=districts,
         created_by=created_by,
         report_id=report_id,
-    )
+    ))
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,8 @@ _FAMILIES: dict[ReportKind, str] = {
     ReportKind.CASUALTIES: "consequences",
     ReportKind.DAMAGE: "consequences",
     ReportKind.SHELTER_INCIDENT: "consequences",
+    ReportKind.ALERT_DECLARED: "alert",
+    ReportKind.ALERT_LIFTED: "alert",
 }
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 
 from rapidfuzz import fuzz, process
@@ -76,6 +77,43 @@ _PLURAL_REGION_WORDS = frozenset(skeleton(w) for w in ["oblasts", "regions", "о
 def _plural_region_follows(skels: Sequence[str], j: int) -> bool:
     """A plural region word within a short list after the name: "Kyiv and Chernihiv oblasts"."""
     return any(s in _PLURAL_REGION_WORDS for s in skels[j : j + 5])
+
+
+_PLURAL_DISTRICT_WORDS = frozenset(
+    skeleton(w)
+    for w in ["districts", "raions", "rayons", "районах", "районов", "районы", "районам", "районів", "райони"]
+)
+
+
+def _plural_district_follows(skels: Sequence[str], j: int) -> bool:
+    """A plural district word within a short list after the name: "the Izium and Kupiansk districts"."""
+    return any(s in _PLURAL_DISTRICT_WORDS for s in skels[j : j + 5])
+
+
+#: Words between a settlement and the district it lies in: «Ворожбянську громаду Конотопського району».
+_SETTLEMENT_WORDS = frozenset(skeleton(w) for w in ["громада", "hromada", "community", "сельсовет", "поселение"])
+
+
+def _settlements_in_districts(found: list[Mention], skels: Sequence[str]) -> list[Mention]:
+    """«в селе Каменка Бессоновского района»: a settlement named right before a district of its region lies in
+    that district, whatever district a town of the same name stands for elsewhere."""
+    out = list(found)
+    for k in range(len(out) - 1):
+        town, after = out[k], out[k + 1]
+        if town.place.kind != "city" or after.place.kind != "district" or town.place.region != after.place.region:
+            continue
+        gap = skels[town.last + 1 : after.first]
+        if len(gap) <= 1 and all(s in _SETTLEMENT_WORDS for s in gap):
+            out[k] = Mention(replace(town.place, district=None), town.first, town.last, town.fuzzy)
+    return out
+
+
+_SURNAMES_OF_PLACES = re.compile(r"^(?:владимиров|vladimirov)(?:а|у|ым|ом|е|ой|y)?$", re.IGNORECASE)
+
+
+def _surname_of_place(word: str) -> bool:
+    """ "Владимиров", "Vladimirov" (any case form): a surname built on a place name, not the place."""
+    return _SURNAMES_OF_PLACES.match(word) is not None
 
 
 _TIME_WORDS = frozenset(skeleton(w) for w in ["time", "время", "времени"])
@@ -170,7 +208,7 @@ class Gazetteer:
             base = _strip_suffix(name)
             if base != name.strip():
                 self._add_name(base, place)
-                for suffix in ("region", "oblast", "область", "край"):
+                for suffix in ("region", "oblast", "regional", "область", "край"):  # "the Kyiv regional administration"
                     self._add_name(f"{base} {suffix}", place)
 
     def _add_district_names(self, place: Place, names: Iterable[str]) -> None:
@@ -205,9 +243,9 @@ class Gazetteer:
             self.region_names.setdefault(region, name)
             self._add_region_names(Place("region", region, name, region), names)
         elif kind == "district":
-            self._add_district_names(self._district_place(region, name), names)
+            self._add_district_names(self.district_place(region, name), names)
         elif kind == "city":
-            district = self._district_place(region, code).district if code else None
+            district = self.district_place(region, code).district if code else None
             place = Place("city", region, name, name, district)
             for n in names:
                 self._add_name(n, place)
@@ -221,7 +259,8 @@ class Gazetteer:
             else:
                 self._add_airport(Place("airport", region, name, code), names)
 
-    def _district_place(self, region: str, name: str) -> Place:
+    def district_place(self, region: str, name: str) -> Place:
+        """The territory's district of that name, or a district of the gazetteer's own (Ukrainian raions)."""
         d = self.territory.district(region, name)
         if d is not None:
             return Place("district", region, d.name_en, d.code, d.name_en)
@@ -252,22 +291,29 @@ class Gazetteer:
             if nxt in _TIME_WORDS or (size == 1 and nxt in _REGIME_WORDS) or places[0].kind == "none":
                 i += size
                 continue
-            if size == 1 and skels[i] in _FIRST_NAMES and self._person_follows(tokens, skels, i + 1):
-                i += 1  # "Governor … Vladimir Vladimirov": a first name, not Vladimir Region
+            if size == 1 and _surname_of_place(tokens[i].text):
+                i += 1  # «Владимиров» alone: a surname, never a form of «Владимир»
                 continue
+            if size == 1 and skels[i] in _FIRST_NAMES and self._person_follows(tokens, skels, i + 1):
+                i += 2 if i + 1 < n and _surname_of_place(tokens[i + 1].text) else 1
+                continue  # "Governor … Vladimir Vladimirov": a first name (and surname), not Vladimir Region
             if _plural_region_follows(skels, i + size):  # "Kyiv and Chernihiv oblasts": the oblast, not the city
                 oblasts = [p for p in places if p.kind == "region" and p.region not in _CITY_REGIONS]
                 places = oblasts or places
+            if _plural_district_follows(skels, i + size):  # "the Shostka and Konotop districts": the raions
+                places = [p for p in places if p.kind == "district"] or places
             said = " ".join(translit(t.norm) for t in tokens[i : i + size])
             for place in self._closest_per_region(self._prefer(places, nxt), said):
                 found.append(Mention(place, i, i + size - 1))
             i += size
-        return found
+        return _settlements_in_districts(found, skels)
 
     def _person_follows(self, tokens: Sequence[Token], skels: Sequence[str], j: int) -> bool:
         """A capitalised word that is neither a place nor a title follows: a surname."""
         if j >= len(tokens) or not tokens[j].capitalised or not tokens[j].is_word:
             return False
+        if _surname_of_place(tokens[j].text):
+            return True
         return skels[j] not in self._firsts and skels[j] not in _TITLES
 
     @staticmethod
@@ -279,8 +325,7 @@ class Gazetteer:
         # "в ростовской области": lower case is fine when a region/district word is part of the name.
         return size > 1 and any(s in REGION_WORDS or s in DISTRICT_WORDS for s in skels[i : i + size])
 
-    @staticmethod
-    def _prefer(places: list[Place], nxt: str) -> list[Place]:
+    def _prefer(self, places: list[Place], nxt: str) -> list[Place]:
         """ "Саратовский район" is the district, "саратовский губернатор" the region."""
         if len(places) == 1:
             return places
@@ -290,8 +335,13 @@ class Gazetteer:
         if "region" in kinds:  # "Volgograd": the region, or its capital as a place, never the city district
             cities = [p for p in places if p.kind == "city"]
             return cities or [p for p in places if p.kind == "region"]
-        if "district" in kinds and "city" in kinds:  # "Chertkovskaya": the stanitsa spelling of the district
-            return [p for p in places if p.kind == "district"]
+        if "district" in kinds and "city" in kinds:
+            cities = [p for p in places if p.kind == "city"]
+            districts = [p for p in places if p.kind == "district"]
+            shared = {c.name for c in cities} & {d.name for d in districts if d.code not in self.territory.districts}
+            if shared:
+                return cities  # "Kupiansk", "Nikopol": the town; its raion only with "район"/"district" after it
+            return districts  # "Chertkovskaya": the stanitsa spelling of the district
         if "city" in kinds:
             return [p for p in places if p.kind == "city"]
         return places

@@ -14,6 +14,11 @@ _TOKEN_RE = re.compile(r"\d+(?:[.:,]\d+)*|[^\W\d_]+(?:[-'’][^\W_]+)*|[^\w\s]")
 _CYRILLIC_RE = re.compile(r"[а-яёіїєґ]", re.IGNORECASE)
 #: Letters Ukrainian has and Russian lacks: a message with any of them is read with the Ukrainian dictionary.
 _UKRAINIAN_RE = re.compile(r"[іїєґ]", re.IGNORECASE)
+#: Ukrainian words spelt without і, ї, є or ґ that Russian does not have («Дрони атакували громаду… — Сумська ОВА»).
+_UKRAINIAN_WORDS_RE = re.compile(
+    r"(?<!\w)(?:ОВА|громад[аиуою]|пошкоджен[оаий]|збит[оа]|уламк[иаув]\w*|тривог[аиу]|дрони|загроз[аиу]|ворожі)(?!\w)",
+    re.IGNORECASE,
+)
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
 
 #: All-caps words pymorphy would misread (it takes "БПЛА" for a verb): kept as they are, lower-cased.
@@ -120,8 +125,8 @@ def is_cyrillic(word: str) -> bool:
 
 
 def is_ukrainian(text: str) -> bool:
-    """True when the text uses letters only Ukrainian has (і, ї, є, ґ)."""
-    return _UKRAINIAN_RE.search(text) is not None
+    """True when the text uses letters only Ukrainian has (і, ї, є, ґ), or words only Ukrainian has."""
+    return _UKRAINIAN_RE.search(text) is not None or _UKRAINIAN_WORDS_RE.search(text) is not None
 
 
 _LEMMAS: dict[str, str] = {}
@@ -145,6 +150,9 @@ def lemma(word: str, uk: bool = False) -> str:
         got = UK_OVERRIDES[low]
     elif "-" in low and not _looks_like_place(low):
         got = "-".join(lemma(part, uk) for part in low.split("-"))
+    elif "-на-" in low and not low.startswith("-"):  # «в Калаче-на-Дону»: only the first part is inflected
+        head, rest = low.split("-", 1)
+        got = f"{lemma(head, uk)}-{rest}"
     elif uk:
         got = cache.get(low) or str(morph_uk().parse(low)[0].normal_form)
     else:
@@ -170,6 +178,7 @@ def _looks_like_place(low: str) -> bool:
     return "-на-" in low or low.startswith(("нью-", "усть-", "санкт-"))
 
 
+@lru_cache(maxsize=100_000)
 def translit(norm: str) -> str:
     """Lower-case Latin spelling of a word in any script (no folding of endings)."""
     return norm.lower().translate(_TRANSLIT)

@@ -183,9 +183,17 @@ def read_number(tokens: Sequence[Token], i: int) -> tuple[int, int, bool] | None
     return value, last, norm[0] in _WEAK
 
 
+#: Qualifiers by their last word, so a lookup tries only the few that can end just before the number.
+_BY_LAST: dict[str, list[tuple[tuple[str, ...], Qualifier]]] = {}
+for _words, _qualifier in _QUALIFIERS:
+    _BY_LAST.setdefault(_words[-1], []).append((_words, _qualifier))
+
+
 def qualifier_before(tokens: Sequence[Token], i: int) -> Qualifier:
     """The qualifier written just before tokens[i] ("at least", "свыше"), else exact."""
-    for words, qualifier in _QUALIFIERS:
+    if i == 0:
+        return Qualifier.EXACT
+    for words, qualifier in _BY_LAST.get(tokens[i - 1].norm, ()):
         n = len(words)
         if i - n >= 0 and all(tokens[i - n + k].norm == words[k] for k in range(n)):
             return qualifier

@@ -71,7 +71,10 @@ KINDS = (
     ),
     KindRule(
         ReportKind.DRONE_ATTACK,
-        rx(r"\b(?:drone|uav|missile|kamikaze drone|massive|combined) (?:attacks?|strikes?|raids?)\b"),
+        rx(
+            r"\b(?:drone|uav|missile|kamikaze drone|massive|combined|(?:guided|glide|aerial) bomb) "
+            r"(?:attacks?|strikes?|raids?)\b"
+        ),
         weak=True,
     ),
     KindRule(
@@ -109,7 +112,7 @@ KINDS = (
         ReportKind.DAMAGE,
         rx(
             r"\b(?:damaged|damaging|caught fire|fire broke out|set" + _GAP % 1 + r" on fire|blown out|shattered|"
-            r"burn(?:ed|t|ing) down|ablaze|on fire|caused (?:a )?fires?|started (?:a )?fires?|"
+            r"burn(?:ed|t|ing) down|ablaze|on fire|(?:caus|start|spark|trigger)(?:ed|ing) (?:a )?fires?|set fire to|"
             r"destroyed" + _GAP % 4 + r" " + _BUILDING + r"|" + _BUILDING + _GAP % 3 + r" (?:were|was) destroyed)\b"
         ),
     ),

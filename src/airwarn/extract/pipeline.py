@@ -1,4 +1,4 @@
-"""Extractor: free text (English or Russian) → events, sentence by sentence, with context carried over."""
+"""Extractor: free text (English, Russian or Ukrainian) → events, sentence by sentence, with context carried over."""
 
 from __future__ import annotations
 
@@ -6,14 +6,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from airwarn.domain.reports import Certainty, Count, ReportKind, Source, SourceType
+from airwarn.domain.reports import Certainty, Count, Qualifier, ReportKind, Source, SourceType
 from airwarn.domain.territory import Territory
 from airwarn.extract import times
 from airwarn.extract.certainty import Hedge, certainty, hedge
-from airwarn.extract.events import KIND_FAMILY, SOURCE_RANK, Event
+from airwarn.extract.events import KIND_FAMILY, Event
 from airwarn.extract.gazetteer import Gazetteer, Mention, Place, curated_rows, load_lemmas
+from airwarn.extract.merging import MAX_EVIDENCE_CHARS, merge, outcome_none
 from airwarn.extract.morph import clean, is_ukrainian
 from airwarn.extract.numbers import read_number
+from airwarn.extract.officials import official_regions
 from airwarn.extract.outcomes import damage_detail, tally, victims
 from airwarn.extract.sentence import (
     Hit,
@@ -32,7 +34,6 @@ from airwarn.extract.threats import threat_of, weapons_of
 
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?…])(?<![ap]\.m\.)(?<![AP]\.M\.)[\"'»”)]*\s+(?=[^\sa-zа-яёіїєґ])")
 MAX_SENTENCE_CHARS = 2_000
-MAX_EVIDENCE_CHARS = 600
 _THREATS = ("attack", "explosion", "en_route")
 _COUNTED = ("attack", "explosion", "en_route", "casualties", "damage")
 
@@ -49,6 +50,7 @@ class Context:
     uk: bool = False  # the message is Ukrainian
     pending: list[str] = field(default_factory=list)  # sentences that report something but name no place yet
     seen: set[str] = field(default_factory=set)  # every region the message has named
+    officials: set[str] = field(default_factory=set)  # regions whose officials the message names
 
 
 def split_sentences(text: str) -> list[str]:
@@ -98,20 +100,19 @@ class Extractor:
             return []
         ctx = context if context is not None else Context()
         ctx.uk = is_ukrainian(text)
+        ctx.officials = official_regions(text)
         events: list[Event] = []
         cues: dict[str | None, Source] = {}  # the first speaker named for each region, wherever named
-        threats: list[str] = []  # threat classes the message names, for alerts whose sentence names none
+        norms: list[str] = []  # every sentence, read: the threat an alert's own sentence does not name
         for sentence in split_sentences(text):
             found, reading, said = self._sentence(sentence, ctx, date, source, line)
-            named = threat_of(reading.norm)
-            if named is not None:
-                threats.append(named)
+            norms.append(reading.norm)
             if said is not None:
                 cues.setdefault(ctx.region, said)
             if found:
                 events.extend(found)
             elif not reading.background and (reading.casualties_zero or reading.damage_none):
-                _outcome_none(events, reading)  # "Пострадавших нет, повреждений нет." after the report
+                outcome_none(events, reading)  # "Пострадавших нет, повреждений нет." after the report
             elif not reading.background and not reading.mentions and len(reading.tokens) <= 10:
                 late = hedge(reading.norm)  # "Официально информация не подтверждена."
                 if late >= Hedge.STRONG:
@@ -124,9 +125,12 @@ class Extractor:
             unplaced, ctx.pending = ctx.pending, []
             for sentence in unplaced:
                 events.extend(self._sentence(sentence, ctx, date, source, line)[0])
+        alerts = [e for e in events if e.threat is None and KIND_FAMILY[e.kind] in ("alert", "alert_lifted")]
+        if alerts:
+            named = next((t for t in map(threat_of, norms) if t is not None), None)
+            for event in alerts:
+                event.threat = named
         for event in events:
-            if event.threat is None and threats and KIND_FAMILY[event.kind] in ("alert", "alert_lifted"):
-                event.threat = threats[0]
             cue = cues.get(event.region) or cues.get(None)  # «По данным Минобороны, …» opens the message
             if cue is not None and not event.source_explicit:
                 event.source, event.source_explicit = self._named(cue, event.region), True
@@ -223,7 +227,7 @@ class Extractor:
     def _resolve_places(self, reading: Reading, ctx: Context) -> list[Mention]:
         """Keep unambiguous places; an ambiguous district goes to a region named nearby; add fuzzy districts."""
         plain = [m for m in reading.mentions if sum(1 for o in reading.mentions if o.first == m.first) == 1]
-        known = {m.place.region for m in plain} or ({ctx.region} if ctx.region else set())
+        known = {m.place.region for m in plain} or ({ctx.region} if ctx.region else set()) or ctx.officials
         kept = list(plain)
         for m in reading.mentions:
             if m not in plain and m.place.region in known:
@@ -244,7 +248,7 @@ class Extractor:
         districts = [m.place for m in mentions if m.place.kind == "district" and m.place.region == region]
         districts += self._town_districts([m.place for m in mentions if m.place.region == region])
         if districts:
-            ctx.districts = districts
+            ctx.districts = list({d.code: d for d in districts}.values())  # a raion and a town of it: once
         cities = [m.place for m in mentions if m.place.kind == "city" and m.place.region == region]
         if cities:
             ctx.place = cities[0].name
@@ -317,7 +321,11 @@ class Extractor:
             if event.killed is not None or event.injured is not None:
                 total = (event.killed or 0) + (event.injured or 0)
                 if event.count is None or event.count.value != total:
-                    event.count = Count(total)
+                    lower = event.count is not None and event.count.qualifier in (
+                        Qualifier.AT_LEAST,
+                        Qualifier.MORE_THAN,
+                    )
+                    event.count = Count(total, event.count.qualifier if lower and event.count else Qualifier.EXACT)
                 event.casualties = total
             event.count = event.count or (None if event.casualties is None else Count(event.casualties))
         elif reading.casualties_zero:
@@ -330,15 +338,15 @@ class Extractor:
         return event
 
     def _town_districts(self, places: list[Place]) -> list[Place]:
-        """Towns that stand for one of the territory's districts (Engels → Engelssky), so an alert about
-        the town targets its district, not the whole region."""
+        """Towns that stand for a district (Engels → Engelssky; in Ukraine, whose raions are the gazetteer's,
+        Irpin → Bucha, but a town sharing its raion's name, Kupiansk, stays the town)."""
         out = []
-        for p in places:
-            if p.kind != "city" or not p.district:
-                continue
-            d = self.territory.district(p.region, p.district)
+        for p in (p for p in places if p.kind == "city" and p.district):
+            d = self.territory.district(p.region, p.district or "")
             if d is not None:
                 out.append(Place("district", p.region, d.name_en, d.code, d.name_en))
+            elif p.region.startswith("UA-") and p.district != p.name:
+                out.append(self.gazetteer.district_place(p.region, p.district or ""))
         return out
 
     @staticmethod
@@ -386,81 +394,6 @@ def _each(reading: Reading) -> Count | None:
     if any(t.norm == "each" for t in tokens):
         return count_for(reading, ReportKind.INTERCEPTION)
     return None
-
-
-def _outcome_none(events: list[Event], reading: Reading) -> None:
-    """A sentence that only says nobody was hurt / nothing was damaged speaks of the events before it."""
-    for event in events:
-        if reading.casualties_zero and event.casualties is None:
-            event.casualties = 0
-        if reading.damage_none and event.damage is None:
-            event.damage = False
-
-
-def merge(events: list[Event]) -> list[Event]:
-    """One event per (kind family, region, regime): an interception absorbs the attack it stopped."""
-    out: list[Event] = []
-    index: dict[tuple[str, str | None, object], Event] = {}
-    for event in events:
-        key = (KIND_FAMILY[event.kind], event.region, event.regime)
-        have = index.get(key)
-        if have is not None and _declared_twice(have, event):
-            have = None  # declared, lifted and declared again: two declarations
-        if have is None:
-            index[key] = event
-            out.append(event)
-            continue
-        absorb(have, event)
-    return out
-
-
-def _declared_twice(have: Event, event: Event) -> bool:
-    return (
-        event.kind in (ReportKind.REGIME_DECLARED, ReportKind.ALERT_DECLARED)
-        and have.time is not None
-        and event.time is not None
-        and have.time != event.time
-    )
-
-
-def absorb(into: Event, other: Event) -> None:
-    """Fold `other` (the same happening, said again) into `into`."""
-    if other.kind.value == "interception":
-        into.kind = other.kind
-    for name, code in zip(other.districts, other.district_codes, strict=False):
-        if code not in into.district_codes:
-            into.districts.append(name)
-            into.district_codes.append(code)
-    into.place = into.place or other.place
-    into.count = into.count or other.count
-    into.time = into.time or other.time
-    into.airport = into.airport or other.airport
-    into.plan = into.plan or other.plan
-    into.threat = into.threat or other.threat
-    into.weapons = into.weapons or other.weapons
-    into.launched = into.launched if into.launched is not None else other.launched
-    into.destroyed = into.destroyed if into.destroyed is not None else other.destroyed
-    into.by_method = into.by_method or other.by_method
-    into.killed = into.killed if into.killed is not None else other.killed
-    into.injured = into.injured if into.injured is not None else other.injured
-    into.damage_cause = into.damage_cause or other.damage_cause
-    into.damage_objects = into.damage_objects or other.damage_objects
-    into.published = into.published or other.published
-    into.relay = into.relay or other.relay
-    if other.casualties is not None and (into.casualties is None or other.casualties > into.casualties):
-        into.casualties = other.casualties
-    if other.damage is not None and not into.damage:
-        into.damage = other.damage
-    if _source_rank(other) > _source_rank(into):
-        into.source, into.source_explicit = other.source, other.source_explicit
-    if other.certainty.rank > into.certainty.rank:
-        into.certainty = other.certainty
-    if other.evidence not in into.evidence and len(into.evidence) < MAX_EVIDENCE_CHARS:
-        into.evidence = f"{into.evidence} {other.evidence}"[: MAX_EVIDENCE_CHARS * 2]
-
-
-def _source_rank(event: Event) -> tuple[bool, int]:
-    return event.source_explicit, SOURCE_RANK.get(event.source.type, 0)
 
 
 __all__ = ["Context", "Extractor", "SourceHint", "merge", "split_sentences"]

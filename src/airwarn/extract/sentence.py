@@ -46,9 +46,15 @@ class Reading:
     damage_none: bool = False
 
 
+_LATIN_WORD_RE = re.compile(r"[A-Za-z]{2,}")
+
+
 def lexicons_for(text: str, uk: bool = False) -> tuple[Lexicon, ...]:
+    """The pattern sets a sentence needs: a Cyrillic one, English, or both when it mixes several English words
+    into Russian or Ukrainian (a lone "Mash:", "FPV" or "Shahed" does not make it English)."""
     has_cyr = is_cyrillic(text)
-    has_lat = any("a" <= ch <= "z" for ch in text.lower())
+    latin = _LATIN_WORD_RE.findall(text)
+    has_lat = bool(latin) and (not has_cyr or len(latin) >= 3)
     cyr = patterns_uk.LEXICON if uk else patterns_ru.LEXICON
     if has_cyr and has_lat:
         return (cyr, patterns_en.LEXICON)
@@ -81,8 +87,29 @@ def read(text: str, gazetteer: Gazetteer, uk: bool = False) -> Reading:
         _airport_polarity(reading, lex, starts)
     reading.hits = [h for h in _resolve(reading.hits) if not _only_threat(tokens, h)]
     reading.hits = _drop_described(tokens, reading.hits)
-    reading.mentions = gazetteer.find(tokens)
+    reading.mentions = _outside_outlet_names(text, tokens, gazetteer.find(tokens))
     return reading
+
+
+_OUTLET_CUE_RE = re.compile(
+    r"(?:пишет|пишут|сообщает|сообщил[аи]?|передает|передаёт|пише|повідомляє|передає|издание|видання|газета|"
+    r"канал|телеграм-канал|телеграм-каналу|агентство|агентства)\s*«$",
+    re.IGNORECASE,
+)
+
+
+def _outside_outlet_names(text: str, tokens: Sequence[Token], mentions: list[Mention]) -> list[Mention]:
+    """A place inside a quoted outlet's name («Южный телеграф», «Ростовская газета») after "пишет"/"канал"
+    is the outlet, not where anything happened."""
+    out = []
+    for m in mentions:
+        start = tokens[m.first].start
+        opening = text.rfind("«", 0, start)
+        closing = text.rfind("»", 0, start)
+        if opening > closing and _OUTLET_CUE_RE.search(text[: opening + 1]):
+            continue
+        out.append(m)
+    return out
 
 
 _THREAT_WORDS = frozenset({"угроза", "загроза", "threat", "danger", "опасность", "небезпека", "risk"})
@@ -168,7 +195,7 @@ def _regimes(reading: Reading, lex: Lexicon, starts: list[int]) -> None:
         elif lift is None and first <= 1:  # "Air raid alert in Odesa region." — an alert post
             reading.hits.append(Hit(ReportKind.REGIME_DECLARED, first, last, regime=regime))
         if lift is not None:  # "введён в 11:24, отменён в 11:39 и снова введён в 16:03"
-            again = lex.declare.search(norm, lift.end())
+            again = _declared_again(lex, norm, lift.end())
             if again is not None:
                 at, _ = _span(starts, again.start(), again.end())
                 reading.hits.append(Hit(ReportKind.REGIME_DECLARED, at, at, regime=regime, again=True))
@@ -178,6 +205,17 @@ def _regimes(reading: Reading, lex: Lexicon, starts: list[int]) -> None:
         reading.hits.append(
             Hit(ReportKind.PLAN_ACTIVATED, first, last, regime=RegimeKind.AIRSPACE_CLOSED, plan="Carpet")
         )
+
+
+_AGAIN_RE = re.compile(r"\b(?:again|снова|вновь|повторно|знову|ще раз|re-?declared|reimposed)\b")
+
+
+def _declared_again(lex: Lexicon, norm: str, after: int) -> re.Match[str] | None:
+    """A declaration after the lifting that says it is a new one ("declared again", «снова введен»)."""
+    m = lex.declare.search(norm, after)
+    if m is None or _AGAIN_RE.search(norm[max(after, m.start() - 25) : m.end() + 25]) is None:
+        return None
+    return m
 
 
 def _alerts(reading: Reading, lex: Lexicon, starts: list[int]) -> None:
@@ -203,7 +241,7 @@ def _alerts(reading: Reading, lex: Lexicon, starts: list[int]) -> None:
     elif not lifts:
         reading.hits.append(Hit(ReportKind.ALERT_DECLARED, first, last))
     if lifts:
-        again = lex.declare.search(norm, lifts[0].end())
+        again = _declared_again(lex, norm, lifts[0].end())
         if again is not None:
             at, _ = _span(starts, again.start(), again.end())
             reading.hits.append(Hit(ReportKind.ALERT_DECLARED, at, at, again=True))

@@ -4,6 +4,7 @@ gives (Shahed, Iskander-M, Kh-101…), in English, Russian and Ukrainian, over n
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 #: Threat classes in the order they are tried when a sentence names several (the first named wins).
 THREATS = ("ballistic_missiles", "cruise_missiles", "guided_bombs", "aircraft", "drones")
@@ -57,6 +58,7 @@ WEAPON_TYPE = {
 }
 
 
+@lru_cache(maxsize=4096)
 def threat_of(norm: str) -> str | None:
     """The threat class the text names first, or None."""
     best: tuple[int, str] | None = None
@@ -69,4 +71,9 @@ def threat_of(norm: str) -> str | None:
 
 def weapons_of(norm: str) -> list[str]:
     """Named weapon models, in the order of the table."""
-    return [name for name, pattern in _WEAPONS if pattern.search(norm)]
+    return list(_weapons(norm))
+
+
+@lru_cache(maxsize=4096)
+def _weapons(norm: str) -> tuple[str, ...]:
+    return tuple(name for name, pattern in _WEAPONS if pattern.search(norm))

@@ -58,8 +58,15 @@ _HALF_RE = re.compile(
     + r"))\b(?:\s+(?P<part>ночи|ночі|утра|ранку|дня|вечера|вечора))?",
     re.IGNORECASE,
 )
+_HOUR_WORDS = {
+    "одного": 1, "двух": 2, "трех": 3, "трёх": 3, "четырех": 4, "четырёх": 4, "пяти": 5, "шести": 6, "семи": 7,
+    "восьми": 8, "девяти": 9, "десяти": 10, "одиннадцати": 11, "двенадцати": 12, "першої": 1, "другої": 2,
+    "третьої": 3, "четвертої": 4, "п’ятої": 5, "шостої": 6,
+}  # fmt: skip
 _HOURS_RE = re.compile(
-    r"\b(?:в|о|около|близько)\s+(?P<h>\d{1,2})\s+(?:час\w*|годин\w*)?\s*(?P<part>ночи|ночі|утра|ранку|дня|вечера|вечора)\b",
+    r"\b(?:в|о|около|близько)\s+(?P<h>\d{1,2}|"
+    + "|".join(_HOUR_WORDS)
+    + r")\s+(?:час\w*|годин\w*)?\s*(?P<part>ночи|ночі|утра|ранку|дня|вечера|вечора)\b",
     re.IGNORECASE,
 )
 _PUBLISHED_BEFORE_RE = re.compile(
@@ -86,11 +93,15 @@ def _evening(hour: int, part: str | None) -> int:
 def word_times(text: str) -> list[ClockTime]:
     """Times written in words: «в половине второго ночи», «о пів на третю», «в 3 часа ночи»."""
     out: list[ClockTime] = []
+    low = text.lower()
+    if not any(w in low for w in ("половин", "пів", "час", "годин", "ноч", "утр", "ранк", "вечер", "вечор")):
+        return out
     for m in _HALF_RE.finditer(text):
         n = _RU_ORDINALS.get((m.group("ru") or "").lower()) or _UK_ORDINALS.get((m.group("uk") or "").lower(), 1)
         out.append(ClockTime(_evening(n - 1, m.group("part")), 30, m.start(), _zone(text, m.start(), m.end())))
     for m in _HOURS_RE.finditer(text):
-        hour = int(m.group("h"))
+        word = m.group("h").lower()
+        hour = int(word) if word.isdigit() else _HOUR_WORDS.get(word, 99)
         if hour <= 12:
             out.append(ClockTime(_evening(hour, m.group("part")), 0, m.start(), _zone(text, m.start(), m.end())))
     return out

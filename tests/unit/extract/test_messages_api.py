@@ -83,3 +83,23 @@ def test_bad_message_is_422_and_needs_an_operator(client: TestClient, operator_t
         json={"text": "Nothing happened tonight.", "source": {"type": "media"}},
     )
     assert quiet.status_code == 201 and quiet.json()["events"] == []
+
+
+def test_ukrainian_air_raid_alert_is_a_report_not_a_regime(client: TestClient, operator_token: str) -> None:
+    """Issue 14: Ukrainian text is read; an air-raid alert is recorded as `alert_declared` with its threat and
+    never declares a regime by itself."""
+    posted = client.post(
+        "/api/v1/messages",
+        headers=_auth(operator_token),
+        json={
+            "text": "Повітряна тривога в Ростовській області! Загроза застосування балістичного озброєння.",
+            "source": {"type": "official", "name": "Rostov Region"},
+            "received_at": RECEIVED,
+        },
+    )
+    assert posted.status_code == 201, posted.text
+    [item] = posted.json()["events"]
+    assert item["event"]["kind"] == "alert_declared" and item["event"]["region"] == "RU-ROS"
+    assert item["event"]["threat"] == "ballistic_missiles"
+    assert not item.get("skipped"), item
+    assert not item["outcome"]["regimes_declared"]

@@ -157,3 +157,9 @@ def test_declared_lifted_and_declared_again(extractor: Extractor) -> None:
     uk = "Тривогу в Сумській області оголошено о 01:10, відбій о 02:00, повторно оголошено о 03:15."
     got = [(e["kind"], e["time"][11:16]) for e in _events(extractor, uk)]
     assert got == [("alert_declared", "01:10"), ("alert_lifted", "02:00"), ("alert_declared", "03:15")]
+
+
+def test_a_later_sentence_names_the_speaker_of_the_whole_message(extractor: Extractor) -> None:
+    text = "Над Курском сбиты три беспилотника. По словам губернатора, никто не пострадал."
+    (e,) = _events(extractor, text)
+    assert e["source"]["type"] == "official" and e["certainty"] == "Observed" and e["casualties"] == 0
