@@ -87,7 +87,8 @@ function tooltip(p) {
   const kinds = C.districtRegimes[p.code] || p.regimes || [];
   const proposed = (C.proposedBy || {})[p.code] || [];
   const text = kinds.length ? kinds.map((k) => label(REGIME, k)).join(", ") : "no regime";
-  return `${p.name_en} (${regionName(p.region)}): ${text}${proposed.length ? `; proposed: ${proposed.map((k) => label(REGIME, k)).join(", ")}` : ""}`;
+  const warning = p.effective_warning_s ? `, warning time ${p.effective_warning_s} s` : "";
+  return `${p.name_en} (${regionName(p.region)}${warning}): ${text}${proposed.length ? `; proposed: ${proposed.map((k) => label(REGIME, k)).join(", ")}` : ""}`;
 }
 
 function recolour(regimes) {

@@ -2,7 +2,7 @@
 // places, drills, and the alarm when an alert arrives. English, Russian and Ukrainian.
 /* global L */
 import { api, CONFIG, contains, districtStyle, el, fmtTime, regimesByDistrict, startLive, textTip } from "./common.js";
-import { LANGS, lang, placeName, setLang, t } from "./i18n.js";
+import { fmtDuration, LANGS, lang, placeName, setLang, t } from "./i18n.js";
 import { armAudio, askNotifications, keepTitle, quiet, sound } from "./alarm.js";
 import { levelOf, renderCountdown, renderHero, renderShelter, shelterMessage, situation, startOf } from "./hero.js";
 import { label, landing, loadPlaces, placeLabels, search } from "./places.js";
@@ -205,6 +205,8 @@ async function renderArea(by) {
   S.here = { regimes, alerts };
   box.replaceChildren(
     el("p", {}, el("strong", { id: "area-name" }, placeName(p)), region ? ` — ${placeName(region)}` : ""),
+    p.effective_warning_s ? el("p", { id: "area-warning", "data-warning-s": String(p.effective_warning_s) },
+      t("area_warning", { w: fmtDuration(p.effective_warning_s) })) : null,
     kinds.length
       ? el("ul", { class: "plain", id: "area-regimes" }, regimes.map((r) => el("li", { "data-regime": r.kind },
         el("span", { class: `badge ${r.kind}` }, t(`regime.${r.kind}`)), ` ${t("since")} ${fmtTime(r.declared_at, lang(), (S.regions[r.region] || {}).timezone)}`)))
