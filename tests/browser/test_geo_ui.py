@@ -42,3 +42,20 @@ def test_warning_time_per_district_on_the_public_page_in_russian_and_in_the_cons
     box = page.locator(f'#c-districts label:has(input[value="{millerovsky["code"]}"]) [data-warning-s]')
     assert box.get_attribute("data-warning-s") == str(millerovsky["effective_warning_s"])
     assert f"warning {millerovsky['effective_warning_s']} s" in box.inner_text()
+
+
+def test_console_shows_how_well_each_alerts_cap_area_fits(page: Any, demo: Demo) -> None:
+    sign_in(page, demo)
+    page.wait_for_selector("#alerts li[data-alert]")
+    shown = page.eval_on_selector_all("#alerts li[data-alert]", "ns => ns.map((n) => n.dataset.alert)")
+    with demo.http(demo.operator) as http:
+        fits = {i: http.get(f"/api/v1/alerts/{i}").json().get("area_fit") for i in shown}
+    identifier, fit = next((i, f) for i, f in fits.items() if f)
+    item = f'#alerts li[data-alert="{identifier}"]'
+    page.wait_for_selector(f"{item} [data-area-fit]")
+    assert page.get_attribute(f"{item} [data-area-fit]", "data-area-fit") == ("within" if fit["within_bound"] else "over")
+    text = page.inner_text(f"{item} [data-area-fit]")
+    assert f"reaches {round(fit['overshoot_m'])} m beyond" in text
+    assert f"leaves out {round(fit['undershoot_m'])} m" in text
+    assert f"{round(fit['bound_m'])} m bound" in text
+    assert f"at most {fit['max_points']} points" in text
