@@ -59,3 +59,29 @@ def test_console_shows_how_well_each_alerts_cap_area_fits(page: Any, demo: Demo)
     assert f"leaves out {round(fit['undershoot_m'])} m" in text
     assert f"{round(fit['bound_m'])} m bound" in text
     assert f"at most {fit['max_points']} points" in text
+
+
+def test_a_resident_chooses_a_step_free_route_and_the_page_remembers_it(page: Any, demo: Demo) -> None:
+    with demo.http() as http:
+        answer = http.get("/api/v1/shelters/nearest",
+                          params={"lat": 48.92, "lon": 40.39, "profile": "wheelchair"}).json()
+    assert answer["profile"] == "wheelchair"
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/shelters/nearest" in r.url else None)
+    _remember(page, demo, MILLEROVO, "en", profile="wheelchair")
+    page.goto(f"{demo.base}/")
+    page.wait_for_selector("#shelter-step-free")
+    assert page.is_checked("#step-free")
+    assert "profile=wheelchair" in asked[-1]
+    known = answer.get("step_free_data") is not False
+    assert page.get_attribute("#shelter-step-free", "data-step-free-data") == str(known).lower()
+    assert ("no stairs" if known else "no step-free data") in page.inner_text("#shelter-step-free")
+    page.uncheck("#step-free")  # back to the ordinary walk: the note goes, the choice is forgotten
+    wait_js(page, "!document.querySelector('#shelter-step-free') && document.querySelector('#shelter-verdict')")
+    assert "profile=" not in asked[-1]
+    assert page.evaluate("localStorage.getItem('airwarn-profile')") is None
+    page.check("#step-free")
+    page.wait_for_selector("#shelter-step-free")
+    page.reload()  # remembered across visits
+    page.wait_for_selector("#shelter-step-free")
+    assert page.is_checked("#step-free")

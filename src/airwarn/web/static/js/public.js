@@ -293,7 +293,7 @@ async function shelter(lat, lon) {
   box.replaceChildren(el("p", { class: "muted" }, t("searching")));
   let answer;
   try {
-    answer = await api(`/api/v1/shelters/nearest?lat=${lat}&lon=${lon}`);
+    answer = await api(`/api/v1/shelters/nearest?lat=${lat}&lon=${lon}${stepFree() ? "&profile=wheelchair" : ""}`);
   } catch (e) {
     if (asked === S.asked) shelterMessage(e.status === 404 || e.status === 422 ? "shelter_none" : "shelter_err");
     return;
@@ -308,7 +308,21 @@ async function shelter(lat, lon) {
 function drawShelterText() {
   const s = S.shelter;
   renderShelter(s, s.region && S.regions[s.region] ? placeName(S.regions[s.region]) : "", noteText());
+  if (s.profile === "wheelchair") { // say whether the route really is step-free or the data cannot tell
+    const known = s.step_free_data !== false;
+    $("shelter-verdict").after(el("p", { id: "shelter-step-free", class: "small", "data-step-free-data": String(known) },
+      t(known ? "step_free_on" : "step_free_missing")));
+  }
 }
+
+/** The resident's choice of a step-free (wheelchair) route, remembered in this browser. */
+const stepFree = () => localStorage.getItem("airwarn-profile") === "wheelchair";
+
+$("step-free").checked = stepFree();
+$("step-free").addEventListener("change", (ev) => {
+  if (ev.target.checked) localStorage.setItem("airwarn-profile", "wheelchair"); else localStorage.removeItem("airwarn-profile");
+  if (S.point) shelter(S.point[0], S.point[1]);
+});
 
 function drawRoute(s) {
   const routes = [s.route, !s.reachable && s.alternative ? s.alternative.route : null].filter(Boolean);
