@@ -85,3 +85,21 @@ def test_a_resident_chooses_a_step_free_route_and_the_page_remembers_it(page: An
     page.reload()  # remembered across visits
     page.wait_for_selector("#shelter-step-free")
     assert page.is_checked("#step-free")
+
+
+def test_console_draws_the_shelter_plan_layer_on_demand(page: Any, demo: Demo) -> None:
+    with demo.http(demo.operator) as http:
+        plan = http.get("/api/v1/shelters/plan", params={"add": 3}).json()
+    sites = plan["geojson"]["features"]
+    assert sites
+    sign_in(page, demo)
+    assert page.locator("[data-map=proposed_shelter]").count() == 0
+    page.fill("#plan-add", "3")
+    page.check("#plan-toggle")
+    wait_js(page, f"document.querySelectorAll('[data-map=proposed_shelter]').length === {len(sites)}")
+    assert f"{plan['covered_people_added']} more people" in page.inner_text("#plan-msg")
+    ranks = page.eval_on_selector_all("[data-map=proposed_shelter]", "ns => ns.map((n) => Number(n.dataset.rank))")
+    assert sorted(ranks) == [s["properties"]["rank"] for s in sites]
+    page.uncheck("#plan-toggle")
+    wait_js(page, "document.querySelectorAll('[data-map=proposed_shelter]').length === 0")
+    assert page.inner_text("#plan-msg") == ""
