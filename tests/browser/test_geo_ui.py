@@ -35,8 +35,9 @@ def test_warning_time_per_district_on_the_public_page_in_russian_and_in_the_cons
     assert "Время оповещения здесь" in page.inner_text("#area-warning")
     page.wait_for_selector("#shelter-walk")
     assert page.get_attribute("#shelter-walk", "data-warning-from") == answer["warning_from"]
-    assert f"({'время оповещения района' if answer['warning_from'] == 'district' else 'время оповещения области'})" \
-        in page.inner_text("#shelter-walk") or answer["warning_from"] == "import"
+    source = {"district": "время оповещения района", "region": "время оповещения области",
+              "import": "время оповещения из данных улиц"}[answer["warning_from"]]
+    assert f"({source})" in page.inner_text("#shelter-walk")
     sign_in(page, demo)
     page.select_option("#c-region", millerovsky["region"])
     box = page.locator(f'#c-districts label:has(input[value="{millerovsky["code"]}"]) [data-warning-s]')
