@@ -75,3 +75,25 @@ def test_console_has_no_axe_violations(page: Any, demo: Demo) -> None:
     page.click("#after-form button[type=submit]")
     page.wait_for_selector("#after-alerts tbody tr")
     _check(page, "console after-action view")
+
+
+def test_geo_states_have_no_axe_violations(page: Any, demo: Demo) -> None:
+    """Issue 15's additions: the warning time and step-free note (Russian), area fits and the plan layer."""
+    page.goto(f"{demo.base}/")
+    page.wait_for_selector("body[data-ready]", state="attached")
+    page.click("[data-lang=ru]")
+    page.check("#step-free")
+    page.fill("#q", "Millerovo")
+    page.press("#q", "Enter")
+    page.wait_for_selector("#shelter-step-free")
+    page.wait_for_selector("#area-warning")
+    _check(page, "public with a step-free route (ru)")
+    page.uncheck("#step-free")
+    page.click("[data-lang=en]")
+    sign_in(page, demo)
+    page.wait_for_selector("#alerts [data-area-fit]")
+    page.fill("#plan-add", "3")
+    page.check("#plan-toggle")
+    page.wait_for_selector("[data-map=proposed_shelter]", state="attached")
+    _check(page, "console with area fits and the shelter plan")
+    page.uncheck("#plan-toggle")

@@ -83,11 +83,44 @@ async function boot() {
   setInterval(() => { if (C.status) renderAlerts(C.status.alerts); }, 10000); // waiting times grow without events
 }
 
+// ---- shelter plan: where new shelters would cover the most people who cannot reach one in time ----------
+async function showPlan() {
+  if (C.planLayer) { C.planLayer.remove(); C.planLayer = null; }
+  const msg = $("plan-msg");
+  if (!$("plan-toggle").checked) { msg.textContent = ""; return; }
+  const add = Math.max(1, Math.min(200, Math.round(Number($("plan-add").value) || 10)));
+  msg.textContent = "Planning…";
+  let plan;
+  try {
+    plan = await api(`/api/v1/shelters/plan?add=${add}`, { token: C.token });
+  } catch (e) { msg.textContent = `No plan: ${e.status === 404 ? "no shelter data on this server" : e.message}`; return; }
+  if (!$("plan-toggle").checked) return; // switched off meanwhile
+  const sites = (plan.geojson && plan.geojson.features) || [];
+  C.planLayer = L.geoJSON(plan.geojson, {
+    pointToLayer: (f, at) => L.circleMarker(at, { radius: 8, weight: 3, color: "#1e3a8a", fillColor: "#93c5fd", fillOpacity: 1 }),
+    onEachFeature: (f, layer) => {
+      const p = f.properties;
+      layer.bindTooltip(textTip(`Proposed site #${p.rank}${p.name ? `: ${p.name}` : ""} — covers ${p.covered_people} people`
+        + `${p.capacity ? ` (holds ${p.capacity})` : ""}`));
+    },
+  }).addTo(C.map);
+  C.planLayer.eachLayer((l) => {
+    const node = l.getElement && l.getElement();
+    if (node) { node.setAttribute("data-map", "proposed_shelter"); node.setAttribute("data-rank", String(l.feature.properties.rank)); }
+  });
+  msg.textContent = `${sites.length} proposed site${sites.length === 1 ? "" : "s"} would bring ${plan.covered_people_added} more people within reach in time`
+    + ` (${plan.uncovered_people_after} still out of reach).`;
+  if (sites.length) C.map.fitBounds(C.planLayer.getBounds(), { padding: [40, 40], maxZoom: 14 });
+}
+$("plan-toggle").addEventListener("change", showPlan);
+$("plan-add").addEventListener("change", () => { if ($("plan-toggle").checked) showPlan(); });
+
 function tooltip(p) {
   const kinds = C.districtRegimes[p.code] || p.regimes || [];
   const proposed = (C.proposedBy || {})[p.code] || [];
   const text = kinds.length ? kinds.map((k) => label(REGIME, k)).join(", ") : "no regime";
-  return `${p.name_en} (${regionName(p.region)}): ${text}${proposed.length ? `; proposed: ${proposed.map((k) => label(REGIME, k)).join(", ")}` : ""}`;
+  const warning = p.effective_warning_s ? `, warning time ${p.effective_warning_s} s` : "";
+  return `${p.name_en} (${regionName(p.region)}${warning}): ${text}${proposed.length ? `; proposed: ${proposed.map((k) => label(REGIME, k)).join(", ")}` : ""}`;
 }
 
 function recolour(regimes) {

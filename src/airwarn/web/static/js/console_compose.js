@@ -29,7 +29,9 @@ function listDistricts() {
   $("c-districts").replaceChildren(...(ds.length ? ds.map((d) => el("label", {},
     el("input", { type: "checkbox", value: d.properties.code, "data-name": d.properties.name_en, checked: C.selected.has(d.properties.code),
       onchange: (ev) => { if (ev.target.checked) C.selected.add(d.properties.code); else C.selected.delete(d.properties.code); recolour(); } }),
-    d.properties.name_en)) : [el("span", { class: "muted small" }, "No districts on file: the whole region.")]));
+    d.properties.name_en, d.properties.effective_warning_s
+      ? el("span", { class: "small muted", "data-warning-s": String(d.properties.effective_warning_s) }, ` · warning ${d.properties.effective_warning_s} s`) : null))
+    : [el("span", { class: "muted small" }, "No districts on file: the whole region.")]));
 }
 
 export function toggleDistrict(p) {

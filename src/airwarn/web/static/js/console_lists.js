@@ -144,10 +144,12 @@ export async function renderAlerts(alerts) {
   const shown = alerts.slice(0, 20);
   const details = await Promise.all(shown.map((a) => (CONFIG.features.deliveries && a.state === "issued"
     ? api(`/api/v1/alerts/${encodeURIComponent(a.identifier)}/deliveries`, auth()).catch(() => null) : Promise.resolve(null))));
+  await Promise.all(shown.filter((a) => !(a.identifier in C.fits)).map((a) => api(`/api/v1/alerts/${encodeURIComponent(a.identifier)}`, auth())
+    .then((full) => { C.fits[a.identifier] = full.area_fit || null; }).catch(() => null))); // an alert's area never changes
   const cancelled = new Set(alerts.filter((a) => a.msg_type === "Cancel").flatMap((a) => a.references || []));
-  const rows = shown.map((a, i) => ({ a, d: details[i], cancelled: cancelled.has(a.identifier) }));
+  const rows = shown.map((a, i) => ({ a, d: details[i], cancelled: cancelled.has(a.identifier), fit: C.fits[a.identifier] || null }));
   C.alertRows = rows;
-  reconcile($("alerts"), rows, (r) => r.a.identifier, (r) => JSON.stringify([r.a.state, r.cancelled, r.d, overdue(r.a)]), alertItem);
+  reconcile($("alerts"), rows, (r) => r.a.identifier, (r) => JSON.stringify([r.a.state, r.cancelled, r.d, overdue(r.a), r.fit]), alertItem);
   const pending = alerts.filter((a) => a.state === "pending_approval");
   if (C.seenAlerts) { // a new alert is announced to screen readers (not the ones there at sign-in)
     const fresh = alerts.filter((a) => !C.seenAlerts.has(a.identifier));
@@ -167,7 +169,7 @@ export async function renderAlerts(alerts) {
 const waited = (a) => (Date.now() - new Date(a.sent).getTime()) / 1000;
 export const overdue = (a) => a.state === "pending_approval" && waited(a) > OVERDUE_S;
 
-function alertItem({ a, d, cancelled }) {
+function alertItem({ a, d, cancelled, fit }) {
   const place = where(a.region, a.districts);
   const actions = [];
   if (a.state === "pending_approval") {
@@ -189,8 +191,19 @@ function alertItem({ a, d, cancelled }) {
     late ? el("strong", { class: "late" }, ` waiting over ${OVERDUE_S} s`) : null),
   el("div", {}, a.headline),
   el("div", { class: "small" }, `Where: ${place}`),
+  fit ? fitView(fit) : null,
   d ? deliveryView(d) : null,
   actions.length ? el("div", { class: "row" }, actions) : null);
+}
+
+/** How well the CAP polygons fit the districts: what receivers get beyond (overshoot) or short of (undershoot) them. */
+function fitView(f) {
+  const m = (v) => `${Math.round(v)} m`;
+  const within = f.within_bound;
+  return el("div", { class: "small area-fit", "data-area-fit": within ? "within" : "over" },
+    `CAP area: ${f.polygons} polygon${f.polygons === 1 ? "" : "s"} (at most ${f.max_points} points each) · `
+      + `reaches ${m(f.overshoot_m)} beyond the districts, leaves out ${m(f.undershoot_m)} · `,
+    el("strong", { class: within ? "fit-ok" : "fit-over" }, within ? `within the ${m(f.bound_m)} bound` : `over the ${m(f.bound_m)} bound`));
 }
 
 /** Delivery progress per channel, each with the reason it is stuck when it is. */

@@ -4,7 +4,7 @@ import { el, fmtTime } from "./common.js";
 export const C = {
   token: sessionStorage.getItem("airwarn-token"), me: null, districts: [], regions: {}, layers: {}, airportLayers: {},
   selected: new Set(), status: null, map: null, live: null, zone: "Europe/Moscow", reviewKey: null, alertKey: null,
-  announced: new Set(), districtRegimes: {},
+  announced: new Set(), districtRegimes: {}, fits: {},
 };
 
 export const $ = (id) => document.getElementById(id);

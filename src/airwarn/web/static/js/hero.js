@@ -136,12 +136,18 @@ export function renderShelter(s, regionName, note) {
     el("p", { class: "shelter-head" }, el("span", { class: "small muted" }, `${t("shelter")}: `),
       s.shelter ? el("strong", { id: "shelter-name" }, s.shelter.name || s.shelter.id) : null,
       s.shelter && s.shelter.capacity ? el("span", { class: "small muted" }, ` · ${t("capacity")} ${s.shelter.capacity}`) : null),
-    s.shelter ? el("p", { id: "shelter-walk" }, `${t("distance")} ${Math.round(s.distance_m)} ${t("m")} · ${t("walk")} ${fmtDuration(s.walk_s)} · `
-      + `${t("warning")} ${Math.round(s.warning_s)} ${t("sec")}${regionName ? ` (${regionName})` : ""}`) : null,
+    s.shelter ? el("p", { id: "shelter-walk", "data-warning-from": s.warning_from || "" }, `${t("distance")} ${Math.round(s.distance_m)} ${t("m")} · ${t("walk")} ${fmtDuration(s.walk_s)} · `
+      + `${t("warning")} ${Math.round(s.warning_s)} ${t("sec")}${warningFrom(s, regionName)}`) : null,
     verdict, alt,
     s.route ? el("button", { type: "button", class: "link-btn", id: "show-route",
       onclick: () => document.dispatchEvent(new CustomEvent("airwarn:route")) }, `${t("route_on_map")} ↓`) : null,
     el("p", { class: "small muted", id: "shelter-note" }, note || ""));
+}
+
+/** Whose warning time the answer used: the district's own, the region's or the street import's. */
+function warningFrom(s, regionName) {
+  if (["district", "region", "import"].includes(s.warning_from)) return ` (${t(`warning_from.${s.warning_from}`)})`;
+  return regionName ? ` (${regionName})` : "";
 }
 
 /** A plain sentence in the shelter box (no data, no service), always with the fallback advice. */

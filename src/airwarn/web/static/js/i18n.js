@@ -55,6 +55,10 @@ const en = {
   alarm_title: "ALERT", clear_title: "All clear", notify_alert: "{kind}: take shelter now", notify_clear: "All clear",
   place_of: "{d}, {r}", airports: "Airports", suspended: "suspended",
   fallback_plain: "Fallback: go to an inner room without windows, or a basement.", zoom_in: "Zoom in", zoom_out: "Zoom out", route_on_map: "Route on the map", threat_generic: "Air threat",
+  area_warning: "Warning time here: {w}", "warning_from.district": "this district's warning time",
+  "warning_from.region": "the region's warning time", "warning_from.import": "the street data's warning time",
+  step_free: "Step-free route (wheelchair)", step_free_on: "Step-free route: no stairs on the way.",
+  step_free_missing: "These streets have no step-free data: the route may have steps or kerbs.",
 };
 
 const ru = {
@@ -113,6 +117,10 @@ const ru = {
   alarm_title: "ТРЕВОГА", clear_title: "Отбой", notify_alert: "{kind}: срочно в укрытие", notify_clear: "Отбой",
   place_of: "{d}, {r}", airports: "Аэропорты", suspended: "закрыт",
   fallback_plain: "Запасной вариант: внутренняя комната без окон или подвал.", zoom_in: "Приблизить", zoom_out: "Отдалить", route_on_map: "Маршрут на карте", threat_generic: "Воздушная угроза",
+  area_warning: "Время оповещения здесь: {w}", "warning_from.district": "время оповещения района",
+  "warning_from.region": "время оповещения области", "warning_from.import": "время оповещения из данных улиц",
+  step_free: "Маршрут без ступенек (коляска)", step_free_on: "Маршрут без ступенек: лестниц на пути нет.",
+  step_free_missing: "Для этих улиц нет данных о доступности: на маршруте могут быть ступеньки или бордюры.",
 };
 
 const uk = {
@@ -171,6 +179,10 @@ const uk = {
   alarm_title: "ТРИВОГА", clear_title: "Відбій", notify_alert: "{kind}: негайно в укриття", notify_clear: "Відбій",
   place_of: "{d}, {r}", airports: "Аеропорти", suspended: "зачинено",
   fallback_plain: "Запасний варіант: внутрішня кімната без вікон або підвал.", zoom_in: "Наблизити", zoom_out: "Віддалити", route_on_map: "Маршрут на карті", threat_generic: "Повітряна загроза",
+  area_warning: "Час оповіщення тут: {w}", "warning_from.district": "час оповіщення району",
+  "warning_from.region": "час оповіщення області", "warning_from.import": "час оповіщення з даних вулиць",
+  step_free: "Маршрут без сходинок (візок)", step_free_on: "Маршрут без сходинок: сходів на шляху немає.",
+  step_free_missing: "Для цих вулиць немає даних про доступність: на маршруті можуть бути сходинки або бордюри.",
 };
 
 export const T = { en, ru, uk };

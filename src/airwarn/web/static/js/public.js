@@ -2,7 +2,7 @@
 // places, drills, and the alarm when an alert arrives. English, Russian and Ukrainian.
 /* global L */
 import { api, CONFIG, contains, districtStyle, el, fmtTime, regimesByDistrict, startLive, textTip } from "./common.js";
-import { LANGS, lang, placeName, setLang, t } from "./i18n.js";
+import { fmtDuration, LANGS, lang, placeName, setLang, t } from "./i18n.js";
 import { armAudio, askNotifications, keepTitle, quiet, sound } from "./alarm.js";
 import { levelOf, renderCountdown, renderHero, renderShelter, shelterMessage, situation, startOf } from "./hero.js";
 import { label, landing, loadPlaces, placeLabels, search } from "./places.js";
@@ -205,6 +205,8 @@ async function renderArea(by) {
   S.here = { regimes, alerts };
   box.replaceChildren(
     el("p", {}, el("strong", { id: "area-name" }, placeName(p)), region ? ` — ${placeName(region)}` : ""),
+    p.effective_warning_s ? el("p", { id: "area-warning", "data-warning-s": String(p.effective_warning_s) },
+      t("area_warning", { w: fmtDuration(p.effective_warning_s) })) : null,
     kinds.length
       ? el("ul", { class: "plain", id: "area-regimes" }, regimes.map((r) => el("li", { "data-regime": r.kind },
         el("span", { class: `badge ${r.kind}` }, t(`regime.${r.kind}`)), ` ${t("since")} ${fmtTime(r.declared_at, lang(), (S.regions[r.region] || {}).timezone)}`)))
@@ -291,7 +293,7 @@ async function shelter(lat, lon) {
   box.replaceChildren(el("p", { class: "muted" }, t("searching")));
   let answer;
   try {
-    answer = await api(`/api/v1/shelters/nearest?lat=${lat}&lon=${lon}`);
+    answer = await api(`/api/v1/shelters/nearest?lat=${lat}&lon=${lon}${stepFree() ? "&profile=wheelchair" : ""}`);
   } catch (e) {
     if (asked === S.asked) shelterMessage(e.status === 404 || e.status === 422 ? "shelter_none" : "shelter_err");
     return;
@@ -306,7 +308,21 @@ async function shelter(lat, lon) {
 function drawShelterText() {
   const s = S.shelter;
   renderShelter(s, s.region && S.regions[s.region] ? placeName(S.regions[s.region]) : "", noteText());
+  if (s.profile === "wheelchair") { // say whether the route really is step-free or the data cannot tell
+    const known = s.step_free_data !== false;
+    $("shelter-verdict").after(el("p", { id: "shelter-step-free", class: "small", "data-step-free-data": String(known) },
+      t(known ? "step_free_on" : "step_free_missing")));
+  }
 }
+
+/** The resident's choice of a step-free (wheelchair) route, remembered in this browser. */
+const stepFree = () => localStorage.getItem("airwarn-profile") === "wheelchair";
+
+$("step-free").checked = stepFree();
+$("step-free").addEventListener("change", (ev) => {
+  if (ev.target.checked) localStorage.setItem("airwarn-profile", "wheelchair"); else localStorage.removeItem("airwarn-profile");
+  if (S.point) shelter(S.point[0], S.point[1]);
+});
 
 function drawRoute(s) {
   const routes = [s.route, !s.reachable && s.alternative ? s.alternative.route : null].filter(Boolean);
