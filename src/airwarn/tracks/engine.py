@@ -13,7 +13,8 @@ from airwarn.tracks.board import Board, BoardConfig, Change, Threat
 from airwarn.tracks.detections import Detection
 from airwarn.tracks.forecast import DistrictIndex, Eta, ForecastConfig, etas
 from airwarn.tracks.frame import LocalFrame
-from airwarn.tracks.tracker import Track, Tracker, TrackerConfig, TrackState
+from airwarn.tracks.track import Track, TrackerConfig, TrackState
+from airwarn.tracks.tracker import Tracker
 
 
 @dataclass(frozen=True)

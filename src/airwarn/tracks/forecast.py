@@ -15,7 +15,7 @@ from shapely.strtree import STRtree
 from airwarn.domain.territory import Territory
 from airwarn.tracks.classes import MOTION
 from airwarn.tracks.frame import LocalFrame
-from airwarn.tracks.tracker import Track
+from airwarn.tracks.track import Track
 
 
 @dataclass(frozen=True)

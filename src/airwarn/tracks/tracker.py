@@ -10,8 +10,6 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict, deque
-from dataclasses import dataclass, field
-from enum import StrEnum
 
 import numpy as np
 from filterpy.kalman import ExtendedKalmanFilter
@@ -20,92 +18,22 @@ from numpy.typing import NDArray
 from airwarn.tracks.classes import MOTION, ThreatClass, vote
 from airwarn.tracks.detections import Detection
 from airwarn.tracks.frame import LocalFrame
+from airwarn.tracks.measurements import (
+    angle_residual,
+    bearing_fits,
+    bearings_hx,
+    bearings_jacobian,
+    identity4,
+    position_hx,
+    position_jacobian,
+    q_continuous,
+    state4,
+)
 from airwarn.tracks.sensors import SensorKind
+from airwarn.tracks.track import Track, TrackerConfig, TrackState
 from airwarn.tracks.triangulate import Bearing, intersect
 
 F64 = NDArray[np.float64]
-
-
-class TrackState(StrEnum):
-    TENTATIVE = "tentative"
-    CONFIRMED = "confirmed"
-    LOST = "lost"
-    DESTROYED = "destroyed"
-
-
-@dataclass(frozen=True)
-class TrackerConfig:
-    gate_sigma: float = 3.5  # association gate in standard deviations
-    slice_s: float = 2.0  # detections this close in time are gated together
-    pair_window_s: float = 4.0  # two bearings this close in time may be triangulated
-    confirm_hits: int = 6
-    confirm_sensors: int = 2
-    confirm_speed_sd_mps: float = 15.0
-    tentative_timeout_s: float = 90.0
-    coast_s: float = 900.0  # a confirmed track with no update for this long is lost
-    observer_sd_m: float = 1_500.0
-    radar_sd_m: float = 300.0
-    radar_velocity_sd_mps: float = 10.0
-    destroyed_radius_m: float = 5_000.0
-    merge_m: float = 1_500.0  # live tracks closer than this …
-    merge_mps: float = 15.0  # … moving alike (or with unknown velocity) are one target
-    merge_every_s: float = 6.0
-
-
-@dataclass(eq=False)
-class Track:
-    id: str
-    kf: ExtendedKalmanFilter
-    t_s: float
-    first_s: float
-    state: TrackState = TrackState.TENTATIVE
-    hits: int = 1
-    sensors: set[str] = field(default_factory=set)
-    votes: dict[ThreatClass, float] = field(default_factory=lambda: defaultdict(float))
-    last_update_s: float = 0.0
-    ended_s: float | None = None
-
-    threat_class: ThreatClass = ThreatClass.UNKNOWN  # the vote of its detections, kept current by the tracker
-
-    @property
-    def xy(self) -> tuple[float, float]:
-        return float(self.kf.x[0, 0]), float(self.kf.x[1, 0])
-
-    @property
-    def velocity(self) -> tuple[float, float]:
-        return float(self.kf.x[2, 0]), float(self.kf.x[3, 0])
-
-    @property
-    def speed_mps(self) -> float:
-        return math.hypot(*self.velocity)
-
-    @property
-    def heading_deg(self) -> float:
-        vx, vy = self.velocity
-        return math.degrees(math.atan2(vx, vy)) % 360.0
-
-    @property
-    def position_sd_m(self) -> float:
-        return math.sqrt(max(self.kf.P[0, 0], self.kf.P[1, 1]))
-
-    @property
-    def speed_sd_mps(self) -> float:
-        return math.sqrt(max(self.kf.P[2, 2], self.kf.P[3, 3]))
-
-    @property
-    def heading_sd_deg(self) -> float:
-        """Heading uncertainty from the velocity covariance across the direction of travel."""
-        vx, vy = self.velocity
-        speed = math.hypot(vx, vy)
-        if speed < 1.0:
-            return 180.0
-        n = np.array([-vy / speed, vx / speed])  # unit normal to the velocity
-        cross_var = float(n @ self.kf.P[2:, 2:] @ n)
-        return min(180.0, math.degrees(math.atan2(math.sqrt(max(cross_var, 0.0)), speed)))
-
-    @property
-    def live(self) -> bool:
-        return self.state in (TrackState.TENTATIVE, TrackState.CONFIRMED)
 
 
 class Tracker:
@@ -169,7 +97,7 @@ class Tracker:
             assert d.bearing_deg is not None and d.bearing_sd_deg is not None
             sx, sy = self._sensor_xy(d)
             z, sigma = math.radians(d.bearing_deg), math.radians(d.bearing_sd_deg)
-            owner = next((t for t in fresh if _bearing_fits(t, sx, sy, z, sigma, self.config.gate_sigma)), None)
+            owner = next((t for t in fresh if bearing_fits(t, sx, sy, z, sigma, self.config.gate_sigma)), None)
             if owner is not None:
                 self._update_bearings(owner, [d])
                 continue
@@ -279,8 +207,8 @@ class Tracker:
         sensors = np.array([self._sensor_xy(d) for d in bearings])
         z = np.radians(np.array([[d.bearing_deg] for d in bearings], dtype=float))
         r = np.diag(np.radians(np.array([d.bearing_sd_deg for d in bearings], dtype=float)) ** 2)
-        track.kf.update(z, _bearings_jacobian, _bearings_hx, R=r, args=(sensors,), hx_args=(sensors,),
-                        residual=_angle_residual)
+        track.kf.update(z, bearings_jacobian, bearings_hx, R=r, args=(sensors,), hx_args=(sensors,),
+                        residual=angle_residual)
         self._hit(track, bearings)
 
     def _initiate(self, b: Bearing) -> Track | None:
@@ -339,9 +267,9 @@ class Tracker:
         if with_velocity:
             z = np.array([[x], [y], [d.east_mps], [d.north_mps]])
             r = np.diag([sd**2, sd**2, cfg.radar_velocity_sd_mps**2, cfg.radar_velocity_sd_mps**2])
-            track.kf.update(z, _identity4, _state4, R=r)
+            track.kf.update(z, identity4, state4, R=r)
         else:
-            track.kf.update(np.array([[x], [y]]), _position_jacobian, _position_hx, R=np.eye(2) * sd**2)
+            track.kf.update(np.array([[x], [y]]), position_jacobian, position_hx, R=np.eye(2) * sd**2)
         self._hit(track, [d])
 
     def _gate_position(self, x: float, y: float, sd: float, t_s: float) -> Track | None:
@@ -374,7 +302,7 @@ class Tracker:
             return
         kf = track.kf
         kf.F = np.array([[1, 0, dt, 0], [0, 1, 0, dt], [0, 0, 1, 0], [0, 0, 0, 1]], dtype=float)
-        kf.Q = _q_continuous(dt, MOTION[track.threat_class].q)
+        kf.Q = q_continuous(dt, MOTION[track.threat_class].q)
         kf.predict()
         track.t_s = t_s
 
@@ -434,56 +362,3 @@ class Tracker:
         self._p[i] = track.kf.P
         self._t[i] = track.t_s
         self._q[i] = MOTION[track.threat_class].q
-
-
-def _bearing_fits(track: Track, sx: float, sy: float, z: float, sigma: float, gate_sigma: float) -> bool:
-    dx, dy = track.kf.x[0, 0] - sx, track.kf.x[1, 0] - sy
-    r2 = max(dx * dx + dy * dy, 1.0)
-    h = np.array([dy / r2, -dx / r2])
-    s = float(h @ track.kf.P[:2, :2] @ h) + sigma**2
-    nu = (z - math.atan2(dx, dy) + math.pi) % (2 * math.pi) - math.pi
-    return nu * nu / s <= gate_sigma**2
-
-
-def _bearings_hx(x: F64, sensors: F64) -> F64:
-    angles: F64 = np.arctan2(x[0, 0] - sensors[:, 0], x[1, 0] - sensors[:, 1])
-    return angles[:, None]
-
-
-def _bearings_jacobian(x: F64, sensors: F64) -> F64:
-    dx, dy = x[0, 0] - sensors[:, 0], x[1, 0] - sensors[:, 1]
-    r2 = np.maximum(dx * dx + dy * dy, 1.0)
-    h = np.zeros((len(sensors), 4))
-    h[:, 0], h[:, 1] = dy / r2, -dx / r2
-    return h
-
-
-def _angle_residual(a: F64, b: F64) -> F64:
-    return (a - b + math.pi) % (2 * math.pi) - math.pi
-
-
-def _q_continuous(dt: float, q: float) -> F64:
-    """Process noise of the continuous white-noise-acceleration model, state ordered [x, y, vx, vy]
-    (what filterpy's Q_continuous_white_noise gives with block_size=2, order_by_dim=False, built directly)."""
-    a, b, c = q * dt**3 / 3, q * dt**2 / 2, q * dt
-    return np.array([[a, 0, b, 0], [0, a, 0, b], [b, 0, c, 0], [0, b, 0, c]])
-
-
-_H_POS = np.array([[1.0, 0, 0, 0], [0, 1.0, 0, 0]])
-_H_ALL = np.eye(4)
-
-
-def _position_jacobian(x: F64) -> F64:
-    return _H_POS
-
-
-def _position_hx(x: F64) -> F64:
-    return _H_POS @ x
-
-
-def _identity4(x: F64) -> F64:
-    return _H_ALL
-
-
-def _state4(x: F64) -> F64:
-    return x

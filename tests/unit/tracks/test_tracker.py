@@ -10,7 +10,8 @@ import pytest
 from airwarn.tracks.classes import ThreatClass
 from airwarn.tracks.detections import Detection
 from airwarn.tracks.sensors import Sensor, SensorKind
-from airwarn.tracks.tracker import Tracker, TrackState
+from airwarn.tracks.track import TrackState
+from airwarn.tracks.tracker import Tracker
 from airwarn.tracks.triangulate import Bearing, intersect
 from tests.unit.tracks.conftest import FRAME, T0, bearings, fence, straight
 
