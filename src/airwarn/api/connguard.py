@@ -120,6 +120,7 @@ def guarded_protocols(budget: ConnectionBudget) -> tuple[type[asyncio.Protocol],
         _awaiting_headers = False
         _admitted = False
         _head_bytes = 0
+        _tail = b""  # the last bytes of the head so far, to find its end across reads
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             problem = budget.admit(id(transport), _address(transport))
@@ -143,7 +144,11 @@ def guarded_protocols(budget: ConnectionBudget) -> tuple[type[asyncio.Protocol],
             if not self._admitted or self.transport.is_closing():
                 return
             if self._awaiting_headers:
-                self._head_bytes += len(data)
+                # count the head only: a read often carries the head and the start of the body together
+                seen = self._tail + data
+                end = seen.find(b"\r\n\r\n")
+                self._head_bytes += len(data) if end < 0 else max(0, end + 4 - len(self._tail))
+                self._tail = seen[-3:]
                 if self._head_bytes > MAX_HEAD_BYTES:
                     self.transport.write(_refusal(f"request head over {MAX_HEAD_BYTES} bytes", 431))
                     self.transport.close()
@@ -153,6 +158,7 @@ def guarded_protocols(budget: ConnectionBudget) -> tuple[type[asyncio.Protocol],
         def _expect_headers(self) -> None:
             if not self._awaiting_headers:
                 self._head_bytes = 0
+                self._tail = b""
             self._awaiting_headers = True
             if self._header_timer is None:
                 self._header_timer = self.loop.call_later(header_timeout_s, self._headers_too_slow)
