@@ -10,8 +10,6 @@ from typing import Annotated, Optional
 import typer
 
 from airwarn.cli.acts import TokenOpt, _act, _id
-from airwarn.domain.reports import Status
-from airwarn.errors import InvalidInput
 
 
 def add_commands(measures: typer.Typer) -> None:
@@ -25,13 +23,10 @@ def measures_list(
     db: Annotated[Optional[str], typer.Option(help="database URL")] = None,  # noqa: UP045
 ) -> None:
     """Print the measures (in force, or all with --all) as JSON lines."""
-    from airwarn.cli.ops import _reader
+    from airwarn.cli.ops import _reader, parse_status
     from airwarn.cli.remote import call, node_url
 
-    try:
-        wanted = Status(status)
-    except ValueError:
-        raise InvalidInput("status must be Actual, Exercise or Test", field="--status") from None
+    wanted = parse_status(status)
     active = None if all_ else True
     if node_url() and not db:
         params = {"status": wanted.value} | ({} if active is None else {"active": "true"})

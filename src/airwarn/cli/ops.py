@@ -136,6 +136,14 @@ def db_upgrade(
     console.print(f"database ready: {settings.db}")
 
 
+def parse_status(status: str) -> Status:
+    """A --status option as CAP status; anything else is a usage error naming the option."""
+    try:
+        return Status(status)
+    except ValueError:
+        raise InvalidInput("status must be Actual, Exercise or Test", field="--status") from None
+
+
 def alerts_list(
     status: Annotated[str, typer.Option(help="Actual | Exercise | Test")] = "Actual",
     as_json: Annotated[bool, typer.Option("--json", help="print JSON lines")] = False,
@@ -145,10 +153,7 @@ def alerts_list(
     from airwarn.cli.remote import call, node_url
     from airwarn.issuing import summary
 
-    try:
-        wanted = Status(status)
-    except ValueError:
-        raise InvalidInput("status must be Actual, Exercise or Test", field="--status") from None
+    wanted = parse_status(status)
     if node_url() and not db:
         token = os.environ.get("AIRWARN_TOKEN") or None
         rows = call("GET", "/api/v1/alerts", token=token, params={"status": wanted.value, "limit": 1000})
