@@ -50,6 +50,11 @@ def _sse_events(url: str, got: list[tuple[float, dict[str, Any]]], stop: threadi
         return
 
 
+#: Generous on purpose: the test checks that the event arrives live (no reload, no poll of the CLI); how fast
+#: is measured in bench/live_fanout.py, not asserted here (a loaded CI machine must not fail the suite).
+LIVE_WITHIN_S = 10.0
+
+
 def test_state_changes_from_the_command_line_go_through_the_node_and_reach_live_clients_at_once(
     ready: dict[str, str], tmp_path: Path
 ) -> None:
@@ -73,7 +78,7 @@ def test_state_changes_from_the_command_line_go_through_the_node_and_reach_live_
         outcome = json.loads(posted.stdout)
         identifier = outcome["alerts"][0]["identifier"]
         _wait_for(got, lambda m: m["topic"] == "report" and m["payload"]["report_id"] == outcome["report_id"],
-                  done + 1.0)
+                  done + LIVE_WITHIN_S)
 
         same_person = run(["alerts", "approve", identifier], env | {"AIRWARN_TOKEN": operator})
         assert same_person.returncode == 1 and same_person.stderr.startswith("Error: ")
@@ -82,7 +87,7 @@ def test_state_changes_from_the_command_line_go_through_the_node_and_reach_live_
         approved = run(["alerts", "approve", identifier], env | {"AIRWARN_TOKEN": approver})
         done = time.monotonic()
         assert approved.returncode == 0, approved.stderr
-        _wait_for(got, lambda m: m["topic"] == "alert" and m["payload"]["identifier"] == identifier, done + 1.0)
+        _wait_for(got, lambda m: m["topic"] == "alert" and m["payload"]["identifier"] == identifier, done + LIVE_WITHIN_S)
         stop.set()
 
         # the signed alert is the node's: it verifies against the certificate the node publishes
