@@ -126,7 +126,8 @@ def test_a_worker_that_dies_after_claiming_loses_nothing(deps: Deps, operator: U
 @pytest.mark.timeout(30)
 def test_a_slow_receiver_does_not_delay_the_others(deps: Deps, operator: User, approver: User) -> None:
     identifier = issue_alert(deps, operator, approver, phones=1)
-    channels = twins(delay_s=5.0)  # the SMS gateway hangs
+    hang_s = 5.0
+    channels = twins(delay_s=hang_s)  # the SMS gateway hangs
     dispatcher = Dispatcher(deps.uow.engine, channels, policy=RetryPolicy(timeout_s=1.5))
 
     async def scenario() -> float:
@@ -141,7 +142,7 @@ def test_a_slow_receiver_does_not_delay_the_others(deps: Deps, operator: User, a
         return fast_s
 
     fast_s = asyncio.run(scenario())
-    assert fast_s < 1.0
+    assert fast_s < hang_s / 2  # the others did not wait for the hung gateway (speed itself: bench/)
     with deps.uow.read() as repo:
         [sms] = [r for r in repo.outbox_rows(identifier) if r["channel"] == "sms"]
     assert sms["state"] == "pending" and "timed out" in sms["last_error"]

@@ -235,7 +235,7 @@ def test_billion_laughs_is_refused_quickly():
     start = time.perf_counter()
     with pytest.raises(InvalidInput):
         alert_from_xml(lol)
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < 5.0  # expanded, it would take minutes and gigabytes
 
 
 def test_oversized_documents_are_refused_before_parsing():
