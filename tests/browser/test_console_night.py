@@ -3,6 +3,7 @@ who is signed in, one clock, why delivery is stuck, overdue approvals, proposed 
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -44,12 +45,13 @@ def test_focus_on_approve_survives_a_live_event(page: Any, demo: Demo) -> None:
     button.focus()
     page.evaluate("document.querySelector('#alerts').scrollTop = 40")
     scroll = page.evaluate("document.querySelector('#alerts').scrollTop")
-    seq = page.evaluate("document.querySelectorAll('#timeline li').length")
+    # the timeline keeps the newest 80 records, so a new one shows as a new first item, not a longer list
+    newest = page.evaluate("document.querySelector('#timeline li')?.outerHTML || ''")
     with demo.http(demo.operator) as http:  # something else happens meanwhile
         http.post("/api/v1/reports", json={"kind": "drone_attack", "region": "RU-VGG", "districts": ["Bykovsky"],
                                            "source": {"type": "official", "name": "Governor"}, "certainty": "Observed",
                                            "text": "Drones over Bykovsky."}).raise_for_status()
-    wait_js(page, f"document.querySelectorAll('#timeline li').length > {seq}")
+    wait_js(page, f"(document.querySelector('#timeline li')?.outerHTML || '') !== {json.dumps(newest)}")
     page.wait_for_selector('path[data-district="RU-VGG-BYKOVSKY"][data-regimes*=drone_hazard],'
                            'path[data-district="RU-VGG-BYKOVSKY"][data-proposed*=drone_hazard]', state="attached")
     focused = page.evaluate("[document.activeElement.dataset.act, document.activeElement.closest('li') &&"
