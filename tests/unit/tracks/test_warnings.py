@@ -79,3 +79,19 @@ def test_a_missile_anywhere_in_the_district_makes_it_a_missile_alert(index: Dist
     missile = Threat("T2", ThreatClass.CRUISE_MISSILE, (Eta(d, "RU-ROS", 100, 150, False),))
     [change] = board.assess(0, [_threat(d, 100), missile])
     assert change.regime == "missile_hazard" and change.tracks == ("T1", "T2")
+
+
+def test_the_outlook_lists_districts_soonest_first_with_the_level_due_and_the_level_reached(
+    index: DistrictIndex,
+) -> None:
+    board = Board(index, BoardConfig(pre_alert_s=1_200, alert_margin_s=120))
+    upper_don, sholokhovsky = "RU-ROS-VERKHNEDONSKOY", "RU-ROS-SHOLOKHOVSKY"  # warning time 90 s
+    threats = [_threat(upper_don, 1_000, "T1"), _threat(sholokhovsky, 2_000, "T1"), _threat(upper_don, 150, "T2")]
+    before = board.outlook(threats)
+    assert [(o.district, o.due, o.level) for o in before] == [
+        (upper_don, Level.ALERT, Level.NONE), (sholokhovsky, Level.NONE, Level.NONE)]
+    assert before[0].tracks == ("T1", "T2")
+    assert (before[0].earliest_s, before[0].latest_s) == (150, 225)  # the first arrival: T2's window
+    board.assess(0, threats)
+    after = board.outlook(threats)
+    assert after[0].level is Level.ALERT and board.outlook([]) == []
