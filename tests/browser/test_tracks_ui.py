@@ -88,7 +88,7 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
 @pytest.fixture
 def pages(node: Node, browser: Any) -> Iterator[tuple[Any, Any]]:
     """The operator's console and the resident's page, each in its own browser context."""
-    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}, bypass_csp=True) for _ in range(2)]
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(2)]  # CSP enforced
     made = [c.new_page() for c in contexts]
     errors = [watch(p) for p in made]
     for p in made:
