@@ -198,7 +198,6 @@ def test_a_raid_is_seen_on_the_console_and_reaches_the_resident_only_as_authoris
             console.eval_on_selector_all("#approach li", "ns => ns.map(n => n.dataset.district)")]
     assert etas == sorted(etas)  # soonest first
     no_markup_ran(console)
-    console.screenshot(path=str(SHOTS / "console-tracks.png"))
     axe(console, "console with a live track")
 
     with node.http() as public:
@@ -217,7 +216,7 @@ def test_a_raid_is_seen_on_the_console_and_reaches_the_resident_only_as_authoris
     assert home.inner_text("#hero-eta") == f"Drones approaching your area — about {mine['eta_min']} min"
     assert PAYLOAD in home.inner_text("#hero-place")
     no_markup_ran(home)
-    home.screenshot(path=str(SHOTS / "public-approach.png"))
+    home.screenshot(path=str(SHOTS / "public-approach.png"))  # docs/public-approach.png
     axe(home, "public page under a pre-alert with minutes to arrival")
     home.click("[data-lang=ru]")
     assert home.inner_text("#hero-eta").startswith("Беспилотники приближаются к вашему району — примерно через")
@@ -239,5 +238,7 @@ def test_a_raid_is_seen_on_the_console_and_reaches_the_resident_only_as_authoris
     first = home.inner_text("#countdown-value")
     wait_js(home, f"document.querySelector('#countdown-value').textContent !== '{first}'", timeout=3000)
     console.wait_for_selector(f"#approach li[data-district='{HOME}'][data-level=alert]", timeout=15_000)
+    console.wait_for_selector(f"path[data-district='{HOME}'][data-warn=alert]", state="attached")
+    console.screenshot(path=str(SHOTS / "console-tracks.png"))  # docs/console-tracks.png
     no_markup_ran(home)
     axe(home, "public page under the alert with its countdown")

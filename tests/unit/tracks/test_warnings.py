@@ -95,3 +95,25 @@ def test_the_outlook_lists_districts_soonest_first_with_the_level_due_and_the_le
     board.assess(0, threats)
     after = board.outlook(threats)
     assert after[0].level is Level.ALERT and board.outlook([]) == []
+
+
+def test_the_engine_ages_etas_to_now_and_keeps_the_path_behind_each_track() -> None:
+    from airwarn.tracks.engine import TrackingEngine
+    from airwarn.tracks.track import TrackState
+
+    engine = TrackingEngine(small_territory(), frame=FRAME)
+    x, y = FRAME.point_xy(49.75, 40.2)
+    track = engine.tracker._new_track(x, y, 300.0, 0.0, ThreatClass.SHAHED)
+    track.kf.x[2:, 0] = (50.0, 0.0)
+    track.kf.P = np.diag([300.0**2, 300.0**2, 3.0**2, 3.0**2])
+    track.threat_class, track.state = ThreatClass.SHAHED, TrackState.CONFIRMED
+    engine.tick(0.0)
+    fresh = {o.district: o for o in engine.outlook(0.0)}
+    later = {o.district: o for o in engine.outlook(60.0)}  # the same forecast, a minute on
+    d = "RU-ROS-SHOLOKHOVSKY"
+    assert later[d].earliest_s == pytest.approx(fresh[d].earliest_s - 60)
+    assert later[d].latest_s == pytest.approx(fresh[d].latest_s - 60)
+    [snap] = engine.snapshot(60.0)
+    assert snap["history"]["type"] == "LineString" and len(snap["history"]["coordinates"]) == 2  # kept + now
+    eta = next(e for e in snap["etas"] if e["district"] == d)
+    assert eta["earliest_s"] == round(later[d].earliest_s) and eta["due"] in ("none", "pre_alert", "alert")
