@@ -182,6 +182,8 @@ def test_a_raid_is_seen_on_the_console_and_reaches_the_resident_only_as_authoris
 
     # the tracker pre-alerts the resident's district: the console sees it, the public does not (held alert)
     tracks = feed.until(HOME, "pre_alert")
+    assert node.clock is not None
+    console.clock.set_system_time(node.clock[0])  # the console's clock on the node's, as open_home does
     sign_in(console, node)
     console.wait_for_selector(f"[data-map=track][data-track='{tracks[0]}']", state="attached")
     console.wait_for_selector(f"[data-map=corridor][data-track='{tracks[0]}']", state="attached")
@@ -239,6 +241,12 @@ def test_a_raid_is_seen_on_the_console_and_reaches_the_resident_only_as_authoris
     wait_js(home, f"document.querySelector('#countdown-value').textContent !== '{first}'", timeout=3000)
     console.wait_for_selector(f"#approach li[data-district='{HOME}'][data-level=alert]", timeout=15_000)
     console.wait_for_selector(f"path[data-district='{HOME}'][data-warn=alert]", state="attached")
+    dot = console.locator(f"[data-map=track][data-track='{tracks[0]}']").bounding_box()
+    assert dot is not None
+    console.mouse.move(dot["x"] + dot["width"] / 2, dot["y"] + dot["height"] / 2)
+    console.mouse.wheel(0, -240)  # zoom in around the track (Leaflet zooms about the pointer) for the picture
+    console.wait_for_timeout(600)
+    console.mouse.move(5, 5)  # no district tooltip in the picture
     console.screenshot(path=str(SHOTS / "console-tracks.png"))  # docs/console-tracks.png
     no_markup_ran(home)
     axe(home, "public page under the alert with its countdown")

@@ -45,10 +45,8 @@ async function refresh() {
     $("tracks-msg").textContent = `Tracks not available: ${e.message}`;
     return;
   }
-  const sig = JSON.stringify([tracks, districts]);
-  if (sig === T.sig) return;
-  T.sig = sig;
-  draw(tracks);
+  const sig = JSON.stringify(tracks.map((t) => [t.id, t.state, t.class, t.lat, t.lon, t.corridor, t.history]));
+  if (sig !== T.sig) { T.sig = sig; draw(tracks); } // redrawn when a track moves, not as its ETAs count down
   list(districts, tracks);
   C.warn = Object.fromEntries(districts.filter((d) => warnLevel(d) !== "none").map((d) => [d.district, warnLevel(d)]));
   T.onWarn();
