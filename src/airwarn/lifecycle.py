@@ -169,6 +169,7 @@ def compose_announcements(repo: Repository, deps: Deps, picture: Picture, declar
             identifier=deps.alert_id(), authority=deps.authority, sent=now, territory=deps.territory,
             regimes=regimes, certainty=certainty, circumstances=circumstances, created_by=actor,
             report_id=report_id, expires=deps.expiry.regime_expires(kind, level, now),
+            effective=now if group & raised else None,  # a pre-alert raised now: its alert takes effect now
         )
         composed.append((as_update(alert, earlier) if earlier is not None else alert, regimes))
     return composed

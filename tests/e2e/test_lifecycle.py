@@ -236,6 +236,8 @@ def test_confirmed_saratov_claim_is_a_pre_alert_that_escalates_by_update_then_cl
     assert attack.json()["regimes_declared"] == []  # the same regime, raised: not a second one
     assert update["msg_type"] == "Update" and update["references"] == [pre["identifier"]]
     assert update["level"] == "alert" and update["urgency"] == "Immediate"
+    full = client.get(f"/api/v1/alerts/{update['identifier']}", headers=op).json()  # the countdown starts when it is raised,
+    assert full["infos"][0]["effective"] == full["sent"] != pre["infos"][0]["effective"]  # not at the pre-alert
     release(client, tokens, [update])
     [raised] = client.get("/api/v1/regimes").json()
     assert raised["id"] == regime["id"] and raised["level"] == "alert" and raised["alert_id"] == update["identifier"]

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
+import jsonschema
 import pytest
 from fastapi.testclient import TestClient
 
@@ -167,3 +168,58 @@ def test_an_official_interception_report_ends_the_tracks_over_its_districts(
     assert client.post("/api/v1/reports", json=report, headers=auth(operator)).status_code == 201
     left = client.get("/api/v1/tracks", headers=auth(operator)).json()
     assert not any(40.5 < x["lon"] < 41.0 for x in left)
+
+
+def test_the_public_learns_minutes_to_arrival_only_where_an_approved_warning_is_in_force(
+    client: TestClient, deps: Deps, clock: list[datetime]
+) -> None:
+    raid = simulate(scenario_from({**RAID, "status": "Actual"}))
+    operator = services.add_user(deps, "olga", "operator")
+    approver = services.add_user(deps, "artem", "approver")
+    sensor = services.add_user(deps, "net-1", "sensor")
+    csv = "id,kind,lat,lon,range_m\n" + "\n".join(f"{s.id},{s.kind.value},{s.lat},{s.lon},{s.range_m}"
+                                                   for s in raid.sensors)
+    client.post("/api/v1/sensors", content=csv, headers=auth(operator))
+    start = datetime.fromisoformat(START)
+    pre_alerted: list[str] = []
+    for t, items in raid.steps:  # until the tracker pre-alerts a district
+        clock[0] = start + timedelta(seconds=t + 1)
+        body = client.post("/api/v1/detections", json=items, headers=auth(sensor)).json()
+        pre_alerted = [c["district"] for c in body["changes"] if c["level"] == "pre_alert"]
+        if pre_alerted:
+            break
+    else:
+        pytest.fail("no pre-alert")
+    district = pre_alerted[0]
+    # the console sees the tracks, their corridors and paths, and the district with its window and level
+    tracks = client.get("/api/v1/tracks", headers=auth(operator)).json()
+    confirmed = [x for x in tracks if x["state"] == "confirmed"]
+    assert confirmed and confirmed[0]["corridor"]["type"] == "Polygon"
+    assert confirmed[0]["history"]["type"] == "LineString"
+    eta = next(e for x in confirmed for e in x["etas"] if e["district"] == district)
+    assert eta["level"] == "pre_alert" and eta["name"] == deps.territory.districts[district].name_en
+    outlook = client.get("/api/v1/tracks/districts", headers=auth(operator)).json()
+    assert [o["earliest_s"] for o in outlook] == sorted(o["earliest_s"] for o in outlook)
+    row = next(o for o in outlook if o["district"] == district)
+    assert row["level"] == "pre_alert" and row["tracks"] and row["earliest_s"] <= row["latest_s"]
+    # the pre-alert waits for a second person: the public learns nothing yet
+    assert client.get("/api/v1/tracks").status_code == 401
+    assert client.get("/api/v1/approach").json() == {"status": "Actual", "districts": []}
+    pending = [a["identifier"] for a in client.get("/api/v1/alerts", headers=auth(operator)).json()
+               if a["state"] == "pending_approval" and district in a["districts"]]
+    assert pending
+    for identifier in pending:
+        assert client.post(f"/api/v1/alerts/{identifier}/approve", headers=auth(approver)).status_code == 200
+    public = client.get("/api/v1/approach").json()["districts"]
+    mine = [p for p in public if p["district"] == district]
+    assert mine and mine[0]["level"] == "pre_alert" and mine[0]["eta_min"] == max(1, round(row["earliest_s"] / 60))
+    assert all(set(p) == {"district", "region", "kind", "level", "eta_min"} for p in public)
+    issued = {d for a in client.get("/api/v1/alerts").json() for d in a["districts"]}
+    assert {p["district"] for p in public} <= issued  # never a district nobody warned
+    assert client.get("/api/v1/approach?status=Exercise").json()["districts"] == []
+    spec = client.get("/openapi.json").json()  # the bodies are what the OpenAPI document says
+    for name, body in (("Track", tracks), ("DistrictOutlook", outlook)):
+        jsonschema.validate(body, {"type": "array", "items": {"$ref": f"#/components/schemas/{name}"},
+                                   "components": spec["components"]})
+    jsonschema.validate(client.get("/api/v1/approach").json(),
+                        {"$ref": "#/components/schemas/Approach", "components": spec["components"]})

@@ -1,4 +1,5 @@
-"""Sensor detections in (sensor role), the sensor registry, and the live tracks for the console."""
+"""Sensor detections in (sensor role), the sensor registry, the live tracks for the console, and the public's
+share of the forecast (minutes to arrival where a warning is in force)."""
 
 from __future__ import annotations
 
@@ -51,5 +52,20 @@ async def register_sensors(request: Request, user: Operator) -> dict[str, Any]:
 
 @router.get("/tracks")
 def list_tracks(request: Request, _user: Observer, status: Status = Status.ACTUAL) -> list[dict[str, Any]]:
-    """Live tracks: position, velocity, class, state, the corridor ahead and the ETA for each district in it."""
+    """Live tracks: position, velocity, class, state, the path behind, the corridor ahead and the ETA window
+    for each district in it (with the level it calls for and the level the board reached)."""
     return _tracking(request).snapshot(status)
+
+
+@router.get("/tracks/districts")
+def track_districts(request: Request, _user: Observer, status: Status = Status.ACTUAL) -> list[dict[str, Any]]:
+    """Districts inside a live corridor, soonest first: ETA window, level due and reached, and the tracks."""
+    return _tracking(request).outlook(status)
+
+
+@router.get("/approach")
+def approach(request: Request, status: Status = Status.ACTUAL) -> dict[str, Any]:
+    """Public: about how many minutes until the threat can arrive, for districts where a pre-alert or alert is
+    in force (approved) and a live forecast reaches; nothing about any other district, no tracks or sensors."""
+    found = _tracking(request).approach(status)
+    return {"status": status.value, "districts": [a.to_dict() for a in found]}

@@ -240,6 +240,68 @@ class WebPushKey(Doc):
     public_key: str
 
 
+class TrackEta(Doc):
+    district: str
+    region: str
+    name: str = Field(description="the district's English name (data: show it as text)")
+    earliest_s: int = Field(description="seconds from now to the earliest arrival (at the track's top speed)")
+    latest_s: int = Field(description="seconds from now to the latest first arrival (at its slowest)")
+    inside: bool
+    due: str = Field(description="what this ETA calls for by the board's thresholds: none, pre_alert, alert")
+    level: str = Field(description="what the board has reached for the district: none, pre_alert, alert")
+
+
+class Track(Doc):
+    """A live track (staff only): where it is, how it moves, where it came from and where it can be."""
+
+    id: str
+    state: str = Field(description="tentative, confirmed")
+    threat_class: str = Field(alias="class", description="shahed, jet_drone, cruise_missile, …")
+    lat: float
+    lon: float
+    speed_mps: float
+    heading_deg: float
+    position_sd_m: int
+    hits: int
+    sensors: int
+    updated_s: float = Field(description="Unix time of its last detection")
+    history: dict[str, Any] = Field(description="GeoJSON LineString: its path over the last minutes, to now")
+    corridor: dict[str, Any] | None = Field(None, description="GeoJSON Polygon: where it can be within the "
+                                                              "horizon, widening with time (confirmed tracks)")
+    etas: list[TrackEta] | None = None
+
+
+class DistrictOutlook(Doc):
+    """A district inside a live corridor: its first-arrival window over all tracks and the tracks behind it."""
+
+    district: str
+    region: str
+    name: str
+    warning_s: int | None
+    earliest_s: int
+    latest_s: int
+    inside: bool
+    due: str = Field(description="none, pre_alert or alert: what the window calls for")
+    level: str = Field(description="none, pre_alert or alert: what the board has raised")
+    tracks: list[str]
+
+
+class ApproachItem(Doc):
+    district: str
+    region: str
+    kind: str = Field(description="drone_hazard or missile_hazard")
+    level: str = Field(description="pre_alert or alert: the warning in force there")
+    eta_min: int = Field(description="about this many minutes until the first threat can arrive")
+
+
+class Approach(Doc):
+    """Public: minutes to arrival for districts under an issued (approved) pre-alert or alert, and only
+    those; no tracks, sensors or corridors."""
+
+    status: str
+    districts: list[ApproachItem]
+
+
 #: (method, path) → (status, shape). Paths not listed keep what their route declares.
 RESPONSES: dict[tuple[str, str], tuple[str, Any]] = {
     ("post", "/api/v1/reports"): ("201", Outcome),
@@ -276,6 +338,9 @@ RESPONSES: dict[tuple[str, str], tuple[str, Any]] = {
     ("get", "/api/v1/incidents"): ("200", list[Incident]),
     ("get", "/api/v1/incidents/{incident_id}"): ("200", Incident),
     ("get", "/api/v1/me"): ("200", Me),
+    ("get", "/api/v1/tracks"): ("200", list[Track]),
+    ("get", "/api/v1/tracks/districts"): ("200", list[DistrictOutlook]),
+    ("get", "/api/v1/approach"): ("200", Approach),
 }
 
 #: Bodies that are not JSON: their media type, so generators do not expect JSON.

@@ -217,8 +217,10 @@ def compose_regime_alert(
     created_by: str = "system",
     report_id: str | None = None,
     expires: datetime | None = None,
+    effective: datetime | None = None,
 ) -> Alert:
-    """One alert for regimes of one kind and level declared together in one region.
+    """One alert for regimes of one kind and level declared together in one region; `effective` defaults to
+    the earliest declaration (an escalated pre-alert passes the time it was raised: the countdown starts then).
 
     A pre-alert (the threat approaching) has its own wording, urgency Expected and `airwarn:level`
     `pre_alert`; the alert says the threat is present."""
@@ -231,7 +233,7 @@ def compose_regime_alert(
     pre = level is Level.PRE_ALERT
     text = threat_text(kind, pre)
     where_en, where_ru = area_names(territory, region, districts)
-    at = min(r.declared_at for r in regimes)
+    at = effective or min(r.declared_at for r in regimes)
     common = {
         "categories": text.categories,
         "response_types": (text.response,),

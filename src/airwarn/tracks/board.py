@@ -38,6 +38,21 @@ class Change:
     regime: str  # drone_hazard or missile_hazard
 
 
+@dataclass(frozen=True)
+class Outlook:
+    """One district inside a live corridor, as the console shows it: its ETA window over all tracks, the level
+    that window calls for (`due`, by the board's own thresholds) and the level the board has reached."""
+
+    district: str
+    region: str
+    earliest_s: float
+    latest_s: float
+    inside: bool
+    tracks: tuple[str, ...]
+    due: Level
+    level: Level
+
+
 @dataclass
 class _DistrictState:
     level: Level = Level.NONE
@@ -65,6 +80,39 @@ class Board:
         state = self.districts.get(district)
         return state.level if state else Level.NONE
 
+    def due(self, eta: Eta) -> Level:
+        """The level an ETA calls for: alert within the district's warning time + margin (or inside),
+        pre-alert within the pre-alert horizon, else none yet."""
+        area = self.index.by_code.get(eta.district)
+        if area is None:
+            return Level.NONE
+        if eta.inside or eta.earliest_s <= area.warning_s + self.config.alert_margin_s:
+            return Level.ALERT
+        if eta.earliest_s <= self.config.pre_alert_s:
+            return Level.PRE_ALERT
+        return Level.NONE
+
+    def outlook(self, threats: Iterable[Threat]) -> list[Outlook]:
+        """Every district in a live corridor, soonest first: the earliest window over its tracks. Reads the
+        board, changes nothing."""
+        found: dict[str, tuple[Eta, set[str]]] = {}
+        for threat in threats:
+            for eta in threat.etas:
+                if eta.district not in self.index.by_code:
+                    continue
+                seen = found.get(eta.district)
+                if seen is None:
+                    found[eta.district] = (eta, {threat.track})
+                    continue
+                first = seen[0]  # the first arrival: between the soonest earliest and the soonest latest
+                merged = Eta(eta.district, eta.region, min(eta.earliest_s, first.earliest_s),
+                             min(eta.latest_s, first.latest_s), eta.inside or first.inside)
+                found[eta.district] = (merged, seen[1] | {threat.track})
+        out = [Outlook(code, eta.region, eta.earliest_s, max(eta.latest_s, eta.earliest_s), eta.inside,
+                       tuple(sorted(tracks)), self.due(eta), self.level_of(code))
+               for code, (eta, tracks) in found.items()]
+        return sorted(out, key=lambda o: (o.earliest_s, o.district))
+
     def assess(self, now_s: float, threats: Iterable[Threat]) -> list[Change]:
         """Escalate at once, never step down while threatened, and clear only after a quiet spell."""
         cfg = self.config
@@ -72,14 +120,8 @@ class Board:
         for threat in threats:
             regime = MOTION[threat.threat_class].regime
             for eta in threat.etas:
-                area = self.index.by_code.get(eta.district)
-                if area is None:
-                    continue
-                if eta.inside or eta.earliest_s <= area.warning_s + cfg.alert_margin_s:
-                    level = Level.ALERT
-                elif eta.earliest_s <= cfg.pre_alert_s:
-                    level = Level.PRE_ALERT
-                else:
+                level = self.due(eta)
+                if level is Level.NONE:
                     continue
                 current = wanted.get(eta.district)
                 if current is None:

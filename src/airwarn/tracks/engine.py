@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import deque
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import shapely
 
 from airwarn.domain.territory import Territory
-from airwarn.tracks.board import Board, BoardConfig, Change, Threat
+from airwarn.tracks.board import Board, BoardConfig, Change, Outlook, Threat
 from airwarn.tracks.detections import Detection
 from airwarn.tracks.forecast import DistrictIndex, Eta, ForecastConfig, etas
 from airwarn.tracks.frame import LocalFrame
@@ -23,6 +24,8 @@ class EngineConfig:
     forecast: ForecastConfig = field(default_factory=ForecastConfig)
     board: BoardConfig = field(default_factory=BoardConfig)
     forecast_every_s: float = 30.0  # a track's corridor is recomputed at most this often
+    history_every_s: float = 15.0  # a confirmed track's path is kept as a point this often …
+    history_points: int = 40  # … for the last this many points (10 min), to draw where it came from
 
 
 @dataclass
@@ -50,6 +53,7 @@ class TrackingEngine:
         self.tracker = Tracker(self.frame, self.config.tracker, prefix=prefix)
         self.board = Board(self.index, self.config.board)
         self.forecasts: dict[str, _Forecast] = {}
+        self.history: dict[str, deque[tuple[float, float, float]]] = {}  # track → (t_s, x, y), oldest first
         self.now_s = 0.0
 
     def ingest(self, detections: list[Detection]) -> list[Change]:
@@ -72,10 +76,12 @@ class TrackingEngine:
             track = self.tracker.tracks.get(track_id)
             if track is None:
                 self.forecasts.pop(track_id, None)
+                self.history.pop(track_id, None)
         threats = []
         for track in self.tracker.tracks.values():
             if track.state is not TrackState.CONFIRMED:
                 continue
+            self._remember(track)
             forecast = self.forecasts.get(track.id)
             if forecast is None or self.now_s - forecast.at_s >= cfg.forecast_every_s:
                 cone, found = etas(self._at_now(track), self.index, cfg.forecast)
@@ -83,6 +89,31 @@ class TrackingEngine:
                 self.forecasts[track.id] = forecast
             threats.append(Threat(track.id, track.threat_class, forecast.etas))
         return self.board.assess(self.now_s, threats)
+
+    def _remember(self, track: Track) -> None:
+        """Keep a point of the track's path every `history_every_s` (its own filtered positions)."""
+        path = self.history.get(track.id)
+        if path is None:
+            path = self.history[track.id] = deque(maxlen=self.config.history_points)
+        if not path or track.t_s - path[-1][0] >= self.config.history_every_s:
+            path.append((track.t_s, *track.xy))
+
+    def threats_at(self, now_s: float) -> list[Threat]:
+        """The live confirmed tracks' ETAs as of `now_s`: each window shortened by the age of its forecast."""
+        out = []
+        for track in self.tracker.tracks.values():
+            forecast = self.forecasts.get(track.id)
+            if track.state is not TrackState.CONFIRMED or forecast is None:
+                continue
+            age = max(0.0, now_s - forecast.at_s)
+            aged = tuple(replace(e, earliest_s=max(0.0, e.earliest_s - age), latest_s=max(0.0, e.latest_s - age))
+                         for e in forecast.etas)
+            out.append(Threat(track.id, track.threat_class, aged))
+        return out
+
+    def outlook(self, now_s: float) -> list[Outlook]:
+        """Every district in a live corridor, soonest first, with the level due and the level reached."""
+        return self.board.outlook(self.threats_at(max(now_s, self.now_s)))
 
     def _at_now(self, track: Track) -> Track:
         """The track as it is expected to be now (it may not have been updated for a while)."""
@@ -103,8 +134,11 @@ class TrackingEngine:
                 ended.append(track.id)
         return ended
 
-    def snapshot(self) -> list[dict[str, Any]]:
-        """Live tracks for the console: position, velocity, class, state, corridor and ETAs."""
+    def snapshot(self, now_s: float | None = None) -> list[dict[str, Any]]:
+        """Live tracks for the console: position, velocity, class, state, the path behind it, the corridor
+        ahead and, per district in it, the ETA window as of `now_s` with the level due and reached."""
+        at_s = max(self.now_s, now_s or 0.0)
+        aged = {t.track: t.etas for t in self.threats_at(at_s)}
         out = []
         for track in self.tracker.tracks.values():
             lat, lon = self.frame.point_latlon(*track.xy)
@@ -114,13 +148,24 @@ class TrackingEngine:
                 "lat": round(lat, 5), "lon": round(lon, 5), "speed_mps": round(track.speed_mps, 1),
                 "heading_deg": round(track.heading_deg, 1), "position_sd_m": round(track.position_sd_m),
                 "hits": track.hits, "sensors": len(track.sensors), "updated_s": track.last_update_s,
+                "history": self._line([(x, y) for _, x, y in self.history.get(track.id, ())] + [track.xy]),
             }
             if forecast is not None:
                 item["corridor"] = self._geojson(forecast.corridor)
-                item["etas"] = [{"district": e.district, "region": e.region, "earliest_s": round(e.earliest_s),
-                                 "latest_s": round(e.latest_s), "inside": e.inside} for e in forecast.etas]
+                item["etas"] = [self._eta(e) for e in aged.get(track.id, forecast.etas)]
             out.append(item)
         return out
+
+    def _eta(self, eta: Eta) -> dict[str, Any]:
+        area = self.index.by_code.get(eta.district)
+        return {"district": eta.district, "region": eta.region, "name": area.name_en if area else eta.district,
+                "earliest_s": round(eta.earliest_s), "latest_s": round(eta.latest_s), "inside": eta.inside,
+                "due": self.board.due(eta).name.lower(), "level": self.board.level_of(eta.district).name.lower()}
+
+    def _line(self, xy: list[tuple[float, float]]) -> dict[str, Any]:
+        lat, lon = self.frame.to_latlon([p[0] for p in xy], [p[1] for p in xy])
+        return {"type": "LineString",
+                "coordinates": [[round(float(o), 5), round(float(a), 5)] for a, o in zip(lat, lon, strict=True)]}
 
     def _geojson(self, polygon: Any) -> dict[str, Any]:
         xy = np.asarray(polygon.exterior.coords)

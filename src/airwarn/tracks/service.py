@@ -10,6 +10,7 @@ from typing import Any
 
 from airwarn import services
 from airwarn.deps import Deps
+from airwarn.domain.approach import Approach, DistrictForecast, IssuedWarning, public_approach
 from airwarn.domain.reports import Status
 from airwarn.domain.users import Role, User
 from airwarn.errors import Forbidden, InvalidInput
@@ -121,9 +122,45 @@ class TrackingService:
             return engine.end_over(codes, draft.point, self.deps.clock().timestamp())
 
     def snapshot(self, status: Status) -> list[dict[str, Any]]:
+        """Live tracks of one picture for the console (staff only: sensors' picture, not a public one)."""
+        now_s = self.deps.clock().timestamp()
         with self._lock:
             engine = self._engines.get(status)
-            return engine.snapshot() if engine else []
+            return engine.snapshot(now_s) if engine else []
+
+    def outlook(self, status: Status) -> list[dict[str, Any]]:
+        """Districts inside a live corridor, soonest first: the ETA window, the level it calls for (`due`),
+        the level the board reached and the tracks behind it — what the console lists beside the map."""
+        now_s = self.deps.clock().timestamp()
+        with self._lock:
+            engine = self._engines.get(status)
+            found = engine.outlook(now_s) if engine else []
+        districts = self.deps.territory.districts
+        return [{"district": o.district, "region": o.region,
+                 "name": districts[o.district].name_en if o.district in districts else o.district,
+                 "warning_s": self.deps.territory.district_warning_s(o.district) if o.district in districts else None,
+                 "earliest_s": round(o.earliest_s), "latest_s": round(o.latest_s), "inside": o.inside,
+                 "due": o.due.name.lower(), "level": o.level.name.lower(), "tracks": list(o.tracks)}
+                for o in found]
+
+    def approach(self, status: Status) -> list[Approach]:
+        """The public's share of the forecast: minutes to arrival for districts under a pre-alert or alert
+        that is in force (approved), nothing for any other district, no tracks, sensors or corridors."""
+        now_s = self.deps.clock().timestamp()
+        with self._lock:
+            engine = self._engines.get(status)
+            threats = engine.threats_at(max(now_s, engine.now_s)) if engine else []
+        forecasts = [DistrictForecast(e.district, e.region, e.earliest_s) for t in threats for e in t.etas]
+        if not forecasts:
+            return []
+        with self.deps.uow.read() as repo:
+            regimes = repo.regimes(active=True, status=status, public=True)
+        warnings = [IssuedWarning(r["kind"], r["region"], r["district"], r.get("level") or "alert")
+                    for r in regimes if r.get("state") == "in_force"]
+        districts_of: dict[str, list[str]] = defaultdict(list)
+        for d in self.deps.territory.districts.values():
+            districts_of[d.region].append(d.code)
+        return public_approach(warnings, forecasts, districts_of)
 
     def _report(self, changes: list[Change], status: Status, by: str, result: IngestResult) -> None:
         """One sensor report per region, level and regime; the pipeline decides what each one does."""

@@ -79,3 +79,41 @@ def test_a_missile_anywhere_in_the_district_makes_it_a_missile_alert(index: Dist
     missile = Threat("T2", ThreatClass.CRUISE_MISSILE, (Eta(d, "RU-ROS", 100, 150, False),))
     [change] = board.assess(0, [_threat(d, 100), missile])
     assert change.regime == "missile_hazard" and change.tracks == ("T1", "T2")
+
+
+def test_the_outlook_lists_districts_soonest_first_with_the_level_due_and_the_level_reached(
+    index: DistrictIndex,
+) -> None:
+    board = Board(index, BoardConfig(pre_alert_s=1_200, alert_margin_s=120))
+    upper_don, sholokhovsky = "RU-ROS-VERKHNEDONSKOY", "RU-ROS-SHOLOKHOVSKY"  # warning time 90 s
+    threats = [_threat(upper_don, 1_000, "T1"), _threat(sholokhovsky, 2_000, "T1"), _threat(upper_don, 150, "T2")]
+    before = board.outlook(threats)
+    assert [(o.district, o.due, o.level) for o in before] == [
+        (upper_don, Level.ALERT, Level.NONE), (sholokhovsky, Level.NONE, Level.NONE)]
+    assert before[0].tracks == ("T1", "T2")
+    assert (before[0].earliest_s, before[0].latest_s) == (150, 225)  # the first arrival: T2's window
+    board.assess(0, threats)
+    after = board.outlook(threats)
+    assert after[0].level is Level.ALERT and board.outlook([]) == []
+
+
+def test_the_engine_ages_etas_to_now_and_keeps_the_path_behind_each_track() -> None:
+    from airwarn.tracks.engine import TrackingEngine
+    from airwarn.tracks.track import TrackState
+
+    engine = TrackingEngine(small_territory(), frame=FRAME)
+    x, y = FRAME.point_xy(49.75, 40.2)
+    track = engine.tracker._new_track(x, y, 300.0, 0.0, ThreatClass.SHAHED)
+    track.kf.x[2:, 0] = (50.0, 0.0)
+    track.kf.P = np.diag([300.0**2, 300.0**2, 3.0**2, 3.0**2])
+    track.threat_class, track.state = ThreatClass.SHAHED, TrackState.CONFIRMED
+    engine.tick(0.0)
+    fresh = {o.district: o for o in engine.outlook(0.0)}
+    later = {o.district: o for o in engine.outlook(60.0)}  # the same forecast, a minute on
+    d = "RU-ROS-SHOLOKHOVSKY"
+    assert later[d].earliest_s == pytest.approx(fresh[d].earliest_s - 60)
+    assert later[d].latest_s == pytest.approx(fresh[d].latest_s - 60)
+    [snap] = engine.snapshot(60.0)
+    assert snap["history"]["type"] == "LineString" and len(snap["history"]["coordinates"]) == 2  # kept + now
+    eta = next(e for e in snap["etas"] if e["district"] == d)
+    assert eta["earliest_s"] == round(later[d].earliest_s) and eta["due"] in ("none", "pre_alert", "alert")

@@ -10,6 +10,7 @@ import { ask } from "./console_dialog.js";
 import { $, C, regionName } from "./console_state.js";
 import { label, REGIME } from "./labels.js";
 import { renderTimeline } from "./console_timeline.js";
+import { initTracks } from "./console_tracks.js";
 
 // ---- sign in -------------------------------------------------------------------------------------------
 async function signIn(token) {
@@ -78,6 +79,7 @@ async function boot() {
   }
   fillComposer(() => recolour(C.status ? C.status.regimes : []));
   initAfter();
+  initTracks(() => recolour(C.status ? C.status.regimes : []));
   C.live = startLive(onChange, (s) => { $("live-state").textContent = s === "live" ? "live (stream)" : s === "polling" ? "live (polling)" : "offline — retrying"; },
     { token: C.token });
   setInterval(() => { if (C.status) renderAlerts(C.status.alerts); }, 10000); // waiting times grow without events
@@ -131,12 +133,15 @@ function recolour(regimes) {
     const kinds = C.districtRegimes[code] || [];
     const style = districtStyle(kinds, C.selected.has(code));
     if ((C.proposedBy[code] || []).length && !kinds.length) Object.assign(style, { dashArray: "6 4", color: "#92400e", weight: 2 });
+    const warn = (C.warn || {})[code] || "none"; // a threat track is about to reach it: outlined
+    if (warn !== "none") Object.assign(style, { color: warn === "alert" ? "#7f1d1d" : "#6d28d9", weight: 3.5, dashArray: null });
     layer.setStyle(style);
     const path = layer.getElement && layer.getElement();
     if (path) {
       path.setAttribute("data-district", code);
       path.setAttribute("data-regimes", kinds.join(" ") || "none");
       path.setAttribute("data-proposed", (C.proposedBy[code] || []).join(" ") || "none");
+      path.setAttribute("data-warn", warn);
       path.setAttribute("tabindex", "-1"); // keyboard users pick districts in the composer's list instead
     }
   }

@@ -49,9 +49,19 @@ export function situation(picked, regimes, alerts, now = Date.now()) {
   return best;
 }
 
+/** Under a pre-alert: "Drones approaching your area — about 25 min", from the public forecast for the district
+ * (only ever given where the pre-alert is in force); without one the pre-alert's own text stands alone. */
+function renderEta(level, kind, etaMin) {
+  const box = document.getElementById("hero-eta");
+  const on = level === "pre_alert" && Number.isInteger(etaMin) && etaMin > 0;
+  box.classList.toggle("hidden", !on);
+  box.textContent = on ? t(`approach_${kind === "missile_hazard" ? "missile" : "drone"}`, { m: etaMin }) : "";
+  if (on) box.dataset.etaMin = String(etaMin); else delete box.dataset.etaMin;
+}
+
 /** The hero block: big state line, what to do, the place; `stale` replaces any reassurance. */
 export function renderHero(view) {
-  const { place, region, sit, stale, lastFresh } = view;
+  const { place, region, sit, stale, lastFresh, etaMin } = view;
   const hero = document.getElementById("hero");
   let level = sit ? sit.level : "where";
   let title;
@@ -69,6 +79,7 @@ export function renderHero(view) {
     }
   }
   const where = place ? (region ? t("place_of", { d: placeName(place), r: placeName(region) }) : placeName(place)) : "";
+  renderEta(level, sit && sit.kind, etaMin);
   const sig = JSON.stringify([level, title, todo, where]);
   hero.className = `hero ${level}`;
   hero.dataset.level = level;

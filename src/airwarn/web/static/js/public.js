@@ -11,7 +11,7 @@ import { initSubscribe, showSubscription } from "./subscribe.js";
 const $ = (id) => document.getElementById(id);
 const S = { districts: [], regions: {}, places: [], layers: {}, status: null, point: null, marker: null, picked: null,
   shelterLayer: null, alerts: {}, shelter: null, streets: null, streetsKey: null, streetsMeta: null, drills: [],
-  lastFresh: null, stale: false, heard: null, heardFor: null, labels: null };
+  lastFresh: null, stale: false, heard: null, heardFor: null, labels: null, approach: [] };
 /** Streets are drawn from this zoom in (a town's network; the whole territory would be too much). */
 const STREETS_ZOOM = 13;
 /** With no successful answer for this long, the page stops trusting what it shows. */
@@ -82,7 +82,7 @@ async function boot() {
     },
     onEvent: () => loadDrills(),
   });
-  setInterval(() => { checkStale(); loadDrills(); }, 5000);
+  setInterval(() => { checkStale(); loadDrills(); loadApproach(); }, 5000);
   loadDrills();
 }
 
@@ -162,6 +162,19 @@ async function render() {
   }
   renderNow();
   await renderArea(by);
+  await loadApproach();
+}
+
+/** Minutes to arrival for the picked district, asked only while a drone or missile warning is in force there:
+ * the server answers only for districts under an issued pre-alert or alert (never tracks or sensors). */
+async function loadApproach() {
+  const threatened = S.here && S.here.regimes.some((r) => r.kind === "drone_hazard" || r.kind === "missile_hazard");
+  const before = JSON.stringify(S.approach);
+  if (!threatened) S.approach = [];
+  else {
+    try { S.approach = (await api("/api/v1/approach")).districts; } catch (_) { S.approach = []; } // the pre-alert's own text stands
+  }
+  if (JSON.stringify(S.approach) !== before) renderTop();
 }
 
 function renderNow() {
@@ -221,8 +234,9 @@ function renderTop() {
   const region = S.picked ? S.regions[S.picked.region] : null;
   const here = S.here || { regimes: [], alerts: [] };
   const sit = S.picked ? situation(S.picked, here.regimes, here.alerts) : null;
+  const eta = S.picked ? S.approach.find((a) => a.district === S.picked.code) : null;
   renderHero({ place: S.picked || (S.point ? { name_en: `${S.point[0].toFixed(4)}, ${S.point[1].toFixed(4)}` } : null), region, sit: sit || { level: "none" },
-    stale: S.stale, lastFresh: S.lastFresh });
+    stale: S.stale, lastFresh: S.lastFresh, etaMin: eta && !S.stale ? eta.eta_min : null });
   const warningS = (S.shelter && S.shelter.warning_s) || (region && region.warning_s) || null;
   renderCountdown(sit && sit.level === "alert" && sit.alert ? startOf(sit.alert) : null, warningS, region && region.timezone);
   renderDrill();
