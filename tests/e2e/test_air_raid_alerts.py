@@ -118,9 +118,17 @@ def test_ukrainian_alert_is_declared_held_for_a_second_person_then_lifted_by_the
     approve(client, tokens, drone.json())
     assert public_kinds(client) == ["drone_hazard"]
 
+    # a channel is first: its word waits for an operator, and nobody is alerted
+    [rumour] = message(client, tokens["operator"], "Повітряна тривога в Харківській області.",
+                       {"type": "media", "name": "Telegram channel"})
+    assert rumour["outcome"]["queued"] and rumour["outcome"]["alerts"] == []
+    assert len(client.get("/api/v1/review", headers=auth(tokens["observer"])).json()) == 1
+
     [declared] = message(client, tokens["operator"], UK_DECLARED, OVA)
     assert declared["event"]["kind"] == "alert_declared" and declared["event"]["threat"] == "ballistic_missiles"
     outcome = declared["outcome"]
+    # the administration's alert settles the channel's claim: it leaves the queue as corroborated
+    assert client.get("/api/v1/review", headers=auth(tokens["observer"])).json() == []
     assert not outcome["queued"] and len(outcome["regimes_declared"]) == 1
     [alert] = outcome["alerts"]
     assert (alert["state"], alert["severity"], alert["urgency"]) == ("pending_approval", "Extreme", "Immediate")

@@ -79,6 +79,12 @@ def decide(report: Report, picture: Picture, territory: Territory, *, confirmed:
     return decision
 
 
+def tells_of_a_threat(report: Report) -> bool:
+    """A threat report or an air-raid alert: a claim that a regime's threat is there, which independent sources
+    corroborate and a regime in force covers (docs/authority.md)."""
+    return report.is_threat or report.kind is ReportKind.ALERT_DECLARED
+
+
 def covered(report: Report, picture: Picture, territory: Territory) -> bool:
     """True when every area of a threat report (or an air-raid alert's) is already under its regime: a claim
     there is evidence, not news."""
