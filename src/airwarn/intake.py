@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from airwarn.domain.air_raid import AIR_RAID_BY_THREAT, air_raid_kind, is_air_raid
 from airwarn.domain.reports import (
     Certainty,
     Count,
@@ -44,6 +45,7 @@ class ReportDraft:
     text: str = ""
     status: str = "Actual"
     place: str | None = None  # a town named in the message: targets its district when none is named
+    threat: str | None = None  # what an air-raid alert is about: drones, ballistic_missiles, … (alert kinds only)
 
 
 def _enum(cls: type, value: str, field_name: str):  # type: ignore[no-untyped-def]
@@ -61,6 +63,25 @@ DEFAULT_CERTAINTY = {
     SourceType.WITNESS: Certainty.POSSIBLE,
     SourceType.MEDIA: Certainty.POSSIBLE,
 }
+
+
+def _air_raid_regime(kind: ReportKind, threat: str | None, regime: RegimeKind | None) -> RegimeKind | None:
+    """The air-raid regime an alert report is about: its threat's, the one it names, or (declared with neither)
+    `air_raid_alert`; an all-clear that names no threat is None: it ends every air-raid alert of its area."""
+    if regime is not None and not is_air_raid(regime):
+        raise InvalidInput(f"an {kind.value} report is about an air-raid alert, not {regime.value}: "
+                           "give its threat instead", field="regime")
+    if threat is not None:
+        try:
+            by_threat = air_raid_kind(threat)
+        except ValueError:
+            raise InvalidInput(f"{threat!r} is not one of: {', '.join(AIR_RAID_BY_THREAT)}", field="threat") from None
+        if regime is not None and regime is not by_threat:
+            raise InvalidInput(f"threat {threat} and regime {regime.value} disagree", field="threat")
+        return by_threat
+    if regime is None and kind is ReportKind.ALERT_DECLARED:
+        return air_raid_kind(None)
+    return regime
 
 
 def resolve(
@@ -108,6 +129,11 @@ def resolve(
     regime = _enum(RegimeKind, draft.regime, "regime") if draft.regime else None
     if kind in (ReportKind.REGIME_DECLARED,) and regime is None:
         raise InvalidInput("a regime_declared report must name the regime", field="regime")
+    if kind in (ReportKind.ALERT_DECLARED, ReportKind.ALERT_LIFTED):
+        regime = _air_raid_regime(kind, draft.threat, regime)
+    elif draft.threat is not None:
+        raise InvalidInput("threat is for alert_declared and alert_lifted reports (an air-raid alert's threat)",
+                           field="threat")
     plan = draft.plan
     if kind is ReportKind.PLAN_ACTIVATED:
         found = region.plan(plan or "")

@@ -13,7 +13,7 @@ from airwarn.domain.alerts import AlertState
 from airwarn.domain.audit import ChainCheck
 from airwarn.domain.incidents import Incident
 from airwarn.domain.reports import Certainty, RegimeKind, Report, Status
-from airwarn.domain.rules import covered, decide
+from airwarn.domain.rules import covered, decide, tells_of_a_threat
 from airwarn.domain.threat_texts import THREAT_TEXTS
 from airwarn.domain.users import Role, User, hash_token, new_token
 from airwarn.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
@@ -76,7 +76,7 @@ def submit_report(deps: Deps, draft: ReportDraft, actor: User) -> Outcome:
             review = "auto_confirmed"
         elif decision.queued:
             outcome = Outcome(report_id=report.id, queued=True, notes=decision.notes)
-            if report.is_threat and standing.corroborated:
+            if tells_of_a_threat(report) and standing.corroborated:
                 _corroborated(repo, deps, report, standing, outcome)
         else:
             outcome = apply_decision(repo, deps, picture, decision, report, actor.name,
@@ -89,7 +89,7 @@ def submit_report(deps: Deps, draft: ReportDraft, actor: User) -> Outcome:
               region=report.region, districts=list(report.districts), source=report.source.type.value,
               certainty=report.certainty.value, queued=outcome.queued, incident=incident.id,
               incident_certainty=incident.certainty.value, incident_reports=len(incident.reports))
-        if report.trusted and report.is_threat:
+        if report.trusted and tells_of_a_threat(report):
             _settle(repo, deps, picture, pending, by=report.reported_by, report=report, incident=incident,
                     outcome=outcome)
     _announce(deps, "report", outcome)
@@ -146,7 +146,7 @@ def _settle(repo: Any, deps: Deps, picture: Any, pending: list[Report], *, by: s
             incident: Incident, outcome: Outcome) -> None:
     """Queued claims of the incident whose areas are now under a regime in force leave the queue."""
     for member in pending:
-        if member.is_threat and covered(member, picture, deps.territory):
+        if covered(member, picture, deps.territory):  # threat reports and air-raid alerts only
             repo.set_review(member.id, review="corroborated", by=by, at=deps.clock())
             audit(repo, deps, by, "report.corroborated", "report", member.id, incident=incident.id,
                   by_report=report.id)

@@ -30,7 +30,8 @@ class Settings(BaseSettings):
                                     "opt-in auto-confirm policy confirms; empty (default): off")
     auto_confirm_min_reports: int = Field(3, ge=2, le=100, description="independent witness reports needed")
     auto_confirm_window_s: int = Field(600, ge=60, le=86_400, description="…within this many seconds, one district")
-    sensor_solo_threats: str = Field("", description="regime kinds (comma-separated, e.g. missile_hazard) whose "
+    sensor_solo_threats: str = Field("", description="regime kinds (comma-separated, e.g. missile_hazard,"
+                                     "air_raid_ballistic_missiles) whose "
                                      "alerts a sensor account may issue without a second person; empty: none")
     future_tolerance_s: int = 300
     max_body_bytes: int = 1_048_576

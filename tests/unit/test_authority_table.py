@@ -41,7 +41,8 @@ MESSAGE_ROWS = table("message")
 
 
 def test_the_tables_are_there() -> None:
-    assert len(SOURCE_ROWS) >= 15 and len(MESSAGE_ROWS) >= 10
+    assert len(SOURCE_ROWS) >= 31 and len(MESSAGE_ROWS) >= 10
+    assert {"alert_declared", "alert_lifted"} <= {r["kind"] for r in SOURCE_ROWS}
 
 
 def _report(row: dict[str, str], n: int = 0, text: str = "", airport: tuple[str, str] | None = None) -> Report:
@@ -50,6 +51,8 @@ def _report(row: dict[str, str], n: int = 0, text: str = "", airport: tuple[str,
     region = "RU-ROS"
     if kind is ReportKind.REGIME_DECLARED:
         extra["regime"] = RegimeKind.DRONE_HAZARD
+    if kind is ReportKind.ALERT_DECLARED:  # «Повітряна тривога … загроза балістики»: intake picks the threat's kind
+        extra["regime"] = RegimeKind.AIR_RAID_BALLISTIC_MISSILES
     if kind is ReportKind.AIRPORT_SUSPENDED and airport is not None:
         extra["airport"], region = airport
     return Report(id=f"r{n}", kind=kind, region=region, time=NOW - timedelta(minutes=n),
@@ -64,7 +67,10 @@ def test_source_decision_table(row: dict[str, str], territory: Territory) -> Non
     report = _report(row, airport=(some_airport.icao, some_airport.region))
     picture = Picture()
     if row["area already under the regime"] == "yes":
-        picture.regimes.append(Regime("reg-x", RegimeKind.DRONE_HAZARD, "RU-ROS", DISTRICT, NOW, "x", "y"))
+        # the regime the report speaks of: an air-raid alert for alert_declared / alert_lifted
+        under = (RegimeKind.AIR_RAID_BALLISTIC_MISSILES
+                 if report.kind in (ReportKind.ALERT_DECLARED, ReportKind.ALERT_LIFTED) else RegimeKind.DRONE_HAZARD)
+        picture.regimes.append(Regime("reg-x", under, "RU-ROS", DISTRICT, NOW, "x", "y"))
     confirmed_by = row["confirmed by"]
     confirmed = confirmed_by == "operator"
     if confirmed_by.startswith("auto-confirm"):

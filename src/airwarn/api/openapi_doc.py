@@ -81,7 +81,9 @@ class Alert(Doc):
 class Regime(Doc):
     id: str
     status: str
-    kind: str = Field(description="drone_hazard, missile_hazard, airspace_closed")
+    kind: str = Field(description="drone_hazard, missile_hazard, airspace_closed, or an air-raid alert per threat: "
+                      "air_raid_alert, air_raid_drones, air_raid_ballistic_missiles, air_raid_cruise_missiles, "
+                      "air_raid_guided_bombs, air_raid_aircraft")
     region: str
     district: str | None
     declared_at: str

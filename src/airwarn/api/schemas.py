@@ -44,6 +44,8 @@ class ReportIn(Strict):
     airport: str | None = Field(None, max_length=100)
     text: str = Field("", max_length=20_000)
     status: Status = Status.ACTUAL
+    threat: str | None = Field(None, max_length=40, description="an air-raid alert's threat (alert_declared, "
+                               "alert_lifted): drones, ballistic_missiles, cruise_missiles, guided_bombs, aircraft")
 
     def draft(self) -> ReportDraft:
         return ReportDraft(
@@ -54,7 +56,7 @@ class ReportIn(Strict):
             count_qualifier=self.count.qualifier.value if self.count else "exact",
             certainty=self.certainty.value if self.certainty else None, casualties=self.casualties,
             damage=self.damage, regime=self.regime.value if self.regime else None, plan=self.plan,
-            airport=self.airport, text=self.text, status=self.status.value,
+            airport=self.airport, text=self.text, status=self.status.value, threat=self.threat,
         )
 
 

@@ -48,6 +48,10 @@ def register(app: typer.Typer, alerts: typer.Typer) -> None:
     app.add_typer(review, name="review")
 
 
+THREAT_HELP = ("an air-raid alert's threat (alert_declared, alert_lifted): drones | ballistic_missiles | "
+               "cruise_missiles | guided_bombs | aircraft")
+
+
 def report(
     kind: Annotated[str, typer.Argument(help="report kind, e.g. interception, regime_declared")],
     region: Annotated[str, typer.Argument(help="region ISO 3166-2 code or name")],
@@ -57,6 +61,7 @@ def report(
     certainty: Annotated[Optional[str], typer.Option(help="Observed | Likely | Possible | Unlikely | Unknown")] = None,  # noqa: UP045
     regime: Annotated[Optional[str], typer.Option(help="drone_hazard | missile_hazard | airspace_closed")] = None,  # noqa: UP045
     plan: Annotated[Optional[str], typer.Option(help="plan name, e.g. Carpet")] = None,  # noqa: UP045
+    threat: Annotated[Optional[str], typer.Option(help=THREAT_HELP)] = None,  # noqa: UP045
     time: Annotated[Optional[str], typer.Option(help="ISO 8601 time (default now)")] = None,  # noqa: UP045
     text: Annotated[str, typer.Option(help="free text / evidence")] = "",
     status: Annotated[str, typer.Option(help="Actual | Exercise | Test")] = "Actual",
@@ -70,7 +75,8 @@ def report(
             raise InvalidInput(f"not an ISO 8601 time: {time!r}", field="--time") from None
     body: dict[str, Any] = {"kind": kind, "region": region, "districts": list(district),
                             "source": {"type": source, "name": source_name}, "text": text, "status": status}
-    for key, value in (("certainty", certainty), ("regime", regime), ("plan", plan), ("time", time)):
+    for key, value in (("certainty", certainty), ("regime", regime), ("plan", plan), ("time", time),
+                       ("threat", threat)):
         if value is not None:
             body[key] = value
     _act("report", "/api/v1/reports", token, body)

@@ -24,13 +24,14 @@ from airwarn.delivery.outbound import OutboundPolicy
 from airwarn.delivery.proofs import Code, Handshake, code_hash, new_code, public_pending
 from airwarn.deps import Deps, new_id
 from airwarn.domain.alerts import Severity
+from airwarn.domain.reports import RegimeKind
 from airwarn.domain.targeting import grid_cell
 from airwarn.domain.territory import fold
 from airwarn.errors import Conflict, InvalidInput, NotFound
 from airwarn.store.delivery_tables import subscriptions as subs
 
 LANGUAGES = ("en", "ru", "uk")
-THREAT_KINDS = ("drone_hazard", "missile_hazard", "airspace_closed", "airport")
+THREAT_KINDS = (*(k.value for k in RegimeKind), "airport")  # every regime kind (air-raid alerts per threat)
 PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
 
 

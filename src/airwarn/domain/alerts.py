@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
+from airwarn.domain.air_raid import threat_of
 from airwarn.domain.alerts_uk import with_ukrainian
 from airwarn.domain.cap_vocabulary import MsgType, Severity, Urgency
 from airwarn.domain.regimes import Level, Regime
@@ -243,7 +244,8 @@ def compose_regime_alert(
         "effective": at,
         "expires": expires,
         "event_codes": (("airwarn:regime", kind.value),),
-        "parameters": (("airwarn:regime", kind.value), ("airwarn:level", level.value)),
+        "parameters": (("airwarn:regime", kind.value), ("airwarn:level", level.value),
+                       *((("airwarn:threat", t),) if (t := threat_of(kind)) else ())),  # an air-raid alert's threat
     }
     said_en = (f"{text.event_en} for {where_en} from {at:%H:%M %Z}: the threat is heading toward the area."
                if pre else f"{text.event_en} declared for {where_en} at {at:%H:%M %Z}.")

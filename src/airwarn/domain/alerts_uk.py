@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from airwarn.domain.air_raid import AIR_RAID_TEXTS
 from airwarn.domain.cap_vocabulary import MsgType
 from airwarn.domain.reports import RegimeKind
 
@@ -76,6 +77,7 @@ UK_THREAT_TEXTS: dict[RegimeKind, UkThreatText] = {
         "Закриття повітряного простору",
         "Польоти призупинено. Перш ніж їхати до аеропорту, уточніть інформацію в авіакомпанії.",
     ),
+    **{kind: UkThreatText(t.event_uk, t.instruction_uk) for kind, t in AIR_RAID_TEXTS.items()},
 }
 
 _ALL_CLEAR_INSTRUCTION = "Можна залишити укриття."

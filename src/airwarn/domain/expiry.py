@@ -15,6 +15,14 @@ def _default_lifetimes() -> dict[str, timedelta]:
         RegimeKind.DRONE_HAZARD.value: timedelta(hours=2),
         RegimeKind.MISSILE_HAZARD.value: timedelta(hours=1),
         RegimeKind.AIRSPACE_CLOSED.value: timedelta(hours=6),
+        # air-raid alerts (docs/lifecycle.md): a stale one must leave the page soon if its all-clear never
+        # comes; ballistic ones are over in minutes, drone raids last hours
+        RegimeKind.AIR_RAID_ALERT.value: timedelta(hours=1),
+        RegimeKind.AIR_RAID_DRONES.value: timedelta(hours=2),
+        RegimeKind.AIR_RAID_BALLISTIC_MISSILES.value: timedelta(minutes=30),
+        RegimeKind.AIR_RAID_CRUISE_MISSILES.value: timedelta(hours=1),
+        RegimeKind.AIR_RAID_GUIDED_BOMBS.value: timedelta(hours=1),
+        RegimeKind.AIR_RAID_AIRCRAFT.value: timedelta(hours=1),
         Level.PRE_ALERT.value: timedelta(hours=1),
         "all_clear": timedelta(hours=1),
         "notice": timedelta(hours=12),

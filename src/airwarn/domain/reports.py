@@ -23,7 +23,7 @@ class ReportKind(StrEnum):
     CASUALTIES = "casualties"
     DAMAGE = "damage"
     SHELTER_INCIDENT = "shelter_incident"
-    ALERT_DECLARED = "alert_declared"  # an air-raid alert (sirens) sounded: not a named regime
+    ALERT_DECLARED = "alert_declared"  # an air-raid alert (sirens) sounded: an air-raid regime (domain/air_raid.py)
     ALERT_LIFTED = "alert_lifted"
 
 
@@ -37,6 +37,13 @@ class RegimeKind(StrEnum):
     DRONE_HAZARD = "drone_hazard"
     MISSILE_HAZARD = "missile_hazard"
     AIRSPACE_CLOSED = "airspace_closed"
+    # air-raid alerts (domain/air_raid.py): one kind per threat they name, declared by alert_declared
+    AIR_RAID_ALERT = "air_raid_alert"  # the threat is not named
+    AIR_RAID_DRONES = "air_raid_drones"
+    AIR_RAID_BALLISTIC_MISSILES = "air_raid_ballistic_missiles"
+    AIR_RAID_CRUISE_MISSILES = "air_raid_cruise_missiles"
+    AIR_RAID_GUIDED_BOMBS = "air_raid_guided_bombs"
+    AIR_RAID_AIRCRAFT = "air_raid_aircraft"
 
 
 class SourceType(StrEnum):

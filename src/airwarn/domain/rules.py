@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from airwarn.domain.air_raid import AIR_RAID_KINDS, lifted_by, same_alert
 from airwarn.domain.regimes import Level, MeasureKind, Picture, Plan, PlanStep, Regime
 from airwarn.domain.reports import Certainty, RegimeKind, Report, ReportKind
 from airwarn.domain.territory import Territory
@@ -78,13 +79,32 @@ def decide(report: Report, picture: Picture, territory: Territory, *, confirmed:
     return decision
 
 
+def tells_of_a_threat(report: Report) -> bool:
+    """A threat report or an air-raid alert: a claim that a regime's threat is there, which independent sources
+    corroborate and a regime in force covers (docs/authority.md)."""
+    return report.is_threat or report.kind is ReportKind.ALERT_DECLARED
+
+
 def covered(report: Report, picture: Picture, territory: Territory) -> bool:
-    """True when every area of a threat report is already under its regime: a claim there is evidence, not news."""
+    """True when every area of a threat report (or an air-raid alert's) is already under its regime: a claim
+    there is evidence, not news."""
+    if report.kind is ReportKind.ALERT_DECLARED:
+        kind = report.regime or RegimeKind.AIR_RAID_ALERT
+        return all(_air_raid_covering(picture, kind, report.region, d) is not None
+                   for d in _areas(report, territory))
     if not report.is_threat:
         return False
     kind = report.regime or RegimeKind.DRONE_HAZARD
     wanted = _level(report)
     return all(_covers(picture.covering(kind, report.region, d), wanted) for d in _areas(report, territory))
+
+
+def _air_raid_covering(picture: Picture, kind: RegimeKind, region: str, district: str | None) -> Regime | None:
+    """The air-raid alert active over that area that already is the alert `kind` (air_raid.same_alert)."""
+    for regime in picture.regimes:
+        if regime.active and same_alert(kind, regime.kind) and regime.covers(region, district):
+            return regime
+    return None
 
 
 def _level(report: Report) -> Level:
@@ -109,7 +129,8 @@ def _areas(report: Report, territory: Territory) -> list[str | None]:
 def _declare(kind: RegimeKind, report: Report, picture: Picture, territory: Territory, d: Decision) -> None:
     level = _level(report)
     for district in _areas(report, territory):
-        existing = picture.covering(kind, report.region, district)
+        existing = (_air_raid_covering(picture, kind, report.region, district) if kind in AIR_RAID_KINDS
+                    else picture.covering(kind, report.region, district))
         if existing is not None and existing.pre_alert and level is Level.ALERT:
             if existing not in d.escalate:
                 d.escalate.append(existing)
@@ -149,6 +170,23 @@ def _regime_lifted(report: Report, picture: Picture, territory: Territory, d: De
     if not d.lift:
         d.notes.append("no matching regime in force")
     # the measures that came with the lifted regimes end with them where they are lifted (issuing.lift_regimes)
+
+
+def _alert_declared(report: Report, picture: Picture, territory: Territory, d: Decision) -> None:
+    """An air-raid alert: the regime of the threat it names (intake sets it), or `air_raid_alert`. It stands beside
+    any other regime of the area (a drone-hazard regime stays what it is)."""
+    _declare(report.regime or RegimeKind.AIR_RAID_ALERT, report, picture, territory, d)
+
+
+def _alert_lifted(report: Report, picture: Picture, territory: Territory, d: Decision) -> None:
+    """The all-clear («відбій», «отбой»): ends the air-raid alerts of the area (of the threat it names, if it
+    names one), never another regime: a drone-hazard regime is lifted by its own report."""
+    areas = set(report.districts)
+    for regime in picture.active_regimes(report.region):
+        if lifted_by(report.regime, regime.kind) and (not areas or regime.district in areas):
+            d.lift.append(regime)
+    if not d.lift:
+        d.notes.append("no matching air-raid alert in force")
 
 
 def _plan_activated(report: Report, picture: Picture, territory: Territory, d: Decision) -> None:
@@ -255,6 +293,8 @@ _HANDLERS: dict[ReportKind, Handler] = {
     ReportKind.DRONES_EN_ROUTE: _threat,
     ReportKind.REGIME_DECLARED: _regime_declared,
     ReportKind.REGIME_LIFTED: _regime_lifted,
+    ReportKind.ALERT_DECLARED: _alert_declared,
+    ReportKind.ALERT_LIFTED: _alert_lifted,
     ReportKind.PLAN_ACTIVATED: _plan_activated,
     ReportKind.AIRPORT_SUSPENDED: _airport_suspended,
     ReportKind.AIRPORT_RESUMED: _airport_resumed,

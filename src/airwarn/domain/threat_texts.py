@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from airwarn.domain.air_raid import AIR_RAID_TEXTS
 from airwarn.domain.cap_vocabulary import Severity, Urgency
 from airwarn.domain.reports import RegimeKind
 
@@ -51,6 +52,9 @@ THREAT_TEXTS: dict[RegimeKind, ThreatText] = {
         categories=("Transport", "Security"),
         response="Monitor",
     ),
+    # air-raid alerts: the threat is there (or on its way within minutes), take shelter now
+    **{kind: ThreatText(t.event_en, t.event_ru, t.severity, Urgency.IMMEDIATE, t.instruction_en, t.instruction_ru)
+       for kind, t in AIR_RAID_TEXTS.items()},
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from airwarn.domain.reports import ReportKind
 from airwarn.extract.events import Event
 from airwarn.intake import ReportDraft
 
@@ -40,4 +41,6 @@ def draft(event: Event, received_at: datetime, text: str = "") -> ReportDraft:
         airport=event.airport,
         text=(event.evidence or text)[:20_000],
         place=event.place,
+        # an air-raid alert's threat picks its regime (domain/air_raid.py); other kinds keep theirs in `weapon`
+        threat=event.threat if event.kind in (ReportKind.ALERT_DECLARED, ReportKind.ALERT_LIFTED) else None,
     )

@@ -85,9 +85,11 @@ def test_bad_message_is_422_and_needs_an_operator(client: TestClient, operator_t
     assert quiet.status_code == 201 and quiet.json()["events"] == []
 
 
-def test_ukrainian_air_raid_alert_is_a_report_not_a_regime(client: TestClient, operator_token: str) -> None:
-    """Issue 14: Ukrainian text is read; an air-raid alert is recorded as `alert_declared` with its threat and
-    never declares a regime by itself."""
+def test_ukrainian_air_raid_alert_declares_the_air_raid_regime_of_its_threat(
+        client: TestClient, operator_token: str) -> None:
+    """Issue 14: Ukrainian text is read; an air-raid alert is `alert_declared` with its threat, and (session 4)
+    declares the air-raid regime of that threat, never a drone- or missile-hazard regime; Extreme, so it waits
+    for a second person."""
     posted = client.post(
         "/api/v1/messages",
         headers=_auth(operator_token),
@@ -102,4 +104,7 @@ def test_ukrainian_air_raid_alert_is_a_report_not_a_regime(client: TestClient, o
     assert item["event"]["kind"] == "alert_declared" and item["event"]["region"] == "RU-ROS"
     assert item["event"]["threat"] == "ballistic_missiles"
     assert not item.get("skipped"), item
-    assert not item["outcome"]["regimes_declared"]
+    assert len(item["outcome"]["regimes_declared"]) == 1
+    [alert] = item["outcome"]["alerts"]
+    assert alert["state"] == "pending_approval" and alert["severity"] == "Extreme"
+    assert alert["headline"] == "Air-raid alert (ballistic missiles): Rostov Region"

@@ -9,6 +9,14 @@ export const REGIME_COLOURS = {
   airspace_closed: "#1d4ed8",
 };
 const PRIORITY = ["missile_hazard", "drone_hazard", "airspace_closed"];
+// air-raid alerts (domain/air_raid.py), one kind per threat: the Extreme ones above missile hazard, the rest
+// above drone hazard, so a district under both is drawn in the stronger threat's colour
+Object.assign(REGIME_COLOURS, {
+  air_raid_ballistic_missiles: "#7f1d1d", air_raid_cruise_missiles: "#7f1d1d", air_raid_guided_bombs: "#7f1d1d",
+  air_raid_drones: "#b91c1c", air_raid_aircraft: "#b91c1c", air_raid_alert: "#b91c1c",
+});
+PRIORITY.unshift("air_raid_ballistic_missiles", "air_raid_cruise_missiles", "air_raid_guided_bombs");
+PRIORITY.splice(PRIORITY.indexOf("drone_hazard"), 0, "air_raid_drones", "air_raid_aircraft", "air_raid_alert");
 export const NONE_COLOUR = "#cbd5e1";
 
 export class ApiError extends Error {

@@ -190,6 +190,28 @@ const uk = {
   step_free_missing: "Для цих вулиць немає даних про доступність: на маршруті можуть бути сходинки або бордюри.",
 };
 
+// air-raid alerts, one kind per threat (domain/air_raid.py): the same names as their CAP events
+Object.assign(en, {
+  "regime.air_raid_alert": "Air-raid alert", "regime.air_raid_drones": "Air-raid alert (drones)",
+  "regime.air_raid_ballistic_missiles": "Air-raid alert (ballistic missiles)",
+  "regime.air_raid_cruise_missiles": "Air-raid alert (cruise missiles)",
+  "regime.air_raid_guided_bombs": "Air-raid alert (guided bombs)", "regime.air_raid_aircraft": "Air-raid alert (military aircraft)",
+});
+Object.assign(ru, {
+  "regime.air_raid_alert": "Воздушная тревога", "regime.air_raid_drones": "Воздушная тревога (беспилотники)",
+  "regime.air_raid_ballistic_missiles": "Воздушная тревога (баллистические ракеты)",
+  "regime.air_raid_cruise_missiles": "Воздушная тревога (крылатые ракеты)",
+  "regime.air_raid_guided_bombs": "Воздушная тревога (управляемые авиабомбы)",
+  "regime.air_raid_aircraft": "Воздушная тревога (военная авиация)",
+});
+Object.assign(uk, {
+  "regime.air_raid_alert": "Повітряна тривога", "regime.air_raid_drones": "Повітряна тривога (ударні БпЛА)",
+  "regime.air_raid_ballistic_missiles": "Повітряна тривога (балістичні ракети)",
+  "regime.air_raid_cruise_missiles": "Повітряна тривога (крилаті ракети)",
+  "regime.air_raid_guided_bombs": "Повітряна тривога (керовані авіабомби)",
+  "regime.air_raid_aircraft": "Повітряна тривога (військова авіація)",
+});
+
 export const T = { en, ru, uk };
 export const LANGS = ["en", "ru", "uk"];
 

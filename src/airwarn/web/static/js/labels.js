@@ -1,5 +1,10 @@
 // Human labels for codes the API uses: the console never shows `shelter_incident` or `user.added` raw.
 export const REGIME = { drone_hazard: "Drone hazard", missile_hazard: "Missile hazard", airspace_closed: "Airspace closed" };
+Object.assign(REGIME, {  // air-raid alerts, one kind per threat (domain/air_raid.py)
+  air_raid_alert: "Air-raid alert", air_raid_drones: "Air-raid alert (drones)",
+  air_raid_ballistic_missiles: "Air-raid alert (ballistic missiles)", air_raid_cruise_missiles: "Air-raid alert (cruise missiles)",
+  air_raid_guided_bombs: "Air-raid alert (guided bombs)", air_raid_aircraft: "Air-raid alert (military aircraft)",
+});
 
 export const KIND = {
   drone_attack: "Drone attack", interception: "Interception", explosion: "Explosions heard", drones_en_route: "Drones en route",
@@ -8,6 +13,7 @@ export const KIND = {
   casualties: "Casualties", damage: "Damage", shelter_incident: "Shelter incident", missile_attack: "Missile attack",
   detection: "Sensor detection", stay_indoors: "Stay indoors", internet_restored: "Mobile internet restored",
 };
+Object.assign(KIND, { alert_declared: "Air-raid alert declared", alert_lifted: "Air-raid all-clear" });
 
 export const MEASURE = {
   airport_suspended: "Airport suspended", internet_restricted: "Mobile internet restricted", stay_indoors: "Stay indoors",
