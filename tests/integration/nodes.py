@@ -125,7 +125,7 @@ class Node:
                                          env=os.environ | self.env, stdout=log, stderr=subprocess.STDOUT)
         return self
 
-    def wait(self, timeout_s: float = 30) -> Node:
+    def wait(self, timeout_s: float = 90) -> Node:  # a loaded machine takes 30 s to import and migrate
         """Until /healthz answers; kills the process and raises with its log if it does not."""
         assert self.proc is not None
         deadline = time.monotonic() + timeout_s
@@ -140,7 +140,7 @@ class Node:
         self.kill()
         raise AssertionError(f"node did not answer within {timeout_s} s: {self.log()}")
 
-    def start(self, timeout_s: float = 30) -> Node:
+    def start(self, timeout_s: float = 90) -> Node:
         return self.launch().wait(timeout_s)
 
     def log(self) -> str:
