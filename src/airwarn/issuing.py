@@ -23,7 +23,14 @@ from airwarn.domain.alerts import (
     compose_airport_notice,
     compose_all_clear,
 )
-from airwarn.domain.regimes import Measure, MeasureKind, Picture, Regime, drill_clear_districts
+from airwarn.domain.regimes import (
+    Measure,
+    MeasureKind,
+    Picture,
+    Regime,
+    drill_clear_districts,
+    shelter_regimes_left,
+)
 from airwarn.domain.reports import Certainty, Report, Status
 from airwarn.domain.rules import Decision
 from airwarn.domain.warning_time import warning_sentence
@@ -310,6 +317,7 @@ def lift_regimes(repo: Repository, deps: Deps, picture: Picture, regimes: list[R
     from airwarn.lifecycle import release_measures  # lifecycle builds on this module
 
     by_alert: dict[str | None, list[Regime]] = defaultdict(list)
+    lifted_now = {r.id for r in regimes}
     for regime in regimes:
         if regime.lift_pending and all_clear:
             out.notes.append(f"lifting {regime.id} already waits for approval of {regime.lift_pending}")
@@ -331,11 +339,15 @@ def lift_regimes(repo: Repository, deps: Deps, picture: Picture, regimes: list[R
         lifting = {r.id for r in group}
         still_active = [r for r in picture.active_regimes() if r.id in original.regime_ids and r.id not in lifting]
         now = deps.clock()
-        clear = replace(compose_all_clear(identifier=deps.alert_id(), original=original, sent=now,
-                                          created_by=actor, expires=deps.expiry.follow_up_expires(now)),
-                        authors=(actor,))
-        if still_active:  # part of the area stays under the regime: the all-clear names only the rest
-            districts = tuple(r.district for r in group if r.district)
+        # part of the area stays under the regime: the all-clear names only the rest
+        districts = tuple(r.district for r in group if r.district) if still_active else original.districts
+        clear = replace(compose_all_clear(
+            identifier=deps.alert_id(), original=original, sent=now, created_by=actor,
+            expires=deps.expiry.follow_up_expires(now),
+            # another threat still holds there: the all-clear names it and never says "leave the shelter"
+            still_in_force=shelter_regimes_left(picture, original.region, districts, lifted_now),
+        ), authors=(actor,))
+        if still_active:
             clear = replace(clear, districts=districts, area=area_for(deps.territory, original.region, districts))
         if picture.status is not Status.ACTUAL:
             guarded = drill_clear(repo, deps, clear, out)

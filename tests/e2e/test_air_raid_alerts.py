@@ -174,6 +174,11 @@ def test_ukrainian_alert_is_declared_held_for_a_second_person_then_lifted_by_the
     assert "<headline>Відбій: Харківська область</headline>" in clear_xml
     assert "<headline>All clear: Kharkiv Oblast</headline>" in clear_xml
     assert "<responseType>AllClear</responseType>" in clear_xml
+    # the drone hazard still holds there: the all-clear names it and sends no one out of the shelter
+    assert "leave the shelter." not in clear_xml and "Можна залишити укриття" not in clear_xml
+    assert "Still in force here: Drone hazard." in clear_xml
+    assert "Тут і далі діє: Загроза ударних безпілотників." in clear_xml
+    assert "<valueName>airwarn:still_in_force</valueName>" in clear_xml
 
 
 def test_russian_media_alert_waits_for_an_operator_and_an_english_all_clear_ends_it(

@@ -11,9 +11,9 @@ from airwarn.domain.air_raid import threat_of
 from airwarn.domain.alerts_uk import with_ukrainian
 from airwarn.domain.cap_vocabulary import MsgType, Severity, Urgency
 from airwarn.domain.regimes import Level, Regime
-from airwarn.domain.reports import Certainty, Status
+from airwarn.domain.reports import Certainty, RegimeKind, Status
 from airwarn.domain.territory import Airport, AreaFit, AreaPart, Rings, Territory
-from airwarn.domain.threat_texts import threat_text
+from airwarn.domain.threat_texts import STILL_IN_FORCE, still_in_force_instruction, threat_text
 
 __all__ = ["Alert", "AlertState", "Area", "Info", "MsgType", "Reference", "Severity", "Urgency"]
 
@@ -299,9 +299,13 @@ def compose_regime_alert(
 
 def compose_all_clear(
     *, identifier: str, original: Alert, sent: datetime, created_by: str, reason: str = "",
-    expires: datetime | None = None,
+    expires: datetime | None = None, still_in_force: Sequence[RegimeKind] = (),
 ) -> Alert:
-    """The all-clear: an Update that references the original, response AllClear, urgency Past."""
+    """The all-clear: an Update that references the original, response AllClear, urgency Past.
+
+    `still_in_force`: shelter regimes that stay in force in its area (another threat): the all-clear names
+    them instead of telling people they may leave the shelter."""
+    kept = ((STILL_IN_FORCE, ",".join(k.value for k in still_in_force)),) if still_in_force else ()
     infos = tuple(
         replace(
             info,
@@ -311,13 +315,12 @@ def compose_all_clear(
                  if info.language.startswith("en") else f"{info.event}: отбой. {info.area_desc}."),
                 reason,
             ),
-            instruction=("You may leave the shelter." if info.language.startswith("en")
-                         else "Можно покинуть укрытие."),
+            instruction=still_in_force_instruction(still_in_force, info.language.startswith("en")),
             urgency=Urgency.PAST,
             severity=Severity.MINOR,
             certainty=Certainty.OBSERVED,
             response_types=("AllClear",),
-            parameters=_cleared(info.parameters),
+            parameters=(*_cleared(info.parameters), *kept),
             effective=sent,
             expires=expires,
         )

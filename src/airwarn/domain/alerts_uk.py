@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from airwarn.domain.air_raid import AIR_RAID_TEXTS
 from airwarn.domain.cap_vocabulary import MsgType
 from airwarn.domain.reports import RegimeKind
+from airwarn.domain.threat_texts import STILL_IN_FORCE
 
 if TYPE_CHECKING:  # alerts.py imports this module; the types are needed for checking only
     from airwarn.domain.alerts import Alert, Info
@@ -81,7 +82,17 @@ UK_THREAT_TEXTS: dict[RegimeKind, UkThreatText] = {
 }
 
 _ALL_CLEAR_INSTRUCTION = "Можна залишити укриття."
+_KINDS = {k.value for k in RegimeKind}
 _CANCEL_INSTRUCTION = "Попереднє оповіщення було помилковим. Жодних дій не потрібно."
+
+
+def _all_clear_instruction(en: Info) -> str:
+    """"You may leave the shelter", unless the all-clear names shelter warnings still in force in its area."""
+    kept = [RegimeKind(k) for k in (_code(en, STILL_IN_FORCE) or "").split(",") if k in _KINDS]
+    events = [UK_THREAT_TEXTS[k].event for k in kept if k in UK_THREAT_TEXTS]
+    if not events:
+        return _ALL_CLEAR_INSTRUCTION
+    return f"Тут і далі діє: {', '.join(events)}. Дотримуйтеся її вказівок; не залишайте укриття через цей відбій."
 
 
 def is_ukrainian_area(region: str) -> bool:
@@ -130,7 +141,7 @@ def _texts(alert: Alert, en: Info, area: str) -> tuple[str, str, str, str] | Non
     if alert.msg_type == MsgType.CANCEL:
         return event, f"Скасовано: {headline}", alert.note or description, _CANCEL_INSTRUCTION
     if "AllClear" in en.response_types:
-        return event, f"Відбій: {area}", f"{event}: відбій. {area}.", _ALL_CLEAR_INSTRUCTION
+        return event, f"Відбій: {area}", f"{event}: відбій. {area}.", _all_clear_instruction(en)
     return event, headline, description, instruction
 
 

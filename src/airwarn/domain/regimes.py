@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from airwarn.domain.reports import RegimeKind, Status
+from airwarn.domain.threat_texts import is_shelter_regime
 
 
 class MeasureKind(StrEnum):
@@ -212,3 +213,17 @@ def drill_clear_districts(
     wanted = list(districts) or list(region_districts)
     left = tuple(d for d in wanted if d not in busy)
     return left or None
+
+
+def shelter_regimes_left(
+    picture: Picture, region: str, districts: Sequence[str], lifting: Collection[str]
+) -> tuple[RegimeKind, ...]:
+    """Kinds of shelter regimes still in force in an all-clear's area (districts `()`: the whole region) once
+    the regimes `lifting` end: another threat there means the all-clear must not say "leave the shelter"."""
+    area = set(districts)
+    kinds = {
+        r.kind for r in picture.regimes
+        if r.in_force and r.region == region and r.id not in lifting and is_shelter_regime(r.kind)
+        and (not area or r.district is None or r.district in area)
+    }
+    return tuple(sorted(kinds, key=lambda k: k.value))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from airwarn.domain.air_raid import AIR_RAID_TEXTS
@@ -90,3 +91,25 @@ def threat_text(kind: RegimeKind, pre_alert: bool) -> ThreatText:
     if not pre_alert:
         return THREAT_TEXTS[kind]
     return PRE_ALERT_TEXTS.get(kind, PRE_ALERT_TEXTS[RegimeKind.DRONE_HAZARD])
+
+
+#: CAP parameter of an all-clear: the shelter warnings that still hold in its area (regime kinds, comma-separated).
+STILL_IN_FORCE = "airwarn:still_in_force"
+
+
+def is_shelter_regime(kind: RegimeKind) -> bool:
+    """A regime whose alert sends people to shelter (an all-clear of another threat must not undo it)."""
+    text = THREAT_TEXTS.get(kind)
+    return text is not None and text.response == "Shelter"
+
+
+def still_in_force_instruction(kinds: Sequence[RegimeKind], english: bool) -> str:
+    """What an all-clear says when other shelter warnings still hold in its area: never "leave the shelter"."""
+    if not kinds:
+        return "You may leave the shelter." if english else "Можно покинуть укрытие."
+    texts = [THREAT_TEXTS[k] for k in kinds if k in THREAT_TEXTS]
+    if english:
+        return f"Still in force here: {', '.join(t.event_en for t in texts)}. Follow its instructions; " \
+               "do not leave the shelter because of this all-clear."
+    return f"Здесь продолжает действовать: {', '.join(t.event_ru for t in texts)}. Следуйте её указаниям; " \
+           "не покидайте укрытие из-за этого отбоя."
