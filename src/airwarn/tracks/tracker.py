@@ -182,8 +182,8 @@ class Tracker:
         sxy = np.empty((n, 2))
         for i, d in enumerate(bearings):
             sxy[i] = self._sensor_xy(d)
-        z = np.radians(np.fromiter((d.bearing_deg for d in bearings), float, n))  # type: ignore[misc]
-        sigma = np.radians(np.fromiter((d.bearing_sd_deg for d in bearings), float, n))  # type: ignore[misc]
+        z = np.radians(np.fromiter((d.bearing_deg for d in bearings), float, n))
+        sigma = np.radians(np.fromiter((d.bearing_sd_deg for d in bearings), float, n))
         reach = np.fromiter((d.sensor.range_m for d in bearings), float, n)
         t = np.fromiter((d.t_s for d in bearings), float, n)
         return _Columns(sxy, z, sigma, reach, t)
