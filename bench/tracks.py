@@ -4,13 +4,16 @@ side by side with a naive baseline that pre-alerts every district within R km of
 Usage: PYTHONPATH=src python bench/tracks.py [--scenario FILE] [--drones N] [--sensors N]
 
 CPU time (process_time) is reported besides wall time: the machine may be shared, and CPU time per
-detection is what bounds one core's throughput.
+detection is what bounds one core's throughput. Nodes sharing region partitions through NATS:
+bench/tracks_nodes.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
+import os
 import platform
 import statistics
 import sys
@@ -22,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from airwarn.tracks.detections import check_batch  # noqa: E402
+from airwarn.tracks.detections import check_batch, parse_body  # noqa: E402
 from airwarn.tracks.engine import EngineConfig, TrackingEngine  # noqa: E402
 from airwarn.tracks.evaluate import score  # noqa: E402
 from airwarn.tracks.forecast import DistrictIndex  # noqa: E402
@@ -31,7 +34,8 @@ from airwarn.tracks.simulate import Raid, simulate  # noqa: E402
 
 
 def ingest_throughput(raid: Raid, territory: object, index: DistrictIndex, batch_steps: int) -> dict[str, float]:
-    """Detections per second through checking and tracking, batches of `batch_steps` time steps."""
+    """Detections per second through the path a node runs for a batch: the JSON body parsed, every detection
+    checked, tracked, forecast and put on the warning board; batches of `batch_steps` time steps."""
     engine = TrackingEngine(territory, EngineConfig(), index=index)  # type: ignore[arg-type]
     sensors = {s.id: s for s in raid.sensors}
     start = raid.scenario.start.timestamp()
@@ -39,11 +43,14 @@ def ingest_throughput(raid: Raid, territory: object, index: DistrictIndex, batch
     count = 0
     first: dict[str, float] = {}
     steps = raid.steps
-    for k in range(0, len(steps), batch_steps):
+    bodies = []
+    for k in range(0, len(steps), batch_steps):  # encoded beforehand: the sensors' side of the wire
         chunk = steps[k:k + batch_steps]
-        items = [i for _, its in chunk for i in its]
-        now = datetime.fromtimestamp(start + chunk[-1][0], UTC)
+        bodies.append((chunk[-1][0], json.dumps([i for _, its in chunk for i in its]).encode()))
+    for t, body in bodies:
+        now = datetime.fromtimestamp(start + t, UTC)
         w0, c0 = time.perf_counter(), time.process_time()
+        items = parse_body(body, "application/json")
         good, _ = check_batch(items, sensors, now)
         changes = engine.ingest(good)
         wall += time.perf_counter() - w0
@@ -51,58 +58,9 @@ def ingest_throughput(raid: Raid, territory: object, index: DistrictIndex, batch
         count += len(items)
         for change in changes:
             if change.level in ("pre_alert", "alert"):
-                first.setdefault(change.district, chunk[-1][0])
+                first.setdefault(change.district, t)
     return {"detections": count, "wall_s": wall, "cpu_s": cpu, "per_s_wall": count / wall, "per_s_cpu": count / cpu,
             "first": first}  # type: ignore[dict-item]
-
-
-def _partition_worker(args: tuple[str, int, list[str]]) -> tuple[int, float, float]:
-    """One 'node': its own engine over the detections of the sensors in its regions."""
-    scenario_path, sensors, own = args
-    from airwarn.territory_io import demo_territory
-
-    territory = demo_territory()
-    scenario = load_scenario(scenario_path)
-    if sensors:
-        scenario = dataclasses.replace(scenario, sensors=dataclasses.replace(scenario.sensors, count=sensors))
-    raid = simulate(scenario)
-    mine = set(own)
-    raid.steps = [(t, [i for i in items if i["sensor"] in mine]) for t, items in raid.steps]
-    raid.steps = [(t, items) for t, items in raid.steps if items]
-    index = DistrictIndex(territory, raid.frame)
-    run = ingest_throughput(raid, territory, index, batch_steps=1)
-    return int(run["detections"]), float(run["wall_s"]), float(run["cpu_s"])
-
-
-def two_partitions(raid: Raid, scenario_path: str, sensors: int) -> None:
-    """Two processes, each tracking the regions of its partition (as two nodes given disjoint regions)."""
-    import multiprocessing
-
-    from airwarn.territory_io import demo_territory
-
-    territory = demo_territory()
-    counts: dict[str, int] = {}
-    for _, items in raid.steps:
-        for item in items:
-            counts[item["sensor"]] = counts.get(item["sensor"], 0) + 1
-    by_region: dict[str, list[str]] = {}
-    for s in raid.sensors:
-        region = territory.locate_region(s.lat, s.lon)
-        by_region.setdefault(region.code if region else "outside", []).append(s.id)
-    halves: list[list[str]] = [[], []]
-    loads = [0, 0]
-    for _, ids in sorted(by_region.items(), key=lambda kv: -sum(counts.get(i, 0) for i in kv[1])):
-        k = loads.index(min(loads))
-        halves[k] += ids
-        loads[k] += sum(counts.get(i, 0) for i in ids)
-    t0 = time.perf_counter()
-    with multiprocessing.get_context("spawn").Pool(2) as pool:
-        results = pool.map(_partition_worker, [(scenario_path, sensors, h) for h in halves])
-    total = sum(r[0] for r in results)
-    slowest = max(r[1] for r in results)
-    print(f"| two processes, regions split ({loads[0]:,} / {loads[1]:,} detections) | {total} | "
-          f"{slowest:.1f} s (slower half) | {sum(r[2] for r in results):.1f} s | {total / slowest:,.0f} | — |")
-    del t0
 
 
 def baseline(raid: Raid, index: DistrictIndex, radius_km: float, *, true_only: bool = False) -> dict[str, float]:
@@ -181,7 +139,8 @@ def main() -> None:
     index = DistrictIndex(territory, raid.frame)
     print(f"# {scenario.name}: {len(raid.threats)} drones, {len(raid.sensors)} sensors, "
           f"{raid.detection_count} detections over {raid.steps[-1][0] / 60:.0f} min (simulated in {sim_s:.1f} s)")
-    print(f"# machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}")
+    print(f"# machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} "
+          f"{platform.python_version()}; load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
     run = ingest_throughput(raid, territory, index, batch_steps=1)
     ours = score(raid, index, run["first"])  # type: ignore[arg-type]
@@ -200,14 +159,14 @@ def main() -> None:
                   f"{len(base.false_alarms)} | {blo:.1f} / {bmed:.1f} / {bhi:.1f} min |")
     print(f"\nentered districts: {ours.entered}; short of the 10-min aim where sensors saw ≥ 10 min ahead: "
           f"{ours.short_of_aim or 'none'}")
-    print("\n| ingest (check + track, one process) | detections | wall | CPU | per s (wall) | per s (CPU) |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("\n| ingest (parse + check + track + forecast + board, one process) | detections | wall | CPU "
+          "| per s (wall) | per s (CPU) | CPU µs per detection |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     print(f"| batches of one 2-s step | {run['detections']} | {run['wall_s']:.1f} s | {run['cpu_s']:.1f} s | "
-          f"{run['per_s_wall']:,.0f} | {run['per_s_cpu']:,.0f} |")
+          f"{run['per_s_wall']:,.0f} | {run['per_s_cpu']:,.0f} | {run['cpu_s'] / run['detections'] * 1e6:.0f} |")
     big = ingest_throughput(raid, territory, index, batch_steps=15)
     print(f"| batches of 30 s | {big['detections']} | {big['wall_s']:.1f} s | {big['cpu_s']:.1f} s | "
-          f"{big['per_s_wall']:,.0f} | {big['per_s_cpu']:,.0f} |")
-    two_partitions(raid, args.scenario, args.sensors)
+          f"{big['per_s_wall']:,.0f} | {big['per_s_cpu']:,.0f} | {big['cpu_s'] / big['detections'] * 1e6:.0f} |")
     if not args.no_latency:
         lat = sorted(latency_through_the_pipeline(raid, territory))
         p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else float("nan")

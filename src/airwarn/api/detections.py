@@ -25,14 +25,16 @@ def _tracking(request: Request) -> TrackingService:
 
 
 @router.post("/detections", status_code=202)
-async def post_detections(request: Request, user: CurrentUser, status: Status = Status.ACTUAL) -> dict[str, Any]:
+async def post_detections(request: Request, user: CurrentUser, status: Status = Status.ACTUAL,
+                          speed: float = 1.0) -> dict[str, Any]:
     """A batch of detections (JSON array or NDJSON, up to 10,000). Each bad one is rejected with its index,
-    field and reason; the rest are tracked. The answer lists the warning changes the batch caused."""
+    field and reason; the rest are tracked. The answer lists the warning changes the batch caused.
+    `speed` (1–100, Exercise or Test only) runs that drill picture on a clock that many times faster."""
     require_sensor(user)
     items = parse_body(await request.body(), request.headers.get("content-type", ""))
     from starlette.concurrency import run_in_threadpool
 
-    result = await run_in_threadpool(_tracking(request).ingest, items, user, status)
+    result = await run_in_threadpool(_tracking(request).ingest, items, user, status, speed)
     return result.to_dict()
 
 

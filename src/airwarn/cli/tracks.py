@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from airwarn.errors import InvalidInput, Unavailable
+from airwarn.tracks.detections import MAX_DRILL_SPEED
 
 console = Console(stderr=True)
 
@@ -68,12 +69,15 @@ def simulate_raid(
     scenario: Annotated[str, typer.Argument(help="a YAML/JSON scenario, or 'seed-night' for the bundled one")],
     out: Annotated[Path | None, typer.Option("--out", help="write detections and ground truth as NDJSON")] = None,
     to: Annotated[str | None, typer.Option("--to", help="a node's URL: send detections there as they happen")] = None,
-    speed: Annotated[float, typer.Option(help="with --out: N× faster than real time; 0 = at once")] = 0.0,
+    speed: Annotated[float, typer.Option(help="with --out: N× faster than real time (0 = at once); with --to: a "
+                                              "drill N× faster (up to 100, Exercise or Test only; 0 or 1 = real time)")
+                     ] = 0.0,
     status: Annotated[str | None, typer.Option(help="Actual, Exercise or Test (default: the scenario's)")] = None,
-    batch_s: Annotated[float, typer.Option(help="seconds of detections per request with --to")] = 2.0,
+    batch_s: Annotated[float, typer.Option(help="with --to: a request every this many seconds (wall clock)")] = 2.0,
 ) -> None:
     """Fly a raid past a sensor network. `--out FILE` writes FILE (detections and truth) and FILE.sensors.csv;
-    `--to URL` sends detections to a running node in real time with AIRWARN_TOKEN (a sensor's)."""
+    `--to URL` sends detections to a running node with AIRWARN_TOKEN (a sensor's), in real time or, for an
+    Exercise or Test, as a drill `--speed N` times faster on the node's drill clock for that picture."""
     from airwarn.tracks.scenario import bundled, load_scenario
     from airwarn.tracks.simulate import simulate
 
@@ -88,6 +92,10 @@ def simulate_raid(
     if status is not None and status not in ("Actual", "Exercise", "Test"):
         raise InvalidInput("Actual, Exercise or Test", field="--status")
     status = status or spec.status
+    if to is not None and speed > MAX_DRILL_SPEED:
+        raise InvalidInput(f"a drill runs at most {MAX_DRILL_SPEED:g}× real time", field="--speed")
+    if to is not None and speed > 1 and status == "Actual":
+        raise InvalidInput("only an Exercise or Test may run faster than real time", field="--speed")
     if to is not None:
         import dataclasses
         from datetime import UTC, datetime
@@ -102,7 +110,7 @@ def simulate_raid(
     else:
         assert to is not None
         os.environ["AIRWARN_URL"] = to
-        _send(raid, status, batch_s)
+        _send(raid, status, batch_s, max(speed, 1.0))
 
 
 def _write(raid: Any, out: Path, status: str, speed: float) -> None:
@@ -129,27 +137,29 @@ def _write(raid: Any, out: Path, status: str, speed: float) -> None:
     console.print(f"wrote {out} and {sensors}")
 
 
-def _send(raid: Any, status: str, batch_s: float) -> None:
+def _send(raid: Any, status: str, batch_s: float, speed: float = 1.0) -> None:
+    """Detections as they happen: at `speed` > 1 on the node's drill clock (the scenario starts now and runs
+    `speed` times faster there), one request about every `batch_s` seconds of wall time."""
     url, token = _node()
+    query = f"/api/v1/detections?status={status}" + (f"&speed={speed:g}" if speed > 1 else "")
+    if speed > 1:  # an empty batch starts the node's drill clock for this picture now, as our clock starts
+        _post(url, token, query, json=[])
     started = time.monotonic()
     batch: list[dict[str, Any]] = []
     sent = rejected = 0
+    last_wall = 0.0
     with Progress(console=console) as progress:
         task = progress.add_task("sending detections", total=raid.detection_count)
-        for t, items in raid.steps:
+        for n, (t, items) in enumerate(raid.steps):
             batch += items
-            if batch and (len(batch) >= 5_000 or t - _t0(batch, raid) >= batch_s):
-                time.sleep(max(0.0, started + t - time.monotonic()))
-                answer = _post(url, token, f"/api/v1/detections?status={status}", json=batch)
-                sent += answer["accepted"]
-                rejected += len(answer["rejected"])
-                progress.advance(task, len(batch))
-                batch = []
+            wall = t / speed  # when these detections happen, in seconds of our wall clock from the start
+            last = n == len(raid.steps) - 1
+            if not last and len(batch) < 5_000 and raid.steps[n + 1][0] / speed - last_wall < batch_s:
+                continue
+            time.sleep(max(0.0, started + wall - time.monotonic()))
+            answer = _post(url, token, query, json=batch)
+            sent += answer["accepted"]
+            rejected += len(answer["rejected"])
+            progress.advance(task, len(batch))
+            batch, last_wall = [], wall
     console.print(f"sent {sent} detections, {rejected} rejected")
-
-
-def _t0(batch: list[dict[str, Any]], raid: Any) -> float:
-    from datetime import datetime
-
-    first: datetime = datetime.fromisoformat(str(batch[0]["time"]))
-    return float((first - raid.scenario.start).total_seconds())

@@ -113,7 +113,14 @@ def etas(track: Track, index: DistrictIndex, config: ForecastConfig) -> tuple[Po
         return cone, []
     shapes = index.shapes[hits]
     inside = shapely.contains(shapes, here)
-    distance = shapely.distance(here, shapely.intersection(shapes, cone))
+    # The distance to the part of a district inside the corridor. Where the district's nearest point already
+    # lies in the corridor it is that point's distance, exactly; only the others need the (costly) overlay.
+    nearest = shapely.shortest_line(here, shapes)
+    distance = shapely.length(nearest)
+    shapely.prepare(cone)
+    partial = ~inside & ~shapely.intersects(cone, shapely.get_point(nearest, 1))
+    if partial.any():
+        distance[partial] = shapely.distance(here, shapely.intersection(shapes[partial], cone))
     found = []
     for i, within, d in zip(hits, inside, distance, strict=True):
         area = index.areas[int(i)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from airwarn import services
@@ -18,10 +19,23 @@ from airwarn.intake import ReportDraft
 from airwarn.issuing import audit
 from airwarn.store.sensor_repo import load_sensors, save_sensors
 from airwarn.tracks.board import Change
-from airwarn.tracks.detections import check_batch
+from airwarn.tracks.detections import FUTURE_TOLERANCE, MAX_DRILL_SPEED, check_batch
 from airwarn.tracks.engine import EngineConfig, TrackingEngine
 from airwarn.tracks.forecast import DistrictIndex
 from airwarn.tracks.sensors import Sensor
+
+
+@dataclass(frozen=True)
+class DrillClock:
+    """An accelerated drill's own time: it starts at the node's time and runs `speed` times faster. Only an
+    Exercise or Test picture may have one; the Actual picture always runs on the node's clock."""
+
+    speed: float
+    started: datetime  # the node's time when the drill began; drill time and node time agree there
+
+    def now(self, wall: datetime) -> datetime:
+        return self.started + (wall - self.started) * self.speed
+
 
 #: What a warning change becomes: the report kind that carries it through the pipeline.
 REPORT_KIND = {"pre_alert": "drones_en_route", "alert": "drone_attack", "clear": "regime_lifted"}
@@ -54,6 +68,7 @@ class TrackingService:
         self.sensors: dict[str, Sensor] = {}
         self._engines: dict[Status, TrackingEngine] = {}
         self._index: DistrictIndex | None = None
+        self._drills: dict[Status, DrillClock] = {}
         self._lock = threading.Lock()
 
     def load(self) -> None:
@@ -84,11 +99,41 @@ class TrackingService:
             self._engines[status] = engine
         return engine
 
-    def ingest(self, items: list[Any], actor: User, status: Status = Status.ACTUAL) -> IngestResult:
-        """Check every detection, track the good ones, and report what the tracks change."""
+    def clock(self, status: Status) -> datetime:
+        """The picture's time: the node's clock, or an accelerated drill's."""
+        wall = self.deps.clock()
+        drill = self._drills.get(status)
+        return drill.now(wall) if drill else wall
+
+    def _pace(self, status: Status, speed: float, restart: bool = False) -> None:
+        """A drill at a new speed (or restarted: an empty batch with a speed) starts afresh: its clock restarts
+        at the node's time and its picture (tracks, warning board) is dropped, since the old one's times belong
+        to another clock."""
+        if speed == 1.0 and status not in self._drills:
+            return
+        if status is Status.ACTUAL:
+            raise InvalidInput("accelerated time is for Exercise or Test detections only", field="speed")
+        if not 1.0 <= speed <= MAX_DRILL_SPEED:
+            raise InvalidInput(f"between 1 and {MAX_DRILL_SPEED:g}", field="speed")
+        current = self._drills.get(status)
+        if current is not None and current.speed == speed and not restart:
+            return
+        self._engines.pop(status, None)
+        if speed == 1.0:
+            self._drills.pop(status, None)
+        else:
+            self._drills[status] = DrillClock(speed, self.deps.clock())
+
+    def ingest(self, items: list[Any], actor: User, status: Status = Status.ACTUAL,
+               speed: float = 1.0) -> IngestResult:
+        """Check every detection, track the good ones, and report what the tracks change. `speed` > 1 runs an
+        Exercise or Test picture on a drill clock that many times faster than the node's (a simulated raid
+        replayed at 10×): its detections are checked against that clock, never the Actual picture's. An empty
+        batch with a speed starts the drill (clock and picture) afresh."""
         require_sensor(actor)
         with self._lock:
-            good, bad = check_batch(items, self.sensors, self.deps.clock())
+            self._pace(status, speed, restart=not items and speed != 1.0)
+            good, bad = check_batch(items, self.sensors, self.clock(status), FUTURE_TOLERANCE * speed)
             changes = self.engine(status).ingest(good)
         result = IngestResult(len(good), [r.to_dict() for r in bad])
         self._report(changes, status, actor.name, result)
@@ -96,11 +141,10 @@ class TrackingService:
 
     def tick(self) -> list[str]:
         """Time passes: lost tracks are dropped and quiet districts get their all-clear."""
-        now_s = self.deps.clock().timestamp()
         result = IngestResult(0, [])
         for status, engine in list(self._engines.items()):
             with self._lock:
-                changes = engine.tick(now_s)
+                changes = engine.tick(self.clock(status).timestamp())
             self._report(changes, status, "system", result)
         return result.reports
 
@@ -119,11 +163,11 @@ class TrackingService:
         codes = [d.code for d in self.deps.territory.districts.values()
                  if d.region == draft.region and (d.name_en in draft.districts or d.code in draft.districts)]
         with self._lock:
-            return engine.end_over(codes, draft.point, self.deps.clock().timestamp())
+            return engine.end_over(codes, draft.point, self.clock(status).timestamp())
 
     def snapshot(self, status: Status) -> list[dict[str, Any]]:
         """Live tracks of one picture for the console (staff only: sensors' picture, not a public one)."""
-        now_s = self.deps.clock().timestamp()
+        now_s = self.clock(status).timestamp()
         with self._lock:
             engine = self._engines.get(status)
             return engine.snapshot(now_s) if engine else []
@@ -131,7 +175,7 @@ class TrackingService:
     def outlook(self, status: Status) -> list[dict[str, Any]]:
         """Districts inside a live corridor, soonest first: the ETA window, the level it calls for (`due`),
         the level the board reached and the tracks behind it — what the console lists beside the map."""
-        now_s = self.deps.clock().timestamp()
+        now_s = self.clock(status).timestamp()
         with self._lock:
             engine = self._engines.get(status)
             found = engine.outlook(now_s) if engine else []
@@ -146,7 +190,7 @@ class TrackingService:
     def approach(self, status: Status) -> list[Approach]:
         """The public's share of the forecast: minutes to arrival for districts under a pre-alert or alert
         that is in force (approved), nothing for any other district, no tracks, sensors or corridors."""
-        now_s = self.deps.clock().timestamp()
+        now_s = self.clock(status).timestamp()
         with self._lock:
             engine = self._engines.get(status)
             threats = engine.threats_at(max(now_s, engine.now_s)) if engine else []

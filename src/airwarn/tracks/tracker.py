@@ -1,8 +1,10 @@
 """Multi-target tracking: detections associated to tracks with gating, bearings triangulated into new tracks.
 
-Each track is a constant-velocity Kalman filter (filterpy's ExtendedKalmanFilter, so bearings and positions
-update the same state) in a local metric frame. Gating is vectorised over all live tracks; only the chosen
-track runs the filter. Track life: tentative → confirmed → lost (coasted too long) or destroyed.
+Each track is a constant-velocity Kalman filter (filterpy's ExtendedKalmanFilter holds its state, so bearings
+and positions update the same state) in a local metric frame. Gating is vectorised over all live tracks, and
+so is the bearing update: every track that heard something in a slice is predicted and updated in one stacked
+NumPy pass (batch_ekf, held to filterpy's arithmetic by a test); radar and observer positions, rare, go through
+filterpy itself. Track life: tentative → confirmed → lost (coasted too long) or destroyed.
 """
 
 from __future__ import annotations
@@ -10,19 +12,18 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict, deque
+from dataclasses import dataclass
 
 import numpy as np
 from filterpy.kalman import ExtendedKalmanFilter
 from numpy.typing import NDArray
 
+from airwarn.tracks import batch_ekf
 from airwarn.tracks.classes import MOTION, ThreatClass, vote
 from airwarn.tracks.detections import Detection
 from airwarn.tracks.frame import LocalFrame
 from airwarn.tracks.measurements import (
-    angle_residual,
     bearing_fits,
-    bearings_hx,
-    bearings_jacobian,
     identity4,
     position_hx,
     position_jacobian,
@@ -34,6 +35,17 @@ from airwarn.tracks.track import Track, TrackerConfig, TrackState
 from airwarn.tracks.triangulate import Bearing, intersect
 
 F64 = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """One slice's bearings as arrays (radians, metres, POSIX seconds)."""
+
+    sxy: F64
+    z: F64
+    sigma: F64
+    reach_m: F64
+    t: F64
 
 
 class Tracker:
@@ -81,22 +93,15 @@ class Tracker:
                 self._position(d)
         if not bearings:
             return
-        assigned = self._gate_bearings(bearings)
-        per_track: dict[int, list[int]] = defaultdict(list)
-        for i, row in enumerate(assigned):
-            if row >= 0:
-                per_track[int(row)].append(i)
-        live = self._live
-        for row, members in per_track.items():
-            self._update_bearings(live[row], [bearings[i] for i in members])
+        cols = self._columns(bearings)
+        assigned = self._gate_bearings(cols)
+        if (assigned >= 0).any():
+            self._update_gated(bearings, cols, assigned)
         fresh: list[Track] = []  # tracks this slice started: later bearings of the slice may belong to them
-        for i, row in enumerate(assigned):
-            if row >= 0:
-                continue
+        for i in np.flatnonzero(assigned < 0):
             d = bearings[i]
-            assert d.bearing_deg is not None and d.bearing_sd_deg is not None
-            sx, sy = self._sensor_xy(d)
-            z, sigma = math.radians(d.bearing_deg), math.radians(d.bearing_sd_deg)
+            sx, sy = float(cols.sxy[i, 0]), float(cols.sxy[i, 1])
+            z, sigma = float(cols.z[i]), float(cols.sigma[i])
             owner = next((t for t in fresh if bearing_fits(t, sx, sy, z, sigma, self.config.gate_sigma)), None)
             if owner is not None:
                 self._update_bearings(owner, [d])
@@ -171,17 +176,25 @@ class Tracker:
             self._sensor_cache[d.sensor.id] = cached
         return cached[1]
 
-    def _gate_bearings(self, bearings: list[Detection]) -> NDArray[np.int64]:
+    def _columns(self, bearings: list[Detection]) -> _Columns:
+        """The slice's bearings as arrays: sensor positions, bearings and their sd (radians), reach, time."""
+        n = len(bearings)
+        sxy = np.empty((n, 2))
+        for i, d in enumerate(bearings):
+            sxy[i] = self._sensor_xy(d)
+        z = np.radians(np.fromiter((d.bearing_deg for d in bearings), float, n))
+        sigma = np.radians(np.fromiter((d.bearing_sd_deg for d in bearings), float, n))
+        reach = np.fromiter((d.sensor.range_m for d in bearings), float, n)
+        t = np.fromiter((d.t_s for d in bearings), float, n)
+        return _Columns(sxy, z, sigma, reach, t)
+
+    def _gate_bearings(self, cols: _Columns) -> NDArray[np.int64]:
         """For every bearing, the row of the live track it belongs to (by normalised innovation), or -1."""
         self._refresh_arrays()
-        n = len(bearings)
+        n = len(cols.t)
         if not self._live:
             return np.full(n, -1, dtype=np.int64)
-        sxy = np.array([self._sensor_xy(d) for d in bearings])
-        z = np.radians(np.array([d.bearing_deg for d in bearings], dtype=float))
-        sigma = np.radians(np.array([d.bearing_sd_deg for d in bearings], dtype=float))
-        reach_m = np.array([d.sensor.range_m for d in bearings])
-        t = np.array([d.t_s for d in bearings])
+        sxy, z, sigma, reach_m, t = cols.sxy, cols.z, cols.sigma, cols.reach_m, cols.t
         dt = np.maximum(t[:, None] - self._t[None, :], 0.0)  # (bearings, tracks)
         px = self._x[None, :, 0] + self._x[None, :, 2] * dt
         py = self._x[None, :, 1] + self._x[None, :, 3] * dt
@@ -201,14 +214,32 @@ class Tracker:
         ok = d2[np.arange(n), best] <= self.config.gate_sigma**2
         return np.where(ok, best, -1)
 
+    def _update_gated(self, bearings: list[Detection], cols: _Columns, assigned: NDArray[np.int64]) -> None:
+        """Every track that gated bearings in this slice: predicted to its last bearing and updated with all of
+        them in one stacked update, all tracks at once (batch_ekf)."""
+        gated = np.flatnonzero(assigned >= 0)
+        rows, where, used = batch_ekf.pad_groups(assigned[gated])
+        members = gated[where]  # (tracks, most bearings of one track) indices into the slice's bearings
+        t_last = np.where(used, cols.t[members], -np.inf).max(axis=1)
+        t_now = np.maximum(self._t[rows], t_last)
+        x, p = batch_ekf.predict(self._x[rows], self._p[rows], t_now - self._t[rows], self._q[rows])
+        x, p = batch_ekf.update_bearings(x, p, cols.sxy[members], cols.z[members], cols.sigma[members], used)
+        for j, row in enumerate(rows):
+            track = self._live[row]
+            track.kf.x = x[j].reshape(4, 1)
+            track.kf.P = p[j]
+            track.t_s = float(t_now[j])
+            self._hit(track, [bearings[i] for i in members[j, used[j]]])
+
     def _update_bearings(self, track: Track, bearings: list[Detection]) -> None:
-        """One filter update with every bearing the track got in this slice (stacked measurements)."""
+        """One track's update with its bearings of this slice (a track the slice itself started)."""
         self._predict(track, max(d.t_s for d in bearings))
-        sensors = np.array([self._sensor_xy(d) for d in bearings])
-        z = np.radians(np.array([[d.bearing_deg] for d in bearings], dtype=float))
-        r = np.diag(np.radians(np.array([d.bearing_sd_deg for d in bearings], dtype=float)) ** 2)
-        track.kf.update(z, bearings_jacobian, bearings_hx, R=r, args=(sensors,), hx_args=(sensors,),
-                        residual=angle_residual)
+        cols = self._columns(bearings)
+        used = np.ones((1, len(bearings)), dtype=bool)
+        x, p = batch_ekf.update_bearings(track.kf.x.T, track.kf.P[None], cols.sxy[None], cols.z[None],
+                                         cols.sigma[None], used)
+        track.kf.x = x[0].reshape(4, 1)
+        track.kf.P = p[0]
         self._hit(track, bearings)
 
     def _initiate(self, b: Bearing) -> Track | None:

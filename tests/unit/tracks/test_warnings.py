@@ -117,3 +117,29 @@ def test_the_engine_ages_etas_to_now_and_keeps_the_path_behind_each_track() -> N
     assert snap["history"]["type"] == "LineString" and len(snap["history"]["coordinates"]) == 2  # kept + now
     eta = next(e for e in snap["etas"] if e["district"] == d)
     assert eta["earliest_s"] == round(later[d].earliest_s) and eta["due"] in ("none", "pre_alert", "alert")
+
+
+@pytest.mark.parametrize("heading_deg", [0.0, 45.0, 90.0, 135.0, 200.0])
+def test_etas_take_the_distance_to_each_districts_part_inside_the_corridor(index: DistrictIndex,
+                                                                           heading_deg: float) -> None:
+    """The nearest-point shortcut gives what the polygon overlay gives, for districts wholly and partly inside."""
+    import shapely
+
+    from airwarn.tracks.forecast import corridor, speed_band
+
+    x, y = FRAME.point_xy(49.6, 40.3)
+    track = _eastbound(x, y)
+    vx = 50.0 * np.sin(np.radians(heading_deg))
+    vy = 50.0 * np.cos(np.radians(heading_deg))
+    track.kf.x[2:, 0] = (vx, vy)  # type: ignore[attr-defined]
+    track.kf.P[2, 2] = track.kf.P[3, 3] = 12.0**2  # type: ignore[attr-defined]  # a wide fan: many partial cuts
+    config = ForecastConfig()
+    cone, found = etas(track, index, config)  # type: ignore[arg-type]
+    assert found
+    fastest = speed_band(track)[1]  # type: ignore[arg-type]
+    here = shapely.Point(x, y)
+    assert cone.equals(corridor(track, config))  # type: ignore[arg-type]
+    for eta in found:
+        shape = index.by_code[eta.district].shape
+        overlay = 0.0 if shape.contains(here) else shapely.distance(here, shapely.intersection(shape, cone))
+        assert eta.earliest_s == pytest.approx(overlay / fastest, abs=1e-6)
