@@ -20,6 +20,7 @@ from sqlalchemy import Connection, bindparam, insert, select, text, update
 from sqlalchemy.engine import Engine
 
 from airwarn.domain.audit import GENESIS, AuditKey, content_mac, gap_record, seal
+from airwarn.store import serial_metrics
 from airwarn.store import tables as t
 from airwarn.store.audit_store import record_from_row
 
@@ -109,8 +110,10 @@ class Chainer:
             try:
                 return self._link_tail(conn)
             finally:
+                held_s = time.perf_counter() - t0
                 self.times.runs += 1
-                self.times.held_s += time.perf_counter() - t0
+                self.times.held_s += held_s
+                serial_metrics.observe("chainer", held_s)
                 try:
                     conn.exec_driver_sql(f"SELECT pg_advisory_unlock({CHAIN_LOCK_KEY})")
                     conn.commit()

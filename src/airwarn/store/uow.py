@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
 from airwarn.domain.audit import AuditKey
+from airwarn.store import serial_metrics
 from airwarn.store.audit_chainer import Chainer
 from airwarn.store.audit_store import watch_writes
 from airwarn.store.repository import LiveReceipt, Repository
@@ -44,6 +45,7 @@ class LockTimes:
     def add(self, scope: str, held_s: float) -> None:
         self.count[scope] += 1
         self.held_s[scope] += held_s
+        serial_metrics.observe(scope, held_s)
 
 
 class UnitOfWork:
