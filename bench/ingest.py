@@ -133,13 +133,13 @@ def serialised_s(base: str, scrapes: int = 40) -> dict[str, float]:
     /metrics: each scrape reaches one process; the counters carry the process id, so the largest value per
     (section, process) is that process's total."""
     seen: dict[tuple[str, str], float] = {}
-    pattern = re.compile(r'^airwarn_serialised_seconds_total\{section="(\w+)",pid="(\d+)"\} (\S+)$')
+    pattern = re.compile(r'^airwarn_serialised_seconds_total\{pid="(\d+)",section="(\w+)"\} (\S+)$')
     for _ in range(scrapes):
         with httpx.Client(base_url=base, timeout=10) as c:  # a new connection may reach another worker
             for line in c.get("/metrics").text.splitlines():
                 m = pattern.match(line)
                 if m:
-                    key = (m.group(1), m.group(2))
+                    key = (m.group(2), m.group(1))
                     seen[key] = max(seen.get(key, 0.0), float(m.group(3)))
     out: dict[str, float] = {}
     for (section, _), value in seen.items():

@@ -1,52 +1,60 @@
 """The chainer (PostgreSQL): links committed audit records into the MAC chain after commit, in `seq` order.
 
 Writers commit records unlinked, numbered by the `audit_seq` sequence, each with a content MAC. One chainer
-at a time (the session advisory lock `CHAIN_LOCK_KEY`, taken with try-lock so nobody ever waits for it) links
-the unlinked tail. It passes a missing number only once no transaction that could still commit it is
-running, and then links a gap record under that number, so a late commit of it fails on the primary key.
-Why this never reorders, loses or forks a record: docs/audit.md, "Why no record is reordered, lost or forked".
+at a time (the transaction advisory lock `CHAIN_LOCK_KEY`, taken with try-lock so nobody ever waits for it)
+links the unlinked tail. It passes a missing number only once no transaction that could still commit it is
+running (those that held the write lock key when the number was known drawn), and then links a gap record
+under that number, so a late commit of it fails on the primary key. Why this never reorders, loses or
+forks a record: docs/audit.md, "Why no record is reordered, lost or forked".
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 import threading
 import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, text, update
+from sqlalchemy import Connection, bindparam, insert, select, text
 from sqlalchemy.engine import Engine
 
 from airwarn.domain.audit import GENESIS, AuditKey, content_mac, gap_record, seal
 from airwarn.store import serial_metrics
 from airwarn.store import tables as t
 from airwarn.store.audit_store import record_from_row
+from airwarn.store.lock_keys import CHAIN_LOCK_KEY, WRITE_LOCK_KEY
 
 log = logging.getLogger("airwarn.audit")
 
-#: Session advisory lock held by the one chainer at work (any process, any node).
-CHAIN_LOCK_KEY = 0x41495243  # "AIRC"
 
-_HEAD = (select(t.audit_log.c.seq, t.audit_log.c.hash).where(t.audit_log.c.hash.is_not(None))
-         .order_by(t.audit_log.c.seq.desc()).limit(1))
-_TAIL = (select(t.audit_log).where(t.audit_log.c.seq > bindparam("after"))
-         .order_by(t.audit_log.c.seq).limit(bindparam("n")))
-_LINK = (update(t.audit_log).where(t.audit_log.c.seq == bindparam("k_seq"), t.audit_log.c.hash.is_(None))
-         .values(prev_hash=bindparam("k_prev"), hash=bindparam("k_hash"), key_id=bindparam("k_key")))
+#: Take the chainer lock for this transaction without waiting; its commit need not wait for the disk.
+_TRY = text(f"SELECT pg_try_advisory_xact_lock({CHAIN_LOCK_KEY}) "
+            "AND set_config('synchronous_commit', 'off', true) = 'off'")
+_DURABLE = text("SET LOCAL synchronous_commit = on")
+#: The linked head (if any) and the records after it, in one round trip.
+_FROM_HEAD = text("SELECT * FROM audit_log WHERE seq >= coalesce((SELECT max(seq) FROM audit_log "
+                  "WHERE hash IS NOT NULL), 0) ORDER BY seq LIMIT :n")
+_LINK = text("UPDATE audit_log AS a SET prev_hash = v.prev, hash = v.link, key_id = :key "
+             "FROM unnest(CAST(:seqs AS bigint[]), CAST(:prevs AS text[]), CAST(:links AS text[])) "
+             "AS v(seq, prev, link) WHERE a.seq = v.seq AND a.hash IS NULL")
 _NEXT = select(t.audit_log.c.seq).where(t.audit_log.c.seq == bindparam("seq"))
 _LAST_DRAWN = text("SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM audit_seq")
-_XMAX = text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text")
-_XMIN = text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")
+#: Transactions (virtual ids) holding the write lock key in this database: the only ones that draw numbers.
+_HOLDERS = text("SELECT virtualtransaction FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                f"AND classid = CAST({WRITE_LOCK_KEY >> 32} AS oid) "
+                f"AND objid = CAST({WRITE_LOCK_KEY & 0xFFFFFFFF} AS oid) AND objsubid = 1")
 
 
 @dataclass(frozen=True)
 class Horizon:
-    """Every number up to `last_seq` had been drawn, by transactions with xids below `xmax`, when it was taken."""
+    """Every number up to `last_seq` had been drawn when it was taken, by transactions that had ended or were
+    among `holders` (pg_locks virtual transaction ids holding the write lock key)."""
 
     last_seq: int
-    xmax: int
+    holders: frozenset[str]
 
 
 @dataclass
@@ -67,7 +75,7 @@ class Chainer:
         self.key = key
         self.batch = batch
         self.times = ChainerTimes()
-        #: Numbers up to this are final: any of them not committed by now never will be (snapshot rule).
+        #: Numbers up to this are final: any of them not committed by now never will be (`_settle`).
         self._final_upto = 0
         self._horizon: Horizon | None = None
         self._blocked_at = 0  # a record whose content MAC does not match: the chain waits before it
@@ -83,87 +91,93 @@ class Chainer:
             if not self._busy.acquire(blocking=False):
                 return total
             try:
-                linked, next_seq = self._locked_run()
+                result = self._run_once()
             finally:
                 self._busy.release()
-            if linked is None:
+            if result is None:
                 return total
+            linked, again = result
             total += linked
-            if not self._linkable(next_seq):
+            if not again:
                 return total
         return total
 
-    def _linkable(self, seq: int) -> bool:
-        if seq == self._blocked_at:
-            return False
+    def _run_once(self) -> tuple[int, bool] | None:
+        """Link batches on one connection: (records linked, whether the next number has appeared since the
+        lock was let go), or None when another chainer holds the lock."""
         with self.engine.connect() as conn:
-            return conn.execute(_NEXT, {"seq": seq}).first() is not None
+            linked = 0
+            while True:
+                batch = self._link_batch(conn)
+                if batch is None:
+                    return None if linked == 0 else (linked, False)
+                count, next_seq, missing, full = batch
+                linked += count
+                if full or (missing is not None and self._settle(conn, missing)):
+                    continue
+                break
+            if next_seq == self._blocked_at:
+                return linked, False
+            return linked, conn.execute(_NEXT, {"seq": next_seq}).first() is not None
 
-    def _locked_run(self) -> tuple[int | None, int]:
-        """(records linked, the next number to link), or (None, 0) when another chainer holds the lock."""
-        with self.engine.connect() as conn:
-            got = conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({CHAIN_LOCK_KEY})").scalar()
-            conn.commit()
-            if not got:
-                return None, 0
-            t0 = time.perf_counter()
-            try:
-                return self._link_tail(conn)
-            finally:
-                held_s = time.perf_counter() - t0
-                self.times.runs += 1
-                self.times.held_s += held_s
-                serial_metrics.observe("chainer", held_s)
-                try:
-                    conn.exec_driver_sql(f"SELECT pg_advisory_unlock({CHAIN_LOCK_KEY})")
-                    conn.commit()
-                except Exception:  # a connection in doubt must not go back to the pool holding the lock
-                    conn.invalidate()
-                    raise
+    def _link_batch(self, conn: Connection) -> tuple[int, int, int | None, bool] | None:
+        """One transaction under the chainer lock (`pg_try_advisory_xact_lock`, let go at its commit): link
+        the consecutive committed records after the linked head, filling numbers known to be final with gap
+        records. Returns (linked, next number, a missing number that blocks the chain or None, whether a
+        full batch was linked), or None when another chainer holds the lock.
 
-    def _link_tail(self, conn: Connection) -> tuple[int, int]:
-        linked = 0
-        while True:
-            count, next_seq, missing, more = self._link_batch(conn)
-            linked += count
-            if more:
-                continue
-            if missing is None or not self._settle(conn, missing):
-                return linked, next_seq
-
-    def _link_batch(self, conn: Connection) -> tuple[int, int, int | None, bool]:
-        """One transaction: link the consecutive committed records after the linked head, filling numbers
-        known to be final with gap records. Returns (linked, next number, a missing number that blocks
-        the chain or None, whether a full batch was linked)."""
+        Its commit does not wait for the disk (`synchronous_commit` off) unless it wrote a gap record: a link
+        is a pure function of the key and the records, so a link lost in a crash is remade identically by
+        the next run, and a head signed over it stays true. A gap record carries the time it was made, so
+        that one is committed durably."""
         with conn.begin():
-            head = conn.execute(_HEAD).first()
-            seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
-            rows = list(conn.execute(_TAIL, {"after": seq, "n": self.batch}).mappings())
-            links: list[dict[str, Any]] = []
+            if not conn.execute(_TRY).scalar():
+                return None
+            t0 = time.perf_counter()
+            rows = list(conn.execute(_FROM_HEAD, {"n": self.batch + 1}).mappings())
+            seq, prev = 0, GENESIS
+            if rows and rows[0]["hash"] is not None:
+                seq, prev = rows[0]["seq"], rows[0]["hash"]
+                rows = rows[1:]
+            seqs: list[int] = []
+            prevs: list[str] = []
+            links: list[str] = []
             missing = None
+            gaps = 0
             for row in rows:
                 while row["seq"] > seq + 1 and seq + 1 <= self._final_upto:
+                    if not gaps:
+                        conn.execute(_DURABLE)
                     prev = self._gap(conn, seq + 1, prev)
-                    seq += 1
+                    seq, gaps = seq + 1, gaps + 1
                 if row["seq"] != seq + 1:
                     missing = seq + 1
                     break
                 record = record_from_row(row)
                 if row["hash"] is not None:  # linked beyond the head: cannot happen with one chainer
                     raise RuntimeError(f"audit record {record.seq} is linked after an unlinked one")
-                if record.content_mac is None or record.content_mac != content_mac(self.key, record):
+                if record.content_mac is None or not hmac.compare_digest(record.content_mac,
+                                                                         content_mac(self.key, record)):
                     log.error("audit record %d does not match its content MAC (inserted or edited in the "
                               "database); the chain stops before it until someone looks", record.seq)
                     self._blocked_at = record.seq
                     break
                 sealed = seal(self.key, record, prev)
-                links.append({"k_seq": sealed.seq, "k_prev": sealed.prev_hash, "k_hash": sealed.hash,
-                              "k_key": self.key.key_id})
+                seqs.append(sealed.seq)
+                prevs.append(sealed.prev_hash)
+                links.append(sealed.hash)
                 seq, prev = sealed.seq, sealed.hash
-            if links:
-                conn.execute(_LINK, links)
-        self.times.linked += len(links)
-        return len(links), seq + 1, missing, len(rows) == self.batch and missing is None and len(links) == len(rows)
+            if seqs:
+                done = conn.execute(_LINK, {"seqs": seqs, "prevs": prevs, "links": links, "key": self.key.key_id})
+                if done.rowcount != len(seqs):  # another chainer linked some: impossible under the lock
+                    raise RuntimeError("audit records were linked by someone else while the chainer held its lock")
+        held_s = time.perf_counter() - t0
+        self.times.runs += 1
+        self.times.held_s += held_s
+        self.times.linked += len(seqs)
+        serial_metrics.observe("chainer", held_s)
+        full = len(rows) == self.batch and missing is None and len(seqs) == len(rows)
+        return len(seqs) + gaps, seq + 1, missing, full
 
     def _gap(self, conn: Connection, seq: int, prev: str) -> str:
         record = gap_record(seq, datetime.now(UTC))
@@ -179,23 +193,26 @@ class Chainer:
     def _settle(self, conn: Connection, missing: int) -> bool:
         """Whether `missing` is now known final (so the next batch may link a gap for it).
 
-        The horizon is the sequence's last value read *before* a snapshot is taken: every transaction that
-        drew a number up to it had its xid before that, so below the snapshot's xmax; once the oldest running
-        xid has passed that xmax, each of them has committed or rolled back, and a new statement sees which."""
+        The horizon is the sequence's last value, read *before* the transactions holding the write lock key
+        are listed: every transaction that drew a number up to it held that key from before it drew until it
+        ends, so it is on the list unless it had already ended. Once none of the listed transactions holds
+        the key any more, each of them has committed or rolled back, and a new statement sees which numbers
+        committed. Unrelated transactions (a long import elsewhere on the server) do not hold the chain up."""
         if missing <= self._final_upto:
             return True
         horizon = self._horizon
         if horizon is None or horizon.last_seq < missing:
             with conn.begin():
                 last_seq = int(conn.execute(_LAST_DRAWN).scalar_one())
-            with conn.begin():  # a later statement, so a later snapshot than the value read above
-                xmax = int(conn.execute(_XMAX).scalar_one())
-            horizon = self._horizon = Horizon(last_seq, xmax)
+                holders = frozenset(conn.execute(_HOLDERS).scalars())  # a later statement than the read above
+            horizon = self._horizon = Horizon(last_seq, holders)
             if last_seq < missing:  # not drawn yet: nothing is missing, the chain is simply complete
                 return False
-        with conn.begin():
-            xmin = int(conn.execute(_XMIN).scalar_one())
-        if xmin < horizon.xmax:
+            still = holders
+        else:
+            with conn.begin():
+                still = horizon.holders & frozenset(conn.execute(_HOLDERS).scalars())
+        if still:
             return False  # a transaction that may hold a number up to last_seq is still running
         self._final_upto = horizon.last_seq
         self._horizon = None

@@ -23,6 +23,7 @@ from sqlalchemy.sql.dml import Insert, UpdateBase
 from airwarn.domain.audit import GENESIS, AuditKey, AuditRecord, content_mac, plain, row_digest, seal
 from airwarn.errors import ConfigError
 from airwarn.store import tables as t
+from airwarn.store.lock_keys import WRITE_LOCK_KEY
 from airwarn.store.rows import aware
 
 #: Tables whose every row is bound to the audit; "approvals" joins when a migration creates it.
@@ -31,10 +32,12 @@ COVERED = ("alerts", "regimes", "measures", "approvals")
 _ENTITY_TABLE = {"alert": "alerts", "regime": "regimes", "measure": "measures", "approval": "approvals"}
 
 _LAST = select(t.audit_log.c.seq, t.audit_log.c.hash).order_by(t.audit_log.c.seq.desc()).limit(1)
-#: PostgreSQL: n record numbers, drawn only once the transaction has an xid (the qual runs before the
-#: projection), so the chainer's snapshot rule sees every transaction that may still commit one of them.
+#: PostgreSQL: n record numbers, drawn only while the transaction holds the write lock key (shared; a unit of
+#: work holds it already) and has an xid — both filters run before the projection draws — so the chainer can
+#: tell which transactions may still commit a number (audit_chainer.Chainer._settle).
 _DRAW = text("SELECT nextval('audit_seq') AS seq FROM generate_series(1, :n) "
-             "WHERE pg_current_xact_id() IS NOT NULL")
+             "WHERE pg_current_xact_id() IS NOT NULL "
+             f"AND pg_advisory_xact_lock_shared({WRITE_LOCK_KEY}) IS NOT NULL")
 
 
 def covered_tables() -> dict[str, Table]:

@@ -14,19 +14,15 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
 from airwarn.domain.audit import AuditKey
-from airwarn.store import serial_metrics
+from airwarn.store import lock_keys, serial_metrics
 from airwarn.store.audit_chainer import Chainer
 from airwarn.store.audit_store import watch_writes
 from airwarn.store.repository import LiveReceipt, Repository
 
 log = logging.getLogger("airwarn.store")
 
-#: Key of the PostgreSQL advisory lock of writes that are not about one region (users, policy, territory,
-#: subscriptions, renewals): taken exclusive by them, shared by every region write (SQLite serialises every
-#: write with BEGIN IMMEDIATE).
-WRITE_LOCK_KEY = 0x41495257  # "AIRW"
-#: First key of the two-key PostgreSQL advisory locks of one region's decisions (the second: `region_key`).
-REGION_LOCK_SPACE = 0x41495252  # "AIRR"
+WRITE_LOCK_KEY = lock_keys.WRITE_LOCK_KEY
+REGION_LOCK_SPACE = lock_keys.REGION_LOCK_SPACE
 
 
 def region_key(region: str) -> int:
