@@ -113,11 +113,12 @@ def content_of(record: AuditRecord) -> str:
                         entity=record.entity, entity_id=record.entity_id, data=record.data, state=record.state)
 
 
-def content_mac(key: AuditKey, record: AuditRecord) -> str:
-    """HMAC of the record's content alone, made by the writing transaction: the chainer links a committed
-    record only when this matches, so a row inserted or edited in the database before it is linked is
-    never blessed by the chain."""
-    return hmac.new(key.secret, _CONTENT_DOMAIN + content_of(record).encode(), hashlib.sha256).hexdigest()
+def content_mac(key: AuditKey, record: AuditRecord, content: str | None = None) -> str:
+    """HMAC of the record's content alone (`content`: its content hash, if already computed), made by the
+    writing transaction: the chainer links a committed record only when this matches, so a row inserted or
+    edited in the database before it is linked is never blessed by the chain."""
+    digest = content if content is not None else content_of(record)
+    return hmac.new(key.secret, _CONTENT_DOMAIN + digest.encode(), hashlib.sha256).hexdigest()
 
 
 def gap_record(seq: int, at: datetime) -> AuditRecord:
@@ -126,9 +127,9 @@ def gap_record(seq: int, at: datetime) -> AuditRecord:
                        {"reason": "the transaction that drew this number did not commit"}, "", "")
 
 
-def seal(key: AuditKey, record: AuditRecord, prev: str) -> AuditRecord:
-    """`record` linked after `prev` with `key`."""
-    content = content_of(record)
+def seal(key: AuditKey, record: AuditRecord, prev: str, content: str | None = None) -> AuditRecord:
+    """`record` linked after `prev` with `key` (`content`: its content hash, if already computed)."""
+    content = content if content is not None else content_of(record)
     return AuditRecord(record.seq, record.at, record.actor, record.action, record.entity, record.entity_id,
                        record.data, prev, link(key, prev, content), dict(record.state), key.key_id,
                        record.content_mac)

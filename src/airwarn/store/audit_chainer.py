@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, bindparam, insert, select, text
 from sqlalchemy.engine import Engine
 
-from airwarn.domain.audit import GENESIS, AuditKey, content_mac, gap_record, seal
+from airwarn.domain.audit import GENESIS, AuditKey, content_mac, content_of, gap_record, seal
 from airwarn.store import serial_metrics
 from airwarn.store import tables as t
 from airwarn.store.audit_store import record_from_row
@@ -156,13 +156,14 @@ class Chainer:
                 record = record_from_row(row)
                 if row["hash"] is not None:  # linked beyond the head: cannot happen with one chainer
                     raise RuntimeError(f"audit record {record.seq} is linked after an unlinked one")
-                if record.content_mac is None or not hmac.compare_digest(record.content_mac,
-                                                                         content_mac(self.key, record)):
+                content = content_of(record)  # once: for the writer's MAC and for the link
+                if record.content_mac is None or not hmac.compare_digest(
+                        record.content_mac, content_mac(self.key, record, content)):
                     log.error("audit record %d does not match its content MAC (inserted or edited in the "
                               "database); the chain stops before it until someone looks", record.seq)
                     self._blocked_at = record.seq
                     break
-                sealed = seal(self.key, record, prev)
+                sealed = seal(self.key, record, prev, content)
                 seqs.append(sealed.seq)
                 prevs.append(sealed.prev_hash)
                 links.append(sealed.hash)

@@ -20,7 +20,16 @@ from sqlalchemy import Connection, Table, event, insert, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.dml import Insert, UpdateBase
 
-from airwarn.domain.audit import GENESIS, AuditKey, AuditRecord, content_mac, plain, row_digest, seal
+from airwarn.domain.audit import (
+    GENESIS,
+    AuditKey,
+    AuditRecord,
+    content_mac,
+    content_of,
+    plain,
+    row_digest,
+    seal,
+)
 from airwarn.errors import ConfigError
 from airwarn.store import tables as t
 from airwarn.store.lock_keys import WRITE_LOCK_KEY
@@ -169,19 +178,22 @@ class AuditWriter:
         self.pending, self.touched = [], {}
         return out
 
-    def _records(self, key: AuditKey, seqs: list[int], states: list[dict[str, str | None]]) -> list[AuditRecord]:
+    def _records(self, key: AuditKey, seqs: list[int],
+                 states: list[dict[str, str | None]]) -> list[tuple[AuditRecord, str]]:
+        """The records with their numbers and content MACs, each beside its content hash."""
         out = []
         for seq, p, state in zip(seqs, self.pending, states, strict=True):
             record = AuditRecord(seq, p.at, p.actor, p.action, p.entity, p.entity_id, p.data, "", "", state,
                                  key.key_id)
-            out.append(replace(record, content_mac=content_mac(key, record)))
+            content = content_of(record)
+            out.append((replace(record, content_mac=content_mac(key, record, content)), content))
         return out
 
     def _store_unlinked(self, key: AuditKey, states: list[dict[str, str | None]]) -> list[AuditRecord]:
         """PostgreSQL: numbers from the sequence, no link; the chainer links them after commit."""
         seqs = sorted(r.seq for r in self.conn.execute(_DRAW, {"n": len(self.pending)}))
         self.drew = True
-        out = self._records(key, seqs, states)
+        out = [record for record, _ in self._records(key, seqs, states)]
         self.conn.execute(insert(t.audit_log), [_row(r, linked=False) for r in out])
         return out
 
@@ -190,8 +202,8 @@ class AuditWriter:
         last = self.conn.execute(_LAST).first()
         first, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
         out = []
-        for record in self._records(key, list(range(first, first + len(self.pending))), states):
-            record = seal(key, record, prev)
+        for record, content in self._records(key, list(range(first, first + len(self.pending))), states):
+            record = seal(key, record, prev, content)
             out.append(record)
             prev = record.hash
         self.conn.execute(insert(t.audit_log), [_row(r, linked=True) for r in out])
