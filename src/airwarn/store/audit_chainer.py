@@ -79,26 +79,34 @@ class Chainer:
         self._final_upto = 0
         self._horizon: Horizon | None = None
         self._blocked_at = 0  # a record whose content MAC does not match: the chain waits before it
-        self._busy = threading.Lock()  # one chainer per process without a database round trip
+        self._state = threading.Lock()  # one chainer per process without a database round trip:
+        self._running = False  # a run is under way in this process
+        self._missed = False  # a writer of this process came while it was
 
     def run(self) -> int:
         """Link what can be linked now; returns how many records it linked (0 if another chainer is at it).
 
-        After letting go of the lock it looks once more: a writer whose try-lock failed while this one was
-        finishing is linked by this one rather than left to the periodic run."""
+        Nobody waits: a thread of this process that finds the chainer busy leaves a note and returns, and the
+        busy one runs again for it; a process whose try-lock fails committed its records before the holder
+        let go, so the holder's look after letting go (`_run_once`) finds them."""
         total = 0
         for _ in range(8):  # bounded: under a steady stream each writer's own run takes over
-            if not self._busy.acquire(blocking=False):
-                return total
+            with self._state:
+                if self._running:
+                    self._missed = True
+                    return total
+                self._running, self._missed = True, False
             try:
                 result = self._run_once()
             finally:
-                self._busy.release()
+                with self._state:
+                    self._running = False
+                    missed = self._missed
             if result is None:
                 return total
             linked, again = result
             total += linked
-            if not again:
+            if not (again or missed):
                 return total
         return total
 
