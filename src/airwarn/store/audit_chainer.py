@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, bindparam, insert, select, text
 from sqlalchemy.engine import Engine
 
-from airwarn.domain.audit import GENESIS, AuditKey, content_mac, content_of, gap_record, seal
+from airwarn.domain.audit import GENESIS, AuditKey, content_mac, content_of, gap_record, link, seal
 from airwarn.store import serial_metrics
 from airwarn.store import tables as t
 from airwarn.store.audit_store import record_from_row
@@ -33,6 +33,7 @@ log = logging.getLogger("airwarn.audit")
 _TRY = text(f"SELECT pg_try_advisory_xact_lock({CHAIN_LOCK_KEY}) "
             "AND set_config('synchronous_commit', 'off', true) = 'off'")
 _DURABLE = text("SET LOCAL synchronous_commit = on")
+_HEAD = text("SELECT seq, hash FROM audit_log WHERE hash IS NOT NULL ORDER BY seq DESC LIMIT 1")
 #: The linked head (if any) and the records after it, in one round trip.
 _FROM_HEAD = text("SELECT * FROM audit_log WHERE seq >= coalesce((SELECT max(seq) FROM audit_log "
                   "WHERE hash IS NOT NULL), 0) ORDER BY seq LIMIT :n")
@@ -129,35 +130,30 @@ class Chainer:
             return linked, conn.execute(_NEXT, {"seq": next_seq}).first() is not None
 
     def _link_batch(self, conn: Connection) -> tuple[int, int, int | None, bool] | None:
-        """One transaction under the chainer lock (`pg_try_advisory_xact_lock`, let go at its commit): link
-        the consecutive committed records after the linked head, filling numbers known to be final with gap
-        records. Returns (linked, next number, a missing number that blocks the chain or None, whether a
-        full batch was linked), or None when another chainer holds the lock.
+        """One transaction: link the consecutive committed records after the linked head, filling numbers
+        known to be final with gap records. Returns (linked, next number, a missing number that blocks the
+        chain or None, whether a full batch was linked), or None when another chainer holds the lock.
+
+        The records are read and checked (content hash, the writer's content MAC) before the chainer lock
+        (`pg_try_advisory_xact_lock`, let go at the commit) is taken; under it the chainer only checks that
+        the linked head is still the one it read, computes the HMAC links and runs one `UPDATE`.
 
         Its commit does not wait for the disk (`synchronous_commit` off) unless it wrote a gap record: a link
         is a pure function of the key and the records, so a link lost in a crash is remade identically by
         the next run, and a head signed over it stays true. A gap record carries the time it was made, so
         that one is committed durably."""
         with conn.begin():
-            if not conn.execute(_TRY).scalar():
-                return None
-            t0 = time.perf_counter()
             rows = list(conn.execute(_FROM_HEAD, {"n": self.batch + 1}).mappings())
-            seq, prev = 0, GENESIS
+            head_seq, head_hash = 0, GENESIS
             if rows and rows[0]["hash"] is not None:
-                seq, prev = rows[0]["seq"], rows[0]["hash"]
+                head_seq, head_hash = rows[0]["seq"], rows[0]["hash"]
                 rows = rows[1:]
-            seqs: list[int] = []
-            prevs: list[str] = []
-            links: list[str] = []
-            missing = None
-            gaps = 0
+            plan: list[tuple[int, str | None]] = []  # (seq, content hash), None: a gap record goes there
+            seq, missing = head_seq, None
             for row in rows:
                 while row["seq"] > seq + 1 and seq + 1 <= self._final_upto:
-                    if not gaps:
-                        conn.execute(_DURABLE)
-                    prev = self._gap(conn, seq + 1, prev)
-                    seq, gaps = seq + 1, gaps + 1
+                    seq += 1
+                    plan.append((seq, None))
                 if row["seq"] != seq + 1:
                     missing = seq + 1
                     break
@@ -171,11 +167,29 @@ class Chainer:
                               "database); the chain stops before it until someone looks", record.seq)
                     self._blocked_at = record.seq
                     break
-                sealed = seal(self.key, record, prev, content)
-                seqs.append(sealed.seq)
-                prevs.append(sealed.prev_hash)
-                links.append(sealed.hash)
-                seq, prev = sealed.seq, sealed.hash
+                plan.append((record.seq, content))
+                seq = record.seq
+            if not conn.execute(_TRY).scalar():
+                return None
+            t0 = time.perf_counter()
+            found = conn.execute(_HEAD).first()
+            now_head = (found.seq, found.hash) if found is not None else (0, GENESIS)
+            if now_head != (head_seq, head_hash):
+                return 0, head_seq + 1, None, True  # another chainer moved the head meanwhile: read again
+            seqs: list[int] = []
+            prevs: list[str] = []
+            links: list[str] = []
+            prev, gaps = head_hash, 0
+            for number, digest in plan:
+                if digest is None:
+                    if not gaps:
+                        conn.execute(_DURABLE)
+                    prev, gaps = self._gap(conn, number, prev), gaps + 1
+                    continue
+                seqs.append(number)
+                prevs.append(prev)
+                prev = link(self.key, prev, digest)
+                links.append(prev)
             if seqs:
                 done = conn.execute(_LINK, {"seqs": seqs, "prevs": prevs, "links": links, "key": self.key.key_id})
                 if done.rowcount != len(seqs):  # another chainer linked some: impossible under the lock
@@ -185,7 +199,7 @@ class Chainer:
         self.times.held_s += held_s
         self.times.linked += len(seqs)
         serial_metrics.observe("chainer", held_s)
-        full = len(rows) == self.batch and missing is None and len(seqs) == len(rows)
+        full = len(rows) == self.batch and missing is None and len(plan) - gaps == len(rows)
         return len(seqs) + gaps, seq + 1, missing, full
 
     def _gap(self, conn: Connection, seq: int, prev: str) -> str:
