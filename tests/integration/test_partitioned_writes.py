@@ -1,7 +1,13 @@
 """No global serialisation on real PostgreSQL: concurrent writers in several regions (threads and another
 process, some rolling back on purpose, some after drawing their audit numbers) leave one chain that
 `verify` accepts, with every committed record exactly once, in order, and every lost number recorded as a
-gap; one region's decision lock does not hold up another region, but does hold up its own and global writes."""
+gap; one region's decision lock does not hold up another region, but does hold up its own and global writes.
+
+Advisory locks are per database, not per schema: a test elsewhere on the same database that waits for the
+global key exclusively while one of these tests holds it shared (a held region lock, a number in flight)
+queues the next shared request behind it until the holder lets go. On a database shared with other
+sessions' suites that can stall a test here until its patience runs out; run alone, as CI does, it cannot.
+"""
 
 from __future__ import annotations
 
