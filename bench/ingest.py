@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import socket
 import statistics
 import subprocess
@@ -124,30 +125,60 @@ ROSTOV = ["Millerovsky", "Sholokhovsky", "Chertkovsky", "Verkhnedonskoy", "Kamen
           "Kasharsky", "Boguchar"]
 
 
+REGIONS = ["RU-ROS", "RU-VGG", "RU-PNZ", "RU-SAR"]  # the bundled territory's regions
+
+
+def serialised_s(base: str, scrapes: int = 40) -> dict[str, float]:
+    """Seconds the server's processes spent inside serialised sections (decision locks, the chainer), from
+    /metrics: each scrape reaches one process; the counters carry the process id, so the largest value per
+    (section, process) is that process's total."""
+    seen: dict[tuple[str, str], float] = {}
+    pattern = re.compile(r'^airwarn_serialised_seconds_total\{pid="(\d+)",section="(\w+)"\} (\S+)$')
+    for _ in range(scrapes):
+        with httpx.Client(base_url=base, timeout=10) as c:  # a new connection may reach another worker
+            for line in c.get("/metrics").text.splitlines():
+                m = pattern.match(line)
+                if m:
+                    key = (m.group(2), m.group(1))
+                    seen[key] = max(seen.get(key, 0.0), float(m.group(3)))
+    out: dict[str, float] = {}
+    for (section, _), value in seen.items():
+        out[section] = out.get(section, 0.0) + value
+    return out
+
+
 def run(db: str, label: str, reports: int, clients: int, workload: str, workers: int = 1,
-        baseline: bool = False) -> dict[str, Any]:
+        baseline: bool = False, regions: int = 1) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="airwarn-bench-"))
     proc, base, token = start_baseline(db, workers) if baseline else start_server(db, workdir, workers)
     try:
+        used = REGIONS[:regions]
         if baseline:
-            districts = ROSTOV
+            by_region = {r: ROSTOV for r in used}
         else:
             with httpx.Client(base_url=base) as c:
-                districts = [f["properties"]["name_en"] for f in c.get("/api/v1/territory").json()["features"]
-                             if f["properties"].get("kind") == "district" and f["properties"]["region"] == "RU-ROS"]
+                features = c.get("/api/v1/territory").json()["features"]
+            by_region = {r: [f["properties"]["name_en"] for f in features
+                             if f["properties"].get("kind") == "district" and f["properties"]["region"] == r]
+                         for r in used}
+            by_region = {r: names for r, names in by_region.items() if names}
+            if len(by_region) < regions:
+                raise SystemExit(f"the bundled territory has districts in only {sorted(by_region)}")
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         per_client = reports // clients
 
         def worker(i: int) -> list[tuple[float, int]]:
             out = []
-            district = districts[i % len(districts)]
+            region = sorted(by_region)[i % len(by_region)]  # clients spread evenly over the regions
+            districts = by_region[region]
+            district = districts[i // len(by_region) % len(districts)]
             with httpx.Client(base_url=base, headers=headers, timeout=60) as c:
                 for n in range(per_client):
                     if workload == "alerting":  # every report changes a regime and issues a signed alert
                         kind = "regime_declared" if n % 2 == 0 else "regime_lifted"
                     else:  # a burst of reports about an area already under the regime: decided, audited, no alert
                         kind = "interception"
-                    body = {"kind": kind, "region": "RU-ROS", "districts": [district], "regime": "drone_hazard",
+                    body = {"kind": kind, "region": region, "districts": [district], "regime": "drone_hazard",
                             "source": {"type": "official", "name": "bench"}}
                     t0 = time.perf_counter()
                     r = c.post("/api/v1/reports", json=body)
@@ -161,6 +192,7 @@ def run(db: str, label: str, reports: int, clients: int, workload: str, workers:
             results = [x for chunk in pool.map(worker, range(clients)) for x in chunk]
         wall = time.perf_counter() - t0
         cpu_s = sum(tree_cpu_s(proc.pid).values()) - cpu0
+        held = {} if baseline else serialised_s(base)
     finally:
         proc.terminate()
         proc.wait(10)
@@ -169,7 +201,8 @@ def run(db: str, label: str, reports: int, clients: int, workload: str, workers:
     return {"db": label, "workload": "FastAPI one-row baseline" if baseline else workload, "workers": workers,
             "reports": len(results), "alerts": sum(n for _, n in results),
             "reports_per_s": len(results) / wall, "p50_ms": q[49] * 1000, "p99_ms": q[98] * 1000,
-            "mean_ms": statistics.fmean(latencies) * 1000, "cpu_ms": cpu_s * 1000 / len(results)}
+            "mean_ms": statistics.fmean(latencies) * 1000, "cpu_ms": cpu_s * 1000 / len(results),
+            "regions": regions, "held_ms": {k: v * 1000 / len(results) for k, v in held.items()}}
 
 
 def postgres_url() -> str | None:
@@ -192,6 +225,8 @@ def main() -> None:
                         "each beside the FastAPI one-row baseline with N workers")
     parser.add_argument("--dbs", default="sqlite,postgresql", help="databases for the alerting/burst table")
     parser.add_argument("--workloads", default="alerting,burst")
+    parser.add_argument("--regions", type=int, default=1, help="spread the clients' reports over this many "
+                        "regions (at most 4); the decision lock is per region on PostgreSQL")
     args = parser.parse_args()
     rows = []
     dbs = args.dbs.split(",") if args.dbs else []
@@ -206,16 +241,21 @@ def main() -> None:
         for baseline in (False, True):
             pg = postgres_url()
             if pg:
-                rows.append(run(pg, "PostgreSQL 15", args.reports, args.clients, "alerting", workers, baseline))
+                rows.append(run(pg, "PostgreSQL 15", args.reports, args.clients, "alerting", workers, baseline,
+                                args.regions))
                 print("measured:", rows[-1], flush=True)  # a long run on a busy machine keeps what it has
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f} at the end; "
           f"{args.clients} client threads, server in its own process(es)")
-    print("| database | workload | processes | reports | alerts | reports/s | p50 ms | p99 ms | server CPU ms/report |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| database | workload | processes | regions | reports | alerts | reports/s | p50 ms | p99 ms "
+          "| server CPU ms/report | in region lock ms/report | in global lock ms/report | in chainer ms/report |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
-        print(f"| {r['db']} | {r['workload']} | {r['workers']} | {r['reports']} | {r['alerts']} | "
-              f"{r['reports_per_s']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['cpu_ms']:.1f} |")
+        held = r["held_ms"]
+        cells = [f"{held[k]:.2f}" if k in held else "-" for k in ("region", "global", "chainer")]
+        print(f"| {r['db']} | {r['workload']} | {r['workers']} | {r['regions']} | {r['reports']} | {r['alerts']} | "
+              f"{r['reports_per_s']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['cpu_ms']:.1f} | "
+              f"{' | '.join(cells)} |")
 
 
 if __name__ == "__main__":

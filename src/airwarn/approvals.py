@@ -18,6 +18,7 @@ from airwarn.errors import Conflict, Forbidden, InvalidInput, NotFound
 from airwarn.issuing import Outcome, audit, held_group, issue, lift_one, lift_regimes, store_alert, summary
 from airwarn.issuing import withdraw_group as _drop
 from airwarn.lifecycle import guard_drill_cancel, release_measures
+from airwarn.regions import region_of
 from airwarn.store.repository import Repository
 
 #: How the audit names the one public act above the threshold that one person may do.
@@ -52,7 +53,7 @@ def approve_alert(deps: Deps, identifier: str, approver: User) -> dict[str, Any]
     """A second person (approver or admin, not one of the authors) releases a held alert and its decision."""
     _require(approver, Role.APPROVER)
     now = deps.clock()
-    with deps.uow.write() as repo:
+    with deps.uow.write(region=region_of(deps, "alert", identifier)) as repo:  # its decision's region
         group = _held(repo, identifier, approver, "approve")
         ids = [a.identifier for a in group]
         status = group[0].status
@@ -94,7 +95,7 @@ def reject_alert(deps: Deps, identifier: str, approver: User, reason: str) -> di
     _require(approver, Role.APPROVER)
     if not reason.strip():
         raise InvalidInput("a rejection needs a reason", field="reason")
-    with deps.uow.write() as repo:
+    with deps.uow.write(region=region_of(deps, "alert", identifier)) as repo:
         group = _held(repo, identifier, approver, "reject")
         ids = _drop(repo, deps, group[0], approver.name, reason, AlertState.REJECTED)
     deps.events.publish("review", {"alert": {"identifier": identifier, "state": "rejected"},
@@ -108,7 +109,7 @@ def cancel_alert(deps: Deps, identifier: str, actor: User, note: str = "False al
     At or above the threshold, an approver's false-alarm cancel goes out at once (one person, audited as
     such); an operator's waits for a second person, and the regimes stay in force until then."""
     _require(actor, Role.OPERATOR)
-    with deps.uow.write() as repo:
+    with deps.uow.write(region=region_of(deps, "alert", identifier)) as repo:
         original = _alert(repo, identifier)
         if original.msg_type is MsgType.CANCEL:
             raise Conflict("a Cancel cannot itself be cancelled")

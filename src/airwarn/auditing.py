@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,12 +19,13 @@ from airwarn.domain.audit import (
     AuditHead,
     AuditRecord,
     ChainCheck,
+    check_unlinked,
     compare_rows,
     latest_state,
     verify_chain,
 )
 from airwarn.errors import ConfigError, InvalidInput
-from airwarn.store.audit_store import covered_tables, current_rows, last_record
+from airwarn.store.audit_store import covered_tables, current_rows, last_record, unlinked_records
 from airwarn.store.uow import UnitOfWork
 
 
@@ -91,7 +92,11 @@ def check_head_signature(signed: SignedHead, cert_pem: bytes) -> str | None:
 
 def verify(deps: Deps, head: SignedHead | None = None, cert_pem: bytes | None = None) -> ChainCheck:
     """Check the chain's links and MACs, a saved signed `head` (no records removed from the tail, none
-    rewritten up to it), and that every covered table row equals its newest audited state."""
+    rewritten up to it), and that every covered table row equals its newest audited state.
+
+    Committed records the chainer has not linked yet (PostgreSQL, normally for milliseconds) are not part of
+    the chain: each must follow the linked head and match its content MAC, their row digests count for the
+    table check, and `unlinked` lists them."""
     if head is not None:
         problem = check_head_signature(head, cert_pem or deps.certificate_pem)
         if problem:
@@ -106,12 +111,16 @@ def verify(deps: Deps, head: SignedHead | None = None, cert_pem: bytes | None = 
                 yield record
 
         check = verify_chain(walk(), deps.uow.audit_key, head.head if head else None)
+        pending = list(unlinked_records(repo.conn)) if check.ok else []
     if not check.ok:
         return check
-    problems = compare_rows(audited, rows, covered_tables())
+    problems = check_unlinked(pending, deps.uow.audit_key, check.records)
+    audited.update(latest_state(pending))
+    problems += compare_rows(audited, rows, covered_tables())
+    unlinked = [r.seq for r in pending]
     if problems:
-        return ChainCheck(False, check.records, None, problems[0], problems)
-    return check
+        return ChainCheck(False, check.records, None, problems[0], problems, check.gaps, unlinked)
+    return replace(check, unlinked=unlinked)
 
 
 def read_head_file(path: Path) -> SignedHead:

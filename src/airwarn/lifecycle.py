@@ -27,6 +27,7 @@ from airwarn.domain.reports import Certainty, Status
 from airwarn.domain.users import Role, User
 from airwarn.errors import Conflict, Forbidden, InvalidInput, NotFound
 from airwarn.issuing import Outcome, airport_notice, audit, drill_clear, issue, store_alert
+from airwarn.regions import region_of
 from airwarn.store.repository import Repository
 
 log = logging.getLogger("airwarn.lifecycle")
@@ -91,7 +92,7 @@ def end_measure(deps: Deps, measure_id: str, actor: User, reason: str) -> Outcom
     if not reason:
         raise InvalidInput("say why the measure ends", field="reason")
     outcome = Outcome()
-    with deps.uow.write() as repo:
+    with deps.uow.write(region=region_of(deps, "measure", measure_id)) as repo:
         measure = _measure(repo, measure_id)
         if not measure.active:
             raise Conflict(f"measure {measure_id} ended at {measure.ended_at}")
@@ -104,7 +105,7 @@ def end_measure(deps: Deps, measure_id: str, actor: User, reason: str) -> Outcom
 def keep_measure(deps: Deps, measure_id: str, actor: User, keep: bool, reason: str = "") -> dict[str, Any]:
     """Keep a measure in force after the regimes it came with end (or let it end with them again)."""
     _require(actor, Role.OPERATOR)
-    with deps.uow.write() as repo:
+    with deps.uow.write(region=region_of(deps, "measure", measure_id)) as repo:
         measure = _measure(repo, measure_id)
         if not measure.active:
             raise Conflict(f"measure {measure_id} ended at {measure.ended_at}")
@@ -201,14 +202,14 @@ def renew_alerts(deps: Deps) -> list[str]:
     """Renew every issued regime message whose `<expires>` is near while its regimes stay in force:
     an Update with the same content and a later expiry. Returns the new identifiers.
 
-    Every node runs this; the write lock serialises them, and a node that comes second finds the messages
+    Every node runs this; the global write lock serialises them, and a node that comes second finds the messages
     already renewed (their regimes link to the renewal, which is not due)."""
     now = deps.clock()
     with deps.uow.read() as repo:
         if not any(_due(repo, deps, status, now) for status in Status):
             return []  # the usual tick: nothing near expiry, no write lock taken
     renewed: list[str] = []
-    with deps.uow.write() as repo:
+    with deps.uow.write() as repo:  # global: every region's due messages, one transaction, rare
         for status in Status:
             picture = repo.picture(status)
             for alert, regimes in _due(repo, deps, status, now, picture):

@@ -19,6 +19,7 @@ from airwarn.domain.users import Role, User, hash_token, new_token
 from airwarn.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from airwarn.intake import ReportDraft, resolve
 from airwarn.issuing import Outcome, apply_decision, audit, lift_regimes, summary
+from airwarn.regions import region_of
 
 
 def require(user: User, role: Role) -> None:
@@ -65,7 +66,7 @@ def submit_report(deps: Deps, draft: ReportDraft, actor: User) -> Outcome:
     _require_reporter(actor, draft)
     report = resolve(draft, deps.territory, now=deps.clock(), reported_by=actor.name,
                      future_tolerance=deps.future_tolerance)
-    with deps.uow.write() as repo:
+    with deps.uow.write(region=report.region) as repo:  # the decision reads and changes its region only
         picture = repo.picture(report.status)
         incident, dismissed, pending = _incident_of(repo, report)
         decision = decide(report, picture, deps.territory)
@@ -162,7 +163,7 @@ def confirm_report(deps: Deps, report_id: str, actor: User, certainty: str = "Li
         raise InvalidInput("certainty must be Observed or Likely", field="certainty") from None
     if not confirmed_certainty.at_least(Certainty.LIKELY):
         raise InvalidInput("a confirmation must be at least Likely", field="certainty")
-    with deps.uow.write() as repo:
+    with deps.uow.write(region=region_of(deps, "report", report_id)) as repo:
         report = _pending(repo, report_id)
         picture = repo.picture(report.status)
         decision = decide(report, picture, deps.territory, confirmed=True)
@@ -177,7 +178,7 @@ def confirm_report(deps: Deps, report_id: str, actor: User, certainty: str = "Li
 
 def dismiss_report(deps: Deps, report_id: str, actor: User, reason: str = "") -> None:
     require(actor, Role.OPERATOR)
-    with deps.uow.write() as repo:
+    with deps.uow.write(region=region_of(deps, "report", report_id)) as repo:  # its incident's region
         report = _pending(repo, report_id)
         repo.set_review(report.id, review="dismissed", by=actor.name, at=deps.clock())
         audit(repo, deps, actor.name, "report.dismissed", "report", report.id, reason=reason)
@@ -195,7 +196,7 @@ def _pending(repo: Any, report_id: str) -> Any:
 
 def lift_regime(deps: Deps, regime_id: str, actor: User, reason: str = "") -> Outcome:
     require(actor, Role.OPERATOR)
-    with deps.uow.write() as repo:
+    with deps.uow.write(region=region_of(deps, "regime", regime_id)) as repo:
         found = repo.regime(regime_id)
         if found is None:
             raise NotFound(f"no regime {regime_id!r}")

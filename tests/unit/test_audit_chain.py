@@ -14,7 +14,10 @@ from airwarn.domain.audit import (
     AuditHead,
     AuditKey,
     AuditRecord,
+    check_unlinked,
     compare_rows,
+    content_mac,
+    gap_record,
     latest_state,
     record_hash,
     row_digest,
@@ -174,3 +177,33 @@ def test_a_row_deleted_by_the_application_is_expected_to_be_gone() -> None:
     records = chain(2)
     records[1] = replace(records[1], state={"alerts/1": None})
     assert compare_rows(latest_state(records), {}, ["alerts"]) == []
+
+
+def _unlinked(seq: int, key: AuditKey = KEY) -> AuditRecord:
+    draft = AuditRecord(seq, datetime(2026, 11, 24, tzinfo=UTC), "olga", "x", "alert", str(seq), {}, "", "",
+                        {}, key.key_id)
+    return replace(draft, content_mac=content_mac(key, draft))
+
+
+def test_a_gap_record_links_like_any_record_and_verify_lists_it() -> None:
+    records = chain(2)
+    gap = gap_record(3, datetime(2026, 11, 24, tzinfo=UTC))
+    records.append(seal(KEY, replace(gap, content_mac=content_mac(KEY, gap)), records[-1].hash))
+    records += chain(2, start=4, prev=records[-1].hash)
+    check = verify_chain(records, KEY)
+    assert check.ok and check.gaps == [3] and check.records == 5
+
+
+def test_unlinked_records_must_follow_the_head_and_carry_their_writers_content_mac() -> None:
+    assert check_unlinked([_unlinked(6), _unlinked(7)], KEY, 5) == []
+    forged = replace(_unlinked(6), actor="mallory")  # edited after the writer made its MAC
+    assert check_unlinked([forged], KEY, 5) == [
+        "record 6 (x alert 6) is not linked yet and does not match its content MAC: inserted or rewritten"]
+    assert check_unlinked([_unlinked(6, OTHER)], KEY, 5)  # made with another key
+    assert check_unlinked([replace(_unlinked(6), content_mac=None)], KEY, 5)
+    assert check_unlinked([_unlinked(4)], KEY, 5) == ["record 4 is unlinked below the chained head 5"]
+
+
+def test_the_content_mac_does_not_depend_on_the_link() -> None:
+    record = _unlinked(3)
+    assert content_mac(KEY, seal(KEY, record, "a" * 64)) == content_mac(KEY, record) != content_mac(OTHER, record)

@@ -161,6 +161,8 @@ class AuditCheck(Doc):
     records: int
     first_bad_seq: int | None = None
     problem: str | None = None
+    gaps: list[int] = Field(default_factory=list, description="numbers linked as gaps (rolled back)")
+    unlinked: list[int] = Field(default_factory=list, description="committed records not linked yet")
 
 
 class ShelterRef(Doc):

@@ -75,7 +75,7 @@ def audit_verify(deps: DepsDep, _user: Observer) -> dict[str, Any]:
     """Check the MAC chain and the covered tables' rows; `ok` false names the first problem, `problems` all."""
     check = services.verify_audit(deps)
     return {"ok": check.ok, "records": check.records, "first_bad_seq": check.first_bad_seq,
-            "problem": check.problem, "problems": check.problems}
+            "problem": check.problem, "problems": check.problems, "gaps": check.gaps, "unlinked": check.unlinked}
 
 
 @router.get("/territory/version")

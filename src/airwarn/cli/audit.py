@@ -50,6 +50,17 @@ def verify(
         raise AirwarnError(f"audit verification failed{where}: {check.problem}")
     against = f", including the saved head (record {saved.head.seq})" if saved else ""
     typer.echo(f"audit chain intact: {check.records} records, MACs and covered tables match{against}")
+    if check.gaps:
+        typer.echo(f"  {len(check.gaps)} numbers recorded as gaps (drawn by transactions that rolled back): "
+                   f"{_seqs(check.gaps)}")
+    if check.unlinked:
+        typer.echo(f"  {len(check.unlinked)} committed records not linked yet (the chainer links them within "
+                   f"moments; their content MACs and rows match): {_seqs(check.unlinked)}")
+
+
+def _seqs(seqs: list[int], most: int = 10) -> str:
+    shown = ", ".join(str(s) for s in seqs[:most])
+    return shown + (f" … ({len(seqs) - most} more)" if len(seqs) > most else "")
 
 
 def head(

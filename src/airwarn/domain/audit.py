@@ -23,6 +23,10 @@ GENESIS = "0" * 64
 #: Bytes in a freshly made audit MAC key.
 KEY_BYTES = 32
 _DOMAIN = b"airwarn-audit-v2\n"
+_CONTENT_DOMAIN = b"airwarn-audit-content-v1\n"
+#: The record the chainer links in place of a sequence number whose transaction never committed.
+GAP_ACTION = "audit.gap"
+GAP_ACTOR = "system:chainer"
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,8 @@ class AuditRecord:
     #: "table/key" → digest of that row as this record's transaction left it (None: the row was deleted).
     state: dict[str, str | None] = field(default_factory=dict)
     key_id: str | None = None
+    #: HMAC of the content alone (see `content_mac`); None on records written before it existed.
+    content_mac: str | None = None
 
 
 def canonical(value: Any) -> bytes:
@@ -101,13 +107,32 @@ def link(key: AuditKey, prev: str, content: str) -> str:
     return hmac.new(key.secret, _DOMAIN + prev.encode() + b"\n" + content.encode(), hashlib.sha256).hexdigest()
 
 
-def seal(key: AuditKey, record: AuditRecord, prev: str) -> AuditRecord:
-    """`record` linked after `prev` with `key`."""
-    content = content_hash(seq=record.seq, at=record.at, actor=record.actor, action=record.action,
-                           entity=record.entity, entity_id=record.entity_id, data=record.data,
-                           state=record.state)
+def content_of(record: AuditRecord) -> str:
+    """The content hash of a record as stored."""
+    return content_hash(seq=record.seq, at=record.at, actor=record.actor, action=record.action,
+                        entity=record.entity, entity_id=record.entity_id, data=record.data, state=record.state)
+
+
+def content_mac(key: AuditKey, record: AuditRecord, content: str | None = None) -> str:
+    """HMAC of the record's content alone (`content`: its content hash, if already computed), made by the
+    writing transaction: the chainer links a committed record only when this matches, so a row inserted or
+    edited in the database before it is linked is never blessed by the chain."""
+    digest = content if content is not None else content_of(record)
+    return hmac.new(key.secret, _CONTENT_DOMAIN + digest.encode(), hashlib.sha256).hexdigest()
+
+
+def gap_record(seq: int, at: datetime) -> AuditRecord:
+    """The record that stands for sequence number `seq`, drawn by a transaction that never committed."""
+    return AuditRecord(seq, at, GAP_ACTOR, GAP_ACTION, "audit", str(seq),
+                       {"reason": "the transaction that drew this number did not commit"}, "", "")
+
+
+def seal(key: AuditKey, record: AuditRecord, prev: str, content: str | None = None) -> AuditRecord:
+    """`record` linked after `prev` with `key` (`content`: its content hash, if already computed)."""
+    content = content if content is not None else content_of(record)
     return AuditRecord(record.seq, record.at, record.actor, record.action, record.entity, record.entity_id,
-                       record.data, prev, link(key, prev, content), dict(record.state), key.key_id)
+                       record.data, prev, link(key, prev, content), dict(record.state), key.key_id,
+                       record.content_mac)
 
 
 def record_hash(
@@ -147,6 +172,10 @@ class ChainCheck:
     problem: str = ""
     #: Every finding, including table rows that differ from their audited state.
     problems: list[str] = field(default_factory=list)
+    #: Sequence numbers the chain records as gaps (drawn by transactions that rolled back).
+    gaps: list[int] = field(default_factory=list)
+    #: Committed records the chainer has not linked yet (checked by their content MAC, not yet by a link).
+    unlinked: list[int] = field(default_factory=list)
 
 
 def _fail(count: int, seq: int | None, problem: str) -> ChainCheck:
@@ -162,6 +191,7 @@ def verify_chain(records: Iterable[AuditRecord], key: AuditKey | None = None,
     expected_seq = 1
     keyed = False
     at_head: AuditRecord | None = None
+    gaps: list[int] = []
     for rec in records:
         count += 1
         if rec.seq != expected_seq:
@@ -186,6 +216,8 @@ def verify_chain(records: Iterable[AuditRecord], key: AuditKey | None = None,
                                              "does not match its MAC: rewritten")
         if head is not None and rec.seq == head.seq:
             at_head = rec
+        if rec.action == GAP_ACTION and rec.actor == GAP_ACTOR:
+            gaps.append(rec.seq)
         prev = rec.hash
         expected_seq += 1
     if head is not None and head.seq > 0:
@@ -194,7 +226,23 @@ def verify_chain(records: Iterable[AuditRecord], key: AuditKey | None = None,
                                               f"{head.seq}, the log ends at {expected_seq - 1}")
         if at_head.hash != head.hash:
             return _fail(count, head.seq, f"record {head.seq} differs from the saved head")
-    return ChainCheck(True, count)
+    return ChainCheck(True, count, gaps=gaps)
+
+
+def check_unlinked(records: Iterable[AuditRecord], key: AuditKey | None, linked_to: int) -> list[str]:
+    """Problems with committed records still waiting for the chainer: each must come after the linked head
+    (`linked_to`) and carry the content MAC its writer made (else it was inserted or edited in the database)."""
+    problems = []
+    for rec in records:
+        if rec.seq <= linked_to:
+            problems.append(f"record {rec.seq} is unlinked below the chained head {linked_to}")
+        elif key is None:
+            problems.append("the audit key is needed to check unlinked records")
+            break
+        elif rec.content_mac is None or not hmac.compare_digest(rec.content_mac, content_mac(key, rec)):
+            problems.append(f"record {rec.seq} ({rec.action} {rec.entity} {rec.entity_id}) is not linked yet "
+                            "and does not match its content MAC: inserted or rewritten")
+    return problems
 
 
 def latest_state(records: Iterable[AuditRecord]) -> dict[str, tuple[str | None, int]]:

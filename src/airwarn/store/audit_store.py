@@ -1,25 +1,38 @@
-"""The audit log in the database: records buffered during a transaction and sealed just before it commits.
+"""The audit log in the database: records buffered during a transaction and stored just before it commits.
 
 A write transaction appends records and marks the covered rows it touched (alerts, regimes, measures,
-approvals). Right before commit, `AuditWriter.flush` reads those rows back, binds their digests to the
-transaction's records and links each record into the MAC chain. Should a later edit of a row bypass the
-application, `airwarn audit verify` finds that the row no longer matches its newest audited digest.
+approvals). Right before commit, `AuditWriter.flush` reads those rows back and binds their digests to the
+transaction's records. On SQLite (one writer) it also links them into the MAC chain; on PostgreSQL it gives
+them numbers from the `audit_seq` sequence and stores them unlinked, with their content MAC, and the
+chainer (store/audit_chainer.py) links them after commit in sequence order — so writers never wait for
+each other to read "the newest record". Should a later edit of a row bypass the application,
+`airwarn audit verify` finds that the row no longer matches its newest audited digest.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, event, insert, select
+from sqlalchemy import Connection, Table, event, insert, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.dml import Insert, UpdateBase
 
-from airwarn.domain.audit import GENESIS, AuditKey, AuditRecord, plain, row_digest, seal
+from airwarn.domain.audit import (
+    GENESIS,
+    AuditKey,
+    AuditRecord,
+    content_mac,
+    content_of,
+    plain,
+    row_digest,
+    seal,
+)
 from airwarn.errors import ConfigError
 from airwarn.store import tables as t
+from airwarn.store.lock_keys import WRITE_LOCK_KEY
 from airwarn.store.rows import aware
 
 #: Tables whose every row is bound to the audit; "approvals" joins when a migration creates it.
@@ -28,6 +41,12 @@ COVERED = ("alerts", "regimes", "measures", "approvals")
 _ENTITY_TABLE = {"alert": "alerts", "regime": "regimes", "measure": "measures", "approval": "approvals"}
 
 _LAST = select(t.audit_log.c.seq, t.audit_log.c.hash).order_by(t.audit_log.c.seq.desc()).limit(1)
+#: PostgreSQL: n record numbers, drawn only while the transaction holds the write lock key (shared; a unit of
+#: work holds it already) and has an xid — both filters run before the projection draws — so the chainer can
+#: tell which transactions may still commit a number (audit_chainer.Chainer._settle).
+_DRAW = text("SELECT nextval('audit_seq') AS seq FROM generate_series(1, :n) "
+             "WHERE pg_current_xact_id() IS NOT NULL "
+             f"AND pg_advisory_xact_lock_shared({WRITE_LOCK_KEY}) IS NOT NULL")
 
 
 def covered_tables() -> dict[str, Table]:
@@ -108,6 +127,8 @@ class AuditWriter:
         self.key = key
         self.pending: list[_Pending] = []
         self.touched: dict[str, tuple[Table, tuple[Any, ...]]] = {}
+        #: Whether this transaction drew record numbers (PostgreSQL): the chainer should run after it ends.
+        self.drew = False
         conn.info[_WRITER] = self
 
     def close(self) -> None:
@@ -132,7 +153,8 @@ class AuditWriter:
             self.touched[row_ref(table, key)] = (found, parts)
 
     def flush(self, now: datetime) -> list[AuditRecord]:
-        """Bind touched rows to the records and link the records into the chain (before commit)."""
+        """Bind touched rows to the records and store them (before commit): linked on SQLite, unlinked with
+        sequence numbers on PostgreSQL (the chainer links them after commit)."""
         self.close()
         if not self.pending and not self.touched:
             return []
@@ -149,20 +171,42 @@ class AuditWriter:
             ).mappings().first()
             digest = _digest(table, row) if row is not None else None
             states[self._owner(table.name, parts)][ref] = digest
-        last = self.conn.execute(_LAST).first()
-        seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
-        out = []
-        for p, state in zip(self.pending, states, strict=True):
-            record = seal(self.key, AuditRecord(seq, p.at, p.actor, p.action, p.entity, p.entity_id, p.data,
-                                                prev, "", state), prev)
-            self.conn.execute(insert(t.audit_log), dict(
-                seq=record.seq, at=record.at, actor=record.actor, action=record.action, entity=record.entity,
-                entity_id=record.entity_id, data=record.data, prev_hash=record.prev_hash, hash=record.hash,
-                state=record.state, key_id=record.key_id,
-            ))
-            out.append(record)
-            seq, prev = seq + 1, record.hash
+        if self.conn.dialect.name == "postgresql":
+            out = self._store_unlinked(self.key, states)
+        else:
+            out = self._store_linked(self.key, states)
         self.pending, self.touched = [], {}
+        return out
+
+    def _records(self, key: AuditKey, seqs: list[int],
+                 states: list[dict[str, str | None]]) -> list[tuple[AuditRecord, str]]:
+        """The records with their numbers and content MACs, each beside its content hash."""
+        out = []
+        for seq, p, state in zip(seqs, self.pending, states, strict=True):
+            record = AuditRecord(seq, p.at, p.actor, p.action, p.entity, p.entity_id, p.data, "", "", state,
+                                 key.key_id)
+            content = content_of(record)
+            out.append((replace(record, content_mac=content_mac(key, record, content)), content))
+        return out
+
+    def _store_unlinked(self, key: AuditKey, states: list[dict[str, str | None]]) -> list[AuditRecord]:
+        """PostgreSQL: numbers from the sequence, no link; the chainer links them after commit."""
+        seqs = sorted(r.seq for r in self.conn.execute(_DRAW, {"n": len(self.pending)}))
+        self.drew = True
+        out = [record for record, _ in self._records(key, seqs, states)]
+        self.conn.execute(insert(t.audit_log), [_row(r, linked=False) for r in out])
+        return out
+
+    def _store_linked(self, key: AuditKey, states: list[dict[str, str | None]]) -> list[AuditRecord]:
+        """SQLite: its one writer makes "the newest record" safe to read, so the records are linked here."""
+        last = self.conn.execute(_LAST).first()
+        first, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
+        out = []
+        for record, content in self._records(key, list(range(first, first + len(self.pending))), states):
+            record = seal(key, record, prev, content)
+            out.append(record)
+            prev = record.hash
+        self.conn.execute(insert(t.audit_log), [_row(r, linked=True) for r in out])
         return out
 
     def _owner(self, table: str, parts: tuple[Any, ...]) -> int:
@@ -175,21 +219,43 @@ class AuditWriter:
         return len(self.pending) - 1
 
 
+def _row(record: AuditRecord, *, linked: bool) -> dict[str, Any]:
+    return dict(seq=record.seq, at=record.at, actor=record.actor, action=record.action, entity=record.entity,
+                entity_id=record.entity_id, data=record.data, prev_hash=record.prev_hash if linked else None,
+                hash=record.hash if linked else None, state=record.state, key_id=record.key_id,
+                content_mac=record.content_mac)
+
+
+def record_from_row(r: Any) -> AuditRecord:
+    """An audit_log row as a record (an unlinked one has "" as its links)."""
+    at = aware(r["at"])
+    assert at is not None
+    return AuditRecord(r["seq"], at, r["actor"], r["action"], r["entity"], r["entity_id"], r["data"],
+                       r["prev_hash"] or "", r["hash"] or "", dict(r["state"] or {}), r["key_id"],
+                       r["content_mac"])
+
+
 def read_records(conn: Connection, *, after_seq: int = 0, limit: int | None = None) -> Iterator[AuditRecord]:
-    """Records in seq order."""
-    q = select(t.audit_log).where(t.audit_log.c.seq > after_seq).order_by(t.audit_log.c.seq)
+    """Linked records in seq order: the chain as verify, the signed head and the API see it."""
+    q = (select(t.audit_log).where(t.audit_log.c.seq > after_seq, t.audit_log.c.hash.is_not(None))
+         .order_by(t.audit_log.c.seq))
     if limit is not None:
         q = q.limit(limit)
     for r in conn.execute(q).mappings():
-        at = aware(r["at"])
-        assert at is not None
-        yield AuditRecord(r["seq"], at, r["actor"], r["action"], r["entity"], r["entity_id"], r["data"],
-                          r["prev_hash"], r["hash"], dict(r["state"] or {}), r["key_id"])
+        yield record_from_row(r)
+
+
+def unlinked_records(conn: Connection) -> Iterator[AuditRecord]:
+    """Committed records the chainer has not linked yet, in seq order."""
+    q = select(t.audit_log).where(t.audit_log.c.hash.is_(None)).order_by(t.audit_log.c.seq)
+    for r in conn.execute(q).mappings():
+        yield record_from_row(r)
 
 
 def last_record(conn: Connection) -> AuditRecord | None:
-    """The newest record, or None for an empty log."""
-    row = conn.execute(select(t.audit_log.c.seq).order_by(t.audit_log.c.seq.desc()).limit(1)).first()
+    """The newest linked record, or None for an empty log."""
+    row = conn.execute(select(t.audit_log.c.seq).where(t.audit_log.c.hash.is_not(None))
+                       .order_by(t.audit_log.c.seq.desc()).limit(1)).first()
     if row is None:
         return None
     return next(read_records(conn, after_seq=row.seq - 1, limit=1), None)

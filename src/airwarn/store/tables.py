@@ -207,9 +207,12 @@ audit_log = Table(
     Column("entity", String(32), nullable=False),
     Column("entity_id", String(96), nullable=False),
     Column("data", JSON, nullable=False),
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
+    # the chain link; NULL while a committed record waits for the chainer (PostgreSQL, docs/audit.md)
+    Column("prev_hash", String(64)),
+    Column("hash", String(64)),
     # digests of the covered rows (alerts, regimes, measures, …) as this record's transaction left them
     Column("state", JSON),
     Column("key_id", String(16)),  # the audit MAC key that links this record; NULL: a pre-key record
+    # HMAC of the record's content alone, set by the writer: the chainer links only records it made
+    Column("content_mac", String(64)),
 )

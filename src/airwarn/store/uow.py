@@ -4,20 +4,44 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+import zlib
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 
+from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
 from airwarn.domain.audit import AuditKey
+from airwarn.store import lock_keys, serial_metrics
+from airwarn.store.audit_chainer import Chainer
 from airwarn.store.audit_store import watch_writes
 from airwarn.store.repository import LiveReceipt, Repository
 
 log = logging.getLogger("airwarn.store")
 
-#: Key of the PostgreSQL advisory lock that serialises decisions (SQLite serialises with BEGIN IMMEDIATE).
-WRITE_LOCK_KEY = 0x41495257  # "AIRW"
+WRITE_LOCK_KEY = lock_keys.WRITE_LOCK_KEY
+REGION_LOCK_SPACE = lock_keys.REGION_LOCK_SPACE
+
+
+def region_key(region: str) -> int:
+    """The region code hashed into the int4 advisory-lock key space (a collision only costs parallelism)."""
+    key = zlib.crc32(region.encode())
+    return key - (1 << 32) if key >= 1 << 31 else key
+
+
+class LockTimes:
+    """How long this process's write transactions held their decision lock (lock taken → commit done)."""
+
+    def __init__(self) -> None:
+        self.count = {"region": 0, "global": 0}
+        self.held_s = {"region": 0.0, "global": 0.0}
+
+    def add(self, scope: str, held_s: float) -> None:
+        self.count[scope] += 1
+        self.held_s[scope] += held_s
+        serial_metrics.observe(scope, held_s)
 
 
 class UnitOfWork:
@@ -27,6 +51,9 @@ class UnitOfWork:
         #: Links the audit chain; without it, a transaction that writes audit records fails.
         self.audit_key = audit_key
         self._postgres = engine.dialect.name == "postgresql"
+        #: Links committed audit records after commit (PostgreSQL; SQLite links inside its one writer).
+        self.chainer = Chainer(engine, audit_key) if self._postgres and audit_key is not None else None
+        self.lock_times = LockTimes()
         # SQLite has one writer: threads of this process queue here instead of spinning on SQLITE_BUSY.
         self._local_writer: AbstractContextManager[object] = (
             threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
@@ -38,20 +65,24 @@ class UnitOfWork:
         self._receipts_lock = threading.Lock()
 
     @contextmanager
-    def write(self) -> Iterator[Repository]:
-        """A serialised write transaction: commits on success, rolls back everything on any error.
+    def write(self, *, region: str | None = None) -> Iterator[Repository]:
+        """A write transaction: commits on success, rolls back everything on any error.
 
-        After the commit, with the write lock released, it runs the repository's `after_commit` hooks.
+        `region`: the transaction reads and changes only that region's picture (a report's decision, an
+        approval, a lift), so on PostgreSQL it waits only for writes about the same region (and for global
+        ones); without it the write is global and waits for every other write. SQLite has one writer.
+        After the commit, with the lock released, it runs the repository's `after_commit` hooks, then the
+        audit chainer (PostgreSQL), so its records are normally linked before this returns.
         """
         with self._receipts_lock:
             self._writers += 1
         taken: list[LiveReceipt] = []
+        repo: Repository | None = None
         try:
             with self._local_writer, self.engine.connect() as conn:
                 conn.info["airwarn_read"] = False
                 with conn.begin():
-                    if self._postgres:
-                        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+                    locked = self._lock(conn, region)
                     repo = Repository(conn, self.audit_key)
                     try:
                         yield repo
@@ -60,15 +91,40 @@ class UnitOfWork:
                         repo.audit_writer.flush(datetime.now(UTC))
                     finally:
                         repo.audit_writer.close()
+                self.lock_times.add("global" if region is None else "region", time.perf_counter() - locked)
         except BaseException:
             self._return_receipts(taken)
+            if repo is not None and repo.audit_writer.drew:
+                self._chain()  # its numbers became gaps: let the chainer see that soon
             raise
         finally:
             with self._receipts_lock:
                 self._writers -= 1
             self._record_if_idle()
+        assert repo is not None
         for hook in repo.after_commit:
             hook()
+        if repo.audit_writer.drew:
+            self._chain()
+
+    def _lock(self, conn: Connection, region: str | None) -> float:
+        """Take the transaction's decision lock (PostgreSQL); returns when it was held."""
+        if self._postgres:
+            if region is None:
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+            else:  # shared global key first, then the region's own: a global write excludes all regions
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock_shared({WRITE_LOCK_KEY}), "
+                                     f"pg_advisory_xact_lock({REGION_LOCK_SPACE}, {region_key(region)})")
+        return time.perf_counter()
+
+    def _chain(self) -> None:
+        """Link committed audit records now (try-lock: if another chainer is at work, it links them)."""
+        if self.chainer is None:
+            return
+        try:
+            self.chainer.run()
+        except Exception:  # the periodic run of the serving node tries again
+            log.exception("linking the audit chain failed")
 
     def handed_off(self, receipt: LiveReceipt) -> None:
         """Note that a live row reached the bus. It is recorded in this process's next write transaction,

@@ -1,0 +1,19 @@
+"""How long this process spends inside serialised sections (Prometheus, served at /metrics): a decision
+lock (region or global, from taking it to the commit) and the audit chainer's lock. These bound what more
+processes or nodes can add, so bench/ingest.py reads them per report."""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import Counter
+
+SECONDS = Counter("airwarn_serialised_seconds", "Time held inside a serialised section, by section "
+                  "(region / global decision lock, chainer) and process", ["section", "pid"])
+ENTRIES = Counter("airwarn_serialised_entries", "Times a serialised section was entered", ["section", "pid"])
+
+
+def observe(section: str, seconds: float) -> None:
+    pid = str(os.getpid())
+    SECONDS.labels(section=section, pid=pid).inc(seconds)
+    ENTRIES.labels(section=section, pid=pid).inc()
