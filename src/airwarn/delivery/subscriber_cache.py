@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import time
@@ -66,13 +67,14 @@ class Segment:
     channels: IntArray
     live: BoolArray
     index: SubscriberIndex
+    hashes: npt.NDArray[np.uint32]  # crc32 of each id: its fan-out shard is hash % shards, alike on every node
 
     @classmethod
     def of(cls, ids: Sequence[str], lat: FloatArray, lon: FloatArray, districts: list[tuple[str, ...]],
            profile: Sequence[int] | IntArray, channels: Sequence[int] | IntArray) -> Segment:
         return cls(np.array(ids, dtype=object), districts, np.asarray(profile, dtype=np.int64),
                    np.asarray(channels, dtype=np.int64), np.ones(len(ids), dtype=np.bool_),
-                   SubscriberIndex.build(lat, lon, districts))
+                   SubscriberIndex.build(lat, lon, districts), id_hashes(ids))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -84,6 +86,22 @@ class Segment:
         rows = rows[self.live[rows]]
         wanted: IntArray = rows[wants_each(profiles, self.profile[rows], alert, alert.sent)]
         return wanted
+
+
+@dataclass(frozen=True)
+class Matched:
+    """The subscribers an alert reaches, as a node's copy saw them at version `mark`."""
+
+    ids: npt.NDArray[np.object_]
+    channels: IntArray  # per subscriber, a number into `channel_sets`
+    hashes: npt.NDArray[np.uint32]  # per subscriber, crc32 of its id
+    channel_sets: list[tuple[str, ...]]
+    mark: int | None
+
+
+def id_hashes(ids: Sequence[str] | npt.NDArray[np.object_]) -> npt.NDArray[np.uint32]:
+    """crc32 of each subscription id: stable across nodes and processes (Python's hash() is salted)."""
+    return np.fromiter((zlib.crc32(i.encode()) for i in ids), dtype=np.uint32, count=len(ids))
 
 
 class SubscriberCache:
@@ -104,16 +122,17 @@ class SubscriberCache:
     def __len__(self) -> int:
         return int(self._base.live.sum()) + len(self._tail)
 
-    def match(self, conn: Connection, alert: Alert, districts: Sequence[str]
-              ) -> tuple[npt.NDArray[np.object_], IntArray]:
+    def match(self, conn: Connection, alert: Alert, districts: Sequence[str]) -> Matched:
         """Subscription ids that get `alert` (in its area, or subscribed to one of the `districts` it
-        covers), and each one's channel set (a number into `channel_sets`)."""
+        covers), each one's channel set (a number into `channel_sets`) and id hash (its shard)."""
         with self._lock:
             self.refresh(conn)
             parts = [(seg, seg.matches(alert, districts, self.profiles)) for seg in (self._base, self._tail_seg())]
+            sets = list(self.channel_sets)
         ids = np.concatenate([seg.ids[rows] for seg, rows in parts])
         channels: IntArray = np.concatenate([seg.channels[rows] for seg, rows in parts])
-        return ids, channels
+        hashes = np.concatenate([seg.hashes[rows] for seg, rows in parts])
+        return Matched(ids, channels, hashes, sets, self.mark)
 
     def load(self, conn: Connection) -> None:
         """Bring the copy up to date now (a node warming up), under the same lock as `match`."""
