@@ -15,6 +15,7 @@ from airwarn.delivery.fanout import make_fanout
 from airwarn.deps import Deps
 from airwarn.domain.users import User
 from airwarn.intake import ReportDraft
+from tests.fixtures.fanout import expand
 from tests.integration.subscribing import Hook, api_subscribe, settings_for
 
 PHONE = "+79991234567"
@@ -112,9 +113,11 @@ def test_issued_alert_writes_rows_for_sirens_feed_live_and_subscribers_in_the_ar
     draft = ReportDraft(kind="interception", region="RU-ROS", source_type="official",
                         districts=["Millerovsky", "Sholokhovsky"])
     pending = services.submit_report(deps, draft, operator).alerts[0]["identifier"]
+    assert expand(deps) == 0  # no fan-out job either
     with deps.uow.read() as repo:
         assert repo.outbox_rows(pending) == []  # nothing goes out before the second person approves
     services.approve_alert(deps, pending, approver)
+    expand(deps)
     with deps.uow.read() as repo:
         rows = {(r["channel"], r["target"]) for r in repo.outbox_rows(pending)}
     assert rows == {
@@ -135,6 +138,7 @@ def test_restricted_mobile_internet_switches_to_sms_sirens_and_cap_with_the_reas
                         regime="drone_hazard")
     identifier = services.submit_report(deps, draft, operator).alerts[0]["identifier"]
     services.approve_alert(deps, identifier, approver)
+    expand(deps)
     with deps.uow.read() as repo:
         rows = repo.outbox_rows(identifier)
     assert {r["channel"] for r in rows} == {"cap", "mqtt", "sms"}
