@@ -4,8 +4,6 @@ channel and shard, that dispatchers expand into per-target outbox rows after com
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
 from airwarn.delivery.subscriber_cache import Matched, SubscriberCache
@@ -13,7 +11,7 @@ from airwarn.deps import Deliveries, Delivery, Fanout, FanoutJob, TargetColumn
 from airwarn.domain.alerts import Alert, MsgType, Severity
 from airwarn.domain.regimes import Picture
 from airwarn.domain.reports import Status
-from airwarn.domain.targeting import SUBSCRIBER_CHANNELS, IntArray, allowed_channels, threat_kind
+from airwarn.domain.targeting import SUBSCRIBER_CHANNELS, allowed_channels, threat_kind
 from airwarn.domain.territory import Territory
 from airwarn.store.repository import Repository
 from airwarn.store.uow import UnitOfWork
