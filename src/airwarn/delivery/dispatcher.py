@@ -353,7 +353,11 @@ class Dispatcher:
                            poll_s: float) -> None:
         """Expand due fan-out jobs a batch at a time; sleep until `kick` (a use-case event) or the poll."""
         loop = asyncio.get_running_loop()
-        self.expander.on_expanded = lambda _rows: loop.call_soon_threadsafe(wake.set)
+
+        def expanded(_rows: int) -> None:
+            loop.call_soon_threadsafe(wake.set)
+
+        self.expander.on_expanded = expanded
         while not stop.is_set():
             kick.clear()
             try:
