@@ -38,7 +38,7 @@ from airwarn.store.outbox_bulk import write_outbox
 log = logging.getLogger("airwarn.delivery")
 
 #: Jobs claimed per lease transaction.
-CLAIM_JOBS = 8
+CLAIM_JOBS = 16
 #: Expanded jobs are committed together until they hold this many outbox rows: a shard of a large alert is
 #: a transaction of its own (its rows go out while the next is expanded), the empty shards of a small one
 #: share one.
