@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from airwarn import services
 from airwarn.api.app import create_app
-from airwarn.delivery.fanout import make_fanout
+from airwarn.delivery.fanout import FANOUT_SHARDS, make_fanout
 from airwarn.deps import Deps
 from airwarn.domain.users import User
 from airwarn.intake import ReportDraft
@@ -117,7 +117,12 @@ def test_issued_alert_writes_rows_for_sirens_feed_live_and_subscribers_in_the_ar
     with deps.uow.read() as repo:
         assert repo.outbox_rows(pending) == []  # nothing goes out before the second person approves
     services.approve_alert(deps, pending, approver)
+    before = client.get(f"/api/v1/alerts/{pending}/deliveries").json()  # the shards are not counted yet…
+    assert before["targets"] == 4 and before["fanout_jobs"] == {"pending": 3 * FANOUT_SHARDS, "expanded": 0, "dead": 0}
+    assert client.get(f"/api/v1/alerts/{pending}").json()["deliveries"]["fanout_pending"] == 3 * FANOUT_SHARDS
     expand(deps)
+    after = client.get(f"/api/v1/alerts/{pending}/deliveries").json()  # …and are, once expanded
+    assert after["targets"] == 8 and after["fanout_jobs"] == {"pending": 0, "expanded": 3 * FANOUT_SHARDS, "dead": 0}
     with deps.uow.read() as repo:
         rows = {(r["channel"], r["target"]) for r in repo.outbox_rows(pending)}
     assert rows == {

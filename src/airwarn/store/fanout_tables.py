@@ -23,7 +23,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
     insert,
+    select,
 )
 
 from airwarn.store.tables import UtcDateTime, metadata
@@ -64,3 +66,11 @@ def add_jobs(conn: Connection, alert_id: str, jobs: Sequence[FanoutJob], now: da
     if rows:
         conn.execute(insert(fanout_jobs), rows)
     return len(rows)
+
+
+def job_states(conn: Connection, alert_id: str) -> dict[str, int]:
+    """An alert's fan-out jobs by state (pending | expanded | dead): its subscriber targets are all in the
+    outbox once none is pending."""
+    found = conn.execute(select(fanout_jobs.c.state, func.count()).where(fanout_jobs.c.alert_id == alert_id)
+                         .group_by(fanout_jobs.c.state)).all()
+    return {"pending": 0, "expanded": 0, "dead": 0} | {str(state): int(n) for state, n in found}
