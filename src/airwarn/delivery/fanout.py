@@ -41,10 +41,10 @@ def sounds_sirens(alert: Alert, siren_tests: bool = False) -> bool:
 
 
 class ChannelFanout:
-    """The node's Fanout: live stream, CAP feed, sirens per district, and subscribers.
+    """The node's Fanout: live stream, CAP feed, sirens per district, and fan-out jobs for subscribers.
 
-    Subscribers come from `cache`, kept for the life of the node: its copy of the subscriptions, brought
-    up to date inside each issuing transaction (and loaded once in the background when a node starts).
+    `cache` is the node's copy of the subscriptions, kept for its life (loaded once in the background when
+    the node starts) and shared with its dispatcher's expander, which brings it up to date before each use.
     """
 
     def __init__(self, territory: Territory, cache: SubscriberCache | None = None, *,

@@ -3,9 +3,9 @@
 Positions, district choices, and per subscriber a preference profile and a channel set (numbers into two
 short lists: a population has few distinct ones) are held as arrays. The first alert loads every active
 subscription; each later one loads only the rows whose `version` rose since (a database trigger raises it
-on every insert and update, in commit order — migration 0006_subscription_version), inside the issuing
-transaction, so a subscriber added, confirmed or cancelled on any node or by any tool is seen by the
-next alert. Changed rows go to a small tail segment and their old row is switched off; when the tail grows
+on every insert and update, in commit order — migration 0006_subscription_version), before each expansion
+of fan-out jobs (delivery/expansion.py), so a subscriber added, confirmed or cancelled on any node or by
+any tool is seen by the next alert. Each row also keeps the crc32 of its id: its fan-out shard. Changed rows go to a small tail segment and their old row is switched off; when the tail grows
 past a share of the whole, the two are merged in memory.
 """
 
@@ -105,7 +105,7 @@ def id_hashes(ids: Sequence[str] | npt.NDArray[np.object_]) -> npt.NDArray[np.ui
 
 
 class SubscriberCache:
-    """The active subscribers of one node, refreshed from the database inside each issuing transaction."""
+    """The active subscribers of one node, refreshed from the database before each expansion."""
 
     def __init__(self) -> None:
         self.mark: int | None = None  # highest subscription version seen; None: nothing loaded yet
