@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from airwarn import services
-from airwarn.delivery.expansion import Expander
+from airwarn.delivery.expansion import INTERLEAVE_ROWS, Expander
 from airwarn.delivery.fanout import FANOUT_SHARDS, make_fanout
 from airwarn.deps import Deps
 from airwarn.domain.users import User
@@ -73,6 +73,9 @@ def test_the_issuing_transaction_writes_jobs_not_a_row_per_subscriber(deps: Deps
     assert {j["state"] for j in written} == {"pending"}
     Expander(deps.uow.engine).run_until_idle()
     assert_every_target_once(deps, alert_id)
+    with deps.uow.read() as repo:  # the dispatcher claims in id order: every channel is in its first claim
+        first = [r["channel"] for r in repo.outbox_rows(alert_id) if r["channel"] in SUBSCRIBER_CHANNELS]
+    assert set(first[:len(SUBSCRIBER_CHANNELS) * INTERLEAVE_ROWS]) == set(SUBSCRIBER_CHANNELS)
 
 
 def test_two_dispatchers_expanding_the_same_alert_write_every_target_once(

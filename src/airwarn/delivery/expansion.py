@@ -39,14 +39,24 @@ log = logging.getLogger("airwarn.delivery")
 
 #: Jobs claimed per lease transaction.
 CLAIM_JOBS = 16
-#: Expanded jobs are committed together until they hold this many outbox rows: a shard of a large alert is
-#: a transaction of its own (its rows go out while the next is expanded), the empty shards of a small one
-#: share one.
+#: Expanded jobs are committed together until they hold this many outbox rows and a shard is complete: a
+#: shard of a large alert (every channel of it) is a transaction of its own, its rows go out while the next
+#: is expanded; the empty shards of a small alert share one.
 COMMIT_ROWS = 2_000
+#: Rows of one channel written in a run before the next channel's: the dispatcher claims rows in id order,
+#: so each channel's first requests leave with the first claim, not after a whole shard of SMS.
+INTERLEAVE_ROWS = 64
 #: Alerts whose matched subscribers a node keeps between claims (each reused while the copy is unchanged).
 MATCH_MEMO = 4
 
 _serial = itertools.count(1)
+
+
+def interleaved(columns: Sequence[TargetColumn]) -> list[tuple[str, str, Sequence[str]]]:
+    """The columns' rows in runs of `INTERLEAVE_ROWS` per channel, taking turns (each column's order kept)."""
+    longest = max((len(c.targets) for c in columns), default=0)
+    return [(c.channel, c.reason, c.targets[start:start + INTERLEAVE_ROWS])
+            for start in range(0, longest, INTERLEAVE_ROWS) for c in columns if start < len(c.targets)]
 
 
 def _utc_now() -> datetime:
@@ -146,11 +156,11 @@ class Expander:
                 log.exception("expanding fan-out job %s (%s, shard %s of %s) failed; retried after its lease",
                               job.id, job.alert_id, job.shard, job.channel)
                 continue
-            group.append((job, column))
-            rows += len(column.targets)
-            if rows >= COMMIT_ROWS:
+            if rows >= COMMIT_ROWS and group and group[-1][0].shard != job.shard:
                 written += self._commit(group)
                 group, rows = [], 0
+            group.append((job, column))
+            rows += len(column.targets)
         if group:
             written += self._commit(group)
         return written
@@ -163,7 +173,7 @@ class Expander:
                 ours = [(job, column) for job, column in group if self._finish(conn, job, len(column.targets), now)]
                 for (alert_id, created_at), part in itertools.groupby(ours, lambda jc: (jc[0].alert_id,
                                                                                          jc[0].created_at)):
-                    write_outbox(conn, alert_id, [(c.channel, c.reason, c.targets) for _, c in part], created_at)
+                    write_outbox(conn, alert_id, interleaved([c for _, c in part]), created_at)
         except Exception as exc:
             log.error("writing fan-out jobs %s failed (retried after their lease): %s",
                       [job.id for job, _ in group], safe_text(f"{type(exc).__name__}: {exc}", 300))

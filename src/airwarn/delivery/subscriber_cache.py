@@ -5,8 +5,9 @@ short lists: a population has few distinct ones) are held as arrays. The first a
 subscription; each later one loads only the rows whose `version` rose since (a database trigger raises it
 on every insert and update, in commit order — migration 0006_subscription_version), before each expansion
 of fan-out jobs (delivery/expansion.py), so a subscriber added, confirmed or cancelled on any node or by
-any tool is seen by the next alert. Each row also keeps the crc32 of its id: its fan-out shard. Changed rows go to a small tail segment and their old row is switched off; when the tail grows
-past a share of the whole, the two are merged in memory.
+any tool is seen by the next alert. Each row also keeps the crc32 of its id: its fan-out shard. Changed
+rows go to a small tail segment and their old row is switched off; when the tail grows past a share of
+the whole, the two are merged in memory.
 """
 
 from __future__ import annotations
