@@ -2,19 +2,33 @@
 use case (`services.submit_report`, an official report, issued without a second person).
 
 Subscribers: the realistic mix of bench/population.py. Reported per alert: the whole use case, the time
-inside the fan-out (load, target, preferences), the outbox insert, and the outbox rows written. The first
-alert after start is shown separately: a node-local subscriber cache, if the fan-out has one, is built then.
+inside the fan-out, the inserts inside the transaction (outbox rows and fan-out jobs), the rows the
+transaction wrote, and then the expansion of its fan-out jobs into per-target outbox rows (the work that
+used to be inside the transaction): time to the first shard committed, to all, and the rows.
+
+With `--deliver S`, a node's real dispatcher (`dispatcher_from_settings`: expander + SMS, webhook and Web Push
+channels) runs in this process against local stub receivers (bench/stub_receivers.py, another process), and
+the region-wide alert is followed for up to S seconds: commit → first SMS / push / webhook request at the
+receivers, all jobs expanded, and rows handed to their channels (delivered) over time.
+
+With `--simulate N` (no database for subscribers), N subscribers are built straight into one node's
+subscriber copy; reported: memory, and the time to expand a region-wide alert's 96 jobs into target columns.
 Run: python bench/issuing_scale.py [--n 200000] [--db postgresql+psycopg://postgres@127.0.0.1:5432/test]
+     [--deliver 120] | --simulate 10000000
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import os
+import socket
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,14 +39,24 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench.population; tests.integration.nodes: pg_schema
 
-from bench.population import insert_subscribers  # noqa: E402
+import httpx  # noqa: E402
+from bench.population import insert_subscribers, subscriber_rows  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
 from airwarn import services  # noqa: E402
 from airwarn.bootstrap import build_deps  # noqa: E402
+from airwarn.delivery.channels.webpush import generate_vapid  # noqa: E402
+from airwarn.delivery.expansion import Expander  # noqa: E402
+from airwarn.delivery.fanout import ChannelFanout, covered_districts, subscriber_columns  # noqa: E402
+from airwarn.delivery.subscriber_cache import SubscriberCache  # noqa: E402
+from airwarn.deps import Deps  # noqa: E402
+from airwarn.domain.targeting import SUBSCRIBER_CHANNELS  # noqa: E402
 from airwarn.domain.users import Role, User  # noqa: E402
 from airwarn.intake import ReportDraft  # noqa: E402
 from airwarn.keyring import init_keys  # noqa: E402
 from airwarn.settings import Settings  # noqa: E402
+from airwarn.store import tables as t  # noqa: E402
+from airwarn.store.fanout_tables import fanout_jobs  # noqa: E402
 from airwarn.store.repository import Repository  # noqa: E402
 
 
@@ -68,46 +92,271 @@ def database(url: str | None) -> Iterator[str]:
         yield f"sqlite:///{Path(tmp) / 'bench.db'}"
 
 
+def rss_mb() -> float:
+    """This process's resident memory now (MiB)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@contextlib.contextmanager
+def receivers() -> Iterator[str]:
+    """The stub receivers in their own process; yields their base URL."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("stub_receivers.py")), str(port)])
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            with contextlib.suppress(httpx.HTTPError):
+                httpx.get(f"{base}/stats", timeout=1)
+                break
+            time.sleep(0.05)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def stats(base: str) -> dict[str, Any]:
+    return dict(httpx.get(f"{base}/stats", timeout=10).json())
+
+
+def job_progress(deps: Deps, alert_id: str) -> tuple[int, int, int]:
+    """(jobs, jobs expanded, subscriber outbox rows delivered) of one alert."""
+    with deps.uow.engine.connect() as conn:
+        states = dict(conn.execute(select(fanout_jobs.c.state, func.count()).where(
+            fanout_jobs.c.alert_id == alert_id).group_by(fanout_jobs.c.state)).all())
+        delivered = conn.execute(select(func.count()).select_from(t.outbox).where(
+            (t.outbox.c.alert_id == alert_id) & (t.outbox.c.state == "delivered")
+            & t.outbox.c.channel.in_(sorted(SUBSCRIBER_CHANNELS)))).scalar_one()
+    return sum(states.values()), states.get("expanded", 0), int(delivered)
+
+
+def subscriber_row_count(deps: Deps, alert_id: str) -> int:
+    with deps.uow.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(t.outbox).where(
+            (t.outbox.c.alert_id == alert_id) & t.outbox.c.channel.in_(sorted(SUBSCRIBER_CHANNELS)))).scalar_one())
+
+
+def outbox_count(deps: Deps, alert_id: str) -> int:
+    with deps.uow.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(t.outbox)
+                                .where(t.outbox.c.alert_id == alert_id)).scalar_one())
+
+
+def expand_timed(deps: Deps, cache: SubscriberCache | None) -> tuple[float, float]:
+    """Expand every due job in this process as a dispatcher does: (s to the first commit, s to all)."""
+    t0 = time.perf_counter()
+    first: list[float] = []
+    expander = Expander(deps.uow.engine, cache, on_expanded=lambda _rows: first.append(time.perf_counter() - t0))
+    expander.run_until_idle()
+    return (first[0] if first else 0.0), time.perf_counter() - t0
+
+
+DRAFTS = (
+    ("first alert (district, cold)", ReportDraft(kind="interception", region="RU-ROS", source_type="official",
+                                                 districts=["Sholokhovsky"])),
+    ("district (Millerovsky)", ReportDraft(kind="interception", region="RU-ROS", source_type="official",
+                                           districts=["Millerovsky"])),
+)
+REGION = ("region-wide (Rostov)", ReportDraft(kind="regime_declared", region="RU-ROS", source_type="official",
+                                              regime="drone_hazard"))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=200_000)
     ap.add_argument("--db", default=None, help="a PostgreSQL URL; default: a fresh SQLite file")
+    ap.add_argument("--deliver", type=float, default=0.0,
+                    help="run a dispatcher against local stub receivers and follow the region-wide alert this long (s)")
+    ap.add_argument("--simulate", type=int, default=0, help="N subscribers in one node's copy only (no database)")
     args = ap.parse_args()
     console = Console()
-    with database(args.db) as url, tempfile.TemporaryDirectory() as keys:
-        init_keys(Path(keys))
-        deps = build_deps(Settings(db=url, keys_dir=Path(keys), approval_severity="Extreme"))
+    if args.simulate:
+        simulate(console, args.simulate)
+        return
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(database(args.db))
+        keys = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        base = stack.enter_context(receivers()) if args.deliver else None
+        init_keys(keys)
+        extra: dict[str, Any] = {}
+        if base:
+            extra = {"sms_url": f"{base}/sms", "webhook_secret": "bench-webhook-secret-key", "outbound_allow": base,
+                     "vapid_private_key": generate_vapid()[0], "dispatch_concurrency": 256}
+        settings = Settings(db=url, keys_dir=keys, approval_severity="Extreme", **extra)
+        deps = build_deps(settings)
         t0 = time.perf_counter()
-        insert_subscribers(deps.uow.engine, deps.territory, args.n)
+        insert_subscribers(deps.uow.engine, deps.territory, args.n, base_url=base)
         console.print(f"{args.n:,} subscribers inserted in {time.perf_counter() - t0:.1f} s ({url.split('?')[0]})")
-        watch = Stopwatch()
-        deps.fanout = watch.wrap("fanout", deps.fanout)
-        for name in [m for m in vars(Repository) if m.startswith("add_outbox")]:
-            setattr(Repository, name, watch.wrap("insert", getattr(Repository, name)))
-        officer = User("bench", Role.OPERATOR)
-        table = Table(title=f"issuing with {args.n:,} subscribers, load {os.getloadavg()[0]:.2f}")
-        for col in ("alert", "use case", "fan-out (load, target, prefs)", "outbox insert", "outbox rows"):
-            table.add_column(col, justify="left" if col == "alert" else "right")
-        for label, draft in (
-            ("first alert (district, cold)", ReportDraft(kind="interception", region="RU-ROS", source_type="official",
-                                                         districts=["Sholokhovsky"])),
-            ("district (Millerovsky)", ReportDraft(kind="interception", region="RU-ROS", source_type="official",
-                                                   districts=["Millerovsky"])),
-            ("region-wide (Rostov)", ReportDraft(kind="regime_declared", region="RU-ROS", source_type="official",
-                                                 regime="drone_hazard")),
-        ):
-            watch.ms.clear()
-            t0 = time.perf_counter()
-            outcome = services.submit_report(deps, draft, officer)
-            total_ms = (time.perf_counter() - t0) * 1000
-            ids = [a["identifier"] for a in outcome.alerts if a["state"] == "issued"]
-            with deps.uow.read() as repo:
-                rows = sum(len(repo.outbox_rows(i)) for i in ids)
-            table.add_row(label, f"{total_ms:,.0f} ms", f"{watch.ms.get('fanout', 0):,.0f} ms",
-                          f"{watch.ms.get('insert', 0):,.0f} ms", f"{rows:,}")
+        assert isinstance(deps.fanout, ChannelFanout)
+        cache = deps.fanout.subscribers
+        rss0, t0 = rss_mb(), time.perf_counter()
+        deps.fanout.warm(deps.uow)  # as a starting node does, in the background
+        console.print(f"subscriber copy loaded in {time.perf_counter() - t0:.1f} s, +{rss_mb() - rss0:,.0f} MiB "
+                      f"(process {rss_mb():,.0f} MiB)")
+        table = issue_table(console, deps, cache, args)
+        if base:
+            follow(console, deps, settings, base, args.deliver)
+        else:
+            issue_one(deps, table, cache, *REGION)
         console.print(table)
         console.print(json.dumps({"load_avg_1m": os.getloadavg()[0], "cpus": os.cpu_count()}))
         deps.uow.engine.dispose()
+
+
+def issue_table(console: Console, deps: Deps, cache: SubscriberCache, args: argparse.Namespace) -> Table:
+    """Issue the district alerts (expanded right away) into a table the region-wide one joins."""
+    table = Table(title=f"issuing with {args.n:,} subscribers, load {os.getloadavg()[0]:.2f}")
+    for col in ("alert", "use case", "fan-out", "inserts in txn", "rows in txn (outbox + jobs)",
+                "expand: first shard / all", "outbox rows after"):
+        table.add_column(col, justify="left" if col == "alert" else "right")
+    for label, draft in DRAFTS:
+        issue_one(deps, table, cache, label, draft)
+    return table
+
+
+def issue_one(deps: Deps, table: Table, cache: SubscriberCache, label: str, draft: ReportDraft) -> str:
+    ms, ids, rows_in_txn, watch = timed_issue(deps, draft)
+    first_s, all_s = expand_timed(deps, cache)
+    rows = sum(outbox_count(deps, i) for i in ids)
+    table.add_row(label, f"{ms:,.0f} ms", f"{watch.ms.get('fanout', 0):,.1f} ms",
+                  f"{watch.ms.get('insert', 0):,.1f} ms", f"{rows_in_txn:,}",
+                  f"{first_s * 1000:,.0f} ms / {all_s:,.2f} s", f"{rows:,}")
+    return ids[0] if ids else ""
+
+
+def timed_issue(deps: Deps, draft: ReportDraft) -> tuple[float, list[str], int, Stopwatch]:
+    """Issue through the use case with the fan-out and the inserts timed; the rows its transaction wrote."""
+    import airwarn.issuing as issuing
+
+    watch = Stopwatch()
+    fanout, add_jobs = deps.fanout, issuing.add_jobs
+    deps.fanout = watch.wrap("fanout", fanout)
+    originals = {m: getattr(Repository, m) for m in vars(Repository) if m.startswith("add_outbox")}
+    for name, fn in originals.items():
+        setattr(Repository, name, watch.wrap("insert", fn))
+    issuing.add_jobs = watch.wrap("insert", add_jobs)  # type: ignore[assignment]
+    try:
+        t0 = time.perf_counter()
+        outcome = services.submit_report(deps, draft, User("bench", Role.OPERATOR))
+        ms = (time.perf_counter() - t0) * 1000
+    finally:
+        deps.fanout, issuing.add_jobs = fanout, add_jobs  # type: ignore[assignment]
+        for name, fn in originals.items():
+            setattr(Repository, name, fn)
+    ids = [a["identifier"] for a in outcome.alerts if a["state"] == "issued"]
+    in_txn = 0
+    with deps.uow.engine.connect() as conn:
+        for i in ids:
+            in_txn += int(conn.execute(select(func.count()).select_from(fanout_jobs)
+                                       .where(fanout_jobs.c.alert_id == i)).scalar_one())
+    return ms, ids, in_txn + sum(outbox_count(deps, i) for i in ids), watch
+
+
+def follow(console: Console, deps: Deps, settings: Settings, base: str, seconds: float) -> None:
+    """A node's dispatcher in a thread of this process; the region-wide alert issued, then followed."""
+    from airwarn.delivery.wiring import dispatcher_from_settings
+
+    dispatcher = dispatcher_from_settings(settings, deps)
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    runner = threading.Thread(target=loop.run_until_complete, args=(dispatcher.run(stop),), daemon=True)
+    runner.start()
+    while True:  # the district alerts' rows are sent first; then the receivers start counting afresh
+        time.sleep(1.0)
+        with deps.uow.engine.connect() as conn:
+            left = conn.execute(select(func.count()).select_from(t.outbox).where(
+                (t.outbox.c.state == "pending") & t.outbox.c.channel.in_(sorted(SUBSCRIBER_CHANNELS)))).scalar_one()
+        if not left:
+            break
+    httpx.post(f"{base}/reset", timeout=10)
+    before: dict[str, int] = {}
+    started = time.time()
+    ms, ids, rows_in_txn, _ = timed_issue(deps, REGION[1])
+    committed = time.time()
+    console.print(f"region-wide alert: use case {ms:,.0f} ms, {rows_in_txn:,} rows in its transaction")
+    alert_id, expanded_at, t_end = ids[0], None, committed + seconds
+    samples: list[tuple[float, int, int]] = []
+    while time.time() < t_end:
+        time.sleep(1.0)
+        jobs, expanded, delivered = job_progress(deps, alert_id)
+        now = time.time() - committed
+        samples.append((now, expanded, delivered))
+        if expanded == jobs and expanded_at is None:
+            expanded_at = now
+            rows = outbox_count(deps, alert_id)
+            console.print(f"all {jobs} jobs expanded {now:.1f} s after commit: {rows:,} outbox rows")
+        if expanded == jobs and delivered >= subscriber_row_count(deps, alert_id):  # (siren rows wait: no MQTT here)
+            break
+    with deps.uow.engine.connect() as conn:
+        states = conn.execute(select(t.outbox.c.channel, t.outbox.c.state, func.count()).where(
+            t.outbox.c.alert_id == alert_id).group_by(t.outbox.c.channel, t.outbox.c.state)).all()
+    with deps.uow.engine.connect() as conn:
+        first_shard = conn.execute(select(func.min(fanout_jobs.c.expanded_at)).where(
+            (fanout_jobs.c.alert_id == alert_id) & (fanout_jobs.c.targets > 0))).scalar_one()
+    if first_shard is not None:
+        console.print(f"first shard with targets committed {(first_shard.timestamp() - committed) * 1000:,.0f} ms "
+                      "after the use case returned")
+    console.print("outbox rows by channel and state: " + ", ".join(f"{c}/{s}: {k:,}" for c, s, k in states))
+    got = stats(base)
+    for kind in ("sms", "push", "hook"):
+        first = got["first"].get(kind)
+        lag = f"{(first - committed) * 1000:,.0f} ms after the use case returned " \
+              f"({(first - started) * 1000:,.0f} ms after it began)" if first else "none"
+        console.print(f"first {kind} request: {lag}; {got['counts'].get(kind, 0) - before.get(kind, 0):,} requests")
+    for at, expanded, delivered in samples[:: max(1, len(samples) // 12)] + samples[-1:]:
+        console.print(f"  {at:6.1f} s: {expanded} jobs expanded, {delivered:,} subscriber rows delivered")
+    loop.call_soon_threadsafe(stop.set)
+    runner.join(60)
+
+
+def simulate(console: Console, n: int) -> None:
+    """N subscribers in one node's copy (built from the population rows, as a load from the database would),
+    and a region-wide alert's jobs expanded into target columns. Writing them is measured at 1,000,000."""
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as keys:
+        init_keys(Path(keys))
+        deps = build_deps(Settings(db=f"sqlite:///{Path(tmp) / 'sim.db'}", keys_dir=Path(keys),
+                                   approval_severity="Extreme"))
+        deps.fanout = ChannelFanout(deps.territory)  # subscribers come only from the simulated copy
+        rss0, t0 = rss_mb(), time.perf_counter()
+        cache = SubscriberCache()
+        rows = []
+        for chunk in subscriber_rows(deps.territory, n):
+            rows += [(r["id"], r["lat"], r["lon"], json.dumps(r["districts"]),
+                      ",".join(c["channel"] for c in r["channels"]), json.dumps(r["threat_kinds"]), r["min_severity"],
+                      r["quiet_start"], r["quiet_end"], r["timezone"], "false", r["state"], 0)
+                     for r in chunk if r["state"] == "active"]
+        built_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        cache._base = cache._segment(rows)  # what SubscriberCache.refresh builds from the database rows
+        cache._base_row = {sub_id: i for i, sub_id in enumerate(cache._base.ids.tolist())}
+        cache.mark = 0
+        del rows
+        console.print(f"{n:,} subscribers ({len(cache):,} active): rows made in {built_s:.0f} s, copy built in "
+                      f"{time.perf_counter() - t0:.0f} s; copy {rss_mb() - rss0:,.0f} MiB "
+                      f"(process {rss_mb():,.0f} MiB)")
+        outcome = services.submit_report(deps, REGION[1], User("bench", Role.OPERATOR))
+        alert_id = outcome.alerts[0]["identifier"]
+        with deps.uow.read() as repo:
+            alert = repo.alert(alert_id)[0]  # type: ignore[index]
+            districts = covered_districts(alert, deps.territory)
+            t0 = time.perf_counter()
+            matched = cache.match(repo.conn, alert, districts)
+        match_s = time.perf_counter() - t0
+        t0, total, first = time.perf_counter(), 0, 0.0
+        for shard in range(32):
+            for channel in sorted(SUBSCRIBER_CHANNELS):
+                total += len(subscriber_columns(matched, alert, False, channel, shard, 32).targets)
+                first = first or time.perf_counter() - t0
+        console.print(f"region-wide alert: match {match_s:.1f} s (once per node and alert), first job's column "
+                      f"{first * 1000:.0f} ms, all 96 columns {time.perf_counter() - t0:.1f} s: {total:,} targets; "
+                      f"process {rss_mb():,.0f} MiB")
+        console.print(json.dumps({"load_avg_1m": os.getloadavg()[0], "cpus": os.cpu_count()}))
 
 
 if __name__ == "__main__":

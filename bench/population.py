@@ -24,8 +24,12 @@ P256DH = "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1Xbjhaz
 AUTH = "tBHItJI5svbpez7KI4CCXg"
 
 
-def subscriber_rows(territory: Territory, n: int, seed: int = 2026) -> Iterator[list[dict[str, Any]]]:
-    """N subscription rows in chunks, a realistic mix (see the module docstring)."""
+def subscriber_rows(territory: Territory, n: int, seed: int = 2026, base_url: str | None = None
+                    ) -> Iterator[list[dict[str, Any]]]:
+    """N subscription rows in chunks, a realistic mix (see the module docstring); with `base_url`, webhooks
+    and push endpoints point there (`/hook/<i>`, `/push/<i>`: local stub receivers) instead of example hosts."""
+    push_base = f"{base_url}/push" if base_url else "https://push.example"
+    hook_base = f"{base_url}/hook" if base_url else "https://hooks.example"
     x0, y0, x1, y1 = Polygon(territory.regions["RU-ROS"].polygon[0]).bounds
     codes = [d.code for d in territory.districts_of("RU-ROS")]
     rng = np.random.default_rng(seed)
@@ -46,9 +50,9 @@ def subscriber_rows(territory: Territory, n: int, seed: int = 2026) -> Iterator[
                 channels.append({"channel": "sms", "address": f"+7999{i:07d}"})
             if 0.60 <= m < 0.85:
                 channels.append({"channel": "webpush", "address": {
-                    "endpoint": f"https://push.example/{i}", "keys": {"p256dh": P256DH, "auth": AUTH}}})
+                    "endpoint": f"{push_base}/{i}", "keys": {"p256dh": P256DH, "auth": AUTH}}})
             if m >= 0.85:
-                channels.append({"channel": "webhook", "address": f"https://hooks.example/{i}"})
+                channels.append({"channel": "webhook", "address": f"{hook_base}/{i}"})
             p = pref[i]
             rows.append({
                 "id": f"sub-{i:08d}", "lat": float(lat[i]) if placed else None,
@@ -67,8 +71,8 @@ def subscriber_rows(territory: Territory, n: int, seed: int = 2026) -> Iterator[
         yield rows
 
 
-def insert_subscribers(engine: Engine, territory: Territory, n: int) -> None:
+def insert_subscribers(engine: Engine, territory: Territory, n: int, base_url: str | None = None) -> None:
     """Put N subscribers into the database, in one transaction, chunk by chunk."""
     with engine.begin() as conn:
-        for rows in subscriber_rows(territory, n):
+        for rows in subscriber_rows(territory, n, base_url=base_url):
             conn.execute(subscriptions.insert(), rows)

@@ -54,15 +54,30 @@ class TargetColumn(NamedTuple):
 
 
 @dataclass(frozen=True)
+class FanoutJob:
+    """Subscriber deliveries of one channel, written as `shards` fan-out jobs instead of a row per target:
+    a dispatcher expands each shard into outbox rows after the alert commits (delivery/expansion.py)."""
+
+    channel: str
+    shards: int
+    districts: tuple[str, ...]  # the districts the alert covers (their district-only subscribers get it)
+    restricted: bool  # mobile internet restricted in the region when the alert was issued
+
+
+@dataclass(frozen=True)
 class Deliveries:
-    """The outbox rows of an issued alert: a few single rows (live, CAP feed, sirens) and column-wise ones."""
+    """What an issued alert commits: a few single rows (live, CAP feed, sirens), column-wise ones, and
+    fan-out jobs for subscribers (expanded after commit)."""
 
     rows: list[Delivery] = field(default_factory=list)
     columns: list[TargetColumn] = field(default_factory=list)
+    jobs: list[FanoutJob] = field(default_factory=list)
 
     def channels(self) -> list[str]:
-        """The channels used, sorted (as the alert's audit record lists them)."""
-        return sorted({d.channel for d in self.rows} | {c.channel for c in self.columns if c.targets})
+        """The channels used, sorted (as the alert's audit record lists them); a fan-out job's channel counts
+        as used although its targets are known only once it is expanded."""
+        return sorted({d.channel for d in self.rows} | {c.channel for c in self.columns if c.targets}
+                      | {j.channel for j in self.jobs})
 
 
 #: Decides the delivery rows of an issued alert, inside the issuing transaction.

@@ -34,6 +34,7 @@ from airwarn.domain.regimes import (
 from airwarn.domain.reports import Certainty, Report, Status
 from airwarn.domain.rules import Decision
 from airwarn.domain.warning_time import warning_sentence
+from airwarn.store.fanout_tables import add_jobs
 from airwarn.store.repository import LiveReceipt, Repository
 
 log = logging.getLogger("airwarn.issuing")
@@ -102,7 +103,9 @@ def store_alert(repo: Repository, deps: Deps, alert: Alert, picture: Picture, ac
 
 
 def issue(repo: Repository, deps: Deps, alert: Alert, picture: Picture, actor: str, *, new: bool) -> str:
-    """Sign the CAP document, store it and write one outbox row per delivery target."""
+    """Sign the CAP document, store it, write an outbox row per live/feed/siren target and the fan-out jobs
+    that dispatchers expand into one outbox row per subscriber target after commit (a bounded number of
+    rows here, whatever the number of subscribers)."""
     now = deps.clock()
     xml = deps.render(alert)
     if new:
@@ -120,6 +123,7 @@ def issue(repo: Repository, deps: Deps, alert: Alert, picture: Picture, actor: s
         else:
             rest.append(TargetColumn(d.channel, d.reason, [d.target]))
     repo.add_outbox_many(alert_id=alert.identifier, columns=rest + deliveries.columns, now=now)
+    add_jobs(repo.conn, alert.identifier, deliveries.jobs, now)
     audit(repo, deps, actor, "alert.issued", "alert", alert.identifier, msg_type=alert.msg_type.value,
           status=alert.status.value, headline=alert.headline, approved_by=alert.approved_by,
           references=[r.identifier for r in alert.references], channels=deliveries.channels())

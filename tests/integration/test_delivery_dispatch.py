@@ -19,6 +19,7 @@ from airwarn.deps import Deps
 from airwarn.domain.users import User
 from airwarn.intake import ReportDraft
 from airwarn.store.delivery_tables import delivery_attempts
+from tests.fixtures.fanout import expand
 from tests.integration.subscribing import active
 
 
@@ -30,14 +31,19 @@ class Clock:
         return self.now
 
 
-def issue_alert(deps: Deps, operator: User, approver: User, phones: int = 2) -> str:
+def issue_alert(deps: Deps, operator: User, approver: User, phones: int = 2, *, expanded: bool = True) -> str:
+    """Issue an alert to `phones` SMS subscribers; with `expanded`, its fan-out jobs are expanded into outbox
+    rows (as the node's dispatcher does right after commit)."""
     deps.fanout = make_fanout(deps.territory)
     for i in range(phones):
         active(deps, SubscriptionDraft(lat=48.7, lon=40.2, channels=[
             {"channel": "sms", "address": f"+7999000{i:04d}"}]))
     draft = ReportDraft(kind="interception", region="RU-ROS", source_type="official", districts=["Millerovsky"])
     pending = services.submit_report(deps, draft, operator).alerts[0]["identifier"]
-    return str(services.approve_alert(deps, pending, approver)["identifier"])
+    identifier = str(services.approve_alert(deps, pending, approver)["identifier"])
+    if expanded:
+        expand(deps)
+    return identifier
 
 
 def twins(**sms: float) -> dict[str, MemoryChannel]:
@@ -162,8 +168,8 @@ def test_a_new_alert_wakes_the_dispatcher_instead_of_waiting_for_the_poll(
         runner = asyncio.create_task(dispatcher.run(stop, poll_s=30))  # the poll alone would take 30 s
         await asyncio.sleep(0.2)
         started = time.perf_counter()
-        await asyncio.to_thread(issue_alert, deps, operator, approver, 1)
-        while not channels["live"].sent:
+        await asyncio.to_thread(issue_alert, deps, operator, approver, 1, expanded=False)
+        while not channels["live"].sent or not channels["sms"].sent:  # the SMS after its job was expanded
             await asyncio.sleep(0.005)
         took = time.perf_counter() - started
         stop.set()

@@ -11,10 +11,11 @@ from fastapi.testclient import TestClient
 
 from airwarn import services
 from airwarn.api.app import create_app
-from airwarn.delivery.fanout import make_fanout
+from airwarn.delivery.fanout import FANOUT_SHARDS, make_fanout
 from airwarn.deps import Deps
 from airwarn.domain.users import User
 from airwarn.intake import ReportDraft
+from tests.fixtures.fanout import expand
 from tests.integration.subscribing import Hook, api_subscribe, settings_for
 
 PHONE = "+79991234567"
@@ -112,9 +113,16 @@ def test_issued_alert_writes_rows_for_sirens_feed_live_and_subscribers_in_the_ar
     draft = ReportDraft(kind="interception", region="RU-ROS", source_type="official",
                         districts=["Millerovsky", "Sholokhovsky"])
     pending = services.submit_report(deps, draft, operator).alerts[0]["identifier"]
+    assert expand(deps) == 0  # no fan-out job either
     with deps.uow.read() as repo:
         assert repo.outbox_rows(pending) == []  # nothing goes out before the second person approves
     services.approve_alert(deps, pending, approver)
+    before = client.get(f"/api/v1/alerts/{pending}/deliveries").json()  # the shards are not counted yet…
+    assert before["targets"] == 4 and before["fanout_jobs"] == {"pending": 3 * FANOUT_SHARDS, "expanded": 0, "dead": 0}
+    assert client.get(f"/api/v1/alerts/{pending}").json()["deliveries"]["fanout_pending"] == 3 * FANOUT_SHARDS
+    expand(deps)
+    after = client.get(f"/api/v1/alerts/{pending}/deliveries").json()  # …and are, once expanded
+    assert after["targets"] == 8 and after["fanout_jobs"] == {"pending": 0, "expanded": 3 * FANOUT_SHARDS, "dead": 0}
     with deps.uow.read() as repo:
         rows = {(r["channel"], r["target"]) for r in repo.outbox_rows(pending)}
     assert rows == {
@@ -135,6 +143,7 @@ def test_restricted_mobile_internet_switches_to_sms_sirens_and_cap_with_the_reas
                         regime="drone_hazard")
     identifier = services.submit_report(deps, draft, operator).alerts[0]["identifier"]
     services.approve_alert(deps, identifier, approver)
+    expand(deps)
     with deps.uow.read() as repo:
         rows = repo.outbox_rows(identifier)
     assert {r["channel"] for r in rows} == {"cap", "mqtt", "sms"}

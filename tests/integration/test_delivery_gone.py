@@ -21,6 +21,7 @@ from airwarn.deps import Deps
 from airwarn.domain.users import User
 from airwarn.intake import ReportDraft
 from airwarn.store.delivery_tables import delivery_attempts
+from tests.fixtures.fanout import expand
 from tests.integration.subscribing import Hook, api_subscribe, settings_for
 from tests.integration.test_delivery_webpush import SUBJECT, Browser, PushService
 
@@ -65,7 +66,9 @@ def webpush(browser: Browser) -> dict[str, Any]:
 def issue(deps: Deps, operator: User, approver: User) -> str:
     draft = ReportDraft(kind="interception", region="RU-ROS", source_type="official", districts=["Millerovsky"])
     pending = services.submit_report(deps, draft, operator).alerts[0]["identifier"]
-    return str(services.approve_alert(deps, pending, approver)["identifier"])
+    identifier = str(services.approve_alert(deps, pending, approver)["identifier"])
+    expand(deps)  # queued as the node's dispatcher does right after commit
+    return identifier
 
 
 def channels(push: PushService) -> dict[str, Channel]:
@@ -115,6 +118,7 @@ def test_a_410_removes_only_that_push_subscription_and_expires_a_subscription_le
 
     # the next alert: an approver may send a false-alarm cancel alone (issue 10)
     cancel = services.cancel_alert(deps, first, approver)["cancel"]["identifier"]
+    expand(deps)
     assert set(rows(deps, cancel, "webpush")) == {fine}
     assert set(rows(deps, cancel, "sms")) == {mixed}  # the same subscriber's SMS still works
     asyncio.run(Dispatcher(deps.uow.engine, channels(push)).drain())
@@ -152,6 +156,7 @@ def test_a_500_is_retried_and_removes_nothing(
     assert got["state"] == "active" and got["removed_channels"] == []
     assert got["channels"] == [webpush(browser), {"channel": "sms", "address": PHONE}]
     cancel = services.cancel_alert(deps, first, approver)["cancel"]["identifier"]
+    expand(deps)
     assert sub_id in rows(deps, cancel, "webpush")
 
 

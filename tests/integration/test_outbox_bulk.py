@@ -14,6 +14,7 @@ from airwarn.deps import Deps, TargetColumn
 from airwarn.domain.users import User
 from airwarn.intake import ReportDraft
 from airwarn.store import outbox_bulk
+from tests.fixtures.fanout import expand
 from tests.fixtures.policies import IssueAlone
 
 # microseconds and a non-UTC offset: the stored instant must survive both writers unchanged
@@ -79,9 +80,15 @@ def test_the_issuing_audit_lists_the_channels_used_and_the_rows_roll_back_with_t
         hook.close()
     alert_id = issued_alert(deps, operator, ["Millerovsky"])
     with deps.uow.read() as repo:
+        committed = sorted({r["channel"] for r in repo.outbox_rows(alert_id)})
+    assert committed == ["cap", "live", "mqtt"]  # subscribers' rows come from fan-out jobs, after commit
+    expand(deps)
+    with deps.uow.read() as repo:
         issued = [r for r in repo.audit() if r.action == "alert.issued" and r.entity_id == alert_id]
         channels = sorted({r["channel"] for r in repo.outbox_rows(alert_id)})
-    assert issued[0].data["channels"] == channels == ["cap", "live", "mqtt", "sms", "webhook"]
+    assert channels == ["cap", "live", "mqtt", "sms", "webhook"]
+    # the audit names every channel the alert was fanned out to: a job's channel before anyone is found on it
+    assert issued[0].data["channels"] == [*channels, "webpush"]
 
     with pytest.raises(RuntimeError), deps.uow.write() as repo:  # bulk rows are part of the transaction
         repo.add_outbox_many(alert_id=alert_id, columns=[TargetColumn("sms", "", ["late"])], now=NOW)

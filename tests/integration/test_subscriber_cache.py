@@ -30,6 +30,7 @@ from airwarn.intake import ReportDraft
 from airwarn.store.delivery_tables import subscriptions as subs
 from airwarn.store.engine import make_engine
 from airwarn.store.uow import UnitOfWork
+from tests.fixtures.fanout import expand
 from tests.fixtures.policies import IssueAlone
 
 MILLEROVO = (48.7, 40.2)  # inside Millerovsky and Sholokhovsky districts of the test territory
@@ -51,6 +52,7 @@ def issue(deps: Deps, operator: User, regime: str, districts: list[str] | None =
                         districts=districts or [])
     alert = services.submit_report(deps, draft, operator).alerts[0]
     assert alert["state"] == "issued"
+    expand(deps)  # as the node's dispatcher does right after commit
     return str(alert["identifier"])
 
 

@@ -20,6 +20,7 @@ from airwarn.deps import Deps
 from airwarn.domain.users import User
 from airwarn.intake import ReportDraft
 from airwarn.settings import Settings
+from tests.fixtures.fanout import expand
 from tests.integration.subscribing import WEBHOOK_KEY, Hook, api_subscribe, settings_for
 
 PHONE = "+79991234567"
@@ -53,11 +54,11 @@ def issue(deps: Deps, operator: User, approver: User, district: str, status: str
     """A new alert for `district` (each test uses a district once, so each report makes a new alert)."""
     draft = ReportDraft(kind="interception", region="RU-ROS", source_type="official", districts=[district],
                         status=status)
-    made = services.submit_report(deps, draft, operator).alerts[0]["identifier"]
-    with deps.uow.read() as repo:
-        if repo.outbox_rows(made):
-            return str(made)
-    return str(services.approve_alert(deps, made, approver)["identifier"])
+    made = services.submit_report(deps, draft, operator).alerts[0]
+    identifier = made["identifier"] if made["state"] == "issued" else \
+        services.approve_alert(deps, made["identifier"], approver)["identifier"]
+    expand(deps)  # as the node's dispatcher does right after commit
+    return str(identifier)
 
 
 def targets(deps: Deps, identifier: str) -> set[tuple[str, str]]:

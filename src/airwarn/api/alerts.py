@@ -19,6 +19,7 @@ from airwarn.domain.reports import Status
 from airwarn.errors import Forbidden, NotFound
 from airwarn.issuing import summary
 from airwarn.store.codec import alert_to_dict
+from airwarn.store.fanout_tables import job_states
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
 router.include_router(authority.router)  # /me and /policy: served wherever the alerts API is
@@ -93,12 +94,14 @@ def alert_json(identifier: str, deps: DepsDep, viewer: Viewer) -> dict[str, Any]
         if found is None or (public and found[0].state is not AlertState.ISSUED):
             raise NotFound(f"no alert {identifier!r}")
         outbox = repo.outbox_rows(identifier)
+        jobs = job_states(repo.conn, identifier)
     body = alert_to_dict(found[0])
     if public:
         for name in PRIVATE_FIELDS:
             body.pop(name, None)
     body["deliveries"] = {"targets": len(outbox),
-                          "delivered": sum(1 for r in outbox if r["state"] == "delivered")}
+                          "delivered": sum(1 for r in outbox if r["state"] == "delivered"),
+                          "fanout_pending": jobs["pending"]}  # shards whose targets are not counted yet
     return body
 
 

@@ -17,6 +17,7 @@ from airwarn.api.viewer import Viewer, sees_proposed
 from airwarn.delivery.deadletter import count_dead, deliveries
 from airwarn.domain.alerts import AlertState
 from airwarn.errors import NotFound
+from airwarn.store.fanout_tables import job_states
 from airwarn.store.tables import alerts
 
 router = APIRouter(tags=["deliveries"])
@@ -58,8 +59,9 @@ def delivery_stats(rows: list[dict[str, Any]], issued_at: Any) -> dict[str, Any]
 
 @router.get("/api/v1/alerts/{identifier}/deliveries")
 def alert_deliveries(identifier: str, deps: DepsDep, viewer: Viewer) -> dict[str, Any]:
-    """Targets, delivered, failed and pending per channel, the reasons, and time to 50/95/100 %
-    (without a token, of issued alerts only: a held one does not exist for the public)."""
+    """Targets, delivered, failed and pending per channel, the reasons, time to 50/95/100 %, and the
+    alert's fan-out jobs by state (without a token, of issued alerts only: a held one does not exist for
+    the public)."""
     with deps.uow.read() as repo:
         found = repo.alert(identifier)
         if found is None or (found[0].state is not AlertState.ISSUED and not sees_proposed(viewer)):
@@ -67,7 +69,11 @@ def alert_deliveries(identifier: str, deps: DepsDep, viewer: Viewer) -> dict[str
         rows = repo.outbox_rows(identifier)
         issued_at = repo.conn.execute(
             select(alerts.c.issued_at).where(alerts.c.identifier == identifier)).scalar()
-    return {"identifier": identifier, "issued_at": issued_at, **delivery_stats(rows, issued_at)}
+        jobs = job_states(repo.conn, identifier)
+    # subscriber targets join `targets` as their fan-out jobs are expanded: until `fanout_jobs.pending` is 0
+    # the counts (and time_to_s) cover only the shards expanded so far
+    return {"identifier": identifier, "issued_at": issued_at, **delivery_stats(rows, issued_at),
+            "fanout_jobs": jobs}
 
 
 @router.get("/api/v1/deliveries")

@@ -1,6 +1,7 @@
 """The outbox dispatcher: claims due rows, sends them concurrently, records every attempt, retries with
 exponential backoff. At-least-once: a claimed row is leased; if the worker dies before marking it, the
-lease runs out and another worker sends it again under the same CAP identifier."""
+lease runs out and another worker sends it again under the same CAP identifier. Beside it, the node's
+`Expander` turns fan-out jobs into those rows (expansion.py) and wakes it as each shard commits."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from airwarn.delivery import metrics
 from airwarn.delivery.channels.base import Channel, Gone, Message, Refused
 from airwarn.delivery.deadletter import dead_in, mark_dead, safe_text
+from airwarn.delivery.expansion import Expander
 from airwarn.delivery.subscriptions import remove_gone
 from airwarn.domain.targeting import SUBSCRIBER_CHANNELS
 from airwarn.issuing import live_payload
@@ -67,7 +69,7 @@ class Outcome:
 class Dispatcher:
     def __init__(self, engine: Engine, channels: Mapping[str, Channel], *, policy: RetryPolicy | None = None,
                  concurrency: int = 256, clock: Callable[[], datetime] = _utc_now,
-                 worker: str | None = None, wake_on: Hub | None = None) -> None:
+                 worker: str | None = None, wake_on: Hub | None = None, expander: Expander | None = None) -> None:
         self.engine = engine
         self.wake_on = wake_on
         self.channels = dict(channels)
@@ -79,6 +81,9 @@ class Dispatcher:
         self._alerts: dict[str, tuple[str, dict[str, Any]]] = {}
         self._outcomes: list[tuple[Outcome, asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
+        #: expands fan-out jobs (with its own subscriber copy unless the node's is given)
+        self.expander = expander or Expander(engine, lease_s=self.policy.lease_s,
+                                             max_attempts=self.policy.max_attempts, clock=clock, worker=self.worker)
 
     # --- claiming ------------------------------------------------------------------------------
     def claim(self, limit: int) -> list[Message]:
@@ -281,7 +286,9 @@ class Dispatcher:
 
     # --- loops ---------------------------------------------------------------------------------
     async def run_once(self) -> int:
-        """Claim what is due now and send it all concurrently; returns how many were delivered."""
+        """Expand the fan-out jobs due now, claim what is due and send it all concurrently; returns how many
+        were delivered."""
+        await asyncio.to_thread(self.expander.run_until_idle)
         messages = await asyncio.to_thread(self.claim, self.concurrency)
         results = await asyncio.gather(*(self.deliver(m) for m in messages))
         return sum(results)
@@ -290,6 +297,7 @@ class Dispatcher:
         """Run until nothing is due (tests and `--speed 0` demos), then close the channels' connections."""
         try:
             for _ in range(rounds):
+                await asyncio.to_thread(self.expander.run_until_idle)
                 if not await asyncio.to_thread(self.claim_count):
                     return
                 await self.run_once()
@@ -307,11 +315,13 @@ class Dispatcher:
         """Keep up to `concurrency` deliveries in flight; a slow receiver holds only its own slot.
 
         Polls every `poll_s`; with `wake_on` (the node's event hub) it claims at once when a use case
-        reports a change, so a fresh alert does not wait for the next poll.
+        reports a change, so a fresh alert does not wait for the next poll. Fan-out jobs are expanded in a
+        task of their own, which wakes the claiming loop as each shard's rows commit.
         """
         inflight: set[asyncio.Task[bool]] = set()
-        wake = asyncio.Event()
-        watcher = asyncio.create_task(_watch(self.wake_on, wake)) if self.wake_on is not None else None
+        wake, kick = asyncio.Event(), asyncio.Event()
+        watcher = asyncio.create_task(_watch(self.wake_on, wake, kick)) if self.wake_on is not None else None
+        expanding = asyncio.create_task(self._expand_loop(stop, wake, kick, poll_s))
         while not stop.is_set():
             wake.clear()
             free = self.concurrency - len(inflight)
@@ -334,9 +344,33 @@ class Dispatcher:
                 w.cancel()
         if watcher is not None:
             watcher.cancel()
+        await asyncio.wait([expanding], timeout=self.policy.timeout_s)  # a shard being written finishes
         if inflight:  # let attempts in flight finish and be recorded (else their lease covers them)
             await asyncio.wait(inflight, timeout=self.policy.timeout_s + 5)
         await self.aclose()
+
+    async def _expand_loop(self, stop: asyncio.Event, wake: asyncio.Event, kick: asyncio.Event,
+                           poll_s: float) -> None:
+        """Expand due fan-out jobs a batch at a time; sleep until `kick` (a use-case event) or the poll."""
+        loop = asyncio.get_running_loop()
+
+        def expanded(_rows: int) -> None:
+            loop.call_soon_threadsafe(wake.set)
+
+        self.expander.on_expanded = expanded
+        while not stop.is_set():
+            kick.clear()
+            try:
+                claimed = await asyncio.to_thread(self.expander.run_once)
+            except Exception:
+                log.exception("expanding fan-out jobs failed; retrying")
+                claimed = 0
+            if claimed:
+                continue
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(kick.wait())]
+            await asyncio.wait(waiters, timeout=poll_s, return_when=asyncio.FIRST_COMPLETED)
+            for w in waiters:
+                w.cancel()
 
     async def aclose(self) -> None:
         """Close the channels' connections (those that keep any)."""
@@ -349,9 +383,11 @@ class Dispatcher:
                     log.exception("closing channel %s failed", channel.name)
 
 
-async def _watch(hub: Hub, wake: asyncio.Event) -> None:
-    """Set `wake` on every use-case event (not on the live channel's own delivery events)."""
+async def _watch(hub: Hub, wake: asyncio.Event, kick: asyncio.Event) -> None:
+    """Set `wake` on every use-case event (not on the live channel's own delivery events), and `kick` (the
+    expander) on every event: an issued alert's live hand-off comes first, its jobs committed already."""
     async for event in hub.listen():
+        kick.set()
         if event.payload.get("delivery") != "issued":
             wake.set()
 

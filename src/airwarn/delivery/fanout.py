@@ -1,22 +1,27 @@
-"""The delivery fan-out: called inside the issuing transaction, it turns one alert into outbox rows."""
+"""The delivery fan-out: called inside the issuing transaction, it turns one alert into a bounded number of
+rows: outbox rows for the live stream, the CAP feed and sirens, and fan-out jobs for subscribers, one per
+channel and shard, that dispatchers expand into per-target outbox rows after commit (expansion.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
-from airwarn.delivery.subscriber_cache import SubscriberCache
-from airwarn.deps import Deliveries, Delivery, Fanout, TargetColumn
+from airwarn.delivery.subscriber_cache import Matched, SubscriberCache
+from airwarn.deps import Deliveries, Delivery, Fanout, FanoutJob, TargetColumn
 from airwarn.domain.alerts import Alert, MsgType, Severity
 from airwarn.domain.regimes import Picture
 from airwarn.domain.reports import Status
-from airwarn.domain.targeting import SUBSCRIBER_CHANNELS, IntArray, allowed_channels, threat_kind
+from airwarn.domain.targeting import SUBSCRIBER_CHANNELS, allowed_channels, threat_kind
 from airwarn.domain.territory import Territory
 from airwarn.store.repository import Repository
 from airwarn.store.uow import UnitOfWork
 
 SIREN_TOPIC = "airwarn/sirens/{district}"
+#: Subscribers are split into this many shards (crc32 of the subscription id): a region-wide alert commits at
+#: most 32 jobs per subscriber channel. At 1,000,000 subscribers a shard of one channel is ~5,000 rows
+#: (a transaction of ~50 ms on PostgreSQL), at 10,000,000 ~50,000: small enough that the first shards are
+#: sent within a second and a node that dies loses one shard's work, enough for 32 nodes to share an alert.
+FANOUT_SHARDS = 32
 
 
 def covered_districts(alert: Alert, territory: Territory) -> list[str]:
@@ -36,10 +41,10 @@ def sounds_sirens(alert: Alert, siren_tests: bool = False) -> bool:
 
 
 class ChannelFanout:
-    """The node's Fanout: live stream, CAP feed, sirens per district, and subscribers.
+    """The node's Fanout: live stream, CAP feed, sirens per district, and fan-out jobs for subscribers.
 
-    Subscribers come from `cache`, kept for the life of the node: its copy of the subscriptions, brought
-    up to date inside each issuing transaction (and loaded once in the background when a node starts).
+    `cache` is the node's copy of the subscriptions, kept for its life (loaded once in the background when
+    the node starts) and shared with its dispatcher's expander, which brings it up to date before each use.
     """
 
     def __init__(self, territory: Territory, cache: SubscriberCache | None = None, *,
@@ -61,7 +66,9 @@ class ChannelFanout:
         if "mqtt" in use:
             out += [Delivery("mqtt", SIREN_TOPIC.format(district=d), why or "sirens in the area")
                     for d in districts]
-        return Deliveries(out, subscriber_columns(self.subscribers, repo, alert, districts, restricted))
+        subscriber_use, _ = allowed_channels(sorted(SUBSCRIBER_CHANNELS), alert.region, restricted)
+        jobs = [FanoutJob(channel, FANOUT_SHARDS, tuple(districts), restricted) for channel in subscriber_use]
+        return Deliveries(out, jobs=jobs)
 
     def warm(self, uow: UnitOfWork) -> None:
         """Load the subscribers now, on a read connection, so the first alert reads only what changed."""
@@ -73,21 +80,19 @@ def make_fanout(territory: Territory, cache: SubscriberCache | None = None, *, s
     return ChannelFanout(territory, cache, siren_tests=siren_tests)
 
 
-def subscriber_columns(cache: SubscriberCache, repo: Repository, alert: Alert, districts: Sequence[str],
-                       restricted: bool) -> list[TargetColumn]:
-    """One row per (matched subscriber, usable channel), a column of subscription ids per channel.
+def subscriber_columns(matched: Matched, alert: Alert, restricted: bool, channel: str, shard: int,
+                       shards: int) -> TargetColumn:
+    """The outbox rows of one fan-out job: the matched subscribers in `shard` whose channel set, under the
+    channel policy, includes `channel`, in subscription id order (the outbox's unique index fills in order).
 
-    The channel policy is decided once per distinct channel set, not per subscriber. Each column is in
-    subscription id order, so the outbox's (alert, channel, target) index is filled in order.
-    """
-    ids, sets = cache.match(repo.conn, alert, districts)
-    rows_by_channel: dict[str, list[IntArray]] = {}
+    The channel policy is decided once per distinct channel set, not per subscriber."""
     reason = f"subscriber in {alert.region}"
-    for number in np.unique(sets).tolist():
-        use, why = allowed_channels(cache.channel_sets[number], alert.region, restricted)
-        reason = why or reason
-        rows = np.flatnonzero(sets == number)
-        for channel in (c for c in use if c in SUBSCRIBER_CHANNELS):
-            rows_by_channel.setdefault(channel, []).append(rows)
-    return [TargetColumn(channel, reason, ids[np.sort(np.concatenate(parts))].tolist())
-            for channel, parts in rows_by_channel.items()]
+    in_shard = matched.hashes % np.uint32(shards) == shard
+    wanted = np.zeros(len(matched.channel_sets), dtype=np.bool_)
+    for number, names in enumerate(matched.channel_sets):
+        use, why = allowed_channels(names, alert.region, restricted)
+        if channel in use:
+            wanted[number] = True
+            reason = why or reason
+    rows = np.flatnonzero(in_shard & wanted[matched.channels]) if len(wanted) else np.empty(0, dtype=np.int64)
+    return TargetColumn(channel, reason, sorted(matched.ids[rows].tolist()))

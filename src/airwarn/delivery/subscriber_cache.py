@@ -3,16 +3,18 @@
 Positions, district choices, and per subscriber a preference profile and a channel set (numbers into two
 short lists: a population has few distinct ones) are held as arrays. The first alert loads every active
 subscription; each later one loads only the rows whose `version` rose since (a database trigger raises it
-on every insert and update, in commit order — migration 0006_subscription_version), inside the issuing
-transaction, so a subscriber added, confirmed or cancelled on any node or by any tool is seen by the
-next alert. Changed rows go to a small tail segment and their old row is switched off; when the tail grows
-past a share of the whole, the two are merged in memory.
+on every insert and update, in commit order — migration 0006_subscription_version), before each expansion
+of fan-out jobs (delivery/expansion.py), so a subscriber added, confirmed or cancelled on any node or by
+any tool is seen by the next alert. Each row also keeps the crc32 of its id: its fan-out shard. Changed
+rows go to a small tail segment and their old row is switched off; when the tail grows past a share of
+the whole, the two are merged in memory.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import time
@@ -66,13 +68,14 @@ class Segment:
     channels: IntArray
     live: BoolArray
     index: SubscriberIndex
+    hashes: npt.NDArray[np.uint32]  # crc32 of each id: its fan-out shard is hash % shards, alike on every node
 
     @classmethod
     def of(cls, ids: Sequence[str], lat: FloatArray, lon: FloatArray, districts: list[tuple[str, ...]],
            profile: Sequence[int] | IntArray, channels: Sequence[int] | IntArray) -> Segment:
         return cls(np.array(ids, dtype=object), districts, np.asarray(profile, dtype=np.int64),
                    np.asarray(channels, dtype=np.int64), np.ones(len(ids), dtype=np.bool_),
-                   SubscriberIndex.build(lat, lon, districts))
+                   SubscriberIndex.build(lat, lon, districts), id_hashes(ids))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -86,8 +89,24 @@ class Segment:
         return wanted
 
 
+@dataclass(frozen=True)
+class Matched:
+    """The subscribers an alert reaches, as a node's copy saw them at version `mark`."""
+
+    ids: npt.NDArray[np.object_]
+    channels: IntArray  # per subscriber, a number into `channel_sets`
+    hashes: npt.NDArray[np.uint32]  # per subscriber, crc32 of its id
+    channel_sets: list[tuple[str, ...]]
+    mark: int | None
+
+
+def id_hashes(ids: Sequence[str] | npt.NDArray[np.object_]) -> npt.NDArray[np.uint32]:
+    """crc32 of each subscription id: stable across nodes and processes (Python's hash() is salted)."""
+    return np.fromiter((zlib.crc32(i.encode()) for i in ids), dtype=np.uint32, count=len(ids))
+
+
 class SubscriberCache:
-    """The active subscribers of one node, refreshed from the database inside each issuing transaction."""
+    """The active subscribers of one node, refreshed from the database before each expansion."""
 
     def __init__(self) -> None:
         self.mark: int | None = None  # highest subscription version seen; None: nothing loaded yet
@@ -104,16 +123,17 @@ class SubscriberCache:
     def __len__(self) -> int:
         return int(self._base.live.sum()) + len(self._tail)
 
-    def match(self, conn: Connection, alert: Alert, districts: Sequence[str]
-              ) -> tuple[npt.NDArray[np.object_], IntArray]:
+    def match(self, conn: Connection, alert: Alert, districts: Sequence[str]) -> Matched:
         """Subscription ids that get `alert` (in its area, or subscribed to one of the `districts` it
-        covers), and each one's channel set (a number into `channel_sets`)."""
+        covers), each one's channel set (a number into `channel_sets`) and id hash (its shard)."""
         with self._lock:
             self.refresh(conn)
             parts = [(seg, seg.matches(alert, districts, self.profiles)) for seg in (self._base, self._tail_seg())]
+            sets = list(self.channel_sets)
         ids = np.concatenate([seg.ids[rows] for seg, rows in parts])
         channels: IntArray = np.concatenate([seg.channels[rows] for seg, rows in parts])
-        return ids, channels
+        hashes = np.concatenate([seg.hashes[rows] for seg, rows in parts])
+        return Matched(ids, channels, hashes, sets, self.mark)
 
     def load(self, conn: Connection) -> None:
         """Bring the copy up to date now (a node warming up), under the same lock as `match`."""

@@ -10,6 +10,8 @@ from airwarn.delivery.channels.mqtt import MqttChannel
 from airwarn.delivery.channels.sms import SmsChannel
 from airwarn.delivery.channels.webhook import WebhookChannel
 from airwarn.delivery.dispatcher import Dispatcher, RetryPolicy
+from airwarn.delivery.expansion import Expander
+from airwarn.delivery.fanout import ChannelFanout
 from airwarn.delivery.outbound import OutboundPolicy
 from airwarn.deps import Deps
 from airwarn.errors import ConfigError
@@ -62,5 +64,9 @@ def dispatcher_from_settings(settings: Settings, deps: Deps) -> Dispatcher:
     """The outbox dispatcher with every configured channel (others' rows wait) and the retry policy."""
     policy = RetryPolicy(timeout_s=settings.dispatch_timeout_s,
                          lease_s=max(settings.dispatch_lease_s, settings.dispatch_timeout_s + 1))
+    # the expander shares the node's subscriber copy (one copy per node, loaded once at start)
+    cache = deps.fanout.subscribers if isinstance(deps.fanout, ChannelFanout) else None
+    expander = Expander(deps.uow.engine, cache, lease_s=policy.lease_s, max_attempts=policy.max_attempts)
     return Dispatcher(deps.uow.engine, channels_from_settings(settings, deps), policy=policy,
-                      concurrency=settings.dispatch_concurrency, wake_on=getattr(deps.events, "hub", None))
+                      concurrency=settings.dispatch_concurrency, wake_on=getattr(deps.events, "hub", None),
+                      expander=expander)

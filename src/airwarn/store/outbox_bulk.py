@@ -1,8 +1,8 @@
 """Outbox rows of an issued alert in bulk: COPY on PostgreSQL, prepared multi-row INSERTs on SQLite.
 
-An alert to a whole region writes hundreds of thousands of rows inside the issuing transaction, and the
-alert's live hand-off waits for that commit; so rows come as columns (channel, reason, targets) and go to
-the driver without SQLAlchemy's per-row parameter processing or a Python object per row.
+An alert to a whole region has hundreds of thousands of subscriber rows, written shard by shard as its
+fan-out jobs are expanded (delivery/expansion.py); so rows come as columns (channel, reason, targets) and go
+to the driver without SQLAlchemy's per-row parameter processing or a Python object per row.
 """
 
 from __future__ import annotations

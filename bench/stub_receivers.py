@@ -1,0 +1,44 @@
+"""Local stub receivers for the delivery benchmarks: one aiohttp server that answers 200 to the SMS gateway
+(`/sms`), webhooks (`/hook/<i>`) and push endpoints (`/push/<i>`), and counts each kind with the wall time of
+its first request; `GET /stats` returns them, `POST /reset` starts them again.
+Run in its own process: python bench/stub_receivers.py PORT
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+
+from aiohttp import web
+
+
+def app() -> web.Application:
+    first: dict[str, float] = {}
+    counts: Counter[str] = Counter()
+
+    async def receive(request: web.Request) -> web.Response:
+        now = time.time()
+        kind = request.path.split("/")[1]
+        first.setdefault(kind, now)
+        counts[kind] += 1
+        await request.read()
+        return web.Response(text="ok")
+
+    async def stats(_request: web.Request) -> web.Response:
+        return web.json_response({"first": first, "counts": dict(counts)})
+
+    async def reset(_request: web.Request) -> web.Response:
+        first.clear()
+        counts.clear()
+        return web.Response(text="reset")
+
+    application = web.Application()
+    application.router.add_get("/stats", stats)
+    application.router.add_post("/reset", reset)
+    application.router.add_route("*", "/{tail:.*}", receive)
+    return application
+
+
+if __name__ == "__main__":
+    web.run_app(app(), host="127.0.0.1", port=int(sys.argv[1]), access_log=None, print=None)
