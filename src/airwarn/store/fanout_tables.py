@@ -2,7 +2,7 @@
 
 One row per subscriber channel and shard (a fixed partition of subscriptions by a hash of their id). A
 dispatcher on any node claims a job, expands it from its subscriber copy into outbox rows and marks it
-`expanded` in the same transaction as those rows (delivery/expansion.py); migration 0013_fanout.
+`expanded` in the same transaction as those rows (delivery/expansion.py); migration 0014_fanout.
 """
 
 from __future__ import annotations

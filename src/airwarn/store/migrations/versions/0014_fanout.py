@@ -1,15 +1,15 @@
 """Fan-out jobs: an issued alert commits one job per subscriber channel and shard; dispatchers expand them.
 
-Revision ID: 0013_fanout
-Revises: 0007_tracks
+Revision ID: 0014_fanout
+Revises: 0013_partlock
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_fanout"
-down_revision = "0007_tracks"
+revision = "0014_fanout"
+down_revision = "0013_partlock"
 branch_labels = None
 depends_on = None
 
