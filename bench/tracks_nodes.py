@@ -166,19 +166,23 @@ def _node(args: tuple[str, str, list[str], list[Any], int, Any, Any]) -> dict[st
                     if not ready_heads:
                         await asyncio.sleep(0.1)
                         continue
-                    head = min(ready_heads, key=lambda h: h[0].headers["Airwarn-Bench-Time"])
-                    msg = head.pop(0)
+                    earliest = min(h[0].headers["Airwarn-Bench-Time"] for h in ready_heads)
+                    # the messages of that moment from every region of the partition, taken together, as the
+                    # node's feed takes together what one fetch returns
+                    taken = [h.pop(0) for h in ready_heads if h[0].headers["Airwarn-Bench-Time"] == earliest]
                     span[0] = span[0] or time.time()
-                    at = datetime.fromisoformat(msg.headers["Airwarn-Bench-Time"])
-                    result = await asyncio.to_thread(take, msg.data, at, _status(msg.headers.get("Airwarn-Status")))
+                    at = datetime.fromisoformat(earliest)
+                    result = await asyncio.to_thread(take, [m.data for m in taken], at,
+                                                     _status(taken[0].headers.get("Airwarn-Status")))
                     self.accepted += result.accepted
                     self.rejected += len(result.rejected)
-                    await msg.ack()
+                    for msg in taken:
+                        await msg.ack()
                     span[1] = time.time()
 
-        def take(body: bytes, at: datetime, status: Any) -> Any:
+        def take(bodies: list[bytes], at: datetime, status: Any) -> Any:
             clock[0] = at  # the node's clock is the raid's: the time of the batch it takes
-            return service.ingest(parse_body(body), service_user, status)
+            return service.ingest([item for body in bodies for item in parse_body(body)], service_user, status)
 
         service_user = User("nats", Role.SENSOR)
 
