@@ -34,7 +34,7 @@ def gateway() -> Iterator[Hook]:
 
 @pytest.fixture
 def client(deps: Deps, gateway: Hook) -> TestClient:
-    deps.fanout = make_fanout(deps.territory)
+    deps.fanout = make_fanout(deps.territory, shards=FANOUT_SHARDS)  # every shard, however few subscribers
     return TestClient(create_app(deps, settings=settings_for(gateway.origin, sms_url=gateway.url,
                                                              subscribe_per_hour=100)))
 

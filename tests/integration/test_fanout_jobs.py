@@ -31,7 +31,7 @@ SUBSCRIBER_CHANNELS = ("sms", "webhook", "webpush")
 
 def region_alert(deps: Deps, operator: User, n: int = 600) -> str:
     """`n` mixed subscribers in the Rostov region, then a region-wide Severe alert, not yet expanded."""
-    deps.fanout = make_fanout(deps.territory)
+    deps.fanout = make_fanout(deps.territory, shards=FANOUT_SHARDS)  # every shard, however few subscribers
     deps.approval = IssueAlone()
     population(deps, n, seed=7)
     draft = ReportDraft(kind="regime_declared", region="RU-ROS", source_type="official", regime="drone_hazard")
@@ -76,6 +76,20 @@ def test_the_issuing_transaction_writes_jobs_not_a_row_per_subscriber(deps: Deps
     with deps.uow.read() as repo:  # the dispatcher claims in id order: every channel is in its first claim
         first = [r["channel"] for r in repo.outbox_rows(alert_id) if r["channel"] in SUBSCRIBER_CHANNELS]
     assert set(first[:len(SUBSCRIBER_CHANNELS) * INTERLEAVE_ROWS]) == set(SUBSCRIBER_CHANNELS)
+
+
+def test_a_node_with_few_subscribers_writes_one_job_per_channel(deps: Deps, operator: User) -> None:
+    deps.fanout = make_fanout(deps.territory)  # shards from the node's subscriber count
+    deps.approval = IssueAlone()
+    population(deps, 600, seed=7)
+    deps.fanout.warm(deps.uow)  # type: ignore[attr-defined]  # the node's copy, as a serving node loads it
+    draft = ReportDraft(kind="regime_declared", region="RU-ROS", source_type="official", regime="drone_hazard")
+    alert_id = str(services.submit_report(deps, draft, operator).alerts[0]["identifier"])
+    written = jobs(deps, alert_id)
+    assert sorted(str(j["channel"]) for j in written) == sorted(SUBSCRIBER_CHANNELS)
+    assert {j["shards"] for j in written} == {1}
+    Expander(deps.uow.engine).run_until_idle()
+    assert_every_target_once(deps, alert_id)
 
 
 def test_two_dispatchers_expanding_the_same_alert_write_every_target_once(

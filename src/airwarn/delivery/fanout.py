@@ -22,6 +22,14 @@ SIREN_TOPIC = "airwarn/sirens/{district}"
 #: (a transaction of ~50 ms on PostgreSQL), at 10,000,000 ~50,000: small enough that the first shards are
 #: sent within a second and a node that dies loses one shard's work, enough for 32 nodes to share an alert.
 FANOUT_SHARDS = 32
+#: Subscribers per shard the node aims at: fewer subscribers, fewer jobs (a node with a few thousand writes one
+#: job per channel instead of 32 nearly empty ones into every issuing transaction).
+SHARD_SUBSCRIBERS = 5_000
+
+
+def shard_count(subscribers: int) -> int:
+    """Shards for an alert's fan-out jobs, from the node's subscriber count: 1 up to 5,000, at most 32."""
+    return max(1, min(FANOUT_SHARDS, -(-subscribers // SHARD_SUBSCRIBERS)))
 
 
 def covered_districts(alert: Alert, territory: Territory) -> list[str]:
@@ -48,10 +56,11 @@ class ChannelFanout:
     """
 
     def __init__(self, territory: Territory, cache: SubscriberCache | None = None, *,
-                 siren_tests: bool = False) -> None:
+                 siren_tests: bool = False, shards: int | None = None) -> None:
         self.territory = territory
         self.subscribers = cache or SubscriberCache()
         self.siren_tests = siren_tests
+        self.shards = shards  # None: from the node's subscriber count (shard_count)
 
     def __call__(self, repo: Repository, alert: Alert, picture: Picture) -> Deliveries:
         restricted = picture.internet_restricted(alert.region)
@@ -67,7 +76,8 @@ class ChannelFanout:
             out += [Delivery("mqtt", SIREN_TOPIC.format(district=d), why or "sirens in the area")
                     for d in districts]
         subscriber_use, _ = allowed_channels(sorted(SUBSCRIBER_CHANNELS), alert.region, restricted)
-        jobs = [FanoutJob(channel, FANOUT_SHARDS, tuple(districts), restricted) for channel in subscriber_use]
+        shards = self.shards or shard_count(len(self.subscribers))  # each job records it; expansion reads it there
+        jobs = [FanoutJob(channel, shards, tuple(districts), restricted) for channel in subscriber_use]
         return Deliveries(out, jobs=jobs)
 
     def warm(self, uow: UnitOfWork) -> None:
@@ -76,8 +86,9 @@ class ChannelFanout:
             self.subscribers.load(repo.conn)
 
 
-def make_fanout(territory: Territory, cache: SubscriberCache | None = None, *, siren_tests: bool = False) -> Fanout:
-    return ChannelFanout(territory, cache, siren_tests=siren_tests)
+def make_fanout(territory: Territory, cache: SubscriberCache | None = None, *, siren_tests: bool = False,
+                shards: int | None = None) -> Fanout:
+    return ChannelFanout(territory, cache, siren_tests=siren_tests, shards=shards)
 
 
 def subscriber_columns(matched: Matched, alert: Alert, restricted: bool, channel: str, shard: int,
