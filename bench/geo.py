@@ -62,7 +62,7 @@ def _grid_pbf(path: Path, n_side: int, vertices: int) -> None:
 
 def bench_boundaries(n_districts: int, vertices: int) -> tuple[list[dict[str, Any]], Any]:
     from airwarn.geo.osm_boundaries import build_territory, load_mapping, read_boundaries
-    from airwarn.territory_io import demo_territory, dump_territory, load_territory
+    from airwarn.territory.io import demo_territory, dump_territory, load_territory
 
     side = max(1, round(n_districts**0.5))
     with tempfile.TemporaryDirectory() as tmp:
@@ -87,7 +87,7 @@ def bench_boundaries(n_districts: int, vertices: int) -> tuple[list[dict[str, An
 
 def bench_areas(territory: Any) -> list[dict[str, Any]]:
     from airwarn.geo.cap_areas import shape_areas
-    from airwarn.territory_io import demo_territory
+    from airwarn.territory.io import demo_territory
 
     rows = []
     cases = (("synthetic grid districts", territory, "RU-ROS"), ("demo districts", demo_territory(), None))

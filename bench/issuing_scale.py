@@ -43,17 +43,17 @@ import httpx  # noqa: E402
 from bench.population import insert_subscribers, subscriber_rows  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from airwarn import services  # noqa: E402
-from airwarn.bootstrap import build_deps  # noqa: E402
 from airwarn.delivery.channels.webpush import generate_vapid  # noqa: E402
 from airwarn.delivery.expansion import Expander  # noqa: E402
 from airwarn.delivery.fanout import ChannelFanout, covered_districts, subscriber_columns  # noqa: E402
 from airwarn.delivery.subscriber_cache import SubscriberCache  # noqa: E402
-from airwarn.deps import Deps  # noqa: E402
 from airwarn.domain.targeting import SUBSCRIBER_CHANNELS  # noqa: E402
 from airwarn.domain.users import Role, User  # noqa: E402
-from airwarn.intake import ReportDraft  # noqa: E402
 from airwarn.keyring import init_keys  # noqa: E402
+from airwarn.service_layer import services  # noqa: E402
+from airwarn.service_layer.bootstrap import build_deps  # noqa: E402
+from airwarn.service_layer.deps import Deps  # noqa: E402
+from airwarn.service_layer.intake import ReportDraft  # noqa: E402
 from airwarn.settings import Settings  # noqa: E402
 from airwarn.store import tables as t  # noqa: E402
 from airwarn.store.fanout_tables import fanout_jobs  # noqa: E402
@@ -232,7 +232,7 @@ def issue_one(deps: Deps, table: Table, cache: SubscriberCache, label: str, draf
 
 def timed_issue(deps: Deps, draft: ReportDraft) -> tuple[float, list[str], int, Stopwatch]:
     """Issue through the use case with the fan-out and the inserts timed; the rows its transaction wrote."""
-    import airwarn.issuing as issuing
+    import airwarn.service_layer.issuing as issuing
 
     watch = Stopwatch()
     fanout, add_jobs = deps.fanout, issuing.add_jobs

@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench.population
 from bench.population import insert_subscribers  # noqa: E402
 from tests.integration.nodes import NATS_URL, Node, add_users, drop_stream, pg_schema, prepare  # noqa: E402
 
-from airwarn.bootstrap import build_deps  # noqa: E402
+from airwarn.service_layer.bootstrap import build_deps  # noqa: E402
 from airwarn.settings import Settings  # noqa: E402
 
 DISTRICT = "RU-ROS-MILLEROVSKY"

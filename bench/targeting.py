@@ -19,7 +19,7 @@ from shapely.geometry import Polygon
 
 from airwarn.domain.targeting import IntArray, SubscriberIndex, target
 from airwarn.domain.territory import Rings
-from airwarn.territory_io import demo_territory
+from airwarn.territory.io import demo_territory
 
 
 def bbox_then_test(index: SubscriberIndex, rings: Rings) -> IntArray:

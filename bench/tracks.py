@@ -85,10 +85,10 @@ def baseline(raid: Raid, index: DistrictIndex, radius_km: float, *, true_only: b
 
 def latency_through_the_pipeline(raid: Raid, territory: object) -> list[float]:
     """Wall seconds from a batch's arrival to its reports committed (SQLite), for batches that warn."""
-    from airwarn.bootstrap import cap_renderer
-    from airwarn.deps import Deps
     from airwarn.domain.users import Role, User
     from airwarn.keyring import init_keys, load_keys
+    from airwarn.service_layer.bootstrap import cap_renderer
+    from airwarn.service_layer.deps import Deps
     from airwarn.store.engine import make_engine
     from airwarn.store.migrate import upgrade
     from airwarn.store.uow import UnitOfWork
@@ -127,7 +127,7 @@ def main() -> None:
     parser.add_argument("--sensors", type=int, default=0, help="override the sensor count")
     parser.add_argument("--no-latency", action="store_true", help="skip the run through the database")
     args = parser.parse_args()
-    from airwarn.territory_io import demo_territory
+    from airwarn.territory.io import demo_territory
 
     territory = demo_territory()
     scenario = load_scenario(args.scenario)

@@ -40,7 +40,7 @@ SUBJECT = "airwarn.detections"
 
 def _messages(batch_steps: int) -> tuple[list[Any], list[tuple[str, str, bytes, int]], dict[str, int], float]:
     """The raid's sensors, and its detections as (region, time, body, count) messages in time order."""
-    from airwarn.territory_io import demo_territory
+    from airwarn.territory.io import demo_territory
     from airwarn.tracks.scenario import bundled, load_scenario
     from airwarn.tracks.simulate import simulate
 
@@ -107,14 +107,14 @@ def _node(args: tuple[str, str, list[str], list[Any], int, Any, Any]) -> dict[st
     """One node: a tracking service on a fresh SQLite pipeline, fed by NATS for its regions until it has
     taken `expected` detections; its first and last take (wall clock) and its CPU time."""
     url, stream, regions, sensors, expected, ready, go = args
-    from airwarn.bootstrap import cap_renderer
-    from airwarn.deps import Deps
     from airwarn.domain.users import Role, User
     from airwarn.keyring import init_keys, load_keys
+    from airwarn.service_layer.bootstrap import cap_renderer
+    from airwarn.service_layer.deps import Deps
     from airwarn.store.engine import make_engine
     from airwarn.store.migrate import upgrade
     from airwarn.store.uow import UnitOfWork
-    from airwarn.territory_io import demo_territory
+    from airwarn.territory.io import demo_territory
     from airwarn.tracks.detections import parse_body
     from airwarn.tracks.feeds import NatsDetectionFeed, _status
     from airwarn.tracks.service import TrackingService

@@ -14,7 +14,7 @@ from pathlib import Path
 from shapely.geometry import Point, shape
 from shapely.strtree import STRtree
 
-from airwarn.territory_io import demo_territory, dump_territory
+from airwarn.territory.io import demo_territory, dump_territory
 
 RU_ALPHABET = set("абвгдеёжзийклмнопрстуфхцчшщъыьэюя- ")
 UK_ALPHABET = set("абвгґдеєжзиіїйклмнопрстуфхцчшщьюя-' ’")

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from airwarn.territory_io import demo_territory  # noqa: E402
+from airwarn.territory.io import demo_territory  # noqa: E402
 
 DAY = date(2026, 11, 24)
 SOURCES = ROOT / "tests" / "data" / "real_corpus"

@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from airwarn.domain.regimes import CARPET, Plan, PlanStep  # noqa: E402
 from airwarn.domain.reports import RegimeKind  # noqa: E402
 from airwarn.domain.territory import Airport, District, Region, Rings, Territory, fold, slug  # noqa: E402
-from airwarn.territory_io import dumps_territory, load_territory  # noqa: E402
+from airwarn.territory.io import dumps_territory, load_territory  # noqa: E402
 
 SRC = Path(__file__).resolve().parent / "territory_src"
 OUT = ROOT / "src" / "airwarn" / "data" / "territory" / "demo.geojson"

@@ -14,11 +14,11 @@ import httpx
 from playwright.sync_api import sync_playwright
 from rich.console import Console
 
-from airwarn import services
 from airwarn.api.app import create_app
-from airwarn.bootstrap import build_deps
 from airwarn.demo import APPROVER, OPERATOR, DemoResult, _replay, _start, import_streets
 from airwarn.keyring import init_keys
+from airwarn.service_layer import services
+from airwarn.service_layer.bootstrap import build_deps
 from airwarn.settings import Settings
 
 ARGS = [

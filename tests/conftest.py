@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import text
 
 from airwarn.cap.signing import Signer
-from airwarn.deps import Deps
 from airwarn.domain.audit import AuditKey
 from airwarn.domain.territory import Territory
 from airwarn.domain.users import Role, User
 from airwarn.keyring import init_keys, load_audit_key, load_authority
+from airwarn.service_layer.deps import Deps
 from airwarn.store.engine import make_engine
 from airwarn.store.migrate import upgrade
 from airwarn.store.uow import UnitOfWork
@@ -81,7 +81,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def deps(db_url: str, territory: Territory, signer: Signer, audit_key: AuditKey) -> Deps:
-    from airwarn.bootstrap import cap_renderer
+    from airwarn.service_layer.bootstrap import cap_renderer
 
     return Deps(uow=UnitOfWork(make_engine(db_url), audit_key), territory=territory, render=cap_renderer(signer),
                 certificate_pem=signer.cert_pem, sign_head=signer.sign_bytes)

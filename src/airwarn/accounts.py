@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from airwarn.deps import Deps
 from airwarn.domain.users import hash_token, new_token
 from airwarn.errors import Conflict, NotFound
-from airwarn.issuing import audit
+from airwarn.service_layer.deps import Deps
+from airwarn.service_layer.issuing import audit
 from airwarn.store import tables as t
 
 

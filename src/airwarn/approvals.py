@@ -11,14 +11,23 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from airwarn.deps import Deps
+from airwarn.domain.alert_payload import summary
 from airwarn.domain.alerts import Alert, AlertState, MsgType, compose_cancel
 from airwarn.domain.users import Role, User
 from airwarn.errors import Conflict, Forbidden, InvalidInput, NotFound
-from airwarn.issuing import Outcome, audit, held_group, issue, lift_one, lift_regimes, store_alert, summary
-from airwarn.issuing import withdraw_group as _drop
 from airwarn.lifecycle import guard_drill_cancel, release_measures
 from airwarn.regions import region_of
+from airwarn.service_layer.deps import Deps
+from airwarn.service_layer.issuing import (
+    Outcome,
+    audit,
+    held_group,
+    issue,
+    lift_one,
+    lift_regimes,
+    store_alert,
+)
+from airwarn.service_layer.issuing import withdraw_group as _drop
 from airwarn.store.repository import Repository
 
 #: How the audit names the one public act above the threshold that one person may do.

@@ -13,7 +13,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
 from airwarn.cap.signing import verify_bytes
-from airwarn.deps import Deps
 from airwarn.domain.audit import (
     GENESIS,
     AuditHead,
@@ -25,6 +24,7 @@ from airwarn.domain.audit import (
     verify_chain,
 )
 from airwarn.errors import ConfigError, InvalidInput
+from airwarn.service_layer.deps import Deps
 from airwarn.store.audit_store import covered_tables, current_rows, last_record, unlinked_records
 from airwarn.store.uow import UnitOfWork
 

@@ -20,13 +20,13 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
-from airwarn import services
 from airwarn.api.app import create_app
 from airwarn.api.ws_protocol import FrameWriterProtocol
-from airwarn.bootstrap import build_deps
-from airwarn.deps import Deps
 from airwarn.errors import ConfigError
 from airwarn.keyring import init_keys
+from airwarn.service_layer import services
+from airwarn.service_layer.bootstrap import build_deps
+from airwarn.service_layer.deps import Deps
 from airwarn.settings import load_settings
 
 OPERATOR, APPROVER = "duty-officer", "duty-approver"

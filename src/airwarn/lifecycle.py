@@ -12,7 +12,6 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from airwarn.deps import Deliveries, Delivery, Deps
 from airwarn.domain.alerts import (
     Alert,
     AlertState,
@@ -26,8 +25,9 @@ from airwarn.domain.regimes import Level, Measure, MeasureKind, Picture, Regime,
 from airwarn.domain.reports import Certainty, Status
 from airwarn.domain.users import Role, User
 from airwarn.errors import Conflict, Forbidden, InvalidInput, NotFound
-from airwarn.issuing import Outcome, airport_notice, audit, drill_clear, issue, store_alert
 from airwarn.regions import region_of
+from airwarn.service_layer.deps import Deliveries, Delivery, Deps
+from airwarn.service_layer.issuing import Outcome, airport_notice, audit, drill_clear, issue, store_alert
 from airwarn.store.repository import Repository
 
 log = logging.getLogger("airwarn.lifecycle")

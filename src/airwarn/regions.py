@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Table, select
 
-from airwarn.deps import Deps
+from airwarn.service_layer.deps import Deps
 from airwarn.store import tables as t
 
 _KEYS: dict[str, tuple[Table, str]] = {

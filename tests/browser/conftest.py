@@ -97,10 +97,10 @@ class Demo:
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     """The seed night replayed through the real API on a fresh SQLite database with the demo's street
     sample, served on a free port."""
-    from airwarn import services
     from airwarn.api.app import create_app
-    from airwarn.bootstrap import build_deps
     from airwarn.demo import APPROVER, OPERATOR, DemoResult, _replay, _start, import_streets
+    from airwarn.service_layer import services
+    from airwarn.service_layer.bootstrap import build_deps
     from airwarn.settings import Settings
 
     workdir: Path = tmp_path_factory.mktemp("browser-demo")

@@ -20,13 +20,13 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     """A node whose territory and shelter registry carry markup in their names, served on a free port."""
     from sqlalchemy import update
 
-    from airwarn import services
     from airwarn.api.app import create_app
-    from airwarn.bootstrap import build_deps, import_territory
     from airwarn.demo import APPROVER, OPERATOR, _start, import_streets
+    from airwarn.service_layer import services
+    from airwarn.service_layer.bootstrap import build_deps, import_territory
     from airwarn.settings import Settings
     from airwarn.store.shelter_tables import shelter_sites
-    from airwarn.territory_io import demo_territory, dump_territory
+    from airwarn.territory.io import demo_territory, dump_territory
 
     workdir: Path = tmp_path_factory.mktemp("hostile")
     settings = Settings(db=f"sqlite:///{workdir / 'airwarn.db'}", keys_dir=workdir / "keys")

@@ -40,15 +40,15 @@ INSIDE = """
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     """A node whose territory and shelters were imported with markup in their names."""
-    from airwarn import services
     from airwarn.api.app import create_app
-    from airwarn.bootstrap import build_deps
     from airwarn.demo import _start
     from airwarn.keyring import init_keys
+    from airwarn.service_layer import services
+    from airwarn.service_layer.bootstrap import build_deps
     from airwarn.settings import Settings
     from airwarn.shelters.sample import import_sample
     from airwarn.store.shelter_tables import shelter_sites
-    from airwarn.territory_io import demo_territory, dump_territory
+    from airwarn.territory.io import demo_territory, dump_territory
 
     workdir: Path = tmp_path_factory.mktemp("markup")
     init_keys(workdir / "keys")

@@ -46,13 +46,13 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     the resident's district with markup; served on a free port under the strict CSP."""
     import shapely
 
-    from airwarn import services
     from airwarn.api.app import create_app
-    from airwarn.bootstrap import build_deps, import_territory
     from airwarn.demo import APPROVER, OPERATOR, _start
     from airwarn.keyring import init_keys
+    from airwarn.service_layer import services
+    from airwarn.service_layer.bootstrap import build_deps, import_territory
     from airwarn.settings import Settings
-    from airwarn.territory_io import demo_territory, dump_territory
+    from airwarn.territory.io import demo_territory, dump_territory
 
     workdir: Path = tmp_path_factory.mktemp("tracks-ui")
     init_keys(workdir / "keys")

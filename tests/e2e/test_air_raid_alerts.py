@@ -15,14 +15,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from airwarn import services
 from airwarn.api.app import create_app
 from airwarn.delivery.fanout import make_fanout
-from airwarn.deps import Deps
 from airwarn.domain.alerts import ApprovalPolicy
 from airwarn.domain.territory import District, Region, Territory
 from airwarn.domain.users import Role, User
-from airwarn.intake import ReportDraft
+from airwarn.service_layer import services
+from airwarn.service_layer.deps import Deps
+from airwarn.service_layer.intake import ReportDraft
 from airwarn.settings import Settings
 from tests.fixtures.territory import small_territory, square
 

@@ -7,12 +7,12 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from airwarn import services
 from airwarn.api.app import create_app
 from airwarn.cap.atom import alerts_from_feed
 from airwarn.cap.signing import SignatureInvalid, Signer
-from airwarn.deps import Deps
 from airwarn.domain.territory import Territory
+from airwarn.service_layer import services
+from airwarn.service_layer.deps import Deps
 from airwarn.settings import Settings
 from airwarn.store.engine import make_engine
 from airwarn.store.uow import UnitOfWork
@@ -137,7 +137,7 @@ def test_restart_loses_nothing(
                                          "source": {"type": "witness"}, "certainty": "Possible"}, headers=op)
     before = client.get("/api/v1/status").json()
 
-    from airwarn.bootstrap import cap_renderer
+    from airwarn.service_layer.bootstrap import cap_renderer
 
     restarted = Deps(uow=UnitOfWork(make_engine(db_url), deps.uow.audit_key), territory=territory,
                      render=cap_renderer(signer))

@@ -15,10 +15,10 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 
-from airwarn import services
 from airwarn.api.app import create_app
-from airwarn.bootstrap import build_deps
 from airwarn.keyring import init_keys
+from airwarn.service_layer import services
+from airwarn.service_layer.bootstrap import build_deps
 from airwarn.settings import Settings
 from airwarn.store.engine import make_engine
 

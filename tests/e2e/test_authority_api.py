@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from airwarn import services
 from airwarn.api.app import create_app
-from airwarn.deps import Deps
+from airwarn.service_layer import services
+from airwarn.service_layer.deps import Deps
 
 INTERCEPTION = {"kind": "interception", "region": "RU-ROS", "districts": ["Millerovsky", "Chertkovsky"],
                 "source": {"type": "official", "name": "Governor of Rostov Region"}, "text": "drones shot down"}

@@ -49,8 +49,8 @@ def test_the_seed_night_replays_into_regimes_alerts_and_a_review_queue(tmp_path:
 
 def assert_audit_intact(workdir: Path) -> None:
     """The demo's night, through the real server, leaves a MAC chain that binds every covered row."""
-    from airwarn import services
-    from airwarn.bootstrap import build_deps
+    from airwarn.service_layer import services
+    from airwarn.service_layer.bootstrap import build_deps
     from airwarn.settings import Settings
 
     deps = build_deps(Settings(db=f"sqlite:///{workdir / 'airwarn.db'}", keys_dir=workdir / "keys"), create_db=False)

@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from rich.console import Console
 
 from airwarn.api.app import create_app
-from airwarn.bootstrap import build_deps
 from airwarn.demo import run_demo
+from airwarn.service_layer.bootstrap import build_deps
 from airwarn.settings import Settings
 
 

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from airwarn import accounts, services
+from airwarn import accounts
 from airwarn.api.app import create_app
-from airwarn.deps import Deps
+from airwarn.service_layer import services
+from airwarn.service_layer.deps import Deps
 from airwarn.settings import Settings
 
 REPORT = {"kind": "interception", "region": "RU-ROS", "districts": ["Millerovsky"],

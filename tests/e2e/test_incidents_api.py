@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from airwarn import services
 from airwarn.api.app import create_app
-from airwarn.deps import Deps
+from airwarn.service_layer import services
+from airwarn.service_layer.deps import Deps
 
 MESSAGES = [
     ("media", "Mash", "Mash: над Миллеровским районом Ростовской области, возможно, сбиты беспилотники."),

@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from airwarn import services
 from airwarn.api.app import create_app
-from airwarn.deps import Deps
 from airwarn.domain.reports import Status
 from airwarn.errors import ConfigError
 from airwarn.lifecycle import RENEWAL_ACTOR, renew_alerts, run_renewals
+from airwarn.service_layer import services
+from airwarn.service_layer.deps import Deps
 from airwarn.settings import Settings
 
 #: The seed's Penza sentence, as the official source said it.
@@ -424,7 +424,7 @@ def test_the_threat_arriving_in_part_of_a_pre_alert_area_is_a_new_alert_and_the_
 
 
 def test_a_bad_lifetime_setting_is_a_config_error_that_names_it(tmp_path: Path) -> None:
-    from airwarn.bootstrap import build_deps
+    from airwarn.service_layer.bootstrap import build_deps
 
     settings = Settings(db=f"sqlite:///{tmp_path / 'x.db'}", keys_dir=tmp_path / "keys", alert_lifetimes="drone=60")
     with pytest.raises(ConfigError, match="AIRWARN_ALERT_LIFETIMES.*unknown lifetime 'drone'"):

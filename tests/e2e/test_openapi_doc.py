@@ -10,9 +10,9 @@ import jsonschema
 import pytest
 from fastapi.testclient import TestClient
 
-from airwarn import services
 from airwarn.api.app import create_app
-from airwarn.deps import Deps
+from airwarn.service_layer import services
+from airwarn.service_layer.deps import Deps
 from airwarn.settings import Settings
 
 REPORT = {"kind": "interception", "region": "RU-ROS", "districts": ["Millerovsky"],

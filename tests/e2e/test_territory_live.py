@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from airwarn import services
 from airwarn.api.app import create_app
-from airwarn.bootstrap import store_territory
-from airwarn.deps import Deps
+from airwarn.service_layer import services
+from airwarn.service_layer.bootstrap import store_territory
+from airwarn.service_layer.deps import Deps
 from airwarn.settings import Settings
-from airwarn.territory_io import dump_territory, load_territory
+from airwarn.territory.io import dump_territory, load_territory
 from tests.fixtures.territory import small_territory
 
 
@@ -106,7 +106,7 @@ def test_a_bad_import_changes_nothing(client: TestClient, deps: Deps, tokens: di
 
 
 def test_places_api_finds_a_town_and_its_district(deps: Deps) -> None:
-    from airwarn.territory_io import demo_territory
+    from airwarn.territory.io import demo_territory
 
     deps.territory = demo_territory()
     with TestClient(create_app(deps, settings=Settings(dispatch=False))) as client:
@@ -121,8 +121,8 @@ def test_places_api_finds_a_town_and_its_district(deps: Deps) -> None:
 def test_a_district_warning_time_reaches_the_shelter_answer_after_an_import_while_serving(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from rich.console import Console
 
-    from airwarn.bootstrap import build_deps
     from airwarn.demo import run_demo
+    from airwarn.service_layer.bootstrap import build_deps
 
     result = run_demo(speed=0, serve=False, console=Console(record=True), workdir=tmp_path / "work")
     deps = build_deps(Settings(db=f"sqlite:///{result.workdir / 'airwarn.db'}", keys_dir=result.workdir / "keys"))

@@ -11,9 +11,9 @@ import jsonschema
 import pytest
 from fastapi.testclient import TestClient
 
-from airwarn import services
 from airwarn.api.app import create_app
-from airwarn.deps import Deps
+from airwarn.service_layer import services
+from airwarn.service_layer.deps import Deps
 from airwarn.settings import Settings
 from airwarn.tracks.scenario import scenario_from
 from airwarn.tracks.simulate import simulate

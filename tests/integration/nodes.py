@@ -82,8 +82,8 @@ def cli(args: list[str], env: dict[str, str], timeout_s: float = 60) -> str:
 def prepare(env: dict[str, str]) -> None:
     """Migrate the database, store the demo territory and make the signing key once, in this process, so
     the CLI calls and nodes that follow can start at the same time without racing to do it."""
-    from airwarn.bootstrap import build_deps
     from airwarn.keyring import init_keys
+    from airwarn.service_layer.bootstrap import build_deps
     from airwarn.settings import Settings
 
     init_keys(Path(env["AIRWARN_KEYS_DIR"]))  # as `airwarn keys init` does; nothing else creates keys

@@ -17,7 +17,7 @@ from airwarn.delivery import confirming
 from airwarn.delivery.outbound import OutboundPolicy
 from airwarn.delivery.proofs import Prover
 from airwarn.delivery.subscriptions import Created, SubscriptionDraft, subscribe
-from airwarn.deps import Deps
+from airwarn.service_layer.deps import Deps
 from airwarn.settings import Settings, load_settings
 
 WEBHOOK_KEY = b"server-webhook-key-0123456789"

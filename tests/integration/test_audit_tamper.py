@@ -13,14 +13,15 @@ from fastapi.testclient import TestClient
 from lxml import etree
 from sqlalchemy import delete, insert, select, update
 
-from airwarn import auditing, services
+from airwarn import auditing
 from airwarn.api.app import create_app
 from airwarn.cap.atom import ATOM_NS, AUDIT_NS
 from airwarn.cap.signing import Signer
-from airwarn.deps import Deps
 from airwarn.domain.audit import GENESIS, AuditKey, record_hash, seal
 from airwarn.domain.users import User
-from airwarn.intake import ReportDraft
+from airwarn.service_layer import services
+from airwarn.service_layer.deps import Deps
+from airwarn.service_layer.intake import ReportDraft
 from airwarn.store import tables as t
 from airwarn.store.audit_store import read_records
 

@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from airwarn import services
-from airwarn.deps import Deps
 from airwarn.domain.alerts import ApprovalPolicy
 from airwarn.domain.policy import AutoConfirmPolicy
 from airwarn.domain.reports import ReportKind, Status
 from airwarn.domain.users import Role, User
 from airwarn.errors import Forbidden
-from airwarn.intake import ReportDraft
+from airwarn.service_layer import services
+from airwarn.service_layer.deps import Deps
+from airwarn.service_layer.intake import ReportDraft
 
 WITNESSES = ["olga", "pavel", "rita"]
 

@@ -9,15 +9,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from airwarn import services
 from airwarn.bus import MemoryBus
 from airwarn.delivery.channels.base import MemoryChannel
 from airwarn.delivery.dispatcher import Dispatcher, RetryPolicy
 from airwarn.delivery.fanout import make_fanout
 from airwarn.delivery.subscriptions import SubscriptionDraft
-from airwarn.deps import Deps
 from airwarn.domain.users import User
-from airwarn.intake import ReportDraft
+from airwarn.service_layer import services
+from airwarn.service_layer.deps import Deps
+from airwarn.service_layer.intake import ReportDraft
 from airwarn.store.delivery_tables import delivery_attempts
 from tests.fixtures.fanout import expand
 from tests.integration.subscribing import active

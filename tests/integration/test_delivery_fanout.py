@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from airwarn import services
 from airwarn.api.app import create_app
 from airwarn.delivery.fanout import FANOUT_SHARDS, make_fanout
-from airwarn.deps import Deps
 from airwarn.domain.users import User
-from airwarn.intake import ReportDraft
+from airwarn.service_layer import services
+from airwarn.service_layer.deps import Deps
+from airwarn.service_layer.intake import ReportDraft
 from tests.fixtures.fanout import expand
 from tests.integration.subscribing import Hook, api_subscribe, settings_for
 

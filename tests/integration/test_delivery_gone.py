@@ -11,15 +11,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from airwarn import services
 from airwarn.api.app import create_app
 from airwarn.delivery.channels.base import Channel, MemoryChannel
 from airwarn.delivery.channels.webpush import WebPushChannel, generate_vapid
 from airwarn.delivery.dispatcher import Dispatcher
 from airwarn.delivery.fanout import make_fanout
-from airwarn.deps import Deps
 from airwarn.domain.users import User
-from airwarn.intake import ReportDraft
+from airwarn.service_layer import services
+from airwarn.service_layer.deps import Deps
+from airwarn.service_layer.intake import ReportDraft
 from airwarn.store.delivery_tables import delivery_attempts
 from tests.fixtures.fanout import expand
 from tests.integration.subscribing import Hook, api_subscribe, settings_for

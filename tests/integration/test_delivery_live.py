@@ -9,17 +9,17 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from airwarn import services
 from airwarn.api.app import create_app
 from airwarn.bus import MemoryBus
 from airwarn.delivery.channels.base import MemoryChannel
 from airwarn.delivery.channels.live import LiveChannel
 from airwarn.delivery.dispatcher import Dispatcher
 from airwarn.delivery.fanout import make_fanout
-from airwarn.deps import Deps
 from airwarn.domain.alerts import ApprovalPolicy, Severity
 from airwarn.domain.users import User
-from airwarn.intake import ReportDraft
+from airwarn.service_layer import services
+from airwarn.service_layer.deps import Deps
+from airwarn.service_layer.intake import ReportDraft
 
 
 @pytest.fixture

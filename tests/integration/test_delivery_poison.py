@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, select, text
 
-from airwarn import services
 from airwarn.api.app import create_app
 from airwarn.delivery.channels.base import DeliveryError, MemoryChannel, Message
 from airwarn.delivery.dispatcher import Dispatcher, Outcome, RetryPolicy
-from airwarn.deps import Deps
 from airwarn.domain.users import User
+from airwarn.service_layer import services
+from airwarn.service_layer.deps import Deps
 from airwarn.store import tables as t
 from airwarn.store.delivery_tables import delivery_attempts, subscriptions
 from tests.integration.subscribing import settings_for

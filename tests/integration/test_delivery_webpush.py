@@ -23,7 +23,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from airwarn import services
 from airwarn.api.app import create_app
 from airwarn.cli import keys
 from airwarn.delivery.channels.base import Gone, MemoryChannel, Message, Refused
@@ -31,9 +30,10 @@ from airwarn.delivery.channels.webpush import WebPushChannel, generate_vapid, pu
 from airwarn.delivery.dispatcher import Dispatcher
 from airwarn.delivery.fanout import make_fanout
 from airwarn.delivery.outbound import OutboundPolicy
-from airwarn.deps import Deps
 from airwarn.domain.users import User
-from airwarn.intake import ReportDraft
+from airwarn.service_layer import services
+from airwarn.service_layer.deps import Deps
+from airwarn.service_layer.intake import ReportDraft
 from airwarn.store.delivery_tables import delivery_attempts
 from tests.integration.subscribing import settings_for
 from tests.integration.test_delivery_channels import send_once

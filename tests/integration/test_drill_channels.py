@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from airwarn import services
 from airwarn.delivery.channels.base import Channel, MemoryChannel
 from airwarn.delivery.channels.mqtt import MqttChannel
 from airwarn.delivery.channels.sms import SmsChannel
@@ -21,9 +20,10 @@ from airwarn.delivery.dispatcher import Dispatcher
 from airwarn.delivery.fanout import make_fanout
 from airwarn.delivery.outbound import OutboundPolicy
 from airwarn.delivery.subscriptions import SubscriptionDraft
-from airwarn.deps import Deps
 from airwarn.domain.users import User
-from airwarn.intake import ReportDraft
+from airwarn.service_layer import services
+from airwarn.service_layer.deps import Deps
+from airwarn.service_layer.intake import ReportDraft
 from tests.integration.subscribing import WEBHOOK_KEY, Hook, active
 
 MQTT_HOST = os.environ.get("AIRWARN_TEST_MQTT_HOST", "127.0.0.1")

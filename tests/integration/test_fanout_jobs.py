@@ -15,12 +15,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from airwarn import services
 from airwarn.delivery.expansion import INTERLEAVE_ROWS, Expander
 from airwarn.delivery.fanout import FANOUT_SHARDS, make_fanout
-from airwarn.deps import Deps
 from airwarn.domain.users import User
-from airwarn.intake import ReportDraft
+from airwarn.service_layer import services
+from airwarn.service_layer.deps import Deps
+from airwarn.service_layer.intake import ReportDraft
 from airwarn.store.engine import make_engine
 from airwarn.store.fanout_tables import fanout_jobs as jobs_t
 from tests.fixtures.policies import IssueAlone

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from airwarn import services
-from airwarn.deps import Deps
 from airwarn.domain.users import User
-from airwarn.intake import ReportDraft
+from airwarn.service_layer import services
+from airwarn.service_layer.deps import Deps
+from airwarn.service_layer.intake import ReportDraft
 
 GOVERNOR = ReportDraft(
     kind="interception", region="RU-ROS", source_type="official", source_name="Governor of Rostov Region",

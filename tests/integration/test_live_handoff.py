@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 
-from airwarn import services
 from airwarn.delivery.channels.base import MemoryChannel
 from airwarn.delivery.dispatcher import Dispatcher
 from airwarn.delivery.fanout import make_fanout
-from airwarn.deps import Deps
 from airwarn.domain.alerts import ApprovalPolicy, Severity
 from airwarn.domain.users import User
-from airwarn.intake import ReportDraft
+from airwarn.service_layer import services
+from airwarn.service_layer.deps import Deps
+from airwarn.service_layer.intake import ReportDraft
 from airwarn.store.delivery_tables import delivery_attempts
 from airwarn.store.repository import LiveReceipt
 from airwarn.store.uow import WRITE_LOCK_KEY

@@ -14,7 +14,6 @@ import pytest
 from aiohttp.abc import AbstractResolver, ResolveResult
 from fastapi.testclient import TestClient
 
-from airwarn import services
 from airwarn.api.app import create_app
 from airwarn.delivery.channels.base import MemoryChannel, Refused
 from airwarn.delivery.channels.http import HttpPoster
@@ -22,10 +21,11 @@ from airwarn.delivery.channels.webhook import WebhookChannel
 from airwarn.delivery.dispatcher import Dispatcher
 from airwarn.delivery.fanout import make_fanout
 from airwarn.delivery.outbound import BlockedAddress, GuardedResolver, Origin, OutboundPolicy, check_resolved
-from airwarn.deps import Deps
 from airwarn.domain.users import User
 from airwarn.errors import InvalidInput
-from airwarn.intake import ReportDraft
+from airwarn.service_layer import services
+from airwarn.service_layer.deps import Deps
+from airwarn.service_layer.intake import ReportDraft
 from tests.integration.subscribing import WEBHOOK_KEY, Hook, settings_for
 
 

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text
 
-from airwarn import services
 from airwarn.delivery.fanout import make_fanout
-from airwarn.deps import Deps, TargetColumn
 from airwarn.domain.users import User
-from airwarn.intake import ReportDraft
+from airwarn.service_layer import services
+from airwarn.service_layer.deps import Deps, TargetColumn
+from airwarn.service_layer.intake import ReportDraft
 from airwarn.store import outbox_bulk
 from tests.fixtures.fanout import expand
 from tests.fixtures.policies import IssueAlone

@@ -23,13 +23,14 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select, text
 
-from airwarn import auditing, services
+from airwarn import auditing
 from airwarn.cap.signing import Signer
-from airwarn.deps import Deps
 from airwarn.domain.audit import GAP_ACTION, AuditKey, AuditRecord
 from airwarn.domain.territory import Territory
 from airwarn.domain.users import User
-from airwarn.intake import ReportDraft
+from airwarn.service_layer import services
+from airwarn.service_layer.deps import Deps
+from airwarn.service_layer.intake import ReportDraft
 from airwarn.store import tables as t
 from airwarn.store.audit_store import read_records, unlinked_records
 from airwarn.store.engine import make_engine
@@ -67,7 +68,7 @@ def _node(url: str, key: AuditKey, name: str) -> UnitOfWork:
 
 @pytest.fixture
 def pg_deps(pg_url: str, territory: Territory, signer: Signer, audit_key: AuditKey) -> Deps:
-    from airwarn.bootstrap import cap_renderer
+    from airwarn.service_layer.bootstrap import cap_renderer
 
     return Deps(uow=_node(pg_url, audit_key, "partlock-main"), territory=territory, render=cap_renderer(signer),
                 certificate_pem=signer.cert_pem, sign_head=signer.sign_bytes)

@@ -6,15 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from airwarn import services
 from airwarn.cap.signing import Signer
 from airwarn.cap.validate import validate
-from airwarn.deps import Deps
 from airwarn.domain.alerts import ApprovalPolicy, Severity
 from airwarn.domain.reports import Status
 from airwarn.domain.users import Role, User
 from airwarn.errors import Conflict, Forbidden, InvalidInput
-from airwarn.intake import ReportDraft
+from airwarn.service_layer import services
+from airwarn.service_layer.deps import Deps
+from airwarn.service_layer.intake import ReportDraft
 from airwarn.store import tables as t
 
 

@@ -15,18 +15,18 @@ import shapely
 from shapely.geometry import Polygon
 from sqlalchemy import insert, select, text
 
-from airwarn import services
-from airwarn.bootstrap import cap_renderer
 from airwarn.cap.signing import Signer
 from airwarn.delivery import subscriber_cache
 from airwarn.delivery.confirming import confirm
 from airwarn.delivery.fanout import make_fanout
 from airwarn.delivery.subscriptions import SubscriptionDraft, subscribe, unsubscribe
-from airwarn.deps import Deps
 from airwarn.domain.alerts import Alert, Severity
 from airwarn.domain.targeting import Preferences, allowed_channels, wants
 from airwarn.domain.users import User
-from airwarn.intake import ReportDraft
+from airwarn.service_layer import services
+from airwarn.service_layer.bootstrap import cap_renderer
+from airwarn.service_layer.deps import Deps
+from airwarn.service_layer.intake import ReportDraft
 from airwarn.store.delivery_tables import subscriptions as subs
 from airwarn.store.engine import make_engine
 from airwarn.store.uow import UnitOfWork

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from airwarn import services
 from airwarn.api.app import create_app
 from airwarn.delivery.channels.webhook import subscriber_secret, verify
 from airwarn.delivery.fanout import make_fanout
-from airwarn.deps import Deps
 from airwarn.domain.users import User
-from airwarn.intake import ReportDraft
+from airwarn.service_layer import services
+from airwarn.service_layer.deps import Deps
+from airwarn.service_layer.intake import ReportDraft
 from airwarn.settings import Settings
 from tests.fixtures.fanout import expand
 from tests.integration.subscribing import WEBHOOK_KEY, Hook, api_subscribe, settings_for

@@ -11,17 +11,18 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from airwarn import services, territory_live
 from airwarn.api.app import create_app
-from airwarn.bootstrap import cap_renderer, ensure_territory
 from airwarn.bus import make_bus
 from airwarn.cap.signing import Signer
-from airwarn.deps import Deps
+from airwarn.service_layer import services
+from airwarn.service_layer.bootstrap import cap_renderer, ensure_territory
+from airwarn.service_layer.deps import Deps
 from airwarn.settings import Settings
 from airwarn.store.engine import make_engine
 from airwarn.store.migrate import upgrade
 from airwarn.store.uow import UnitOfWork
-from airwarn.territory_io import dump_territory
+from airwarn.territory import live as territory_live
+from airwarn.territory.io import dump_territory
 from tests.integration.nodes import drop_stream
 from tests.integration.test_bus_nats import NATS_URL, needs_nats
 

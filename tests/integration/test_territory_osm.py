@@ -20,8 +20,8 @@ from airwarn.geo.osm_boundaries import build_territory, load_mapping, read_bound
 from airwarn.store.engine import make_engine
 from airwarn.store.migrate import upgrade
 from airwarn.store.uow import UnitOfWork
-from airwarn.territory_io import dump_territory, load_territory
-from airwarn.territory_versions import load_stored, versions
+from airwarn.territory.io import dump_territory, load_territory
+from airwarn.territory.versions import load_stored, versions
 from tests.osm_pbf import PbfBuilder
 
 pytest.importorskip("osmium", reason="pyosmium is not installed (pip install osmium)")
@@ -69,7 +69,7 @@ def db(tmp_path: Path, keys_dir: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("AIRWARN_KEYS_DIR", str(keys_dir))  # the audit key links the import's audit record
     url = f"sqlite:///{tmp_path / 'territory.db'}"
     upgrade(make_engine(url))
-    from airwarn.bootstrap import ensure_territory
+    from airwarn.service_layer.bootstrap import ensure_territory
 
     ensure_territory(UnitOfWork(make_engine(url)))  # the bundled demo territory, version 1
     return url
@@ -91,7 +91,7 @@ def test_relations_over_many_ways_with_holes_and_exclaves_are_assembled(pbf: Pat
 
 
 def test_boundaries_map_to_the_known_territory_and_points_find_their_district(pbf: Path) -> None:
-    from airwarn.territory_io import demo_territory
+    from airwarn.territory.io import demo_territory
 
     current = demo_territory()
     found = read_boundaries(pbf, (4, 6))

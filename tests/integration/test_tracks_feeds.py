@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from airwarn.deps import Deps
 from airwarn.domain.users import Role, User
+from airwarn.service_layer.deps import Deps
 from airwarn.tracks.feeds import SUBJECT, TOPIC, MqttDetectionFeed, NatsDetectionFeed
 from airwarn.tracks.sensors import Sensor, SensorKind
 from airwarn.tracks.service import TrackingService

@@ -17,8 +17,8 @@ from airwarn.domain.reports import Certainty, RegimeKind, Report, ReportKind, So
 from airwarn.domain.rules import covered, decide
 from airwarn.domain.territory import Territory
 from airwarn.errors import InvalidInput
-from airwarn.intake import ReportDraft, resolve
-from airwarn.territory_io import demo_territory
+from airwarn.service_layer.intake import ReportDraft, resolve
+from airwarn.territory.io import demo_territory
 
 NOW = datetime(2026, 11, 24, 9, 12, tzinfo=UTC)
 MILLEROVSKY, CHERTKOVSKY = "RU-ROS-MILLEROVSKY", "RU-ROS-CHERTKOVSKY"

@@ -19,7 +19,7 @@ from airwarn.domain.alerts import (
 from airwarn.domain.alerts_uk import UK_REGION_NAMES, UK_THREAT_TEXTS, with_ukrainian
 from airwarn.domain.regimes import Regime
 from airwarn.domain.reports import Certainty, RegimeKind
-from airwarn.territory_io import demo_territory
+from airwarn.territory.io import demo_territory
 
 KYIV_TZ = timezone(timedelta(hours=2))
 AT = datetime(2026, 11, 24, 2, 47, tzinfo=KYIV_TZ)

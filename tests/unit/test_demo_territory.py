@@ -15,7 +15,7 @@ import pytest
 from airwarn.domain.regimes import CARPET, PlanStep
 from airwarn.domain.reports import RegimeKind
 from airwarn.domain.territory import District, Territory, fold, point_in_rings, slug
-from airwarn.territory_io import demo_territory, dump_territory, load_territory
+from airwarn.territory.io import demo_territory, dump_territory, load_territory
 
 DEMO_REGIONS = {"RU-ROS": (50, 60), "RU-VGG": (36, 42), "RU-SAR": (38, 44), "RU-PNZ": (27, 33)}
 CYRILLIC = re.compile(r"^[А-Яа-яЁё0-9 .,()«»—–-]+$")

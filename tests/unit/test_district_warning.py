@@ -12,12 +12,12 @@ from lxml import etree
 from airwarn.cap.xml import CAP_NS, WARNING_PARAMETER, alert_from_xml, alert_to_xml
 from airwarn.delivery.channels.base import Message
 from airwarn.delivery.channels.webpush import push_payload
+from airwarn.domain.alert_payload import live_payload
 from airwarn.domain.alerts import Authority, compose_regime_alert
 from airwarn.domain.regimes import Regime
 from airwarn.domain.reports import Certainty, RegimeKind, Status
 from airwarn.errors import InvalidInput
-from airwarn.issuing import live_payload
-from airwarn.territory_io import dump_territory, load_territory
+from airwarn.territory.io import dump_territory, load_territory
 from tests.unit.test_territory_io import _DOC, _feature
 
 SENT = datetime(2026, 11, 23, 23, 0, tzinfo=UTC)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from airwarn.domain.reports import RegimeKind, ReportKind, SourceType
 from airwarn.errors import InvalidInput
-from airwarn.intake import ReportDraft, resolve
+from airwarn.service_layer.intake import ReportDraft, resolve
 from tests.fixtures.territory import small_territory
 
 TERRITORY = small_territory()

@@ -9,8 +9,8 @@ import pytest
 
 from airwarn.extract.drafts import draft
 from airwarn.extract.pipeline import Extractor
-from airwarn.intake import ReportDraft, resolve
-from airwarn.territory_io import demo_territory, dump_territory, load_territory
+from airwarn.service_layer.intake import ReportDraft, resolve
+from airwarn.territory.io import demo_territory, dump_territory, load_territory
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 

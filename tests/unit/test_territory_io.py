@@ -12,7 +12,7 @@ import pytest
 from airwarn.domain.regimes import CARPET, PlanStep
 from airwarn.domain.reports import RegimeKind
 from airwarn.errors import InvalidInput
-from airwarn.territory_io import dump_territory, dumps_territory, load_territory
+from airwarn.territory.io import dump_territory, dumps_territory, load_territory
 
 SQUARE = [[40.0, 48.0], [41.0, 48.0], [41.0, 49.0], [40.0, 49.0], [40.0, 48.0]]
 EAST = [[41.0, 48.0], [42.0, 48.0], [42.0, 49.0], [41.0, 49.0], [41.0, 48.0]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from airwarn.domain.territory import Territory
-from airwarn.territory_versions import changes
+from airwarn.territory.versions import changes
 from tests.fixtures.territory import small_territory, square
 
 

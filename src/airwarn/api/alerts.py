@@ -7,17 +7,17 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from airwarn import services
 from airwarn.api import authority
 from airwarn.api.audit import feed_head
 from airwarn.api.auth import Approver, DepsDep, Operator
 from airwarn.api.schemas import CancelIn, RejectIn
 from airwarn.api.viewer import Viewer, sees_proposed
 from airwarn.cap.atom import FeedEntry, atom_feed
+from airwarn.domain.alert_payload import summary
 from airwarn.domain.alerts import AlertState
 from airwarn.domain.reports import Status
 from airwarn.errors import Forbidden, NotFound
-from airwarn.issuing import summary
+from airwarn.service_layer import services
 from airwarn.store.codec import alert_to_dict
 from airwarn.store.fanout_tables import job_states
 

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from fastapi import FastAPI
 
-from airwarn import __version__, territory_live
+from airwarn import __version__
 from airwarn.api import (
     alerts,
     audit,
@@ -35,11 +35,12 @@ from airwarn.api.headers import SecurityHeaders, header_list
 from airwarn.api.limits import BodySizeLimit, Limits, RateLimits
 from airwarn.bus import Bus, MemoryBus
 from airwarn.delivery.fanout import ChannelFanout
-from airwarn.deps import Deps
 from airwarn.lifecycle import run_renewals
 from airwarn.redact import mask_secrets, mask_url
+from airwarn.service_layer.deps import Deps
 from airwarn.settings import Settings, load_settings
 from airwarn.shelters.service import ShelterService
+from airwarn.territory import live as territory_live
 from airwarn.tracks.service import TrackingService
 
 log = logging.getLogger("airwarn.api")
@@ -68,7 +69,7 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
         ticking = asyncio.create_task(_tick_tracks(tracking, stop))
         feeds = await _start_feeds(tracking, settings)
         if settings.dispatch:
-            from airwarn.bootstrap import build_dispatcher
+            from airwarn.service_layer.bootstrap import build_dispatcher
 
             runner = asyncio.create_task(build_dispatcher(settings, deps).run(stop))
         renewals = (asyncio.create_task(run_renewals(deps, stop, every_s=settings.renew_every_s))

@@ -14,8 +14,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from airwarn.auditing import SignedHead, sign_head
-from airwarn.deps import Deps
 from airwarn.errors import NotFound
+from airwarn.service_layer.deps import Deps
 from airwarn.store.audit_store import last_record
 
 log = logging.getLogger("airwarn.audit")

@@ -11,10 +11,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from airwarn import accounts, services
-from airwarn.deps import Deps
+from airwarn import accounts
 from airwarn.domain.users import Role, User
 from airwarn.errors import Unauthenticated
+from airwarn.service_layer import services
+from airwarn.service_layer.deps import Deps
 
 log = logging.getLogger("airwarn.auth")
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Path, Query
 
-from airwarn import services
 from airwarn.api.auth import DepsDep, Observer
 from airwarn.domain.reports import Status
+from airwarn.service_layer import services
 
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
 

@@ -19,14 +19,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import StreamingResponse
 
+from airwarn import metrics
 from airwarn.api.live_room import LiveClient, room_of
 from airwarn.api.viewer import bearer, sees_proposed
 from airwarn.api.ws_protocol import frame_writer
 from airwarn.bus import Event, Hub
-from airwarn.delivery import metrics
 from airwarn.domain.territory import Territory
 from airwarn.errors import AirwarnError, InvalidInput
-from airwarn.services import authenticate
+from airwarn.service_layer.services import authenticate
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
 KEEPALIVE_S = 15.0

@@ -16,9 +16,9 @@ from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from airwarn import metrics
 from airwarn.api.ws_protocol import FrameWriter, text_frame
 from airwarn.bus import Event, Hub
-from airwarn.delivery import metrics
 
 log = logging.getLogger("airwarn.live")
 BACKLOG = 1_000  # events a slow client may fall behind before it loses the oldest

@@ -7,7 +7,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import Field
 
-from airwarn import services
 from airwarn.api.auth import DepsDep, Operator
 from airwarn.api.bounds import AwareInstant
 from airwarn.api.schemas import SourceIn, Strict
@@ -16,6 +15,7 @@ from airwarn.extract.drafts import draft
 from airwarn.extract.pipeline import Extractor
 from airwarn.extract.sources import SourceHint
 from airwarn.extract.times import MOSCOW, zone
+from airwarn.service_layer import services
 
 router = APIRouter(prefix="/api/v1", tags=["messages"])
 

@@ -7,14 +7,14 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import Field
 
-from airwarn import services
 from airwarn.api.auth import DepsDep, Operator
 from airwarn.api.schemas import DeclareIn, PlanIn, ReasonIn, Strict
 from airwarn.api.viewer import Viewer, sees_proposed
 from airwarn.domain.regimes import MeasureKind
 from airwarn.domain.reports import RegimeKind, Status
 from airwarn.domain.users import User
-from airwarn.intake import ReportDraft
+from airwarn.service_layer import services
+from airwarn.service_layer.intake import ReportDraft
 
 router = APIRouter(prefix="/api/v1", tags=["regimes"])
 

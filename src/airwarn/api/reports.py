@@ -6,10 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
-from airwarn import services
 from airwarn.api.auth import DepsDep, Observer, Operator
 from airwarn.api.schemas import ConfirmIn, ReasonIn, ReportIn
 from airwarn.domain.reports import Status
+from airwarn.service_layer import services
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 

@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from airwarn.api.bounds import Instant
 from airwarn.domain.reports import Certainty, Qualifier, RegimeKind, ReportKind, SourceType, Status
-from airwarn.intake import ReportDraft
+from airwarn.service_layer.intake import ReportDraft
 
 
 class Strict(BaseModel):

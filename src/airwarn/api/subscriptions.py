@@ -18,8 +18,8 @@ from airwarn.delivery.outbound import check_resolved
 from airwarn.delivery.proofs import Code, Prover
 from airwarn.delivery.ratelimit import RateLimiter
 from airwarn.delivery.wiring import http_timeout_s, outbound_policy
-from airwarn.deps import Deps
 from airwarn.errors import NotFound, Unavailable
+from airwarn.service_layer.deps import Deps
 from airwarn.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["subscriptions"])

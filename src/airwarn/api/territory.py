@@ -6,12 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Query, Request
 
-from airwarn import services
 from airwarn.api.auth import Approver, DepsDep, Observer
 from airwarn.api.bounds import MAX_INT64, seq_query
 from airwarn.api.viewer import Viewer, sees_proposed
 from airwarn.domain.reports import Status
-from airwarn.territory_io import dump_territory
+from airwarn.service_layer import services
+from airwarn.territory.io import dump_territory
 
 router = APIRouter(prefix="/api/v1", tags=["territory"])
 
@@ -87,7 +87,7 @@ def territory_version(deps: DepsDep) -> dict[str, Any]:
 @router.get("/territory/versions")
 def territory_versions(deps: DepsDep, _user: Observer, limit: int = Query(50, ge=1, le=500)) -> list[dict[str, Any]]:
     """Every import, newest first: version, when, who, from what, and what changed."""
-    from airwarn.territory_versions import versions
+    from airwarn.territory.versions import versions
 
     return versions(deps.uow, limit)
 
@@ -97,9 +97,9 @@ def territory_import(
     request: Request, deps: DepsDep, user: Approver, body: dict[str, Any] = Body(...)
 ) -> dict[str, Any]:
     """Import a GeoJSON territory as the next version; this node switches at once, others within a second."""
-    from airwarn.territory_io import load_territory
-    from airwarn.territory_live import switch
-    from airwarn.territory_versions import save_version
+    from airwarn.territory.io import load_territory
+    from airwarn.territory.live import switch
+    from airwarn.territory.versions import save_version
 
     territory = load_territory(body)  # every field checked before anything is stored
     with deps.uow.write() as repo:

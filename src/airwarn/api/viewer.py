@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from airwarn import services
 from airwarn.api.auth import get_deps
-from airwarn.deps import Deps
 from airwarn.domain.users import Role, User
+from airwarn.service_layer import services
+from airwarn.service_layer.deps import Deps
 
 
 def bearer(header: str) -> str | None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from airwarn.delivery import metrics
+from airwarn import metrics
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ import nats
 from nats.js.api import ConsumerConfig, DeliverPolicy, StreamConfig
 from nats.js.errors import NotFoundError
 
+from airwarn import metrics
 from airwarn.bus.memory import Event, Hub
-from airwarn.delivery import metrics
 from airwarn.redact import mask_secrets
 
 log = logging.getLogger("airwarn.bus")

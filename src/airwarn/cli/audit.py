@@ -29,7 +29,7 @@ def verify(
     still in the log unchanged, and that every alerts/regimes/measures/approvals row equals its newest
     audited state. Exit 1 naming what is wrong."""
     from airwarn.auditing import read_head_file, verify
-    from airwarn.bootstrap import build_deps
+    from airwarn.service_layer.bootstrap import build_deps
     from airwarn.settings import load_settings
 
     settings = load_settings()

@@ -12,9 +12,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from airwarn import services
 from airwarn.domain.reports import Status
 from airwarn.errors import AirwarnError, InvalidInput
+from airwarn.service_layer import services
 from airwarn.settings import Settings, load_settings
 
 console = Console()
@@ -29,14 +29,14 @@ def _settings(db: str | None = None) -> Settings:
 
 def _deps(db: str | None = None):  # type: ignore[no-untyped-def]
     """Use cases on an existing database with the deployment's keys (never creates either)."""
-    from airwarn.bootstrap import build_deps
+    from airwarn.service_layer.bootstrap import build_deps
 
     return build_deps(_settings(db), create_db=False)
 
 
 def _reader(db: str | None = None):  # type: ignore[no-untyped-def]
     """Read-only access to an existing database (no keys needed, nothing created)."""
-    from airwarn.bootstrap import open_engine
+    from airwarn.service_layer.bootstrap import open_engine
     from airwarn.store.uow import UnitOfWork
 
     return UnitOfWork(open_engine(_settings(db)))
@@ -83,10 +83,10 @@ def serve(
     need a NATS bus (AIRWARN_BUS=nats://…) and PostgreSQL, else the start is refused."""
     from airwarn.api.app import create_app
     from airwarn.api.server import Node, probe_bus, server_config
-    from airwarn.bootstrap import build_deps
     from airwarn.cli.workers import check_workers
     from airwarn.delivery.wiring import waiting_channels
     from airwarn.redact import mask_url
+    from airwarn.service_layer.bootstrap import build_deps
 
     settings = _settings(db)
     check_workers(settings, workers)
@@ -129,7 +129,7 @@ def db_upgrade(
 ) -> None:
     """Create the database if need be and migrate it to the newest schema (explicitly; nothing else but
     `serve` and `demo` does)."""
-    from airwarn.bootstrap import build_engine
+    from airwarn.service_layer.bootstrap import build_engine
 
     settings = _settings(db)
     build_engine(settings).dispose()
@@ -151,7 +151,7 @@ def alerts_list(
 ) -> None:
     """List alerts, newest first (from the node at AIRWARN_URL if set, else from the database)."""
     from airwarn.cli.remote import call, node_url
-    from airwarn.issuing import summary
+    from airwarn.domain.alert_payload import summary
 
     wanted = parse_status(status)
     if node_url() and not db:
@@ -240,7 +240,7 @@ def territory_import(
     db: Annotated[Optional[str], typer.Option(help="database URL")] = None,  # noqa: UP045
 ) -> None:
     """Replace the stored territory with a GeoJSON file (all or nothing)."""
-    from airwarn.bootstrap import import_territory
+    from airwarn.service_layer.bootstrap import import_territory
 
     try:
         raw = json.loads(file.read_text(encoding="utf-8"))

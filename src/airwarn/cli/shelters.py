@@ -41,7 +41,7 @@ def _stored_territory(engine: Any) -> Any:
     from sqlalchemy.exc import SQLAlchemyError
 
     from airwarn.store.uow import UnitOfWork
-    from airwarn.territory_io import load_territory
+    from airwarn.territory.io import load_territory
 
     try:
         with UnitOfWork(engine).read() as repo:

@@ -49,12 +49,12 @@ def import_osm(
     import os
     import time
 
-    from airwarn.bootstrap import open_engine, store_territory
     from airwarn.geo.osm_boundaries import build_territory, load_mapping, parse_levels, read_boundaries
     from airwarn.geo.places import with_places
+    from airwarn.service_layer.bootstrap import open_engine, store_territory
     from airwarn.store.uow import UnitOfWork
-    from airwarn.territory_io import dump_territory, load_territory
-    from airwarn.territory_versions import load_stored
+    from airwarn.territory.io import dump_territory, load_territory
+    from airwarn.territory.versions import load_stored
 
     t0 = time.perf_counter()
     levels = parse_levels(admin_levels)
@@ -132,9 +132,9 @@ def versions(
     db: Annotated[Optional[str], typer.Option(help="database URL (default: $AIRWARN_DB)")] = None,  # noqa: UP045
 ) -> None:
     """Territory versions: when, who, from what, and what changed."""
-    from airwarn.bootstrap import open_engine
+    from airwarn.service_layer.bootstrap import open_engine
     from airwarn.store.uow import UnitOfWork
-    from airwarn.territory_versions import versions as list_versions
+    from airwarn.territory.versions import versions as list_versions
 
     rows = list_versions(UnitOfWork(open_engine(_settings(db))), limit)
     if as_json:

@@ -40,7 +40,7 @@ def worker_app() -> Any:
     """One worker's app (a uvicorn factory): settings from the environment the parent prepared; the parent
     has already created and migrated the database and sealed any older audit log, so this creates nothing."""
     from airwarn.api.app import create_app
-    from airwarn.bootstrap import build_deps
+    from airwarn.service_layer.bootstrap import build_deps
 
     settings = load_settings()
     return create_app(build_deps(settings, create_db=False), settings=settings)

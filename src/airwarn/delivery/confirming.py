@@ -14,8 +14,8 @@ from sqlalchemy import update
 from airwarn.delivery.deadletter import safe_text
 from airwarn.delivery.proofs import CODE_TRIES, CODE_TTL_S, Code, Handshake, code_hash, new_code, public_pending
 from airwarn.delivery.subscriptions import owned
-from airwarn.deps import Deps
 from airwarn.errors import Conflict, InvalidInput
+from airwarn.service_layer.deps import Deps
 from airwarn.store.delivery_tables import subscriptions as subs
 
 CODE = re.compile(r"^[0-9]{4,8}$")

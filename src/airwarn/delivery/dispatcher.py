@@ -19,13 +19,13 @@ from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from airwarn.delivery import metrics
+from airwarn import metrics
 from airwarn.delivery.channels.base import Channel, Gone, Message, Refused
 from airwarn.delivery.deadletter import dead_in, mark_dead, safe_text
 from airwarn.delivery.expansion import Expander
 from airwarn.delivery.subscriptions import remove_gone
+from airwarn.domain.alert_payload import live_payload
 from airwarn.domain.targeting import SUBSCRIBER_CHANNELS
-from airwarn.issuing import live_payload
 from airwarn.store import tables as t
 from airwarn.store.codec import alert_from_dict
 from airwarn.store.delivery_tables import delivery_attempts, subscriptions

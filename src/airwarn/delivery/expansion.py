@@ -28,8 +28,8 @@ from sqlalchemy.engine import Connection, Engine
 from airwarn.delivery.deadletter import DEAD, safe_text
 from airwarn.delivery.fanout import subscriber_columns
 from airwarn.delivery.subscriber_cache import Matched, SubscriberCache
-from airwarn.deps import TargetColumn
 from airwarn.domain.alerts import Alert
+from airwarn.service_layer.deps import TargetColumn
 from airwarn.store import tables as t
 from airwarn.store.codec import alert_from_dict
 from airwarn.store.fanout_tables import fanout_jobs as jobs_t

@@ -7,12 +7,12 @@ from __future__ import annotations
 import numpy as np
 
 from airwarn.delivery.subscriber_cache import Matched, SubscriberCache
-from airwarn.deps import Deliveries, Delivery, Fanout, FanoutJob, TargetColumn
 from airwarn.domain.alerts import Alert, MsgType, Severity
 from airwarn.domain.regimes import Picture
 from airwarn.domain.reports import Status
 from airwarn.domain.targeting import SUBSCRIBER_CHANNELS, allowed_channels, threat_kind
 from airwarn.domain.territory import Territory
+from airwarn.service_layer.deps import Deliveries, Delivery, Fanout, FanoutJob, TargetColumn
 from airwarn.store.repository import Repository
 from airwarn.store.uow import UnitOfWork
 

@@ -22,12 +22,12 @@ from airwarn.delivery.channels.base import Message
 from airwarn.delivery.channels.webhook import subscriber_secret
 from airwarn.delivery.outbound import OutboundPolicy
 from airwarn.delivery.proofs import Code, Handshake, code_hash, new_code, public_pending
-from airwarn.deps import Deps, new_id
 from airwarn.domain.alerts import Severity
 from airwarn.domain.reports import RegimeKind
 from airwarn.domain.targeting import grid_cell
 from airwarn.domain.territory import fold
 from airwarn.errors import Conflict, InvalidInput, NotFound
+from airwarn.service_layer.deps import Deps, new_id
 from airwarn.store.delivery_tables import subscriptions as subs
 
 LANGUAGES = ("en", "ru", "uk")

@@ -13,8 +13,8 @@ from airwarn.delivery.dispatcher import Dispatcher, RetryPolicy
 from airwarn.delivery.expansion import Expander
 from airwarn.delivery.fanout import ChannelFanout
 from airwarn.delivery.outbound import OutboundPolicy
-from airwarn.deps import Deps
 from airwarn.errors import ConfigError
+from airwarn.service_layer.deps import Deps
 from airwarn.settings import Settings
 
 

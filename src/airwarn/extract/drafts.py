@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from airwarn.domain.reports import ReportKind
 from airwarn.extract.events import Event
-from airwarn.intake import ReportDraft
+from airwarn.service_layer.intake import ReportDraft
 
 #: A clock time read from a message that lands this far after the message arrived meant the night before.
 FUTURE_SLACK = timedelta(minutes=5)

@@ -431,7 +431,7 @@ def curated_rows() -> list[list[str]]:
 if __name__ == "__main__":  # python -m airwarn.extract.gazetteer: refresh data/lemmas.tsv
     from pathlib import Path
 
-    from airwarn.territory_io import demo_territory
+    from airwarn.territory.io import demo_territory
 
     folder = Path(__file__).with_name("data")
     count = write_lemmas(demo_territory(), str(folder / "lemmas.tsv"), str(folder / "lemmas_uk.tsv"))

@@ -74,7 +74,7 @@ class Extractor:
 
     def __init__(self, territory: Territory | None = None) -> None:
         if territory is None:
-            from airwarn.territory_io import demo_territory
+            from airwarn.territory.io import demo_territory
 
             territory = demo_territory()
         self.territory = territory

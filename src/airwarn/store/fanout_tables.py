@@ -31,7 +31,7 @@ from sqlalchemy import (
 from airwarn.store.tables import UtcDateTime, metadata
 
 if TYPE_CHECKING:
-    from airwarn.deps import FanoutJob
+    from airwarn.service_layer.deps import FanoutJob
 
 fanout_jobs = Table(
     "fanout_jobs",

@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from airwarn import services
-from airwarn.deps import Deps
 from airwarn.domain.approach import Approach, DistrictForecast, IssuedWarning, public_approach
 from airwarn.domain.reports import Status
 from airwarn.domain.users import Role, User
 from airwarn.errors import Forbidden, InvalidInput
-from airwarn.intake import ReportDraft
-from airwarn.issuing import audit
+from airwarn.service_layer import services
+from airwarn.service_layer.deps import Deps
+from airwarn.service_layer.intake import ReportDraft
+from airwarn.service_layer.issuing import audit
 from airwarn.store.sensor_repo import load_sensors, save_sensors
 from airwarn.tracks.board import Change
 from airwarn.tracks.detections import FUTURE_TOLERANCE, MAX_DRILL_SPEED, check_batch

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from airwarn.delivery import expansion
-from airwarn.deps import TargetColumn
+from airwarn.service_layer.deps import TargetColumn
 
 
 def test_channels_take_turns_in_runs_and_each_keeps_its_order(monkeypatch: pytest.MonkeyPatch) -> None:

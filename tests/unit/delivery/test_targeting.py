@@ -101,7 +101,7 @@ def _brute(index: SubscriberIndex, rings: tuple) -> set[int]:  # type: ignore[ty
 
 
 def test_whole_cell_acceptance_finds_exactly_the_points_a_full_test_finds() -> None:
-    from airwarn.territory_io import demo_territory
+    from airwarn.territory.io import demo_territory
 
     territory = demo_territory()
     rng = np.random.default_rng(7)

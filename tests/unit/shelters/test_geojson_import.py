@@ -18,7 +18,7 @@ from airwarn.shelters.sample import SAMPLE, import_sample, sample_metadata
 from airwarn.shelters.service import ShelterService, import_data
 from airwarn.store.engine import make_engine
 from airwarn.store.shelter_tables import shelter_buildings, shelter_graph, shelter_sites
-from airwarn.territory_io import demo_territory
+from airwarn.territory.io import demo_territory
 
 SAMPLE_FILE = Path(__file__).resolve().parents[3] / "src" / "airwarn" / "data" / SAMPLE
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from airwarn.delivery.channels.base import Message
-from airwarn.deps import EventSink
+from airwarn.service_layer.deps import EventSink
 
 
 class LiveChannel:

@@ -7,8 +7,8 @@ from typing import Any
 from airwarn.approvals import approve_alert as approve_alert  # the use cases of the two-person rule
 from airwarn.approvals import cancel_alert as cancel_alert
 from airwarn.approvals import reject_alert as reject_alert
-from airwarn.deps import Deps, new_id
 from airwarn.domain import incidents
+from airwarn.domain.alert_payload import summary
 from airwarn.domain.alerts import AlertState
 from airwarn.domain.audit import ChainCheck
 from airwarn.domain.incidents import Incident
@@ -17,9 +17,10 @@ from airwarn.domain.rules import covered, decide, tells_of_a_threat
 from airwarn.domain.threat_texts import THREAT_TEXTS
 from airwarn.domain.users import Role, User, hash_token, new_token
 from airwarn.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
-from airwarn.intake import ReportDraft, resolve
-from airwarn.issuing import Outcome, apply_decision, audit, lift_regimes, summary
 from airwarn.regions import region_of
+from airwarn.service_layer.deps import Deps, new_id
+from airwarn.service_layer.intake import ReportDraft, resolve
+from airwarn.service_layer.issuing import Outcome, apply_decision, audit, lift_regimes
 
 
 def require(user: User, role: Role) -> None:

@@ -12,9 +12,9 @@ import contextlib
 import logging
 from typing import Any
 
-from airwarn.deps import Deps
 from airwarn.domain.territory import Territory
-from airwarn.territory_versions import load_stored, stored_version
+from airwarn.service_layer.deps import Deps
+from airwarn.territory.versions import load_stored, stored_version
 
 log = logging.getLogger("airwarn.territory")
 

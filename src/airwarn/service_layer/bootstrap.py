@@ -15,13 +15,13 @@ from airwarn.cap.validate import validate
 from airwarn.cap.xml import alert_to_xml
 from airwarn.delivery.dispatcher import Dispatcher
 from airwarn.delivery.fanout import make_fanout
-from airwarn.deps import Deps, Renderer
 from airwarn.domain.alerts import Alert, Authority
 from airwarn.domain.expiry import ExpiryPolicy
 from airwarn.domain.territory import Territory
 from airwarn.errors import ConfigError
 from airwarn.keyring import load_keys
 from airwarn.redact import mask_secrets, mask_url
+from airwarn.service_layer.deps import Deps, Renderer
 from airwarn.settings import Settings
 from airwarn.store.engine import make_engine
 from airwarn.store.migrate import pending_migrations, upgrade
@@ -84,13 +84,13 @@ def open_engine(settings: Settings) -> Engine:
 
 def ensure_territory(uow: UnitOfWork) -> Territory:
     """The territory stored in the database; an empty database gets the bundled demo territory."""
-    from airwarn.territory_io import demo_territory, load_territory
+    from airwarn.territory.io import demo_territory, load_territory
 
     with uow.read() as repo:
         features, meta = repo.territory_features()
     if features:
         return load_territory({"type": "FeatureCollection", "features": features, "metadata": meta})
-    from airwarn.territory_versions import save_version
+    from airwarn.territory.versions import save_version
 
     with uow.write() as repo:  # the bundled territory is version 1; not an import, so not in the audit
         territory, _ = save_version(repo, demo_territory(), actor="system", source="bundled demo territory",
@@ -145,7 +145,7 @@ def build_deps(settings: Settings, engine: Engine | None = None, *, create_db: b
 
 def import_territory(settings: Settings, raw: dict, *, source: str = "GeoJSON") -> Territory:  # type: ignore[type-arg]
     """Validate a GeoJSON territory fully, then store it as the next version in one transaction."""
-    from airwarn.territory_io import load_territory
+    from airwarn.territory.io import load_territory
 
     return store_territory(settings, load_territory(raw), source=source)[0]
 
@@ -155,7 +155,7 @@ def store_territory(
 ) -> tuple[Territory, dict]:  # type: ignore[type-arg]
     """Store a checked territory as the next version (current copy, version row and audit commit together);
     returns it versioned, with its version, the previous one and the changes."""
-    from airwarn.territory_versions import save_version
+    from airwarn.territory.versions import save_version
 
     uow = UnitOfWork(open_engine(settings), load_keys(settings.keys_dir).audit)
     with uow.write() as repo:

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from airwarn.delivery import metrics
-from airwarn.deps import Deps, TargetColumn, new_id
+from airwarn import metrics
+from airwarn.domain.alert_payload import live_payload, summary
 from airwarn.domain.alerts import (
     Alert,
     AlertState,
@@ -33,11 +33,11 @@ from airwarn.domain.regimes import (
 )
 from airwarn.domain.reports import Certainty, Report, Status
 from airwarn.domain.rules import Decision
-from airwarn.domain.warning_time import warning_sentence
+from airwarn.service_layer.deps import Deps, TargetColumn, new_id
 from airwarn.store.fanout_tables import add_jobs
 from airwarn.store.repository import LiveReceipt, Repository
 
-log = logging.getLogger("airwarn.issuing")
+log = logging.getLogger("airwarn.service_layer.issuing")
 #: How long the dispatcher leaves a live row to the node that issued it before sending it itself.
 HANDOFF_LEASE = timedelta(seconds=5)
 
@@ -148,33 +148,6 @@ def hand_off_live(deps: Deps, outbox_id: int, alert: Alert) -> None:
 
 def _handoff_worker() -> str:
     return f"handoff-{socket.gethostname()}-{os.getpid()}"[:64]
-
-
-def live_payload(alert: Alert) -> dict[str, Any]:
-    """The alert summary every channel gets, with headline and instruction per language."""
-    texts = {i.language[:2]: {"headline": i.headline, "instruction": i.instruction, "event": i.event,
-                              "warning": warning_sentence(i.language, alert.area.warning_s, i.response_types)}
-             for i in alert.infos}
-    return {**summary(alert), "urgency": alert.infos[0].urgency.value if alert.infos else None,
-            "texts": texts, "warning_s": alert.area.warning_s}
-
-
-def summary(alert: Alert) -> dict[str, Any]:
-    return {
-        "identifier": alert.identifier,
-        "msg_type": alert.msg_type.value,
-        "status": alert.status.value,
-        "state": alert.state.value,
-        "severity": alert.severity.value,
-        "headline": alert.headline,
-        "region": alert.region,
-        "districts": list(alert.districts),
-        "sent": alert.sent.isoformat(),
-        "references": [r.identifier for r in alert.references],
-        "level": alert.level,
-        "urgency": alert.infos[0].urgency.value if alert.infos else None,
-        "expires": alert.expires.isoformat() if alert.expires else None,
-    }
 
 
 def _circumstances(report: Report, plans_en: list[str], plans_ru: list[str]) -> Circumstances:

@@ -2,7 +2,7 @@
 
 ``save_version`` runs inside the caller's write transaction, so the new current territory, its
 version row and its audit record commit together (or none of them). A running node compares the
-stored version with its own and switches (:mod:`airwarn.territory_live`).
+stored version with its own and switches (:mod:`airwarn.territory.live`).
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def _digest(collection: dict[str, Any]) -> str:
 
 
 def _stored(repo: Repository) -> Territory | None:
-    from airwarn.territory_io import load_territory
+    from airwarn.territory.io import load_territory
 
     features, meta = repo.territory_features()
     if not features:
@@ -82,7 +82,7 @@ def save_version(
 
     Changes are counted against the stored territory, else against ``running`` (what the node serves).
     """
-    from airwarn.territory_io import dump_territory
+    from airwarn.territory.io import dump_territory
 
     previous = _stored(repo) or running
     diff = changes(previous, territory)

@@ -1,4 +1,4 @@
-"""Write a territory as a GeoJSON FeatureCollection (the inverse of :func:`airwarn.territory_io.load_territory`)."""
+"""Write a territory as a GeoJSON FeatureCollection (the inverse of :func:`airwarn.territory.io.load_territory`)."""
 
 from __future__ import annotations
 

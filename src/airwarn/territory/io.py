@@ -31,7 +31,7 @@ from airwarn.domain.territory import (
     fold,
     slug,
 )
-from airwarn.geojson_fields import (
+from airwarn.territory.geojson_fields import (
     area_holes,
     as_int,
     as_list,
@@ -43,7 +43,7 @@ from airwarn.geojson_fields import (
     text,
     texts,
 )
-from airwarn.territory_writer import dump_territory, dumps_territory  # re-exported: callers import them here
+from airwarn.territory.writer import dump_territory, dumps_territory  # re-exported: callers import them here
 
 __all__ = ["DEMO_RESOURCE", "demo_territory", "dump_territory", "dumps_territory", "load_territory"]
 
