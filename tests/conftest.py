@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from airwarn.cap.signing import Signer
 from airwarn.domain.audit import AuditKey
@@ -20,6 +18,7 @@ from airwarn.store.engine import make_engine
 from airwarn.store.migrate import upgrade
 from airwarn.store.uow import UnitOfWork
 from tests.fixtures.territory import small_territory
+from tests.integration.nodes import pg_schema
 
 POSTGRES_URL = os.environ.get("AIRWARN_TEST_POSTGRES_URL")
 
@@ -67,16 +66,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield url
         return
     assert POSTGRES_URL
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{POSTGRES_URL}{'&' if '?' in POSTGRES_URL else '?'}options=-csearch_path%3D{schema}"
-    upgrade(make_engine(url))
-    yield url
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with pg_schema() as url:
+        upgrade(make_engine(url))
+        yield url
 
 
 @pytest.fixture

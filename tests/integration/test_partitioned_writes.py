@@ -15,7 +15,6 @@ import multiprocessing
 import os
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,6 +36,7 @@ from airwarn.store.engine import make_engine
 from airwarn.store.migrate import upgrade
 from airwarn.store.repository import Repository
 from airwarn.store.uow import UnitOfWork
+from tests.integration.nodes import pg_schema
 
 POSTGRES_URL = os.environ.get("AIRWARN_TEST_POSTGRES_URL")
 pytestmark = [pytest.mark.postgres, pytest.mark.skipif(
@@ -49,16 +49,9 @@ PATIENCE_S = 120.0
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     assert POSTGRES_URL
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{POSTGRES_URL}{'&' if '?' in POSTGRES_URL else '?'}options=-csearch_path%3D{schema}"
-    upgrade(make_engine(url))
-    yield url
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with pg_schema() as url:
+        upgrade(make_engine(url))
+        yield url
 
 
 def _node(url: str, key: AuditKey, name: str) -> UnitOfWork:
