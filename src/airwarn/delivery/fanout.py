@@ -4,11 +4,13 @@ channel and shard, that dispatchers expand into per-target outbox rows after com
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from airwarn.delivery.subscriber_cache import Matched, SubscriberCache
 from airwarn.domain.alerts import Alert, MsgType, Severity
-from airwarn.domain.regimes import Picture
+from airwarn.domain.regimes import Picture, shelter_regimes_left
 from airwarn.domain.reports import Status
 from airwarn.domain.targeting import SUBSCRIBER_CHANNELS, allowed_channels, threat_kind
 from airwarn.domain.territory import Territory
@@ -48,6 +50,15 @@ def sounds_sirens(alert: Alert, siren_tests: bool = False) -> bool:
     return alert.msg_type is not MsgType.ALERT or alert.severity.rank >= Severity.SEVERE.rank
 
 
+def siren_districts(alert: Alert, districts: Sequence[str], picture: Picture) -> list[str]:
+    """Where the alert's siren command goes: all its districts, except that an all-clear or cancel never
+    stops the sirens of a district where another shelter regime is still in force (`picture` is the state
+    the alert leaves: the regimes it ends are already lifted in it)."""
+    if alert.level != "all_clear":
+        return list(districts)
+    return [d for d in districts if not shelter_regimes_left(picture, alert.region, (d,), ())]
+
+
 class ChannelFanout:
     """The node's Fanout: live stream, CAP feed, sirens per district, and fan-out jobs for subscribers.
 
@@ -74,7 +85,7 @@ class ChannelFanout:
             out.append(Delivery("cap", "atom", why or "CAP Atom feed for cell broadcast and aggregators"))
         if "mqtt" in use:
             out += [Delivery("mqtt", SIREN_TOPIC.format(district=d), why or "sirens in the area")
-                    for d in districts]
+                    for d in siren_districts(alert, districts, picture)]
         subscriber_use, _ = allowed_channels(sorted(SUBSCRIBER_CHANNELS), alert.region, restricted)
         shards = self.shards or shard_count(len(self.subscribers))  # each job records it; expansion reads it there
         jobs = [FanoutJob(channel, shards, tuple(districts), restricted) for channel in subscriber_use]
