@@ -156,11 +156,26 @@ def lemma(word: str, uk: bool = False) -> str:
     elif uk:
         got = cache.get(low) or str(morph_uk().parse(low)[0].normal_form)
     else:
-        got = cache.get(low) or str(morph().parse(low)[0].normal_form).replace("ё", "е")
+        got = cache.get(low) or _ru_lemma(low)
     if len(cache) > _LEMMA_CACHE_MAX:
         cache.clear()
     cache[word] = got
     return got
+
+
+#: Endings of "-ский"/"-цкий" adjectives: place adjectives («в Изюмском районе») are read as such even where
+#: pymorphy3 ranks a guessed noun first (it knows «изюм», raisin, and guesses «изюмскома» for «изюмском»).
+_PLACE_ADJECTIVE_ENDINGS = ("ский", "ского", "скому", "ским", "ском", "ская", "ской", "скую", "ское", "ские",
+                            "ских", "скими", "цкий", "цкого", "цкому", "цким", "цком", "цкой", "цких")
+
+
+def _ru_lemma(low: str) -> str:
+    parses = morph().parse(low)
+    best = parses[0]
+    if low.endswith(_PLACE_ADJECTIVE_ENDINGS) and "ADJF" not in best.tag:
+        adjective = next((p for p in parses if "ADJF" in p.tag and p.normal_form.endswith(("ский", "цкий"))), None)
+        best = adjective or best
+    return str(best.normal_form).replace("ё", "е")
 
 
 def preload_lemmas(pairs: Iterable[tuple[str, str]], uk: bool = False) -> None:

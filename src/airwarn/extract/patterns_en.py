@@ -133,7 +133,7 @@ REGIMES = (
         RegimeKind.DRONE_HAZARD,
         rx(
             r"\b(?:(?:drone|uav)(?: attack)? (?:hazard|danger|threat|alert|alarm)|threat of (?:an? )?(?:drone|uav) "
-            r"attacks?)\b"
+            r"attacks?|threat of (?:attack|strike|kamikaze) (?:drones?|uavs?))\b"
         ),
     ),
     (
@@ -263,6 +263,7 @@ LEXICON = Lexicon(
     suspend_verb=rx(r"\b(?:suspend\w*|halt\w*|closed|shut|stopp\w*|introduced|imposed)\b"),
     alert=rx(
         r"\b(?:air[- ]?raid (?:alert|warning|alarm|siren)s?|air[- ]raids? alerts?|air alerts?|air alarms?|sirens?)\b"
+        r"|^all[ -]clear (?:in|for)\b"
     ),  # noqa: E501
     person_singular=frozenset(
         ["man", "woman", "child", "boy", "girl", "person", "resident", "driver", "mayor", "teenager", "pensioner"]

@@ -44,6 +44,8 @@ class Reading:
     background: bool = False
     casualties_zero: bool = False
     damage_none: bool = False
+    #: Token spans of regime phrases ("threat of drone attacks"): an attack word inside one is the regime's.
+    regime_spans: list[tuple[int, int]] = field(default_factory=list)
 
 
 _LATIN_WORD_RE = re.compile(r"[A-Za-z]{2,}")
@@ -85,7 +87,8 @@ def read(text: str, gazetteer: Gazetteer, uk: bool = False) -> Reading:
         _regimes(reading, lex, starts)
         _alerts(reading, lex, starts)
         _airport_polarity(reading, lex, starts)
-    reading.hits = [h for h in _resolve(reading.hits) if not _only_threat(tokens, h)]
+    reading.hits = [h for h in _resolve(reading.hits)
+                    if not _only_threat(tokens, h) and not _inside_regime(h, reading.regime_spans)]
     reading.hits = _drop_described(tokens, reading.hits)
     reading.mentions = _outside_outlet_names(text, tokens, gazetteer.find(tokens))
     return reading
@@ -184,6 +187,7 @@ def _regimes(reading: Reading, lex: Lexicon, starts: list[int]) -> None:
         if m is None:
             continue
         first, last = _span(starts, m.start(), m.end())
+        reading.regime_spans.append((first, last))
         if _negated(tokens, first, last, lex) and lift is None:
             continue
         if lift is not None:
@@ -272,6 +276,12 @@ def _restriction_lifted(norm: str, resume: re.Match[str]) -> bool:
     return any(w in norm[: resume.start()] for w in ("ограничение", "restriction", "обмеження")) and not any(
         w in norm for w in (" и возобновить", " and resum", " та відновити", " і відновити")
     )
+
+
+def _inside_regime(hit: Hit, spans: list[tuple[int, int]]) -> bool:
+    """An attack word that is part of a regime's name ("threat of drone attacks", "угроза атаки БПЛА") tells of
+    the threat, not of an attack that happened."""
+    return hit.kind is ReportKind.DRONE_ATTACK and any(first <= hit.first and hit.last <= last for first, last in spans)
 
 
 def _resolve(hits: list[Hit]) -> list[Hit]:

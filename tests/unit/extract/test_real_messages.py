@@ -163,3 +163,28 @@ def test_a_later_sentence_names_the_speaker_of_the_whole_message(extractor: Extr
     text = "Над Курском сбиты три беспилотника. По словам губернатора, никто не пострадал."
     (e,) = _events(extractor, text)
     assert e["source"]["type"] == "official" and e["certainty"] == "Observed" and e["casualties"] == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["All clear in Izium district of Kharkiv oblast.", "Відбій в Ізюмському районі.", "Отбой в Изюмском районе."],
+)
+def test_a_bare_all_clear_naming_a_place_lifts_the_alert_there(extractor: Extractor, text: str) -> None:
+    (e,) = _events(extractor, text)
+    assert (e["kind"], e["region"], e["districts"]) == ("alert_lifted", "UA-63", ["Izium"])
+
+
+def test_a_bare_all_clear_of_a_named_hazard_stays_that_hazards_lifting(extractor: Extractor) -> None:
+    assert _kinds(extractor, "Отбой ракетной опасности в Ростовской области.") == [("regime_lifted", "RU-ROS")]
+
+
+def test_a_russian_place_adjective_pymorphy_misreads_still_names_its_district(extractor: Extractor) -> None:
+    (e,) = _events(extractor, "Воздушная тревога в Изюмском районе Харьковской области.")
+    assert (e["kind"], e["districts"]) == ("alert_declared", ["Izium"])
+
+
+@pytest.mark.parametrize(
+    "text", ["Threat of attack drones in Kharkiv oblast.", "Threat of drone attacks in Kharkiv oblast."]
+)
+def test_a_threat_of_drone_attacks_is_the_hazard_not_an_attack(extractor: Extractor, text: str) -> None:
+    assert _kinds(extractor, text) == [("regime_declared", "UA-63")]
