@@ -10,6 +10,7 @@ from airwarn.domain.reports import Certainty, Count, Qualifier, ReportKind, Sour
 from airwarn.domain.territory import Territory
 from airwarn.extract import times
 from airwarn.extract.certainty import Hedge, certainty, hedge
+from airwarn.extract.counts import casualty_count, count_for, first_number, last_number, single_drone
 from airwarn.extract.events import KIND_FAMILY, Event
 from airwarn.extract.gazetteer import Gazetteer, Mention, Place, curated_rows, load_lemmas
 from airwarn.extract.merging import MAX_EVIDENCE_CHARS, merge, outcome_none
@@ -17,18 +18,7 @@ from airwarn.extract.morph import clean, is_ukrainian
 from airwarn.extract.numbers import read_number
 from airwarn.extract.officials import official_regions
 from airwarn.extract.outcomes import damage_detail, tally, victims
-from airwarn.extract.sentence import (
-    Hit,
-    Reading,
-    casualty_count,
-    clause_hedges,
-    count_for,
-    first_number,
-    fuzzy_candidates,
-    last_number,
-    read,
-    single_drone,
-)
+from airwarn.extract.sentence import Hit, Reading, clause_hedges, fuzzy_candidates, read
 from airwarn.extract.sources import SourceCue, SourceHint, find_source
 from airwarn.extract.threats import threat_of, weapons_of
 
