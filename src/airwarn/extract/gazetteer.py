@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from importlib import resources
 
 from rapidfuzz import fuzz, process
 
@@ -15,8 +13,6 @@ from airwarn.domain.territory import Territory
 from airwarn.extract.morph import (
     Token,
     is_cyrillic,
-    lemma_cache,
-    preload_lemmas,
     skeleton,
     tokenize,
     translit,
@@ -387,52 +383,3 @@ class Gazetteer:
         if region is not None and len(self._airports_by_region.get(region, [])) >= 1:
             return self._airports_by_region[region][0]
         return None
-
-
-LEMMA_FILE = "data/lemmas.tsv"
-LEMMA_FILE_UK = "data/lemmas_uk.tsv"
-
-
-def load_lemmas() -> int:
-    """Preload the shipped lemmas of every name word (start-up then needs no pymorphy3 call per name)."""
-    total = 0
-    for name, uk in ((LEMMA_FILE, False), (LEMMA_FILE_UK, True)):
-        try:
-            text = resources.files("airwarn.extract").joinpath(name).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            continue
-        pairs = [tuple(line.split("\t", 1)) for line in text.splitlines() if "\t" in line]
-        preload_lemmas(((a, b) for a, b in pairs), uk=uk)
-        total += len(pairs)
-    return total
-
-
-def write_lemmas(territory: Territory, path: str, path_uk: str) -> int:
-    """Lemmatise every name the gazetteer indexes and write word<TAB>lemma lines (run when names change)."""
-    Gazetteer(territory, curated_rows())
-    total = 0
-    for target, uk in ((path, False), (path_uk, True)):
-        pairs = sorted((w, lem) for w, lem in lemma_cache(uk).items() if is_cyrillic(w))
-        with open(target, "w", encoding="utf-8") as f:
-            f.writelines(f"{w}\t{lem}\n" for w, lem in pairs)
-        total += len(pairs)
-    return total
-
-
-def curated_rows() -> list[list[str]]:
-    """The curated rows shipped in extract/data/places*.tsv (comments and blanks skipped)."""
-    lines: list[str] = []
-    for name in ("data/places.tsv", "data/places_uk.tsv"):
-        text = resources.files("airwarn.extract").joinpath(name).read_text(encoding="utf-8")
-        lines += [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
-    return [row for row in csv.reader(lines, delimiter="\t")]
-
-
-if __name__ == "__main__":  # python -m airwarn.extract.gazetteer: refresh data/lemmas.tsv
-    from pathlib import Path
-
-    from airwarn.territory.io import demo_territory
-
-    folder = Path(__file__).with_name("data")
-    count = write_lemmas(demo_territory(), str(folder / "lemmas.tsv"), str(folder / "lemmas_uk.tsv"))
-    print(f"{count} lemmas written to {folder}")

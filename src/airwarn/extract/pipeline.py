@@ -12,9 +12,10 @@ from airwarn.extract import times
 from airwarn.extract.certainty import Hedge, certainty, hedge
 from airwarn.extract.counts import casualty_count, count_for, first_number, last_number, single_drone
 from airwarn.extract.events import KIND_FAMILY, Event
-from airwarn.extract.gazetteer import Gazetteer, Mention, Place, curated_rows, load_lemmas
+from airwarn.extract.gazetteer import Gazetteer, Mention, Place
 from airwarn.extract.merging import MAX_EVIDENCE_CHARS, merge, outcome_none
 from airwarn.extract.morph import clean, is_ukrainian
+from airwarn.extract.name_data import curated_rows, load_lemmas
 from airwarn.extract.numbers import read_number
 from airwarn.extract.officials import official_regions
 from airwarn.extract.outcomes import damage_detail, tally, victims
