@@ -9,7 +9,9 @@ With `--workers 1,2,4` it runs the alerting workload on PostgreSQL with `airwarn
 over NATS, AIRWARN_TEST_NATS_URL) and, in the same run, a FastAPI app writing one row per request
 (bench/baseline_app.py) with the same N uvicorn workers; server CPU per report is the CPU time of the
 server's processes over the run divided by the reports.
-Run: python bench/ingest.py [--reports 2000] [--clients 8] [--workers 1,2,4] [--dbs sqlite,postgresql]
+With `--nodes 2` it also runs two separate nodes (one process each) on one database and NATS, the clients
+taking them by turn, beside two baseline apps.
+Run: python bench/ingest.py [--reports 2000] [--clients 8] [--workers 1,2,4] [--nodes 2] [--dbs sqlite,postgresql]
 """
 
 from __future__ import annotations
@@ -84,41 +86,49 @@ def wait_healthy(proc: subprocess.Popen[bytes], base: str) -> None:
     raise SystemExit(f"server did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
 
 
-def start_server(db: str, workdir: Path, workers: int = 1) -> tuple[subprocess.Popen[bytes], str, str]:
+def start_server(db: str, workdir: Path, workers: int = 1,
+                 nodes: int = 1) -> tuple[list[subprocess.Popen[bytes]], list[str], str]:
+    """`nodes` separate `airwarn serve` processes (each with `workers` workers) on one database; more than
+    one process shares live events over NATS (a private stream per run), as nodes behind a balancer do."""
     env = os.environ | {"AIRWARN_DB": db, "AIRWARN_KEYS_DIR": str(workdir / "keys"),
                         "AIRWARN_APPROVAL_SEVERITY": "Extreme",
                         # the bench measures throughput from one address and one token: no rate limits
                         "AIRWARN_RATE_ADDRESS": "unlimited", "AIRWARN_RATE_TOKEN": "unlimited",
                         "AIRWARN_RATE_REPORTS_ADDRESS": "unlimited", "AIRWARN_RATE_REPORTS_TOKEN": "unlimited"}
-    if workers > 1:  # several processes share live events over NATS (a private stream per run)
+    if workers > 1 or nodes > 1:
         env["AIRWARN_BUS"] = f"{NATS}?stream=BENCH_{uuid.uuid4().hex[:8]}"
     for setup in (["keys", "init"], ["db", "upgrade"]):  # explicit: nothing else creates keys or the database
         subprocess.run([sys.executable, "-m", "airwarn.cli", *setup], env=env, check=True, capture_output=True)
     token = subprocess.run([sys.executable, "-m", "airwarn.cli", "users", "add", "bench", "--role", "operator"],
                            env=env, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "airwarn.cli", "serve", "--port", str(port),
-                             "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    wait_healthy(proc, base)
-    if workers > 1:
-        wait_settled(proc.pid, workers + 1)  # the workers and multiprocessing's resource tracker
-    return proc, base, token
+    procs, bases = [], []
+    for _ in range(nodes):
+        port = free_port()
+        procs.append(subprocess.Popen([sys.executable, "-m", "airwarn.cli", "serve", "--port", str(port),
+                                       "--workers", str(workers)],
+                                      env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+        bases.append(f"http://127.0.0.1:{port}")
+        wait_healthy(procs[-1], bases[-1])
+        if workers > 1:
+            wait_settled(procs[-1].pid, workers + 1)  # the workers and multiprocessing's resource tracker
+    return procs, bases, token
 
 
-def start_baseline(db: str, workers: int) -> tuple[subprocess.Popen[bytes], str, str]:
+def start_baseline(db: str, workers: int, nodes: int = 1) -> tuple[list[subprocess.Popen[bytes]], list[str], str]:
     env = os.environ | {"BASELINE_DB": db}
     here = str(Path(__file__).parent)
     subprocess.run([sys.executable, "-c", "import baseline_app"], cwd=here, env=env, check=True)  # its table
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--app-dir", here, "baseline_app:app",
-                             "--port", str(port), "--workers", str(workers), "--log-level", "warning"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    wait_healthy(proc, base)
-    if workers > 1:
-        wait_settled(proc.pid, workers)
-    return proc, base, ""
+    procs, bases = [], []
+    for _ in range(nodes):
+        port = free_port()
+        procs.append(subprocess.Popen([sys.executable, "-m", "uvicorn", "--app-dir", here, "baseline_app:app",
+                                       "--port", str(port), "--workers", str(workers), "--log-level", "warning"],
+                                      env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+        bases.append(f"http://127.0.0.1:{port}")
+        wait_healthy(procs[-1], bases[-1])
+        if workers > 1:
+            wait_settled(procs[-1].pid, workers)
+    return procs, bases, ""
 
 
 ROSTOV = ["Millerovsky", "Sholokhovsky", "Chertkovsky", "Verkhnedonskoy", "Kamensky", "Tarasovsky",
@@ -148,9 +158,11 @@ def serialised_s(base: str, scrapes: int = 40) -> dict[str, float]:
 
 
 def run(db: str, label: str, reports: int, clients: int, workload: str, workers: int = 1,
-        baseline: bool = False, regions: int = 1) -> dict[str, Any]:
+        baseline: bool = False, regions: int = 1, nodes: int = 1) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="airwarn-bench-"))
-    proc, base, token = start_baseline(db, workers) if baseline else start_server(db, workdir, workers)
+    procs, bases, token = (start_baseline(db, workers, nodes) if baseline
+                           else start_server(db, workdir, workers, nodes))
+    base = bases[0]
     try:
         used = REGIONS[:regions]
         if baseline:
@@ -172,7 +184,7 @@ def run(db: str, label: str, reports: int, clients: int, workload: str, workers:
             region = sorted(by_region)[i % len(by_region)]  # clients spread evenly over the regions
             districts = by_region[region]
             district = districts[i // len(by_region) % len(districts)]
-            with httpx.Client(base_url=base, headers=headers, timeout=60) as c:
+            with httpx.Client(base_url=bases[i % len(bases)], headers=headers, timeout=60) as c:  # nodes by turn
                 for n in range(per_client):
                     if workload == "alerting":  # every report changes a regime and issues a signed alert
                         kind = "regime_declared" if n % 2 == 0 else "regime_lifted"
@@ -186,23 +198,28 @@ def run(db: str, label: str, reports: int, clients: int, workload: str, workers:
                     out.append((time.perf_counter() - t0, len(r.json()["alerts"])))
             return out
 
-        cpu0 = sum(tree_cpu_s(proc.pid).values())
+        cpu0 = sum(sum(tree_cpu_s(p.pid).values()) for p in procs)
         t0 = time.perf_counter()
         with ThreadPoolExecutor(clients) as pool:
             results = [x for chunk in pool.map(worker, range(clients)) for x in chunk]
         wall = time.perf_counter() - t0
-        cpu_s = sum(tree_cpu_s(proc.pid).values()) - cpu0
-        held = {} if baseline else serialised_s(base)
+        cpu_s = sum(sum(tree_cpu_s(p.pid).values()) for p in procs) - cpu0
+        held: dict[str, float] = {}
+        for node in [] if baseline else bases:
+            for section, held_s in serialised_s(node).items():
+                held[section] = held.get(section, 0.0) + held_s
     finally:
-        proc.terminate()
-        proc.wait(10)
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(10)
     latencies = sorted(lat for lat, _ in results)
     q = statistics.quantiles(latencies, n=100)
     return {"db": label, "workload": "FastAPI one-row baseline" if baseline else workload, "workers": workers,
             "reports": len(results), "alerts": sum(n for _, n in results),
             "reports_per_s": len(results) / wall, "p50_ms": q[49] * 1000, "p99_ms": q[98] * 1000,
             "mean_ms": statistics.fmean(latencies) * 1000, "cpu_ms": cpu_s * 1000 / len(results),
-            "regions": regions, "held_ms": {k: v * 1000 / len(results) for k, v in held.items()}}
+            "regions": regions, "nodes": nodes, "held_ms": {k: v * 1000 / len(results) for k, v in held.items()}}
 
 
 def postgres_url() -> str | None:
@@ -225,6 +242,9 @@ def main() -> None:
                         "each beside the FastAPI one-row baseline with N workers")
     parser.add_argument("--dbs", default="sqlite,postgresql", help="databases for the alerting/burst table")
     parser.add_argument("--workloads", default="alerting,burst")
+    parser.add_argument("--nodes", default="", help="e.g. 2: PostgreSQL alerting on N separate nodes (one "
+                        "process each) sharing the database and NATS, clients taking the nodes by turn, each "
+                        "beside N baseline apps")
     parser.add_argument("--regions", type=int, default=1, help="spread the clients' reports over this many "
                         "regions (at most 4); the decision lock is per region on PostgreSQL")
     args = parser.parse_args()
@@ -237,12 +257,13 @@ def main() -> None:
         pg = postgres_url() if "postgresql" in dbs else None
         if pg:
             rows.append(run(pg, "PostgreSQL 15", args.reports, args.clients, workload))
-    for workers in [int(n) for n in args.workers.split(",") if n]:
+    setups = [(int(n), 1) for n in args.workers.split(",") if n] + [(1, int(n)) for n in args.nodes.split(",") if n]
+    for workers, nodes in setups:
         for baseline in (False, True):
             pg = postgres_url()
             if pg:
                 rows.append(run(pg, "PostgreSQL 15", args.reports, args.clients, "alerting", workers, baseline,
-                                args.regions))
+                                args.regions, nodes))
                 print("measured:", rows[-1], flush=True)  # a long run on a busy machine keeps what it has
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f} at the end; "
@@ -253,7 +274,8 @@ def main() -> None:
     for r in rows:
         held = r["held_ms"]
         cells = [f"{held[k]:.2f}" if k in held else "-" for k in ("region", "global", "chainer")]
-        print(f"| {r['db']} | {r['workload']} | {r['workers']} | {r['regions']} | {r['reports']} | {r['alerts']} | "
+        setup = f"{r['nodes']} nodes × {r['workers']}" if r.get("nodes", 1) > 1 else str(r["workers"])
+        print(f"| {r['db']} | {r['workload']} | {setup} | {r['regions']} | {r['reports']} | {r['alerts']} | "
               f"{r['reports_per_s']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['cpu_ms']:.1f} | "
               f"{' | '.join(cells)} |")
 
