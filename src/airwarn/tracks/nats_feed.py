@@ -36,7 +36,14 @@ from typing import Any
 from airwarn.domain.reports import Status
 from airwarn.errors import AirwarnError
 from airwarn.tracks.detections import MAX_BATCH, parse_body
-from airwarn.tracks.partitions import Subscription, keeps, parse_partitions, subscriptions
+from airwarn.tracks.partitions import (
+    SUBJECT,
+    Subscription,
+    keeps,
+    parse_partitions,
+    region_centre,
+    subscriptions,
+)
 from airwarn.tracks.service import IngestResult, TrackingService
 
 log = logging.getLogger("airwarn.tracks")
@@ -77,9 +84,8 @@ class _Consumer:
             if code == "100":  # idle heartbeat
                 return
             self.open = 0
-            if code in ("404", "408"):  # no (more) messages now, or a waiting request ended
-                self.complete = True
-            else:
+            self.complete = True  # 404: no (more) messages now; 408: a request ended; others end it too
+            if code not in ("404", "408"):
                 log.warning("detections %s: pull ended with %s %s", self.spec.durable, code,
                             headers.get("Description", ""))
             self.wake.set()
@@ -102,12 +108,13 @@ class NatsDetectionFeed:
     """The node's partitions (regions, or sectors of regions) from JetStream; see the module's notes."""
 
     def __init__(self, service: TrackingService, url: str, regions: list[str] | None = None,
-                 stream: str = STREAM, *, batch_bytes: int = 256 * 1024, ack_wait_s: float = 60.0) -> None:
+                 stream: str = STREAM, *, batch_bytes: int = 256 * 1024, ack_wait_s: float = 60.0,
+                 subject: str = SUBJECT) -> None:
         from airwarn.domain.users import Role, User
 
         self.service = service
         self.sensor = User("nats", Role.SENSOR)
-        self.url, self.stream = url, stream
+        self.url, self.stream, self.subject = url, stream, subject
         self.partitions = parse_partitions(regions or [])
         self.batch_bytes = batch_bytes
         self.ack_wait_s = ack_wait_s
@@ -129,10 +136,9 @@ class NatsDetectionFeed:
         try:
             await js.stream_info(self.stream)
         except Exception:  # absent: create it (any other problem shows in add_stream)
-            await js.add_stream(StreamConfig(name=self.stream, subjects=["airwarn.detections.>"],
-                                             max_msgs=1_000_000))
+            await js.add_stream(StreamConfig(name=self.stream, subjects=[f"{self.subject}.>"], max_msgs=1_000_000))
         self._wake = asyncio.Event()
-        for spec in subscriptions(self.partitions):
+        for spec in subscriptions(self.partitions, self.subject):
             ack_all = await self._consumer(js, spec)
             consumer = _Consumer(spec, ack_all, self._nc.new_inbox(), self._wake)
             await self._nc.subscribe(consumer.inbox, cb=consumer.on_message)
@@ -167,7 +173,7 @@ class NatsDetectionFeed:
         assert self._wake is not None
         while True:
             for consumer in self._consumers:
-                if not consumer.open:
+                if not consumer.open and len(consumer.pending) < PULL:  # at most ~2 requests' worth held
                     await self._request(consumer)
             batch = self._compose()
             if not batch:
@@ -175,12 +181,7 @@ class NatsDetectionFeed:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), 1.0)
                 continue
-            try:
-                await self._take(batch)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the picture took them; taking them again would count them twice
-                log.exception("detections over NATS: a batch failed after it was taken")
+            await self._take(batch)  # cancelled here (the node stops): no ack, the batch goes to the next one
             await self._ack(batch)
 
     def _compose(self) -> list[tuple[_Consumer, int, Any]]:
@@ -237,8 +238,7 @@ class NatsDetectionFeed:
     def _mine(self, spec: Subscription, items: list[Any]) -> list[Any]:
         """Of a message on a region's own subject, the detections of this node's sectors."""
         assert spec.keep is not None and spec.region is not None
-        region = self.service.deps.territory.regions.get(spec.region)
-        centre = region.centre if region else None
+        centre = region_centre(self.service.deps.territory, spec.region)
         sensors = self.service.sensors
         out = []
         for item in items:
@@ -253,6 +253,10 @@ class NatsDetectionFeed:
         except AirwarnError as e:
             log.warning("%s: a detection batch was refused: %s", self.sensor.name, e.message)
             self.rejected += 1
+            return
+        except Exception:  # logged; the picture may have taken them, so they are not taken again
+            log.exception("%s: %d detections failed after they were taken", self.sensor.name, len(items))
+            self.rejected += len(items)
             return
         self.accepted += result.accepted
         self.rejected += len(result.rejected)

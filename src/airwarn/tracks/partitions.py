@@ -16,6 +16,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from airwarn.domain.territory import Territory
 from airwarn.errors import InvalidInput
 
 SUBJECT = "airwarn.detections"
@@ -100,21 +101,22 @@ def _overlap(a: Sector, b: Sector) -> bool:
     return a.contains(b.start_deg) or b.contains(a.start_deg)
 
 
-def subscriptions(partitions: list[Partition]) -> list[Subscription]:
-    """The consumers a node needs for its partitions (all detections when it has none)."""
+def subscriptions(partitions: list[Partition], subject: str = SUBJECT) -> list[Subscription]:
+    """The consumers a node needs for its partitions (all detections when it has none); `subject` is the
+    subjects' root (another one keeps a test or a benchmark apart from a live stream on the same server)."""
     if not partitions:
-        return [Subscription(f"{SUBJECT}.>", "tracks-all")]
+        return [Subscription(f"{subject}.>", "tracks-all")]
     out: list[Subscription] = []
     for region in dict.fromkeys(p.region for p in partitions):
         sectors = tuple(p.sector for p in partitions if p.region == region and p.sector is not None)
         if not sectors:  # whole: the region's subject (as before) and every sector subject of it
-            out.append(Subscription(f"{SUBJECT}.{region}", f"tracks-{region}", region))
-            out.append(Subscription(f"{SUBJECT}.{region}.*", f"tracks-{region}-sectors", region))
+            out.append(Subscription(f"{subject}.{region}", f"tracks-{region}", region))
+            out.append(Subscription(f"{subject}.{region}.*", f"tracks-{region}-sectors", region))
             continue
         for sector in sectors:
-            out.append(Subscription(f"{SUBJECT}.{region}.{sector.token}", f"tracks-{region}-{sector.token}", region))
+            out.append(Subscription(f"{subject}.{region}.{sector.token}", f"tracks-{region}-{sector.token}", region))
         tokens = "_".join(s.token for s in sorted(sectors, key=lambda s: s.start_deg))
-        out.append(Subscription(f"{SUBJECT}.{region}", f"tracks-{region}-for-{tokens}", region, sectors))
+        out.append(Subscription(f"{subject}.{region}", f"tracks-{region}-for-{tokens}", region, sectors))
     return out
 
 
@@ -125,6 +127,17 @@ def bearing_deg(lat0: float, lon0: float, lat1: float, lon1: float) -> float:
     y = math.sin(dl) * math.cos(p1)
     x = math.cos(p0) * math.sin(p1) - math.sin(p0) * math.cos(p1) * math.cos(dl)
     return math.degrees(math.atan2(y, x)) % 360.0
+
+
+def region_centre(territory: Territory, code: str) -> tuple[float, float] | None:
+    """Where a region's sectors meet: its centre, or the mean of its districts' centres when it has none."""
+    region = territory.regions.get(code)
+    if region is not None and region.centre is not None:
+        return region.centre
+    centres = [d.centre for d in territory.districts.values() if d.region == code and d.centre]
+    if not centres:
+        return None
+    return (sum(c[0] for c in centres) / len(centres), sum(c[1] for c in centres) / len(centres))
 
 
 def keeps(keep: tuple[Sector, ...], centre: tuple[float, float] | None,
