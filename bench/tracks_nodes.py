@@ -12,8 +12,9 @@ Runs: `1` — one node, every region, on `airwarn.detections.<region>`; `regions
 balanced as well as regions allow; `sectors` — two nodes, the largest region split in two sectors
 (`airwarn.detections.<region>.<FROM-TO>`, tracks/partitions.py) so that one node takes one sector and the
 other the rest; `big` and `big-sectors` — the largest region's detections alone, one node, then two nodes
-taking one sector of it each. Sensors outside every region of the demo territory (the fences on the approaches) belong to the
-partition of the nearest district's region, as an operator would assign them (the registry's `region`).
+taking one sector of it each. Sensors outside every region of the demo territory (the fences on the
+approaches) belong to the partition of the nearest district's region, as an operator would assign them (the
+registry's `region`).
 
 Usage: PYTHONPATH=src python bench/tracks_nodes.py [--nats nats://127.0.0.1:4222] [--runs 1,regions,sectors,big,
 big-sectors] [--batch-kib 256]
@@ -221,6 +222,19 @@ def _node(args: tuple[str, str, list[str], list[Any], int, int, Any, Any]) -> di
             "reasons": reasons}
 
 
+def _server_cpu() -> float | None:
+    """CPU seconds the local nats-server has used (it shares the cores with the nodes), when it runs here."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)
+            if fields[0].endswith("(nats-server"):
+                ticks = fields[1].split()
+                return (int(ticks[11]) + int(ticks[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            continue
+    return None
+
+
 def _node_process(n: int, args: tuple[str, str, list[str], list[Any], int, int, Any, Any], done: Any) -> None:
     done.put((n, _node(args)))
 
@@ -242,10 +256,10 @@ def _run(url: str, sensors: list[Any], messages: list[tuple[str, str, bytes, int
             node.start()
         for _ in parts:  # every node imported, migrated and indexed
             ready.get(timeout=600)
-        load0 = os.getloadavg()
+        load0, server0 = os.getloadavg(), _server_cpu()
         go.set()
         taken = dict(done.get(timeout=3_600) for _ in parts)
-        load1 = os.getloadavg()
+        load1, server1 = os.getloadavg(), _server_cpu()
         for node in nodes:
             node.join()
         results = [taken[n] for n in range(len(parts))]
@@ -254,7 +268,8 @@ def _run(url: str, sensors: list[Any], messages: list[tuple[str, str, bytes, int
     wall = max(r["last"] for r in results) - min(r["first"] for r in results)
     total = sum(expected)
     return {"wall_s": wall, "cpu_s": sum(r["cpu_s"] for r in results), "detections": total, "per_s": total / wall,
-            "load": (load0, load1), "each": results}
+            "load": (load0, load1), "each": results,
+            "server_cpu_s": server1 - server0 if server0 is not None and server1 is not None else None}
 
 
 def main() -> None:
@@ -331,11 +346,11 @@ def main() -> None:
         run = _run(args.nats, sensors, messages, expected, parts, args.batch_kib * 1024)
         split = " + ".join(f"{', '.join(p)} ({n:,})" for p, n in zip(parts, expected, strict=True))
         accepted = sum(e["accepted"] for e in run["each"])
-        first: dict[str, float] = {}
+        warned: dict[str, float] = {}
         for each in run["each"]:
             for district, at in each["warned"].items():
-                first[district] = min(first.get(district, at - start), at - start)
-        got = score(raid, index, first)
+                warned[district] = min(warned.get(district, at - start), at - start)
+        got = score(raid, index, warned)
         if name.startswith("big"):  # only the region's own districts were in its detections' reach to score
             mine = {d for d, a in territory.districts.items() if a.region == big}
             got.missed = [d for d in got.missed if d in mine]
@@ -344,7 +359,7 @@ def main() -> None:
         lead = got.lead_quantiles_min()
         print(f"| {len(parts)}: {split} | {run['wall_s']:.1f} s | {run['per_s']:,.0f} | {run['cpu_s']:.1f} s "
               f"| {run['cpu_s'] / run['detections'] * 1e6:.0f} | {sum(e['batches'] for e in run['each']):,} "
-              f"| {len(first)}: {len(got.missed)} of {got.entered} missed, {len(got.false_alarms)} false, lead "
+              f"| {len(warned)}: {len(got.missed)} of {got.entered} missed, {len(got.false_alarms)} false, lead "
               f"{lead[0]:.1f} / {lead[1]:.1f} / {lead[2]:.1f} min "
               f"| {run['load'][0][0]:.1f} → {run['load'][1][0]:.1f} |", flush=True)
         for n, each in enumerate(run["each"]):
@@ -353,8 +368,10 @@ def main() -> None:
                   f"{each['duplicates']} redelivered) in {took:.1f} s, CPU {each['cpu_s']:.1f} s = "
                   f"{each['detections'] / each['cpu_s']:,.0f} per CPU-second"
                   + "".join(f"; rejected: {n} {why}" for why, n in each["reasons"].items()), flush=True)
-        if accepted < total:
-            print(f"#   {total - accepted:,.0f} detections rejected", flush=True)
+        if run["server_cpu_s"] is not None:
+            print(f"#   nats-server CPU during the run: {run['server_cpu_s']:.1f} s", flush=True)
+        if accepted < run["detections"]:
+            print(f"#   {run['detections'] - accepted:,.0f} detections rejected", flush=True)
 
 
 if __name__ == "__main__":
