@@ -41,7 +41,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-SUBJECT = "airwarn.detections"
+#: The bench's own subject root (a node's is `airwarn.detections`): its stream does not take the subjects of a
+#: live stream or of a test on the same server.
+SUBJECT = f"awbench{uuid.uuid4().hex[:8]}.detections"
 
 
 def _raid(batch_steps: int) -> tuple[list[Any], dict[str, str], list[tuple[float, list[dict[str, Any]]]], Any]:
@@ -146,12 +148,12 @@ async def _delete(url: str, stream: str) -> None:
         await nc.close()
 
 
-def _node(args: tuple[str, str, list[str], list[Any], int, int, Any, Any]) -> dict[str, Any]:
+def _node(args: tuple[str, str, str, list[str], list[Any], int, int, Any, Any]) -> dict[str, Any]:
     """One node: a tracking service on a fresh SQLite pipeline, fed by the node's NATS feed (feeds.py: a durable
     consumer per subject of its partitions, earliest first across them, batches of what is there, one ack per
     consumer and batch) until it has taken `expected` detections; its first and last take (wall clock), its
     CPU time, and the districts it warned."""
-    url, stream, partitions, sensors, expected, batch_bytes, ready, go = args
+    url, stream, subject, partitions, sensors, expected, batch_bytes, ready, go = args
     import nats  # noqa: F401  (imported before the clock starts, as in a node that has been running)
     import nats.js  # noqa: F401
 
@@ -204,7 +206,7 @@ def _node(args: tuple[str, str, list[str], list[Any], int, int, Any, Any]) -> di
                 return result
 
         async def run() -> None:
-            feed = OnTheRaidClock(service, url, partitions, stream=stream, batch_bytes=batch_bytes)
+            feed = OnTheRaidClock(service, url, partitions, stream=stream, batch_bytes=batch_bytes, subject=subject)
             ready.put(1)
             go.wait()
             await feed.start()
@@ -235,7 +237,7 @@ def _server_cpu() -> float | None:
     return None
 
 
-def _node_process(n: int, args: tuple[str, str, list[str], list[Any], int, int, Any, Any], done: Any) -> None:
+def _node_process(n: int, args: tuple[str, str, str, list[str], list[Any], int, int, Any, Any], done: Any) -> None:
     done.put((n, _node(args)))
 
 
@@ -249,8 +251,8 @@ def _run(url: str, sensors: list[Any], messages: list[tuple[str, str, bytes, int
         context = multiprocessing.get_context("spawn")
         manager = context.Manager()
         ready, go, done = manager.Queue(), manager.Event(), manager.Queue()
-        nodes = [context.Process(target=_node_process, args=(n, (url, stream, part, sensors, count, batch_bytes,
-                                                                   ready, go), done))
+        nodes = [context.Process(target=_node_process,
+                                 args=(n, (url, stream, SUBJECT, part, sensors, count, batch_bytes, ready, go), done))
                  for n, (part, count) in enumerate(zip(parts, expected, strict=True))]
         for node in nodes:
             node.start()

@@ -50,6 +50,7 @@ log = logging.getLogger("airwarn.tracks")
 STREAM = "AIRWARN_DETECTIONS"
 PULL = 256  # messages one pull request asks for
 WAIT_NS = 5_000_000_000  # how long a waiting pull request stays open
+LOST_S = 10.0  # an open request that brought nothing, not even its end, for this long is taken as lost
 
 
 def _status(value: str | None) -> Status:
@@ -76,8 +77,10 @@ class _Consumer:
     open: int = 0  # messages the open pull request may still bring (0: none open)
     complete: bool = False  # every message there was has been received (the server said so, or a wait is open)
     taken: int = 0  # the highest stream sequence taken: a redelivery at or below it is not tracked again
+    heard: float = 0.0  # when the open request was made or last brought something (event loop time)
 
     async def on_message(self, msg: Any) -> None:
+        self.heard = asyncio.get_running_loop().time()
         headers = msg.headers
         if headers and not msg.data and "Status" in headers:
             code = headers["Status"]
@@ -166,13 +169,17 @@ class NatsDetectionFeed:
         else:
             ask["no_wait"] = True
         consumer.open = PULL
+        consumer.heard = asyncio.get_running_loop().time()
         await self._nc.publish(f"$JS.API.CONSUMER.MSG.NEXT.{self.stream}.{consumer.spec.durable}",
                                json.dumps(ask).encode(), reply=consumer.inbox)
 
     async def _run(self) -> None:
         assert self._wake is not None
+        loop = asyncio.get_running_loop()
         while True:
             for consumer in self._consumers:
+                if consumer.open and loop.time() - consumer.heard > LOST_S:  # the request was lost (a reconnect
+                    consumer.open = 0  # drops the server's side of it): ask again
                 if not consumer.open and len(consumer.pending) < PULL:  # at most ~2 requests' worth held
                     await self._request(consumer)
             batch = self._compose()
