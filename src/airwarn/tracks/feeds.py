@@ -1,9 +1,9 @@
-"""Detections from field networks: NATS JetStream (`airwarn.detections.<region>`) and MQTT
-(`airwarn/detections/<region>[/<status>]`). The broker's own authentication is the trust boundary: what
-arrives on these subjects is taken as from a sensor account, checked detection by detection as over HTTP.
+"""Detections from field networks: NATS JetStream (`airwarn.detections.<region>[.<sector>]`, tracks/nats_feed.py)
+and MQTT (`airwarn/detections/<region>[/<status>]`). The broker's own authentication is the trust boundary:
+what arrives on these subjects is taken as from a sensor account, checked detection by detection as over HTTP.
 
-Regions are partitions: a node follows the regions it is given (all when none), and nodes given disjoint
-regions share a network's load; a region's detections must reach one node, or its tracks would split.
+Regions (or sectors of regions, tracks/partitions.py) are partitions: a node follows the ones it is given (all
+when none), and nodes given disjoint partitions share a network's load.
 """
 
 from __future__ import annotations
@@ -17,20 +17,14 @@ from typing import Any
 from airwarn.domain.reports import Status
 from airwarn.domain.users import Role, User
 from airwarn.errors import AirwarnError
-from airwarn.tracks.detections import MAX_BATCH, parse_body
+from airwarn.tracks.detections import parse_body
+from airwarn.tracks.nats_feed import STREAM, NatsDetectionFeed, _status
+from airwarn.tracks.partitions import SUBJECT
 from airwarn.tracks.service import TrackingService
 
 log = logging.getLogger("airwarn.tracks")
-STREAM = "AIRWARN_DETECTIONS"
-SUBJECT = "airwarn.detections"
 TOPIC = "airwarn/detections"
-
-
-def _status(value: str | None) -> Status:
-    try:
-        return Status(value or "Actual")
-    except ValueError:
-        return Status.ACTUAL
+__all__ = ["STREAM", "SUBJECT", "TOPIC", "MqttDetectionFeed", "NatsDetectionFeed", "_status"]
 
 
 class _Feed:
@@ -58,77 +52,6 @@ class _Feed:
             return
         self.accepted += result.accepted
         self.rejected += len(result.rejected)
-
-
-class NatsDetectionFeed(_Feed):
-    """A durable JetStream consumer per region partition; a message is acked once its batch is tracked."""
-
-    def __init__(self, service: TrackingService, url: str, regions: list[str] | None = None,
-                 stream: str = STREAM) -> None:
-        super().__init__(service, "nats")
-        self.url, self.regions, self.stream = url, regions or [], stream
-        self._nc: Any = None
-        self._tasks: list[asyncio.Task[None]] = []
-
-    async def start(self) -> None:
-        import nats
-        from nats.js.api import StreamConfig
-
-        self._nc = await nats.connect(self.url, connect_timeout=3, max_reconnect_attempts=-1)
-        js = self._nc.jetstream()
-        subjects = [f"{SUBJECT}.>"]
-        try:
-            await js.stream_info(self.stream)
-        except Exception:  # absent: create it (any other problem shows in add_stream)
-            await js.add_stream(StreamConfig(name=self.stream, subjects=subjects, max_msgs=1_000_000))
-        filters = [f"{SUBJECT}.{r}" for r in self.regions] or [f"{SUBJECT}.>"]
-        for subject in filters:
-            durable = "tracks-" + (subject.rsplit(".", 1)[-1].replace(">", "all"))
-            sub = await js.pull_subscribe(subject, durable=durable, stream=self.stream)
-            self._tasks.append(asyncio.create_task(self._pull(sub)))
-
-    async def _pull(self, sub: Any) -> None:
-        import nats.errors
-
-        while True:
-            try:
-                messages = await sub.fetch(50, timeout=1)
-            except (TimeoutError, nats.errors.TimeoutError):
-                continue
-            await self._take_together(messages)
-            for msg in messages:
-                await msg.ack()
-
-    async def _take_together(self, messages: list[Any]) -> None:
-        """What one fetch returned, tracked as one batch per status (a malformed message alone is dropped):
-        while the node keeps up a fetch holds a message or two, and when it falls behind, fewer and larger
-        batches cost less per detection, so it catches up instead of falling further behind."""
-        pending: dict[Status, list[Any]] = {}
-        for msg in messages:
-            headers = msg.headers or {}
-            try:
-                items = parse_body(msg.data, headers.get("Content-Type", ""))
-            except AirwarnError as e:
-                log.warning("%s: a detection batch was refused: %s", self.sensor.name, e.message)
-                self.rejected += 1
-                continue
-            batch = pending.setdefault(_status(headers.get("Airwarn-Status")), [])
-            if len(batch) + len(items) > MAX_BATCH:
-                await self._track(batch, _status(headers.get("Airwarn-Status")))
-                batch.clear()
-            batch.extend(items)
-        for status, batch in pending.items():
-            if batch:
-                await self._track(batch, status)
-
-    async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        if self._nc is not None:
-            await self._nc.close()
 
 
 class MqttDetectionFeed(_Feed):
