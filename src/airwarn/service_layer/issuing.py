@@ -83,7 +83,7 @@ def store_alert(repo: Repository, deps: Deps, alert: Alert, picture: Picture, ac
     It is held when the approval policy says so (weighing the messages it references), or `hold` (it belongs
     to a decision whose main alert is held). `alone` names why one person may issue it anyway (the
     approver's false-alarm cancel, the sensor policy); that is audited with the alert."""
-    referenced = [found[0] for ref in alert.references if (found := repo.alert(ref.identifier)) is not None]
+    referenced = [found for ref in alert.references if (found := repo.alert_body(ref.identifier)) is not None]
     if alert.state is AlertState.ISSUED and alone is None and (
             hold or deps.approval.needs_approval(alert, referenced)):
         alert = replace(alert, state=AlertState.PENDING_APPROVAL)
@@ -303,8 +303,7 @@ def lift_regimes(repo: Repository, deps: Deps, picture: Picture, regimes: list[R
         by_alert[found[1] if found else None].append(regime)
     held: list[str] = []
     for alert_id, group in by_alert.items():
-        stored = repo.alert(alert_id) if alert_id else None
-        original = stored[0] if stored else None
+        original = repo.alert_body(alert_id) if alert_id else None
         if original is None or original.state is not AlertState.ISSUED or not all_clear:
             for regime in group:
                 lift_one(repo, deps, picture, regime, actor, reason, out)

@@ -45,6 +45,8 @@ class Repository:
         self.audit_writer = AuditWriter(conn, audit_key)
         #: Run by the unit of work once the transaction has committed (never if it rolls back).
         self.after_commit: list[Callable[[], None]] = []
+        #: Alerts read in this transaction by `alert_body` (dropped when this repository writes them).
+        self._alert_bodies: dict[str, Alert] = {}
 
     # --- reports -----------------------------------------------------------------------------
     def add_report(
@@ -102,14 +104,9 @@ class Repository:
         Only the `newest` members of the region are read, so a burst of a thousand reports about one attack
         costs the same per report as the first few; an incident that large is long past corroboration, and
         its placement depends on its latest reports."""
-        q = (
-            select(t.reports)
-            .where(t.reports.c.status == status.value, t.reports.c.region == region, t.reports.c.time >= since,
-                   t.reports.c.incident_id.is_not(None))
-            .order_by(t.reports.c.time.desc(), t.reports.c.received_at.desc())
-            .limit(newest)
-        )
-        return [(r["incident_id"], report_from_row(r), r["review"]) for r in self.conn.execute(q).mappings()]
+        found = self.conn.execute(_OPEN_MEMBERS, {"status": status.value, "region": region, "since": since,
+                                                  "newest": newest}).mappings()
+        return [(r["incident_id"], report_from_row(r), r["review"]) for r in found]
 
     def incident_ids(self, *, status: Status | None = None, limit: int = 100) -> list[str]:
         """Incident ids, the one with the latest report first."""
@@ -282,6 +279,7 @@ class Repository:
 
     # --- alerts and outbox ---------------------------------------------------------------------
     def add_alert(self, alert: Alert, xml: str | None, issued_at: datetime | None) -> None:
+        self._alert_bodies.pop(alert.identifier, None)
         self.conn.execute(
             insert(t.alerts), dict(
                 identifier=alert.identifier, sender=alert.sender, sent=alert.sent, status=alert.status.value,
@@ -295,6 +293,7 @@ class Repository:
 
     def replace_alert(self, alert: Alert, xml: str | None, issued_at: datetime | None) -> None:
         """Rewrite a not-yet-issued alert (approval fixes its final `sent` and signature)."""
+        self._alert_bodies.pop(alert.identifier, None)
         self.conn.execute(
             update(t.alerts).where(t.alerts.c.identifier == alert.identifier).values(
                 sent=alert.sent, state=alert.state.value, approved_by=alert.approved_by,
@@ -307,6 +306,17 @@ class Repository:
             select(t.alerts.c.body, t.alerts.c.xml).where(t.alerts.c.identifier == identifier)
         ).first()
         return (alert_from_dict(row.body), row.xml) if row else None
+
+    def alert_body(self, identifier: str) -> Alert | None:
+        """An alert without its CAP document; read once per transaction (alerts are immutable values and
+        this repository forgets one it rewrites)."""
+        found = self._alert_bodies.get(identifier)
+        if found is None:
+            body = self.conn.execute(_ALERT_BODY, {"identifier": identifier}).scalar()
+            if body is None:
+                return None
+            found = self._alert_bodies[identifier] = alert_from_dict(body)
+        return found
 
     def alerts(
         self, *, status: Status | None = None, state: AlertState | None = None, limit: int = 100,
@@ -467,6 +477,16 @@ _ACTIVE_REGIMES = select(t.regimes).where(
 _ACTIVE_MEASURES = select(t.measures).where(
     and_(t.measures.c.status == bindparam("status"), t.measures.c.ended_at.is_(None))
 )
+#: The region's newest reports of open incidents, without the columns an incident never looks at (the
+#: decision's outcome is the largest of them).
+_OPEN_MEMBERS = (
+    select(*[c for c in t.reports.c if c.name not in ("outcome", "reviewed_by", "reviewed_at")])
+    .where(t.reports.c.status == bindparam("status"), t.reports.c.region == bindparam("region"),
+           t.reports.c.time >= bindparam("since"), t.reports.c.incident_id.is_not(None))
+    .order_by(t.reports.c.time.desc(), t.reports.c.received_at.desc())
+    .limit(bindparam("newest"))
+)
+_ALERT_BODY = select(t.alerts.c.body).where(t.alerts.c.identifier == bindparam("identifier"))
 _USER_BY_TOKEN = select(t.users).where(
     and_(t.users.c.token_hash == bindparam("token_hash"), t.users.c.active.is_(True))
 )
