@@ -224,7 +224,7 @@ def apply_decision(
             # its own held alert; else the decision's held alert; never for one the sensor policy issues
             pending = None if alert.identifier in alone else (alert.identifier if alert.identifier in held else lead)
             stored = replace(regime, pending_alert=pending)
-            repo.add_regime(stored)
+            repo.add_regime(stored, alert_id=alert.identifier)  # stored below, in this transaction
             picture.regimes.append(stored)
             out.regimes_declared.append(regime.id)
             audit(repo, deps, actor, "regime.proposed" if pending else "regime.declared", "regime", regime.id,
@@ -266,7 +266,7 @@ def apply_decision(
     for alert, regimes in composed:
         alert = store_alert(repo, deps, alert, picture, actor, out, hold=lead is not None,
                             alone=alone.get(alert.identifier))
-        repo.link_regimes([r.id for r in regimes], alert.identifier)
+        repo.link_regimes([r.id for r in regimes if r.id not in new_ids], alert.identifier)  # escalated ones
     return out
 
 

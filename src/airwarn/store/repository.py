@@ -151,13 +151,14 @@ class Repository:
         ]
         return Picture(status=status, regimes=regimes, measures=measures)
 
-    def add_regime(self, regime: Regime) -> None:
+    def add_regime(self, regime: Regime, *, alert_id: str | None = None) -> None:
+        """A new regime; `alert_id` names the alert that announces it, when that is known already."""
         self.conn.execute(
             insert(t.regimes), dict(
                 id=regime.id, status=regime.status.value, kind=regime.kind.value, region=regime.region,
                 district=regime.district, declared_at=regime.declared_at, declared_by=regime.declared_by,
                 reason=regime.reason, report_id=regime.report_id, pending_alert=regime.pending_alert,
-                level=regime.level.value,
+                level=regime.level.value, alert_id=alert_id,
             )
         )
 
