@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Select, Table, bindparam, event, insert, select, text
@@ -67,7 +67,7 @@ def _digest(table: Table, row: Any) -> str:
     return row_digest(table.name, dict(row))  # row_digest makes the values plain
 
 
-@lru_cache(maxsize=None)
+@cache
 def _rows_by_key(table: Table) -> Select[Any]:
     """Rows of a table keyed by one column, by a list of keys (one statement, compiled once)."""
     column = next(iter(table.primary_key.columns))
@@ -140,7 +140,7 @@ def _keys_by_pk(clause: Update, pk: list[Any], values: dict[str, Any]) -> list[A
     bound = where.right
     if not isinstance(bound, BindParameter) or bound.callable is not None:
         return None
-    value = values[bound.key] if bound.key in values else bound.value
+    value = values.get(bound.key, bound.value)
     if where.operator is operators.eq and not bound.expanding:
         return None if value is None else [value]
     if where.operator is operators.in_op and bound.expanding and isinstance(value, (list, tuple)):
