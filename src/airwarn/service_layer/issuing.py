@@ -299,8 +299,7 @@ def lift_regimes(repo: Repository, deps: Deps, picture: Picture, regimes: list[R
         if regime.lift_pending and all_clear:
             out.notes.append(f"lifting {regime.id} already waits for approval of {regime.lift_pending}")
             continue
-        found = repo.regime(regime.id)
-        by_alert[found[1] if found else None].append(regime)
+        by_alert[repo.regime_alert_id(regime.id)].append(regime)
     held: list[str] = []
     for alert_id, group in by_alert.items():
         original = repo.alert_body(alert_id) if alert_id else None

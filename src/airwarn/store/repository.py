@@ -47,6 +47,8 @@ class Repository:
         self.after_commit: list[Callable[[], None]] = []
         #: Alerts read in this transaction by `alert_body` (dropped when this repository writes them).
         self._alert_bodies: dict[str, Alert] = {}
+        #: Regime id → the alert announcing it, as read with the picture or written here (`regime_alert_id`).
+        self._regime_alerts: dict[str, str | None] = {}
 
     # --- reports -----------------------------------------------------------------------------
     def add_report(
@@ -145,7 +147,9 @@ class Repository:
 
     # --- regimes and measures -----------------------------------------------------------------
     def picture(self, status: Status) -> Picture:
-        regimes = [regime_from_row(r) for r in self.conn.execute(_ACTIVE_REGIMES, {"status": status.value}).mappings()]
+        rows = self.conn.execute(_ACTIVE_REGIMES, {"status": status.value}).mappings().all()
+        self._regime_alerts.update((r["id"], r["alert_id"]) for r in rows)
+        regimes = [regime_from_row(r) for r in rows]
         measures = [
             measure_from_row(r) for r in self.conn.execute(_ACTIVE_MEASURES, {"status": status.value}).mappings()
         ]
@@ -161,6 +165,7 @@ class Repository:
                 level=regime.level.value, alert_id=alert_id,
             )
         )
+        self._regime_alerts[regime.id] = alert_id
 
     def lift_regime(self, regime: Regime) -> None:
         self.conn.execute(
@@ -178,10 +183,20 @@ class Repository:
             self.conn.execute(
                 update(t.regimes).where(t.regimes.c.id.in_(list(regime_ids))).values(alert_id=alert_id)
             )
+            self._regime_alerts.update((r, alert_id) for r in regime_ids)
 
     def regime(self, regime_id: str) -> tuple[Regime, str | None] | None:
         row = self.conn.execute(select(t.regimes).where(t.regimes.c.id == regime_id)).mappings().first()
         return (regime_from_row(row), row["alert_id"]) if row else None
+
+    def regime_alert_id(self, regime_id: str) -> str | None:
+        """The alert that announces a regime (None: no such regime, or none yet); known without a query for
+        the regimes of a picture read in this transaction."""
+        if regime_id in self._regime_alerts:
+            return self._regime_alerts[regime_id]
+        found = self.conn.execute(_REGIME_ALERT, {"id": regime_id}).scalar()
+        self._regime_alerts[regime_id] = found
+        return found
 
     def regimes(self, *, active: bool | None = None, status: Status | None = None,
                 public: bool = False) -> list[dict[str, Any]]:
@@ -492,6 +507,7 @@ _OPEN_MEMBERS = (
     .order_by(t.reports.c.time.desc(), t.reports.c.received_at.desc())
     .limit(bindparam("newest"))
 )
+_REGIME_ALERT = select(t.regimes.c.alert_id).where(t.regimes.c.id == bindparam("id"))
 _ALERT_BODY = select(t.alerts.c.body).where(t.alerts.c.identifier == bindparam("identifier"))
 _USER_BY_TOKEN = select(t.users).where(
     and_(t.users.c.token_hash == bindparam("token_hash"), t.users.c.active.is_(True))
