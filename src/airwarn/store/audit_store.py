@@ -125,9 +125,14 @@ def _mark(conn: Connection, clauseelement: Any, multiparams: Any, params: Any, e
                 writer.touch(table.name, tuple(row))
 
 
+_UNKNOWN = object()
+
+
 def _plain_insert(clause: Insert) -> bool:
     """An `insert(table)` whose values all come with the parameters (no `.values()`, no SELECT)."""
-    return clause._values is None and not clause._multi_values and clause.select is None
+    # SQLAlchemy's own attributes, read defensively: should they change, every INSERT takes the compiling path
+    values, multi, query = (getattr(clause, name, _UNKNOWN) for name in ("_values", "_multi_values", "select"))
+    return values is None and multi == () and query is None
 
 
 def _keys_by_pk(clause: Update, pk: list[Any], values: dict[str, Any]) -> list[Any] | None:
