@@ -188,12 +188,12 @@ def _escalate(repo: Repository, picture: Picture, regime: Regime) -> Regime:
 def _current_alert(repo: Repository, regimes: Sequence[Regime]) -> Alert | None:
     """The issued message that currently announces any of `regimes` (its newest Update), if any."""
     for regime in regimes:
-        found = repo.regime(regime.id)
-        if found is None or found[1] is None:
+        alert_id = repo.regime_alert_id(regime.id)
+        if alert_id is None:
             continue
-        alert = repo.alert(found[1])
-        if alert is not None and alert[0].state is AlertState.ISSUED:
-            return alert[0]
+        alert = repo.alert_body(alert_id)
+        if alert is not None and alert.state is AlertState.ISSUED:
+            return alert
     return None
 
 

@@ -65,11 +65,21 @@ class AuditRecord:
 
 def canonical(value: Any) -> bytes:
     """The one JSON encoding hashed everywhere: sorted keys, no spaces, UTF-8, times in ISO 8601."""
-    return json.dumps(plain(value), sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    return _CANONICAL.encode(plain(value)).encode()
+
+
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def plain(value: Any) -> Any:
     """Values as JSON-able, backend-independent data (times as UTC ISO with microseconds)."""
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    if kind is dict:  # the common containers by exact type first: the same result, fewer checks
+        return {k if type(k) is str else str(k): v if type(v) in _AS_IS else plain(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [v if type(v) in _AS_IS else plain(v) for v in value]
     if isinstance(value, datetime):
         aware = value.astimezone(UTC) if value.tzinfo is not None else value
         return aware.isoformat(timespec="microseconds")
@@ -84,6 +94,10 @@ def plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     return value
+
+
+#: Types `plain` returns unchanged (exactly these; subclasses such as enums take the general path).
+_AS_IS = frozenset({str, int, float, bool, type(None)})
 
 
 def row_digest(table: str, values: Mapping[str, Any]) -> str:

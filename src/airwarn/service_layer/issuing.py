@@ -83,7 +83,7 @@ def store_alert(repo: Repository, deps: Deps, alert: Alert, picture: Picture, ac
     It is held when the approval policy says so (weighing the messages it references), or `hold` (it belongs
     to a decision whose main alert is held). `alone` names why one person may issue it anyway (the
     approver's false-alarm cancel, the sensor policy); that is audited with the alert."""
-    referenced = [found[0] for ref in alert.references if (found := repo.alert(ref.identifier)) is not None]
+    referenced = [found for ref in alert.references if (found := repo.alert_body(ref.identifier)) is not None]
     if alert.state is AlertState.ISSUED and alone is None and (
             hold or deps.approval.needs_approval(alert, referenced)):
         alert = replace(alert, state=AlertState.PENDING_APPROVAL)
@@ -224,7 +224,7 @@ def apply_decision(
             # its own held alert; else the decision's held alert; never for one the sensor policy issues
             pending = None if alert.identifier in alone else (alert.identifier if alert.identifier in held else lead)
             stored = replace(regime, pending_alert=pending)
-            repo.add_regime(stored)
+            repo.add_regime(stored, alert_id=alert.identifier)  # stored below, in this transaction
             picture.regimes.append(stored)
             out.regimes_declared.append(regime.id)
             audit(repo, deps, actor, "regime.proposed" if pending else "regime.declared", "regime", regime.id,
@@ -266,7 +266,7 @@ def apply_decision(
     for alert, regimes in composed:
         alert = store_alert(repo, deps, alert, picture, actor, out, hold=lead is not None,
                             alone=alone.get(alert.identifier))
-        repo.link_regimes([r.id for r in regimes], alert.identifier)
+        repo.link_regimes([r.id for r in regimes if r.id not in new_ids], alert.identifier)  # escalated ones
     return out
 
 
@@ -299,12 +299,10 @@ def lift_regimes(repo: Repository, deps: Deps, picture: Picture, regimes: list[R
         if regime.lift_pending and all_clear:
             out.notes.append(f"lifting {regime.id} already waits for approval of {regime.lift_pending}")
             continue
-        found = repo.regime(regime.id)
-        by_alert[found[1] if found else None].append(regime)
+        by_alert[repo.regime_alert_id(regime.id)].append(regime)
     held: list[str] = []
     for alert_id, group in by_alert.items():
-        stored = repo.alert(alert_id) if alert_id else None
-        original = stored[0] if stored else None
+        original = repo.alert_body(alert_id) if alert_id else None
         if original is None or original.state is not AlertState.ISSUED or not all_clear:
             for regime in group:
                 lift_one(repo, deps, picture, regime, actor, reason, out)

@@ -14,11 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, event, insert, select, text
+from sqlalchemy import Connection, Select, Table, bindparam, event, insert, select, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.sql.dml import Insert, UpdateBase
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.dml import Insert, Update, UpdateBase
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter
 
 from airwarn.domain.audit import (
     GENESIS,
@@ -61,7 +64,14 @@ def row_ref(table: str, key: Any) -> str:
 
 
 def _digest(table: Table, row: Any) -> str:
-    return row_digest(table.name, {k: plain(v) for k, v in dict(row).items()})
+    return row_digest(table.name, dict(row))  # row_digest makes the values plain
+
+
+@cache
+def _rows_by_key(table: Table) -> Select[Any]:
+    """Rows of a table keyed by one column, by a list of keys (one statement, compiled once)."""
+    column = next(iter(table.primary_key.columns))
+    return select(table).where(column.in_(bindparam("keys", expanding=True)))
 
 
 @dataclass
@@ -100,14 +110,47 @@ def _mark(conn: Connection, clauseelement: Any, multiparams: Any, params: Any, e
     pk = list(table.primary_key.columns)
     for values in _param_sets(multiparams, params):
         if isinstance(clause, Insert):
-            bound = {**clause.compile().params, **values}
+            if _plain_insert(clause) and all(c.key in values for c in pk):
+                bound = values  # the keys are in the parameters: no need to compile the statement
+            else:
+                bound = {**clause.compile().params, **values}
             writer.touch(table.name, tuple(bound.get(c.key) for c in pk))
+        elif isinstance(clause, Update) and (keys := _keys_by_pk(clause, pk, values)) is not None:
+            writer.touch_if_exists(table.name, *keys)
         else:
             where = getattr(clause, "whereclause", None)
             query = select(*pk) if where is None else select(*pk).where(where)
             used = {k: v for k, v in values.items() if k in query.compile().params}
             for row in conn.execute(query, used):
                 writer.touch(table.name, tuple(row))
+
+
+_UNKNOWN = object()
+
+
+def _plain_insert(clause: Insert) -> bool:
+    """An `insert(table)` whose values all come with the parameters (no `.values()`, no SELECT)."""
+    # SQLAlchemy's own attributes, read defensively: should they change, every INSERT takes the compiling path
+    values, multi, query = (getattr(clause, name, _UNKNOWN) for name in ("_values", "_multi_values", "select"))
+    return values is None and multi == () and query is None
+
+
+def _keys_by_pk(clause: Update, pk: list[Any], values: dict[str, Any]) -> list[Any] | None:
+    """The keys an UPDATE names by `pk == value` or `pk IN (values)` alone, read from the statement (no
+    SELECT); None for any other WHERE clause. Those rows count as written only if they exist at flush,
+    just as the SELECT would have found only existing rows."""
+    where = clause.whereclause
+    if len(pk) != 1 or not isinstance(where, BinaryExpression) or where.left is not pk[0]:
+        return None
+    bound = where.right
+    if not isinstance(bound, BindParameter) or bound.callable is not None:
+        return None
+    value = values.get(bound.key, bound.value)
+    if where.operator is operators.eq and not bound.expanding:
+        return None if value is None else [value]
+    if where.operator is operators.in_op and bound.expanding and isinstance(value, (list, tuple)):
+        return list(value)
+    return None
 
 
 def watch_writes(engine: Engine) -> None:
@@ -127,6 +170,8 @@ class AuditWriter:
         self.key = key
         self.pending: list[_Pending] = []
         self.touched: dict[str, tuple[Table, tuple[Any, ...]]] = {}
+        #: Touched rows that count only if they exist at flush (see `touch_if_exists`).
+        self._if_exists: set[str] = set()
         #: Whether this transaction drew record numbers (PostgreSQL): the chainer should run after it ends.
         self.drew = False
         conn.info[_WRITER] = self
@@ -142,6 +187,20 @@ class AuditWriter:
 
     def touch(self, table: str, *keys: Any) -> None:
         """Mark rows of a covered table (by primary key) as changed in this transaction."""
+        for ref, found, parts in self._refs(table, keys):
+            self.touched[ref] = (found, parts)
+            self._if_exists.discard(ref)
+
+    def touch_if_exists(self, table: str, *keys: Any) -> None:
+        """Mark rows that an UPDATE named by key: bound to the audit if they exist when it is flushed (an
+        UPDATE of no row writes nothing), unless something else marks them too."""
+        for ref, found, parts in self._refs(table, keys):
+            if ref not in self.touched:
+                self.touched[ref] = (found, parts)
+                self._if_exists.add(ref)
+
+    @staticmethod
+    def _refs(table: str, keys: tuple[Any, ...]) -> Iterator[tuple[str, Table, tuple[Any, ...]]]:
         found = covered_tables().get(table)
         if found is None:
             return
@@ -150,7 +209,7 @@ class AuditWriter:
             parts = key if isinstance(key, tuple) else (key,)
             if width > 1 and len(parts) == 1 and isinstance(parts[0], str):  # "a,b" as row_ref writes it
                 parts = tuple(parts[0].split(",", width - 1))
-            self.touched[row_ref(table, key)] = (found, parts)
+            yield row_ref(table, key), found, parts
 
     def flush(self, now: datetime) -> list[AuditRecord]:
         """Bind touched rows to the records and store them (before commit): linked on SQLite, unlinked with
@@ -158,24 +217,46 @@ class AuditWriter:
         self.close()
         if not self.pending and not self.touched:
             return []
+        digests = self._digests()
+        touched = [(ref, table, parts) for ref, (table, parts) in self.touched.items()
+                   if ref not in self._if_exists or digests[ref] is not None]
+        if not self.pending and not touched:
+            return []
         if self.key is None:
             raise ConfigError("this store has no audit key, so it cannot write audit records: "
                               "load it from AIRWARN_KEYS_DIR (`airwarn keys init` creates it)")
         if not self.pending:  # a covered row changed with no record saying why: record that it did
             self.pending.append(_Pending(now, "system", "state.recorded", "state", "-", {}))
         states: list[dict[str, str | None]] = [{} for _ in self.pending]
-        for ref, (table, parts) in self.touched.items():
-            pk = list(table.primary_key.columns)
-            row = self.conn.execute(
-                select(table).where(*[c == v for c, v in zip(pk, parts, strict=True)])
-            ).mappings().first()
-            digest = _digest(table, row) if row is not None else None
-            states[self._owner(table.name, parts)][ref] = digest
+        for ref, table, parts in touched:
+            states[self._owner(table.name, parts)][ref] = digests[ref]
         if self.conn.dialect.name == "postgresql":
             out = self._store_unlinked(self.key, states)
         else:
             out = self._store_linked(self.key, states)
-        self.pending, self.touched = [], {}
+        self.pending, self.touched, self._if_exists = [], {}, set()
+        return out
+
+    def _digests(self) -> dict[str, str | None]:
+        """"table/key" → digest of each touched row as it stands now (None: there is no such row); one
+        SELECT per table for tables keyed by one column."""
+        out: dict[str, str | None] = dict.fromkeys(self.touched)
+        by_table: dict[str, tuple[Table, list[Any]]] = {}
+        for ref, (table, parts) in self.touched.items():
+            pk = list(table.primary_key.columns)
+            if len(pk) == 1:
+                by_table.setdefault(table.name, (table, []))[1].append(parts[0])
+                continue
+            row = self.conn.execute(
+                select(table).where(*[c == v for c, v in zip(pk, parts, strict=True)])
+            ).mappings().first()
+            out[ref] = _digest(table, row) if row is not None else None
+        for name, (table, keys) in by_table.items():
+            column = next(iter(table.primary_key.columns))
+            for row in self.conn.execute(_rows_by_key(table), {"keys": keys}).mappings():
+                ref = row_ref(name, row[column.name])
+                if ref in out:
+                    out[ref] = _digest(table, row)
         return out
 
     def _records(self, key: AuditKey, seqs: list[int],

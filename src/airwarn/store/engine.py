@@ -2,22 +2,28 @@
 
 A SQLite file holds phone numbers and locations: it is created readable by its owner only (0600), and SQLite
 gives its -wal and -shm files the same mode. PostgreSQL connections give up after `CONNECT_TIMEOUT_S`, so a
-database that went away makes requests fail fast (503) instead of hanging.
+database that went away makes requests fail fast (503) instead of hanging; a pooled connection that sat idle
+is checked before it is used again.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 
 from airwarn.errors import ConfigError
 from airwarn.redact import mask_url
 
 #: Seconds a new PostgreSQL connection may take (libpq `connect_timeout`).
 CONNECT_TIMEOUT_S = 5
+#: A pooled PostgreSQL connection idle this long is checked before it is used again (see `_ping_when_idle`).
+PING_AFTER_IDLE_S = 2.0
+_IDLE_SINCE = "airwarn_idle_since"
 #: Owner read/write only, for files that hold personal data.
 PRIVATE_FILE_MODE = 0o600
 
@@ -34,11 +40,32 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             _tune_sqlite(engine)
         else:
             connect_args = {"connect_timeout": CONNECT_TIMEOUT_S} if url.startswith("postgresql") else {}
-            engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
-                                   connect_args=connect_args, **kwargs)
+            engine = create_engine(url, pool_size=10, max_overflow=20, connect_args=connect_args, **kwargs)
+            _ping_when_idle(engine)
     except Exception as exc:  # bad URL or missing driver: tell the operator what to fix
         raise ConfigError(f"cannot use database URL {mask_url(url)}: {exc}") from None
     return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection with a round trip before use only if it sat idle `PING_AFTER_IDLE_S` or
+    longer (a server restart or an idle timeout then costs no request). `pool_pre_ping` checked every
+    checkout: under load that was one extra round trip per transaction, for connections used a moment ago.
+    A connection that fails the check is replaced (the pool retries with a new one)."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop(_IDLE_SINCE, None)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:  # gone or broken: the pool discards it and connects anew
+            raise DisconnectionError(f"pooled connection failed its check: {exc}") from exc
 
 
 def _private_file(database: str | None) -> None:

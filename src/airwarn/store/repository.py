@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, String, and_, bindparam, cast, func, insert, select, update
+from sqlalchemy import Connection, String, and_, bindparam, cast, func, insert, select, text, update
 
 from airwarn.domain.alerts import Alert, AlertState
 from airwarn.domain.audit import AuditKey, AuditRecord
@@ -45,6 +45,10 @@ class Repository:
         self.audit_writer = AuditWriter(conn, audit_key)
         #: Run by the unit of work once the transaction has committed (never if it rolls back).
         self.after_commit: list[Callable[[], None]] = []
+        #: Alerts read in this transaction by `alert_body` (dropped when this repository writes them).
+        self._alert_bodies: dict[str, Alert] = {}
+        #: Regime id → the alert announcing it, as read with the picture or written here (`regime_alert_id`).
+        self._regime_alerts: dict[str, str | None] = {}
 
     # --- reports -----------------------------------------------------------------------------
     def add_report(
@@ -102,14 +106,9 @@ class Repository:
         Only the `newest` members of the region are read, so a burst of a thousand reports about one attack
         costs the same per report as the first few; an incident that large is long past corroboration, and
         its placement depends on its latest reports."""
-        q = (
-            select(t.reports)
-            .where(t.reports.c.status == status.value, t.reports.c.region == region, t.reports.c.time >= since,
-                   t.reports.c.incident_id.is_not(None))
-            .order_by(t.reports.c.time.desc(), t.reports.c.received_at.desc())
-            .limit(newest)
-        )
-        return [(r["incident_id"], report_from_row(r), r["review"]) for r in self.conn.execute(q).mappings()]
+        found = self.conn.execute(_OPEN_MEMBERS, {"status": status.value, "region": region, "since": since,
+                                                  "newest": newest}).mappings()
+        return [(r["incident_id"], report_from_row(r), r["review"]) for r in found]
 
     def incident_ids(self, *, status: Status | None = None, limit: int = 100) -> list[str]:
         """Incident ids, the one with the latest report first."""
@@ -148,21 +147,25 @@ class Repository:
 
     # --- regimes and measures -----------------------------------------------------------------
     def picture(self, status: Status) -> Picture:
-        regimes = [regime_from_row(r) for r in self.conn.execute(_ACTIVE_REGIMES, {"status": status.value}).mappings()]
+        rows = self.conn.execute(_ACTIVE_REGIMES, {"status": status.value}).mappings().all()
+        self._regime_alerts.update((r["id"], r["alert_id"]) for r in rows)
+        regimes = [regime_from_row(r) for r in rows]
         measures = [
             measure_from_row(r) for r in self.conn.execute(_ACTIVE_MEASURES, {"status": status.value}).mappings()
         ]
         return Picture(status=status, regimes=regimes, measures=measures)
 
-    def add_regime(self, regime: Regime) -> None:
+    def add_regime(self, regime: Regime, *, alert_id: str | None = None) -> None:
+        """A new regime; `alert_id` names the alert that announces it, when that is known already."""
         self.conn.execute(
             insert(t.regimes), dict(
                 id=regime.id, status=regime.status.value, kind=regime.kind.value, region=regime.region,
                 district=regime.district, declared_at=regime.declared_at, declared_by=regime.declared_by,
                 reason=regime.reason, report_id=regime.report_id, pending_alert=regime.pending_alert,
-                level=regime.level.value,
+                level=regime.level.value, alert_id=alert_id,
             )
         )
+        self._regime_alerts[regime.id] = alert_id
 
     def lift_regime(self, regime: Regime) -> None:
         self.conn.execute(
@@ -180,10 +183,20 @@ class Repository:
             self.conn.execute(
                 update(t.regimes).where(t.regimes.c.id.in_(list(regime_ids))).values(alert_id=alert_id)
             )
+            self._regime_alerts.update((r, alert_id) for r in regime_ids)
 
     def regime(self, regime_id: str) -> tuple[Regime, str | None] | None:
         row = self.conn.execute(select(t.regimes).where(t.regimes.c.id == regime_id)).mappings().first()
         return (regime_from_row(row), row["alert_id"]) if row else None
+
+    def regime_alert_id(self, regime_id: str) -> str | None:
+        """The alert that announces a regime (None: no such regime, or none yet); known without a query for
+        the regimes of a picture read in this transaction."""
+        if regime_id in self._regime_alerts:
+            return self._regime_alerts[regime_id]
+        found = self.conn.execute(_REGIME_ALERT, {"id": regime_id}).scalar()
+        self._regime_alerts[regime_id] = found
+        return found
 
     def regimes(self, *, active: bool | None = None, status: Status | None = None,
                 public: bool = False) -> list[dict[str, Any]]:
@@ -282,6 +295,7 @@ class Repository:
 
     # --- alerts and outbox ---------------------------------------------------------------------
     def add_alert(self, alert: Alert, xml: str | None, issued_at: datetime | None) -> None:
+        self._alert_bodies.pop(alert.identifier, None)
         self.conn.execute(
             insert(t.alerts), dict(
                 identifier=alert.identifier, sender=alert.sender, sent=alert.sent, status=alert.status.value,
@@ -295,6 +309,7 @@ class Repository:
 
     def replace_alert(self, alert: Alert, xml: str | None, issued_at: datetime | None) -> None:
         """Rewrite a not-yet-issued alert (approval fixes its final `sent` and signature)."""
+        self._alert_bodies.pop(alert.identifier, None)
         self.conn.execute(
             update(t.alerts).where(t.alerts.c.identifier == alert.identifier).values(
                 sent=alert.sent, state=alert.state.value, approved_by=alert.approved_by,
@@ -307,6 +322,17 @@ class Repository:
             select(t.alerts.c.body, t.alerts.c.xml).where(t.alerts.c.identifier == identifier)
         ).first()
         return (alert_from_dict(row.body), row.xml) if row else None
+
+    def alert_body(self, identifier: str) -> Alert | None:
+        """An alert without its CAP document; read once per transaction (alerts are immutable values and
+        this repository forgets one it rewrites)."""
+        found = self._alert_bodies.get(identifier)
+        if found is None:
+            body = self.conn.execute(_ALERT_BODY, {"identifier": identifier}).scalar()
+            if body is None:
+                return None
+            found = self._alert_bodies[identifier] = alert_from_dict(body)
+        return found
 
     def alerts(
         self, *, status: Status | None = None, state: AlertState | None = None, limit: int = 100,
@@ -357,10 +383,15 @@ class Repository:
         if not receipts:
             return 0
         by_id = {r.outbox_id: r for r in receipts}
+        if self.conn.dialect.name == "postgresql":  # one round trip instead of three
+            ids = sorted(by_id)
+            marked = self.conn.execute(_MARK_HANDED_OFF_PG, {
+                "ids": ids, "ats": [by_id[i].at.astimezone(UTC) for i in ids],
+                "alert_ids": [by_id[i].alert_id for i in ids], "workers": [by_id[i].worker for i in ids],
+                "durations": [float(by_id[i].duration_ms) for i in ids]})
+            return len(marked.all())
         q = select(t.outbox.c.id).where(and_(t.outbox.c.id.in_(list(by_id)), t.outbox.c.state == "pending",
                                              t.outbox.c.attempts == 0))
-        if self.conn.dialect.name == "postgresql":  # never wait for (or deadlock with) a dispatcher's row lock
-            q = q.with_for_update(skip_locked=True)
         ids = sorted(r.id for r in self.conn.execute(q))
         if not ids:
             return 0
@@ -467,9 +498,34 @@ _ACTIVE_REGIMES = select(t.regimes).where(
 _ACTIVE_MEASURES = select(t.measures).where(
     and_(t.measures.c.status == bindparam("status"), t.measures.c.ended_at.is_(None))
 )
+#: The region's newest reports of open incidents, without the columns an incident never looks at (the
+#: decision's outcome is the largest of them).
+_OPEN_MEMBERS = (
+    select(*[c for c in t.reports.c if c.name not in ("outcome", "reviewed_by", "reviewed_at")])
+    .where(t.reports.c.status == bindparam("status"), t.reports.c.region == bindparam("region"),
+           t.reports.c.time >= bindparam("since"), t.reports.c.incident_id.is_not(None))
+    .order_by(t.reports.c.time.desc(), t.reports.c.received_at.desc())
+    .limit(bindparam("newest"))
+)
+_REGIME_ALERT = select(t.regimes.c.alert_id).where(t.regimes.c.id == bindparam("id"))
+_ALERT_BODY = select(t.alerts.c.body).where(t.alerts.c.identifier == bindparam("identifier"))
 _USER_BY_TOKEN = select(t.users).where(
     and_(t.users.c.token_hash == bindparam("token_hash"), t.users.c.active.is_(True))
 )
 
+#: PostgreSQL: the same in one statement. Rows a dispatcher holds are skipped (never waited for, as it may
+#: be sending them); the rest are marked delivered and get their first attempt recorded.
+_MARK_HANDED_OFF_PG = text(
+    "WITH r AS (SELECT * FROM unnest(CAST(:ids AS bigint[]), CAST(:ats AS timestamptz[]), "
+    "CAST(:alert_ids AS text[]), CAST(:workers AS text[]), CAST(:durations AS float8[])) "
+    "AS r(id, at, alert_id, worker, duration_ms)), "
+    "claimed AS (SELECT o.id FROM outbox AS o JOIN r ON o.id = r.id "
+    "WHERE o.state = 'pending' AND o.attempts = 0 ORDER BY o.id FOR UPDATE OF o SKIP LOCKED), "
+    "marked AS (UPDATE outbox AS o SET state = 'delivered', delivered_at = r.at, attempts = 1 "
+    "FROM claimed JOIN r ON r.id = claimed.id WHERE o.id = claimed.id RETURNING o.id) "
+    "INSERT INTO delivery_attempts (outbox_id, alert_id, channel, attempt, worker, started_at, duration_ms, "
+    "ok, error) SELECT r.id, r.alert_id, 'live', 1, r.worker, r.at, r.duration_ms, true, NULL "
+    "FROM marked JOIN r ON r.id = marked.id ORDER BY r.id RETURNING outbox_id"
+)
 _MARK_HANDED_OFF = (update(t.outbox).where(t.outbox.c.id == bindparam("b_id"))
                     .values(state="delivered", delivered_at=bindparam("b_at"), attempts=1))
