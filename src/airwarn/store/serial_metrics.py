@@ -10,6 +10,8 @@ from prometheus_client import Counter
 
 SECONDS = Counter("airwarn_serialised_seconds", "Time held inside a serialised section, by section "
                   "(region / global decision lock, chainer) and process", ["section", "pid"])
+RETRIES = Counter("airwarn_region_write_retries", "Region writes decided again because another write about "
+                  "the region committed first (PostgreSQL, optimistic region writes)", ["pid"])
 ENTRIES = Counter("airwarn_serialised_entries", "Times a serialised section was entered", ["section", "pid"])
 
 
@@ -17,3 +19,7 @@ def observe(section: str, seconds: float) -> None:
     pid = str(os.getpid())
     SECONDS.labels(section=section, pid=pid).inc(seconds)
     ENTRIES.labels(section=section, pid=pid).inc()
+
+
+def retried() -> None:
+    RETRIES.labels(pid=str(os.getpid())).inc()
