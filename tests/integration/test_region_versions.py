@@ -9,7 +9,7 @@ region's version, so all of them have read it before any of them commits. Nothin
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -17,21 +17,37 @@ import pytest
 from sqlalchemy import func, select
 
 from airwarn import auditing
+from airwarn.cap.signing import Signer
 from airwarn.domain.audit import AuditKey
+from airwarn.domain.territory import Territory
 from airwarn.domain.users import User
 from airwarn.service_layer import services
 from airwarn.service_layer.deps import Deps
 from airwarn.service_layer.intake import ReportDraft
 from airwarn.store import tables as t
 from airwarn.store.engine import make_engine
+from airwarn.store.migrate import upgrade
 from airwarn.store.repository import Repository
 from airwarn.store.uow import UnitOfWork
-from tests.integration import test_partitioned_writes as partitioned
-from tests.integration.test_partitioned_writes import PATIENCE_S, _chain_all, _records
+from tests.integration.nodes import pg_database
+from tests.integration.test_partitioned_writes import PATIENCE_S, _chain_all, _records, pytestmark  # noqa: F401
 
-pytestmark = partitioned.pytestmark
-pg_url = partitioned.pg_url  # the fixtures: a private schema on the test PostgreSQL, and deps on it
-pg_deps = partitioned.pg_deps
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A database of its own: these tests hold the write lock key shared while their threads wait for each
+    other, which another suite's global write queued for the key on a shared database would stall."""
+    with pg_database() as url:
+        upgrade(make_engine(url))
+        yield url
+
+
+@pytest.fixture
+def pg_deps(pg_url: str, territory: Territory, signer: Signer, audit_key: AuditKey) -> Deps:
+    from airwarn.service_layer.bootstrap import cap_renderer
+
+    return Deps(uow=UnitOfWork(make_engine(pg_url), audit_key), territory=territory,
+                render=cap_renderer(signer))
 
 T = TypeVar("T")
 
@@ -43,7 +59,7 @@ class Gated(UnitOfWork):
     for that row would never reach the barrier.)"""
 
     def __init__(self, url: str, key: AuditKey, barrier: threading.Barrier) -> None:
-        super().__init__(make_engine(url), key)
+        super().__init__(make_engine(url), key, hot_s=0)  # every write tries without the lock first
         self.barrier = barrier
         self.tries = 0
 
@@ -102,7 +118,7 @@ def test_writers_about_one_region_conflict_and_decide_again_against_what_committ
     assert retries == writers - 1  # all read the same version: one commits, the others decide again
     assert sum(node.tries for node in nodes) == writers + retries
     lost = [n for node in nodes for n in node.lock_times.lost_numbers]
-    assert len(lost) == retries  # each rolled-back try had drawn its record's number
+    assert len(lost) <= retries  # a try that saw the region move before drawing numbers left no gap
     _chain_all(pg_deps.uow)
     check = auditing.verify(pg_deps)
     assert check.ok, check.problems
@@ -212,3 +228,28 @@ def test_an_error_is_final_only_when_the_region_did_not_move(
     with pytest.raises(LookupError):
         uow.run(decide, region="RU-ROS")
     assert len(tries) == (2 if moved else 1) and uow.lock_times.retries == len(tries) - 1
+
+
+def test_after_a_conflict_writes_about_that_region_start_holding_its_version(
+    pg_deps: Deps, pg_url: str, audit_key: AuditKey
+) -> None:
+    uow = UnitOfWork(make_engine(pg_url), audit_key, hot_s=3600)
+    tries: list[int] = []
+
+    def decide(repo: Repository) -> None:
+        tries.append(len(tries))
+        if len(tries) == 1:  # another write about the region commits while this one decides
+            with pg_deps.uow.write(region="RU-ROS") as other:
+                other.append_audit(at=datetime.now(UTC), actor="test", action="test.mark", entity="mark",
+                                   entity_id="other", data={})
+        repo.append_audit(at=datetime.now(UTC), actor="test", action="test.mark", entity="mark",
+                          entity_id=f"try-{len(tries)}", data={})
+
+    assert not uow.starts_locked("RU-ROS")
+    uow.run(decide, region="RU-ROS")
+    assert len(tries) == 2 and uow.lock_times.retries == 1
+    assert list(uow.lock_times.lost_numbers) == []  # the move was found before the try drew numbers
+    assert uow.starts_locked("RU-ROS") and not uow.starts_locked("RU-VGG")
+    _chain_all(pg_deps.uow)
+    check = auditing.verify(pg_deps)
+    assert check.ok and check.gaps == [], check.problems

@@ -72,7 +72,7 @@ MAX_ATTEMPTS = 5
 
 
 class UnitOfWork:
-    def __init__(self, engine: Engine, audit_key: AuditKey | None = None) -> None:
+    def __init__(self, engine: Engine, audit_key: AuditKey | None = None, *, hot_s: float = 1.0) -> None:
         self.engine = engine
         watch_writes(engine)
         #: Links the audit chain; without it, a transaction that writes audit records fails.
@@ -84,6 +84,10 @@ class UnitOfWork:
         #: the chainer itself.
         self.chain_soon: ChainSoon | None = None
         self.lock_times = LockTimes()
+        #: After a conflict, writes about that region start pessimistic for this long: while reports about
+        #: one region keep overlapping, a first try without the lock would mostly be decided for nothing.
+        self.hot_s = hot_s
+        self._hot: dict[str, float] = {}  # region → until when its writes start pessimistic
         # SQLite has one writer: threads of this process queue here instead of spinning on SQLITE_BUSY.
         self._local_writer: AbstractContextManager[object] = (
             threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
@@ -115,7 +119,9 @@ class UnitOfWork:
         runs with no region lock (the shared write lock key only); the transaction's last statement moves
         the region's version on if no other write about the region committed meanwhile, else everything
         rolls back and `decide` runs again, this time holding the region's version row from the start, so
-        it finishes. So `decide` may run more than once: it must change nothing but through `repo` (work
+        it finishes. For `hot_s` after a conflict, writes about that region start that way (the reports
+        about it overlap: a first try without the lock would mostly be decided for nothing).
+        So `decide` may run more than once: it must change nothing but through `repo` (work
         for after the commit goes in `repo.after_commit`, which only the committed try runs), and draw new
         ids inside or keep ones made before (a rolled-back try's ids and audit numbers are never seen; its
         numbers are linked as gaps). An error it raises is final only if no write about the region
@@ -124,15 +130,21 @@ class UnitOfWork:
         if not self._postgres or region is None:
             with self.write(region=region) as repo:
                 return decide(repo)
+        hot = self.starts_locked(region)
         for attempt in range(MAX_ATTEMPTS):
             try:
-                with self._transaction(region, optimistic=attempt == 0) as repo:
+                with self._transaction(region, optimistic=attempt == 0 and not hot) as repo:
                     result = decide(repo)
                 return result
             except RegionConflict as conflict:
                 self.lock_times.retried()
+                self._hot[region] = time.monotonic() + self.hot_s
                 last = conflict
         raise RuntimeError(f"a write about region {region} conflicted {MAX_ATTEMPTS} times") from last
+
+    def starts_locked(self, region: str) -> bool:
+        """Whether `run` starts a write about `region` holding its version row (a conflict there was recent)."""
+        return self._hot.get(region, 0.0) > time.monotonic()
 
     @contextmanager
     def write(self, *, region: str | None = None) -> Iterator[Repository]:
@@ -172,6 +184,8 @@ class UnitOfWork:
                         repo = Repository(conn, self.audit_key)
                         try:
                             yield repo
+                            if optimistic and region is not None and region_versions.current(conn, region) != seen:
+                                raise RegionConflict(region)  # found before drawing numbers: no gaps
                             taken = self._take_receipts()
                             repo.mark_handed_off(taken)
                             drawn = repo.audit_writer.flush(datetime.now(UTC))
