@@ -5,17 +5,19 @@ Every write about one region ends by moving its region's version on by one. An o
 version first (`BEGIN_OPTIMISTIC`, in the statement that takes the shared write lock key), reads the picture,
 decides, composes and signs with no region lock, and as its last statement before commit moves the version on
 only if it is still the one it read (`bump`). If another write about the region committed meanwhile, nothing
-moves and the write rolls back to be decided again. A pessimistic write (`BEGIN_PESSIMISTIC`) moves the
-version first and so holds the version row's lock for its whole transaction, as the region's advisory lock
-used to: the retry after a conflict is pessimistic, so every write finishes. Why this decides every report
+moves and the write rolls back to be decided again. A pessimistic write (`begin_pessimistic`) queues for the
+region's advisory lock, moves the version first and so holds the version row for its whole transaction:
+the retry after a conflict is pessimistic, so every write finishes. Why this decides every report
 once, against the picture it commits on: docs/audit.md, "Decision locks".
 """
 
 from __future__ import annotations
 
+import zlib
+
 from sqlalchemy import BigInteger, Column, Connection, Integer, String, Table, text
 
-from airwarn.store.lock_keys import WRITE_LOCK_KEY
+from airwarn.store.lock_keys import REGION_LOCK_SPACE, WRITE_LOCK_KEY
 from airwarn.store.tables import metadata
 
 region_versions = Table(
@@ -31,8 +33,13 @@ region_versions = Table(
 #: after this read has moved the version on by the time `bump` runs.
 BEGIN_OPTIMISTIC = text(f"SELECT pg_advisory_xact_lock_shared({WRITE_LOCK_KEY}) AS locked, "
                         "(SELECT version FROM region_versions WHERE region = :region) AS version")
-_SHARED = text(f"SELECT pg_advisory_xact_lock_shared({WRITE_LOCK_KEY})")
-#: Move the version on first and keep its row locked to the commit: writes about the region queue here.
+#: The shared write lock key, then the region's own advisory lock: writes that decide holding the region queue
+#: there in order (the lock manager's queue is first come first served; waiting on the version row is not:
+#: an `INSERT … ON CONFLICT DO UPDATE` that waited starts over and may lose its turn again and again).
+_LOCKS = text(f"SELECT pg_advisory_xact_lock_shared({WRITE_LOCK_KEY}), "
+              f"pg_advisory_xact_lock({REGION_LOCK_SPACE}, CAST(:key AS integer))")
+#: Move the version on first and keep its row locked to the commit: optimistic writes about the region fail
+#: their last statement until then.
 _TAKE = text("INSERT INTO region_versions (region, version) VALUES (:region, 1) "
              "ON CONFLICT (region) DO UPDATE SET version = region_versions.version + 1")
 #: Move the version on if it is still the one read. NOWAIT: a version row locked by another writer is about
@@ -58,9 +65,16 @@ def begin_optimistic(conn: Connection, region: str) -> int | None:
     return None if row.version is None else int(row.version)
 
 
+def region_key(region: str) -> int:
+    """The region code hashed into the int4 advisory-lock key space (a collision only costs parallelism)."""
+    key = zlib.crc32(region.encode())
+    return key - (1 << 32) if key >= 1 << 31 else key
+
+
 def begin_pessimistic(conn: Connection, region: str) -> None:
-    """Take the shared write lock key, then move the region's version on and hold its row to the commit."""
-    conn.execute(_SHARED)
+    """Take the shared write lock key and the region's lock, then move the region's version on and hold its
+    row to the commit."""
+    conn.execute(_LOCKS, {"key": region_key(region)})
     conn.execute(_TAKE, {"region": region})
 
 

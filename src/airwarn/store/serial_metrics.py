@@ -1,6 +1,8 @@
 """How long this process spends inside serialised sections (Prometheus, served at /metrics): a decision
-lock (region or global, from taking it to the commit) and the audit chainer's lock. These bound what more
-processes or nodes can add, so bench/ingest.py reads them per report."""
+lock (global: from taking it to the commit; region: from holding the region's version row to the commit —
+for a write decided without a lock that is only its last statement and the commit) and the audit chainer's
+lock; and how many region writes were decided again. These bound what more processes or nodes can add, so
+bench/ingest.py reads them per report."""
 
 from __future__ import annotations
 

@@ -133,7 +133,7 @@ class UnitOfWork:
         hot = self.starts_locked(region)
         for attempt in range(MAX_ATTEMPTS):
             try:
-                with self._transaction(region, optimistic=attempt == 0 and not hot) as repo:
+                with self._transaction(region, optimistic=attempt == 0 and not hot, retried=True) as repo:
                     result = decide(repo)
                 return result
             except RegionConflict as conflict:
@@ -161,9 +161,10 @@ class UnitOfWork:
             yield repo
 
     @contextmanager
-    def _transaction(self, region: str | None, *, optimistic: bool) -> Iterator[Repository]:
+    def _transaction(self, region: str | None, *, optimistic: bool, retried: bool = False) -> Iterator[Repository]:
         """One try of a write; `optimistic` (a region on PostgreSQL): no region lock, the version checked
-        last, RegionConflict when it moved."""
+        last, RegionConflict when it moved. `retried` (by `run`): a deadlock or lock failure is a
+        RegionConflict too."""
         with self._receipts_lock:
             self._writers += 1
         taken: list[LiveReceipt] = []
@@ -199,7 +200,7 @@ class UnitOfWork:
                 except RegionConflict:
                     raise
                 except Exception as exc:
-                    if self._postgres and region is not None and (
+                    if self._postgres and region is not None and retried and (
                             _conflicting(exc) or (optimistic and self._moved(conn, region, seen))):
                         raise RegionConflict(region) from exc
                     raise
