@@ -37,7 +37,8 @@ BEGIN_OPTIMISTIC = text(f"SELECT pg_advisory_xact_lock_shared({WRITE_LOCK_KEY}) 
 #: there in order (the lock manager's queue is first come first served; waiting on the version row is not:
 #: an `INSERT … ON CONFLICT DO UPDATE` that waited starts over and may lose its turn again and again).
 _LOCKS = text(f"SELECT pg_advisory_xact_lock_shared({WRITE_LOCK_KEY}), "
-              f"pg_advisory_xact_lock({REGION_LOCK_SPACE}, CAST(:key AS integer))")
+              f"pg_try_advisory_xact_lock({REGION_LOCK_SPACE}, CAST(:key AS integer)) AS free")
+_WAIT = text(f"SELECT pg_advisory_xact_lock({REGION_LOCK_SPACE}, CAST(:key AS integer))")
 #: Move the version on first and keep its row locked to the commit: optimistic writes about the region fail
 #: their last statement until then.
 _TAKE = text("INSERT INTO region_versions (region, version) VALUES (:region, 1) "
@@ -71,11 +72,15 @@ def region_key(region: str) -> int:
     return key - (1 << 32) if key >= 1 << 31 else key
 
 
-def begin_pessimistic(conn: Connection, region: str) -> None:
+def begin_pessimistic(conn: Connection, region: str) -> bool:
     """Take the shared write lock key and the region's lock, then move the region's version on and hold its
-    row to the commit."""
-    conn.execute(_LOCKS, {"key": region_key(region)})
+    row to the commit. Returns whether it had to wait for the region's lock (writes about it overlap)."""
+    key = region_key(region)
+    contended = not conn.execute(_LOCKS, {"key": key}).one().free
+    if contended:
+        conn.execute(_WAIT, {"key": key})
     conn.execute(_TAKE, {"region": region})
+    return contended
 
 
 def bump(conn: Connection, region: str, seen: int | None) -> bool:

@@ -84,8 +84,9 @@ class UnitOfWork:
         #: the chainer itself.
         self.chain_soon: ChainSoon | None = None
         self.lock_times = LockTimes()
-        #: After a conflict, writes about that region start pessimistic for this long: while reports about
-        #: one region keep overlapping, a first try without the lock would mostly be decided for nothing.
+        #: After a conflict, or a write holding the region that had to queue for it, writes about that region
+        #: start holding it for this long: while reports about one region keep overlapping, a first try
+        #: without the lock would mostly be decided for nothing.
         self.hot_s = hot_s
         self._hot: dict[str, float] = {}  # region → until when its writes start pessimistic
         # SQLite has one writer: threads of this process queue here instead of spinning on SQLITE_BUSY.
@@ -119,8 +120,9 @@ class UnitOfWork:
         runs with no region lock (the shared write lock key only); the transaction's last statement moves
         the region's version on if no other write about the region committed meanwhile, else everything
         rolls back and `decide` runs again, this time holding the region's version row from the start, so
-        it finishes. For `hot_s` after a conflict, writes about that region start that way (the reports
-        about it overlap: a first try without the lock would mostly be decided for nothing).
+        it finishes. For `hot_s` after a conflict, or after such a write found the region's lock taken,
+        writes about that region start that way (the reports about it overlap: a first try without the
+        lock would mostly be decided for nothing).
         So `decide` may run more than once: it must change nothing but through `repo` (work
         for after the commit goes in `repo.after_commit`, which only the committed try runs), and draw new
         ids inside or keep ones made before (a rolled-back try's ids and audit numbers are never seen; its
@@ -236,8 +238,8 @@ class UnitOfWork:
         if self._postgres:
             if region is None:
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
-            else:  # shared global key first, then the region's version row: a global write excludes all
-                region_versions.begin_pessimistic(conn, region)
+            elif region_versions.begin_pessimistic(conn, region):  # the region's lock was taken: they overlap
+                self._hot[region] = time.monotonic() + self.hot_s
         return time.perf_counter()
 
     def _chain(self) -> None:
