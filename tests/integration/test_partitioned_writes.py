@@ -347,3 +347,24 @@ def test_a_record_inserted_unlinked_by_sql_is_never_linked_and_verify_names_it(
     with uow.read() as repo:
         stored = repo.conn.execute(select(t.audit_log.c.hash).where(t.audit_log.c.seq == seq)).scalar()
     assert stored is None
+
+
+def test_commits_signal_one_background_chainer_that_links_them(pg_deps: Deps) -> None:
+    uow = pg_deps.uow
+    uow.chain_in_background(0.01)
+    soon = uow.chain_soon
+    assert soon is not None
+    for i in range(6):
+        with uow.write(region="RU-ROS") as repo:
+            repo.append_audit(at=datetime.now(UTC), actor="test", action="test.mark", entity="mark",
+                              entity_id=f"m{i}", data={})
+
+    def linked() -> bool:
+        with uow.read() as repo:
+            return not list(unlinked_records(repo.conn))
+    _until(linked, "the background chainer links every committed record")  # no writer ran the chainer
+    assert soon.signals == 6 and 1 <= soon.runs <= 6
+    uow.chain_after_commit()
+    assert uow.chain_soon is None
+    check = auditing.verify(pg_deps)
+    assert check.ok and check.unlinked == [] and [r.entity_id for r in _records(uow)] == [f"m{i}" for i in range(6)]
