@@ -174,6 +174,7 @@ def test_concurrent_writers_leave_one_chain_with_every_record_once_in_order_and_
     assert process.exitcode == 0
     committed["p0"] = from_process
     lost += lost_there
+    lost += pg_deps.uow.lock_times.lost_numbers  # reports decided again: their first tries' numbers are gaps
     with pg_deps.uow.write(region="RU-SAR") as repo:  # a record after every lost number
         repo.append_audit(at=datetime.now(UTC), actor="test", action="test.last", entity="mark", entity_id="z",
                           data={})
@@ -197,11 +198,12 @@ def test_concurrent_writers_leave_one_chain_with_every_record_once_in_order_and_
 
 
 def _waiting(uow_name: str, engine: Any) -> bool:
-    """Whether a connection of the unit of work named `uow_name` waits for an advisory lock."""
+    """Whether a connection of the unit of work named `uow_name` waits for a lock (the write lock key, or a
+    region's version row)."""
     with engine.connect() as conn:
         return conn.execute(text(
             "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE a.application_name = :name AND l.locktype = 'advisory' AND NOT l.granted"),
+            "WHERE a.application_name = :name AND NOT l.granted"),
             {"name": uow_name}).scalar_one() > 0
 
 
@@ -345,3 +347,24 @@ def test_a_record_inserted_unlinked_by_sql_is_never_linked_and_verify_names_it(
     with uow.read() as repo:
         stored = repo.conn.execute(select(t.audit_log.c.hash).where(t.audit_log.c.seq == seq)).scalar()
     assert stored is None
+
+
+def test_commits_signal_one_background_chainer_that_links_them(pg_deps: Deps) -> None:
+    uow = pg_deps.uow
+    uow.chain_in_background(0.01)
+    soon = uow.chain_soon
+    assert soon is not None
+    for i in range(6):
+        with uow.write(region="RU-ROS") as repo:
+            repo.append_audit(at=datetime.now(UTC), actor="test", action="test.mark", entity="mark",
+                              entity_id=f"m{i}", data={})
+
+    def linked() -> bool:
+        with uow.read() as repo:
+            return not list(unlinked_records(repo.conn))
+    _until(linked, "the background chainer links every committed record")  # no writer ran the chainer
+    assert soon.signals == 6 and 1 <= soon.runs <= 6
+    uow.chain_after_commit()
+    assert uow.chain_soon is None
+    check = auditing.verify(pg_deps)
+    assert check.ok and check.unlinked == [] and [r.entity_id for r in _records(uow)] == [f"m{i}" for i in range(6)]
