@@ -101,14 +101,24 @@ def rss_mb() -> float:
     return 0.0
 
 
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+RECEIVER_PID: list[int] = []
+
+
 @contextlib.contextmanager
 def receivers() -> Iterator[str]:
-    """The stub receivers in their own process; yields their base URL."""
+    """The stub receivers in their own process; yields their base URL (its pid in RECEIVER_PID)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("stub_receivers.py")), str(port)])
     base = f"http://127.0.0.1:{port}"
+    RECEIVER_PID[:] = [proc.pid]
     try:
         for _ in range(200):
             with contextlib.suppress(httpx.HTTPError):
@@ -276,6 +286,7 @@ def follow(console: Console, deps: Deps, settings: Settings, base: str, seconds:
             break
     httpx.post(f"{base}/reset", timeout=10)
     before: dict[str, int] = {}
+    cpu0, rcpu0, load0 = time.process_time(), cpu_s(RECEIVER_PID[0]), os.getloadavg()[0]
     started = time.time()
     ms, ids, rows_in_txn, _ = timed_issue(deps, REGION[1])
     committed = time.time()
@@ -293,6 +304,8 @@ def follow(console: Console, deps: Deps, settings: Settings, base: str, seconds:
             console.print(f"all {jobs} jobs expanded {now:.1f} s after commit: {rows:,} outbox rows")
         if expanded == jobs and delivered >= subscriber_row_count(deps, alert_id):  # (siren rows wait: no MQTT here)
             break
+    cpu, rcpu = time.process_time() - cpu0, cpu_s(RECEIVER_PID[0]) - rcpu0
+    handed_rates(console, deps, alert_id, committed, cpu, rcpu, (load0, os.getloadavg()[0]))
     with deps.uow.engine.connect() as conn:
         states = conn.execute(select(t.outbox.c.channel, t.outbox.c.state, func.count()).where(
             t.outbox.c.alert_id == alert_id).group_by(t.outbox.c.channel, t.outbox.c.state)).all()
@@ -313,6 +326,26 @@ def follow(console: Console, deps: Deps, settings: Settings, base: str, seconds:
         console.print(f"  {at:6.1f} s: {expanded} jobs expanded, {delivered:,} subscriber rows delivered")
     loop.call_soon_threadsafe(stop.set)
     runner.join(60)
+
+
+def handed_rates(console: Console, deps: Deps, alert_id: str, committed: float, cpu: float, rcpu: float,
+                 load: tuple[float, float]) -> None:
+    """Rows handed (delivered) per channel: count, seconds from commit to the last, targets/s; and CPU."""
+    with deps.uow.engine.connect() as conn:
+        found = conn.execute(select(t.outbox.c.channel, func.count(), func.max(t.outbox.c.delivered_at)).where(
+            (t.outbox.c.alert_id == alert_id) & (t.outbox.c.state == "delivered")
+            & t.outbox.c.channel.in_(sorted(SUBSCRIBER_CHANNELS))).group_by(t.outbox.c.channel)).all()
+    total, last_all = 0, 0.0
+    rates = {}
+    for channel, n, last in found:
+        span = max(1e-3, last.timestamp() - committed)
+        total, last_all = total + n, max(last_all, span)
+        rates[channel] = {"handed": n, "last_s": round(span, 1), "per_s": round(n / span)}
+    summary = {"handed": total, "last_s": round(last_all, 1), "per_s": round(total / max(last_all, 1e-3)),
+               "node_cpu_s": round(cpu, 1), "node_cpu_us_per_target": round(cpu * 1e6 / max(total, 1)),
+               "receiver_cpu_s": round(rcpu, 1), "load_1m_start_end": load}
+    console.print("handed per channel: " + json.dumps(rates))
+    console.print("handed, all channels: " + json.dumps(summary))
 
 
 def simulate(console: Console, n: int) -> None:

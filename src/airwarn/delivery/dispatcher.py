@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from airwarn import metrics
 from airwarn.delivery.channels.base import Channel, Gone, Message, Refused
 from airwarn.delivery.deadletter import dead_in, mark_dead, safe_text
-from airwarn.delivery.expansion import Expander
+from airwarn.delivery.expansion import CLAIM_JOBS, Expander
 from airwarn.delivery.subscriptions import remove_gone
 from airwarn.domain.alert_payload import live_payload
 from airwarn.domain.targeting import SUBSCRIBER_CHANNELS
@@ -365,7 +365,7 @@ class Dispatcher:
             except Exception:
                 log.exception("expanding fan-out jobs failed; retrying")
                 claimed = 0
-            if claimed:
+            if claimed >= CLAIM_JOBS:  # a full batch: more may be due; a short one means none more was
                 continue
             waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(kick.wait())]
             await asyncio.wait(waiters, timeout=poll_s, return_when=asyncio.FIRST_COMPLETED)
