@@ -184,8 +184,13 @@ def main() -> None:
     ap.add_argument("--deliver", type=float, default=0.0,
                     help="run a dispatcher against local stub receivers and follow the region-wide alert this long (s)")
     ap.add_argument("--simulate", type=int, default=0, help="N subscribers in one node's copy only (no database)")
+    ap.add_argument("--empty", type=int, default=0,
+                    help="K alerts with no subscriber at all: CPU, statements and transactions of their expansion")
     args = ap.parse_args()
     console = Console()
+    if args.empty:
+        empty_cost(console, args.db, args.empty)
+        return
     if args.simulate:
         simulate(console, args.simulate)
         return
@@ -326,6 +331,61 @@ def follow(console: Console, deps: Deps, settings: Settings, base: str, seconds:
         console.print(f"  {at:6.1f} s: {expanded} jobs expanded, {delivered:,} subscriber rows delivered")
     loop.call_soon_threadsafe(stop.set)
     runner.join(60)
+
+
+def empty_cost(console: Console, db: str | None, k: int) -> None:
+    """K district alerts on a node with no subscriber (as bench/ingest.py): after each, the node's expander
+    runs as its loop does after the alert's event (until a batch comes back empty or short); its process CPU
+    time, SQL statements and transactions per alert. The first alert (cold: copy load) is left out."""
+    from sqlalchemy import event
+
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(database(db))
+        keys = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        init_keys(keys)
+        deps = build_deps(Settings(db=url, keys_dir=keys, approval_severity="Extreme"))
+        assert isinstance(deps.fanout, ChannelFanout)
+        deps.fanout.warm(deps.uow)
+        expander = Expander(deps.uow.engine, deps.fanout.subscribers)
+        counts = {"statements": 0, "transactions": 0}
+
+        def statement(*_args: Any) -> None:
+            counts["statements"] += 1
+
+        def transaction(*_args: Any) -> None:
+            counts["transactions"] += 1
+
+        event.listen(deps.uow.engine, "before_cursor_execute", statement)
+        event.listen(deps.uow.engine, "begin", transaction)
+        codes = [d.name_en for d in deps.territory.districts_of("RU-ROS")]
+        cpu, alerts, jobs = 0.0, 0, 0
+        spent = {"statements": 0, "transactions": 0}
+        for i in range(k + 1):
+            draft = ReportDraft(kind="interception", region="RU-ROS", source_type="official",
+                                districts=[codes[i % len(codes)]])
+            issued = [a for a in services.submit_report(deps, draft, User("bench", Role.OPERATOR)).alerts
+                      if a["state"] == "issued"]
+            if i == 0:
+                expander.run_until_idle()
+                continue
+            before, t0 = dict(counts), time.process_time()
+            jobs += expander.run_until_idle()
+            cpu += time.process_time() - t0
+            for key in counts:
+                spent[key] += counts[key] - before[key]
+            alerts += len(issued)
+        event.remove(deps.uow.engine, "before_cursor_execute", statement)
+        event.remove(deps.uow.engine, "begin", transaction)
+        with deps.uow.engine.connect() as conn:
+            left = conn.execute(select(func.count()).select_from(fanout_jobs)
+                                .where(fanout_jobs.c.state == "pending")).scalar_one()
+        console.print(json.dumps({
+            "alerts": alerts, "jobs": jobs, "pending_left": left, "db": url.split(":")[0],
+            "expansion_cpu_ms_per_alert": round(cpu * 1000 / max(alerts, 1), 3),
+            "statements_per_alert": round(spent["statements"] / max(alerts, 1), 2),
+            "transactions_per_alert": round(spent["transactions"] / max(alerts, 1), 2),
+            "load_avg_1m": os.getloadavg()[0]}))
+        deps.uow.engine.dispose()
 
 
 def handed_rates(console: Console, deps: Deps, alert_id: str, committed: float, cpu: float, rcpu: float,

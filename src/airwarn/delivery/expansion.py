@@ -53,8 +53,7 @@ INTERLEAVE_ROWS = 64
 MATCH_MEMO = 4
 #: Alerts a node keeps read (their stored body decoded) for later batches of their jobs.
 ALERT_MEMO = 64
-#: Due jobs looked at per batch, of which at most the claim's limit are taken: a few more than the limit, so a
-#: node whose first ones another node is claiming at that moment still finds work.
+#: SQLite: due jobs looked at before the claim, of which at most its limit are taken.
 PEEK_FACTOR = 2
 
 _serial = itertools.count(1)
@@ -113,72 +112,90 @@ class Expander:
     def claim(self, limit: int = CLAIM_JOBS) -> list[Job]:
         """Lease up to `limit` due jobs, oldest first, and return those with targets to write.
 
-        Before the claim, one read finds the due jobs, refreshes the node's copy and matches their alerts.
-        In the claim's transaction a job with no target is marked `expanded` (0 targets) at once, and a job
-        already claimed `max_attempts` times without being expanded is set aside as `dead` (its expansion
-        keeps failing). `self.claimed` counts all three kinds."""
+        One refresh of the node's copy and one match per alert serve the whole batch. On PostgreSQL they run
+        inside the claim's transaction (its rows are locked FOR UPDATE SKIP LOCKED: other nodes take other
+        jobs meanwhile); on SQLite in a read before it, so the write lock is not held for them. In the claim's
+        transaction a job with no target is marked `expanded` (0 targets) at once, and a job already claimed
+        `max_attempts` times without being expanded is set aside as `dead` (its expansion keeps failing).
+        `self.claimed` counts all three kinds."""
         self.finished_empty = self.claimed = 0
         self._columns.clear()  # a previous claim's jobs not expanded since are worked out again if expanded
         now = self.clock()
         due = and_(jobs_t.c.state == "pending", jobs_t.c.next_attempt_at <= now)
-        peeked = self._prepare(due, limit * PEEK_FACTOR)
-        if not peeked:
-            return []
-        q = select(jobs_t).where(due, jobs_t.c.id.in_(peeked)).order_by(jobs_t.c.id).limit(limit)
+        q = select(jobs_t).where(due).order_by(jobs_t.c.id).limit(limit)
         if self._postgres:
+            if self.cache.mark is None:  # the first load is long: not while holding the jobs' locks
+                with self._reading() as conn:
+                    self.cache.load(conn)
             q = q.with_for_update(skip_locked=True)
+        else:
+            peeked = self._due_prepared(due, limit * PEEK_FACTOR)
+            if not peeked:
+                return []
+            q = q.where(jobs_t.c.id.in_(peeked))
         with self.engine.begin() as conn:  # SQLite: BEGIN IMMEDIATE makes this the single writer
             found = conn.execute(q).mappings().all()
-            self.claimed = len(found)
-            spent = [r for r in found if r["attempts"] >= self.max_attempts]
-            if spent:
-                conn.execute(update(jobs_t).where(jobs_t.c.id.in_([r["id"] for r in spent])).values(
-                    state="dead", next_attempt_at=now,
-                    last_error=f"claimed {self.max_attempts} times without being expanded"))
-                for r in spent:
-                    DEAD.labels(channel=r["channel"]).inc()
-                log.error("fan-out jobs %s set aside: attempt limit reached", [r["id"] for r in spent])
-            claimed = [Job(r["id"], r["alert_id"], r["channel"], r["shard"], r["shards"], tuple(r["districts"]),
-                           bool(r["restricted"]), r["attempts"] + 1, r["created_at"])
-                       for r in found if r["attempts"] < self.max_attempts]
-            empty, leased = [], []
-            for job in claimed:
-                column = self._column(job)
-                if column is not None and not column.targets:
-                    empty.append(job)
-                else:  # rows to write, or the expansion failed (tried again after the lease)
-                    leased.append(job)
-                    if column is not None:
-                        self._columns[(job.id, job.attempts)] = column
-            if empty:
-                conn.execute(update(jobs_t).where(jobs_t.c.id.in_([j.id for j in empty])).values(
-                    state="expanded", expanded_at=now, targets=0, attempts=jobs_t.c.attempts + 1,
-                    worker=self.worker))
-            if leased:
-                conn.execute(update(jobs_t).where(jobs_t.c.id.in_([j.id for j in leased])).values(
-                    attempts=jobs_t.c.attempts + 1, worker=self.worker,
-                    next_attempt_at=now + timedelta(seconds=self.lease_s)))
+            if not found:
+                return []
+            if self._postgres:
+                self._prepare(conn, [(r["alert_id"], r["channel"], r["districts"]) for r in found])
+            leased = self._lease(conn, found, now)
+        return leased
+
+    def _lease(self, conn: Connection, found: Sequence[Any], now: datetime) -> list[Job]:
+        """In the claim's transaction: set spent jobs aside, finish those without a target, lease the rest."""
+        self.claimed = len(found)
+        spent = [r for r in found if r["attempts"] >= self.max_attempts]
+        if spent:
+            conn.execute(update(jobs_t).where(jobs_t.c.id.in_([r["id"] for r in spent])).values(
+                state="dead", next_attempt_at=now,
+                last_error=f"claimed {self.max_attempts} times without being expanded"))
+            for r in spent:
+                DEAD.labels(channel=r["channel"]).inc()
+            log.error("fan-out jobs %s set aside: attempt limit reached", [r["id"] for r in spent])
+        claimed = [Job(r["id"], r["alert_id"], r["channel"], r["shard"], r["shards"], tuple(r["districts"]),
+                       bool(r["restricted"]), r["attempts"] + 1, r["created_at"])
+                   for r in found if r["attempts"] < self.max_attempts]
+        empty, leased = [], []
+        for job in claimed:
+            column = self._column(job)
+            if column is not None and not column.targets:
+                empty.append(job)
+            else:  # rows to write, or the expansion failed (tried again after the lease)
+                leased.append(job)
+                if column is not None:
+                    self._columns[(job.id, job.attempts)] = column
+        if empty:
+            conn.execute(update(jobs_t).where(jobs_t.c.id.in_([j.id for j in empty])).values(
+                state="expanded", expanded_at=now, targets=0, attempts=jobs_t.c.attempts + 1, worker=self.worker))
+        if leased:
+            conn.execute(update(jobs_t).where(jobs_t.c.id.in_([j.id for j in leased])).values(
+                attempts=jobs_t.c.attempts + 1, worker=self.worker,
+                next_attempt_at=now + timedelta(seconds=self.lease_s)))
         self.finished_empty = len(empty)
         return leased
 
-    def _prepare(self, due: Any, limit: int) -> list[int]:
-        """One read: the ids of up to `limit` due jobs; if there are any, the node's copy brought up to date
-        and each of their alerts matched against it (once per alert while the copy is unchanged)."""
+    def _due_prepared(self, due: Any, limit: int) -> list[int]:
+        """SQLite, one read: the ids of up to `limit` due jobs, and for them `_prepare`."""
         with self._reading() as conn:
             peeked = conn.execute(select(jobs_t.c.id, jobs_t.c.alert_id, jobs_t.c.channel, jobs_t.c.districts)
                                   .where(due).order_by(jobs_t.c.id).limit(limit)).all()
-            if not peeked:
-                return []
-            self.cache.load(conn)
-            present = self.cache.channels_present()
-            wanted = {(r.alert_id, tuple(r.districts)) for r in peeked if r.channel in present}
-            try:
-                self._read_alerts(conn, {alert_id for alert_id, _ in wanted})
-                for alert_id, districts in wanted:
-                    self._matched(alert_id, districts)
-            except Exception:  # each job tries again in the claim, and fails (and is retried) on its own
-                log.exception("matching the alerts of fan-out jobs %s failed", [r.id for r in peeked])
+            if peeked:
+                self._prepare(conn, [(r.alert_id, r.channel, r.districts) for r in peeked])
         return [r.id for r in peeked]
+
+    def _prepare(self, conn: Connection, jobs: Sequence[tuple[str, str, Sequence[str]]]) -> None:
+        """The node's copy brought up to date, and the alerts of these (alert, channel, districts) matched
+        against it (once per alert while the copy is unchanged) unless nobody in it uses the channel."""
+        self.cache.load(conn)
+        present = self.cache.channels_present()
+        wanted = {(alert_id, tuple(districts)) for alert_id, channel, districts in jobs if channel in present}
+        try:
+            self._read_alerts(conn, {alert_id for alert_id, _ in wanted})
+            for alert_id, districts in wanted:
+                self._matched(alert_id, districts)
+        except Exception:  # each job tries again in the claim, and fails (and is retried after its lease) alone
+            log.exception("matching the alerts %s of fan-out jobs failed", sorted({a for a, _ in wanted}))
 
     def _column(self, job: Job) -> TargetColumn | None:
         """The job's rows from the node's copy (an empty column when nobody in the copy uses its channel);
