@@ -184,6 +184,8 @@ def main() -> None:
     ap.add_argument("--deliver", type=float, default=0.0,
                     help="run a dispatcher against local stub receivers and follow the region-wide alert this long (s)")
     ap.add_argument("--simulate", type=int, default=0, help="N subscribers in one node's copy only (no database)")
+    ap.add_argument("--sms-batch", type=int, default=1, help="AIRWARN_SMS_BATCH: SMS per request to the gateway")
+    ap.add_argument("--concurrency", type=int, default=256, help="AIRWARN_DISPATCH_CONCURRENCY")
     ap.add_argument("--empty", type=int, default=0,
                     help="K alerts with no subscriber at all: CPU, statements and transactions of their expansion")
     args = ap.parse_args()
@@ -202,7 +204,9 @@ def main() -> None:
         extra: dict[str, Any] = {}
         if base:
             extra = {"sms_url": f"{base}/sms", "webhook_secret": "bench-webhook-secret-key", "outbound_allow": base,
-                     "vapid_private_key": generate_vapid()[0], "dispatch_concurrency": 256}
+                     "vapid_private_key": generate_vapid()[0], "dispatch_concurrency": args.concurrency}
+            if args.sms_batch > 1:
+                extra["sms_batch"] = args.sms_batch
         settings = Settings(db=url, keys_dir=keys, approval_severity="Extreme", **extra)
         deps = build_deps(settings)
         t0 = time.perf_counter()

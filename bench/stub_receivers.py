@@ -1,11 +1,13 @@
 """Local stub receivers for the delivery benchmarks: one aiohttp server that answers 200 to the SMS gateway
 (`/sms`), webhooks (`/hook/<i>`) and push endpoints (`/push/<i>`), and counts each kind with the wall time of
-its first request; `GET /stats` returns them, `POST /reset` starts them again.
+its first request; `GET /stats` returns them, `POST /reset` starts them again. A POST to `/sms` of the gateway's bulk
+form (`{"messages": [...]}`) counts each message and answers each one's result (`sms_batch` counts the requests).
 Run in its own process: python bench/stub_receivers.py PORT
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from collections import Counter
@@ -21,8 +23,13 @@ def app() -> web.Application:
         now = time.time()
         kind = request.path.split("/")[1]
         first.setdefault(kind, now)
+        body = await request.read()
+        if kind == "sms" and body.startswith(b'{"messages"'):
+            messages = json.loads(body)["messages"]
+            counts[kind] += len(messages)
+            counts["sms_batch"] += 1
+            return web.json_response({"results": [{"delivery": m["delivery"], "ok": True} for m in messages]})
         counts[kind] += 1
-        await request.read()
         return web.Response(text="ok")
 
     async def stats(_request: web.Request) -> web.Response:
