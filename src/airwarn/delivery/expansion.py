@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, select, tuple_, update
+from sqlalchemy import and_, bindparam, case, func, literal, select, tuple_, update
 from sqlalchemy.engine import Connection, Engine
 
-from airwarn.delivery.deadletter import DEAD, safe_text
+from airwarn.delivery.deadletter import DEAD_JOBS, safe_text
 from airwarn.delivery.fanout import subscriber_columns
 from airwarn.delivery.subscriber_cache import Matched, SubscriberCache
 from airwarn.domain.alerts import Alert
@@ -104,6 +104,7 @@ class Expander:
         self._alerts: OrderedDict[str, Alert] = OrderedDict()
         self._memo: OrderedDict[tuple[str, tuple[str, ...]], Matched] = OrderedDict()
         self._columns: dict[tuple[int, int], TargetColumn] = {}  # (job, attempts) → its rows, from the claim
+        self._errors: dict[int, str] = {}  # job → why its rows could not be worked out in this claim
         #: jobs the last claim finished at once (no target), and those it took in all
         self.finished_empty = 0
         self.claimed = 0
@@ -120,6 +121,7 @@ class Expander:
         `self.claimed` counts all three kinds."""
         self.finished_empty = self.claimed = 0
         self._columns.clear()  # a previous claim's jobs not expanded since are worked out again if expanded
+        self._errors.clear()
         now = self.clock()
         due = and_(jobs_t.c.state == "pending", jobs_t.c.next_attempt_at <= now)
         q = select(jobs_t).where(due).order_by(jobs_t.c.id).limit(limit)
@@ -147,11 +149,12 @@ class Expander:
         self.claimed = len(found)
         spent = [r for r in found if r["attempts"] >= self.max_attempts]
         if spent:
+            why = f"claimed {self.max_attempts} times without being expanded"
             conn.execute(update(jobs_t).where(jobs_t.c.id.in_([r["id"] for r in spent])).values(
                 state="dead", next_attempt_at=now,
-                last_error=f"claimed {self.max_attempts} times without being expanded"))
+                last_error=func.coalesce(literal(f"{why}; last error: ") + jobs_t.c.last_error, literal(why))))
             for r in spent:
-                DEAD.labels(channel=r["channel"]).inc()
+                DEAD_JOBS.labels(channel=r["channel"]).inc()
             log.error("fan-out jobs %s set aside: attempt limit reached", [r["id"] for r in spent])
         claimed = [Job(r["id"], r["alert_id"], r["channel"], r["shard"], r["shards"], tuple(r["districts"]),
                        bool(r["restricted"]), r["attempts"] + 1, r["created_at"])
@@ -172,6 +175,10 @@ class Expander:
             conn.execute(update(jobs_t).where(jobs_t.c.id.in_([j.id for j in leased])).values(
                 attempts=jobs_t.c.attempts + 1, worker=self.worker,
                 next_attempt_at=now + timedelta(seconds=self.lease_s)))
+        failed = [{"b_id": j.id, "b_error": self._errors.pop(j.id)} for j in leased if j.id in self._errors]
+        if failed:  # kept as the reason if the job is set aside in the end
+            conn.execute(update(jobs_t).where(jobs_t.c.id == bindparam("b_id"))
+                         .values(last_error=bindparam("b_error")), failed)
         self.finished_empty = len(empty)
         return leased
 
@@ -205,9 +212,10 @@ class Expander:
                 return TargetColumn(job.channel, "", [])
             return subscriber_columns(self._matched(job.alert_id, job.districts), self._alert(job.alert_id),
                                       job.restricted, job.channel, job.shard, job.shards)
-        except Exception:
+        except Exception as exc:
             log.exception("expanding fan-out job %s (%s, shard %s of %s) failed; retried after its lease",
                           job.id, job.alert_id, job.shard, job.channel)
+            self._errors[job.id] = safe_text(f"{type(exc).__name__}: {exc}", 500)
             return None
 
     @contextmanager
