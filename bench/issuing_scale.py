@@ -408,8 +408,8 @@ def handed_rates(console: Console, deps: Deps, alert_id: str, committed: float, 
     summary = {"handed": total, "last_s": round(last_all, 1), "per_s": round(total / max(last_all, 1e-3)),
                "node_cpu_s": round(cpu, 1), "node_cpu_us_per_target": round(cpu * 1e6 / max(total, 1)),
                "receiver_cpu_s": round(rcpu, 1), "load_1m_start_end": load}
-    console.print("handed per channel: " + json.dumps(rates))
-    console.print("handed, all channels: " + json.dumps(summary))
+    print("handed per channel: " + json.dumps(rates), flush=True)  # one line each, unwrapped
+    print("handed, all channels: " + json.dumps(summary), flush=True)
 
 
 def simulate(console: Console, n: int) -> None:
