@@ -31,7 +31,7 @@ def app() -> web.Application:
         body = await request.read()
         if kind == "sms":
             sent = json.loads(body)
-            messages = sent["messages"] if "messages" in sent else [sent]
+            messages = sent.get("messages", [sent])
             counts[kind] += len(messages)
             for m in messages:
                 ids[f"sms:{m['to']}"].add(str(m["delivery"]))

@@ -17,7 +17,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import insert, select
 
 from airwarn.api.app import create_app
-
 from airwarn.delivery.expansion import INTERLEAVE_ROWS, Expander
 from airwarn.delivery.fanout import FANOUT_SHARDS, make_fanout
 from airwarn.domain.users import User

@@ -20,10 +20,10 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from airwarn import metrics
-from airwarn.delivery.channels.base import Channel, DeliveryError, Gone, Message, Refused
-from airwarn.delivery.deadletter import dead_in, mark_dead, safe_text
+from airwarn.delivery.channels.base import Channel, DeliveryError, Gone, Message
+from airwarn.delivery.deadletter import dead_in, mark_dead
 from airwarn.delivery.expansion import CLAIM_JOBS, Expander
-from airwarn.delivery.recording import Outcome, write_outcomes
+from airwarn.delivery.recording import Outcome, outcome_of, write_outcomes
 from airwarn.domain.alert_payload import live_payload
 from airwarn.domain.targeting import SUBSCRIBER_CHANNELS
 from airwarn.store import tables as t
@@ -202,25 +202,18 @@ class Dispatcher:
         return await self._settle([self._outcome(m, started, t0, r) for m, r in zip(messages, results, strict=True)])
 
     def _outcome(self, message: Message, started: datetime, t0: float, failure: BaseException | None) -> Outcome:
-        error: str | None = None
-        final = give_up = False
-        if isinstance(failure, Gone):
-            error, final = f"Gone: {failure}", True
-        elif isinstance(failure, Refused):
-            error, give_up = f"Refused: {failure}", True
-        elif isinstance(failure, TimeoutError):
-            error = f"timed out after {self.policy.timeout_s:g} s"
-        elif failure is not None:
-            error = f"{type(failure).__name__}: {failure}"
-        error = safe_text(error) if error is not None else None
-        duration_ms = (time.perf_counter() - t0) * 1000
-        metrics.observe(message.channel, error is None, duration_ms / 1000)
-        return Outcome(message, started, duration_ms, error, final, give_up)
+        duration_s = time.perf_counter() - t0
+        outcome = outcome_of(message, started, duration_s * 1000, failure, self.policy.timeout_s)
+        metrics.observe(message.channel, outcome.error is None, duration_s)
+        return outcome
 
     async def _settle(self, outcomes: list[Outcome]) -> int:
         """Record the outcomes (one batch with whatever else finished meanwhile); returns those delivered."""
         try:
-            await asyncio.gather(*(self._recorded(o) for o in outcomes))
+            if len(outcomes) == 1:
+                await self._recorded(outcomes[0])
+            else:
+                await asyncio.gather(*(self._recorded(o) for o in outcomes))
         except Exception:  # the rows stay leased and are sent again when the lease runs out
             log.exception("recording deliveries %s failed", [o.message.outbox_id for o in outcomes])
             return 0

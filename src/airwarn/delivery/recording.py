@@ -19,7 +19,8 @@ from typing import Any
 from sqlalchemy import and_, bindparam, insert, update
 from sqlalchemy.engine import Connection, Engine
 
-from airwarn.delivery.channels.base import Message
+from airwarn.delivery.channels.base import Gone, Message, Refused
+from airwarn.delivery.deadletter import safe_text
 from airwarn.delivery.subscriptions import remove_gone
 from airwarn.store import tables as t
 from airwarn.store.delivery_tables import delivery_attempts
@@ -43,6 +44,23 @@ class Outcome:
     error: str | None
     final: bool = False  # the receiver said the address is gone: no retry, and the address is removed
     give_up: bool = False  # airwarn will not send there (e.g. a non-public address): no retry, address kept
+
+
+def outcome_of(message: Message, started: datetime, duration_ms: float, failure: BaseException | None,
+               timeout_s: float) -> Outcome:
+    """What an attempt's failure (None: the receiver took it) means: gone (no retry, address removed),
+    refused (no retry, address kept), or any other error (retried with backoff)."""
+    error: str | None = None
+    final = give_up = False
+    if isinstance(failure, Gone):
+        error, final = f"Gone: {failure}", True
+    elif isinstance(failure, Refused):
+        error, give_up = f"Refused: {failure}", True
+    elif isinstance(failure, TimeoutError):
+        error = f"timed out after {timeout_s:g} s"
+    elif failure is not None:
+        error = f"{type(failure).__name__}: {failure}"
+    return Outcome(message, started, duration_ms, safe_text(error) if error is not None else None, final, give_up)
 
 
 def write_outcomes(engine: Engine, outcomes: Sequence[Outcome], *, worker: str, max_attempts: int,
