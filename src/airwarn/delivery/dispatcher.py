@@ -85,8 +85,10 @@ class Dispatcher:
                    t.outbox.c.channel.in_(list(self.channels)))
         if not self._any_due(due):
             return []
+        # by due time only: the due index's order (ties in insertion order). With `, id` PostgreSQL sorted every
+        # due row for each claim: an expanded alert's rows all share its issue time
         q = (select(t.outbox.c.id, t.outbox.c.attempts, t.outbox.c.channel).where(due)
-             .order_by(t.outbox.c.next_attempt_at, t.outbox.c.id).limit(limit))
+             .order_by(t.outbox.c.next_attempt_at).limit(limit))
         if self._postgres:
             q = q.with_for_update(skip_locked=True)
         with self.engine.begin() as conn:  # SQLite: BEGIN IMMEDIATE makes this the single writer
