@@ -103,6 +103,21 @@ def _reference(engine: Any, territory: Any, alert_id: str) -> set[tuple[str, str
             for target in subscriber_columns(matched, alert, restricted, channel, shard, shards).targets}
 
 
+def warm_up(engine: Any, node: Node, auth: dict[str, str], base: str, timeout_s: float) -> None:
+    """A district alert first, sent to the end: its expansion loads the node's subscriber copy, so the
+    region-wide alert gets its shards from the whole population (1 per 5,000); then the receivers forget it."""
+    posted = httpx.post(f"{node.url}/api/v1/reports", headers=auth, timeout=300, json={
+        "kind": "interception", "region": "RU-ROS", "districts": ["Millerovsky"],
+        "source": {"type": "official", "name": "Governor of Rostov Region"}})
+    assert posted.status_code == 201, posted.text
+    deadline = time.monotonic() + timeout_s
+    for alert in posted.json()["alerts"]:
+        while (progress := _progress(engine, str(alert["identifier"])))[1] < progress[0] or progress[2]:
+            assert time.monotonic() < deadline, f"the warm-up alert was not sent: {node.log()}"
+            time.sleep(0.2)
+    httpx.post(f"{base}/reset", timeout=30)
+
+
 def crash_fanout(db: str, workdir: Path, subscribers: int, *, kill_after: int = 1, sms_batch: int = 100,
                  concurrency: int = 256, lease_s: float = 5.0, timeout_s: float = 600.0) -> FanoutCrash:
     """Run the scenario. The node is killed once at least one job is expanded, `kill_after` messages have
@@ -132,8 +147,9 @@ def crash_fanout(db: str, workdir: Path, subscribers: int, *, kill_after: int = 
             node.launch()
             [operator] = add_users(env, ("olga", "operator"))
             node.wait(180)
-            posted = httpx.post(f"{node.url}/api/v1/reports", json=REGION_WIDE, timeout=300,
-                                headers={"Authorization": f"Bearer {operator}"})
+            auth = {"Authorization": f"Bearer {operator}"}
+            warm_up(engine, node, auth, base, timeout_s)
+            posted = httpx.post(f"{node.url}/api/v1/reports", json=REGION_WIDE, timeout=300, headers=auth)
             assert posted.status_code == 201, posted.text
             [alert] = [a for a in posted.json()["alerts"] if a["state"] == "issued"]
             alert_id = str(alert["identifier"])
