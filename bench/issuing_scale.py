@@ -101,14 +101,24 @@ def rss_mb() -> float:
     return 0.0
 
 
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+RECEIVER_PID: list[int] = []
+
+
 @contextlib.contextmanager
 def receivers() -> Iterator[str]:
-    """The stub receivers in their own process; yields their base URL."""
+    """The stub receivers in their own process; yields their base URL (its pid in RECEIVER_PID)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("stub_receivers.py")), str(port)])
     base = f"http://127.0.0.1:{port}"
+    RECEIVER_PID[:] = [proc.pid]
     try:
         for _ in range(200):
             with contextlib.suppress(httpx.HTTPError):
@@ -174,8 +184,15 @@ def main() -> None:
     ap.add_argument("--deliver", type=float, default=0.0,
                     help="run a dispatcher against local stub receivers and follow the region-wide alert this long (s)")
     ap.add_argument("--simulate", type=int, default=0, help="N subscribers in one node's copy only (no database)")
+    ap.add_argument("--sms-batch", type=int, default=1, help="AIRWARN_SMS_BATCH: SMS per request to the gateway")
+    ap.add_argument("--concurrency", type=int, default=256, help="AIRWARN_DISPATCH_CONCURRENCY")
+    ap.add_argument("--empty", type=int, default=0,
+                    help="K alerts with no subscriber at all: CPU, statements and transactions of their expansion")
     args = ap.parse_args()
     console = Console()
+    if args.empty:
+        empty_cost(console, args.db, args.empty)
+        return
     if args.simulate:
         simulate(console, args.simulate)
         return
@@ -187,7 +204,9 @@ def main() -> None:
         extra: dict[str, Any] = {}
         if base:
             extra = {"sms_url": f"{base}/sms", "webhook_secret": "bench-webhook-secret-key", "outbound_allow": base,
-                     "vapid_private_key": generate_vapid()[0], "dispatch_concurrency": 256}
+                     "vapid_private_key": generate_vapid()[0], "dispatch_concurrency": args.concurrency}
+            if args.sms_batch > 1:
+                extra["sms_batch"] = args.sms_batch
         settings = Settings(db=url, keys_dir=keys, approval_severity="Extreme", **extra)
         deps = build_deps(settings)
         t0 = time.perf_counter()
@@ -263,6 +282,17 @@ def follow(console: Console, deps: Deps, settings: Settings, base: str, seconds:
     from airwarn.delivery.wiring import dispatcher_from_settings
 
     dispatcher = dispatcher_from_settings(settings, deps)
+    expand_cpu = [0.0]  # CPU of the expander's runs (each in one worker thread): left out of the sending's
+    run_once = dispatcher.expander.run_once
+
+    def timed_run_once(*args: Any, **kwargs: Any) -> int:
+        t0 = time.thread_time()
+        try:
+            return run_once(*args, **kwargs)
+        finally:
+            expand_cpu[0] += time.thread_time() - t0
+
+    dispatcher.expander.run_once = timed_run_once  # type: ignore[method-assign]
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
     runner = threading.Thread(target=loop.run_until_complete, args=(dispatcher.run(stop),), daemon=True)
@@ -276,6 +306,8 @@ def follow(console: Console, deps: Deps, settings: Settings, base: str, seconds:
             break
     httpx.post(f"{base}/reset", timeout=10)
     before: dict[str, int] = {}
+    cpu0, rcpu0, load0 = time.process_time(), cpu_s(RECEIVER_PID[0]), os.getloadavg()[0]
+    main0, expand_cpu[0] = time.thread_time(), 0.0
     started = time.time()
     ms, ids, rows_in_txn, _ = timed_issue(deps, REGION[1])
     committed = time.time()
@@ -293,6 +325,9 @@ def follow(console: Console, deps: Deps, settings: Settings, base: str, seconds:
             console.print(f"all {jobs} jobs expanded {now:.1f} s after commit: {rows:,} outbox rows")
         if expanded == jobs and delivered >= subscriber_row_count(deps, alert_id):  # (siren rows wait: no MQTT here)
             break
+    cpu, rcpu = time.process_time() - cpu0, cpu_s(RECEIVER_PID[0]) - rcpu0
+    sending = cpu - expand_cpu[0] - (time.thread_time() - main0)  # the bench's own polling left out too
+    handed_rates(console, deps, alert_id, committed, (cpu, sending), rcpu, (load0, os.getloadavg()[0]))
     with deps.uow.engine.connect() as conn:
         states = conn.execute(select(t.outbox.c.channel, t.outbox.c.state, func.count()).where(
             t.outbox.c.alert_id == alert_id).group_by(t.outbox.c.channel, t.outbox.c.state)).all()
@@ -313,6 +348,83 @@ def follow(console: Console, deps: Deps, settings: Settings, base: str, seconds:
         console.print(f"  {at:6.1f} s: {expanded} jobs expanded, {delivered:,} subscriber rows delivered")
     loop.call_soon_threadsafe(stop.set)
     runner.join(60)
+
+
+def empty_cost(console: Console, db: str | None, k: int) -> None:
+    """K district alerts on a node with no subscriber (as bench/ingest.py): after each, the node's expander
+    runs as its loop does after the alert's event (until a batch comes back empty or short); its process CPU
+    time, SQL statements and transactions per alert. The first alert (cold: copy load) is left out."""
+    from sqlalchemy import event
+
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(database(db))
+        keys = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        init_keys(keys)
+        deps = build_deps(Settings(db=url, keys_dir=keys, approval_severity="Extreme"))
+        assert isinstance(deps.fanout, ChannelFanout)
+        deps.fanout.warm(deps.uow)
+        expander = Expander(deps.uow.engine, deps.fanout.subscribers)
+        counts = {"statements": 0, "transactions": 0}
+
+        def statement(*_args: Any) -> None:
+            counts["statements"] += 1
+
+        def transaction(*_args: Any) -> None:
+            counts["transactions"] += 1
+
+        event.listen(deps.uow.engine, "before_cursor_execute", statement)
+        event.listen(deps.uow.engine, "begin", transaction)
+        codes = [d.name_en for d in deps.territory.districts_of("RU-ROS")]
+        cpu, alerts, jobs = 0.0, 0, 0
+        spent = {"statements": 0, "transactions": 0}
+        for i in range(k + 1):
+            draft = ReportDraft(kind="interception", region="RU-ROS", source_type="official",
+                                districts=[codes[i % len(codes)]])
+            issued = [a for a in services.submit_report(deps, draft, User("bench", Role.OPERATOR)).alerts
+                      if a["state"] == "issued"]
+            if i == 0:
+                expander.run_until_idle()
+                continue
+            before, t0 = dict(counts), time.process_time()
+            jobs += expander.run_until_idle()
+            cpu += time.process_time() - t0
+            for key in counts:
+                spent[key] += counts[key] - before[key]
+            alerts += len(issued)
+        event.remove(deps.uow.engine, "before_cursor_execute", statement)
+        event.remove(deps.uow.engine, "begin", transaction)
+        with deps.uow.engine.connect() as conn:
+            left = conn.execute(select(func.count()).select_from(fanout_jobs)
+                                .where(fanout_jobs.c.state == "pending")).scalar_one()
+        console.print(json.dumps({
+            "alerts": alerts, "jobs": jobs, "pending_left": left, "db": url.split(":")[0],
+            "expansion_cpu_ms_per_alert": round(cpu * 1000 / max(alerts, 1), 3),
+            "statements_per_alert": round(spent["statements"] / max(alerts, 1), 2),
+            "transactions_per_alert": round(spent["transactions"] / max(alerts, 1), 2),
+            "load_avg_1m": os.getloadavg()[0]}))
+        deps.uow.engine.dispose()
+
+
+def handed_rates(console: Console, deps: Deps, alert_id: str, committed: float, cpu: tuple[float, float],
+                 rcpu: float, load: tuple[float, float]) -> None:
+    """Rows handed (delivered) per channel: count, seconds from commit to the last, targets/s; and CPU: the
+    node's process (expansion included), its sending alone (claims, requests, records), the receivers'."""
+    with deps.uow.engine.connect() as conn:
+        found = conn.execute(select(t.outbox.c.channel, func.count(), func.max(t.outbox.c.delivered_at)).where(
+            (t.outbox.c.alert_id == alert_id) & (t.outbox.c.state == "delivered")
+            & t.outbox.c.channel.in_(sorted(SUBSCRIBER_CHANNELS))).group_by(t.outbox.c.channel)).all()
+    total, last_all = 0, 0.0
+    rates = {}
+    for channel, n, last in found:
+        span = max(1e-3, last.timestamp() - committed)
+        total, last_all = total + n, max(last_all, span)
+        rates[channel] = {"handed": n, "last_s": round(span, 1), "per_s": round(n / span)}
+    summary = {"handed": total, "last_s": round(last_all, 1), "per_s": round(total / max(last_all, 1e-3)),
+               "node_cpu_s": round(cpu[0], 1), "node_cpu_us_per_target": round(cpu[0] * 1e6 / max(total, 1)),
+               "sending_cpu_us_per_target": round(cpu[1] * 1e6 / max(total, 1)),
+               "receiver_cpu_s": round(rcpu, 1), "load_1m_start_end": load}
+    print("handed per channel: " + json.dumps(rates), flush=True)  # one line each, unwrapped
+    print("handed, all channels: " + json.dumps(summary), flush=True)
 
 
 def simulate(console: Console, n: int) -> None:

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
                                 "characters); empty: webhook rows wait until it is set")
     sms_url: str = Field("", description="HTTP SMS gateway; empty: SMS rows wait until configured")
     sms_token: str = ""
+    sms_batch: int = Field(1, ge=1, le=500, description="SMS per request to the gateway's bulk form "
+                           "({\"messages\": […]}, per-recipient results); 1: one request per SMS")
     mqtt_host: str = Field("", description="MQTT broker for sirens; empty: siren rows wait")
     mqtt_port: int = 1883
     vapid_private_key: str = Field("", description="Web Push VAPID private key (base64url raw, or a PEM file "

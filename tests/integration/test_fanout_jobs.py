@@ -13,8 +13,10 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from fastapi.testclient import TestClient
+from sqlalchemy import insert, select
 
+from airwarn.api.app import create_app
 from airwarn.delivery.expansion import INTERLEAVE_ROWS, Expander
 from airwarn.delivery.fanout import FANOUT_SHARDS, make_fanout
 from airwarn.domain.users import User
@@ -24,6 +26,7 @@ from airwarn.service_layer.intake import ReportDraft
 from airwarn.store.engine import make_engine
 from airwarn.store.fanout_tables import fanout_jobs as jobs_t
 from tests.fixtures.policies import IssueAlone
+from tests.integration.subscribing import settings_for
 from tests.integration.test_subscriber_cache import population, reference
 
 SUBSCRIBER_CHANNELS = ("sms", "webhook", "webpush")
@@ -133,7 +136,9 @@ def test_a_lease_taken_over_is_not_written_twice(deps: Deps, operator: User) -> 
     assert other.run_until_idle() == len(held)
     assert stalled.expand(held) == 0  # it wakes up: its lease was taken over, it writes nothing
     assert_every_target_once(deps, alert_id)
-    assert {j["attempts"] for j in jobs(deps, alert_id)} == {2}
+    held_ids = {j.id for j in held}
+    for j in jobs(deps, alert_id):  # the leased ones were claimed twice; a shard nobody is in ended in the claim
+        assert (j["attempts"], j["targets"] == 0) == ((2, False) if j["id"] in held_ids else (1, True))
 
 
 CHILD = """
@@ -167,8 +172,10 @@ def test_a_node_killed_mid_shard_leaves_the_job_to_the_next_and_nothing_is_writt
         os.kill(child.pid, signal.SIGKILL)  # no shutdown code, no rollback sent: the connection just drops
         child.wait(30)
     assert subscriber_rows(deps, alert_id) == []  # the uncommitted shard is gone with the process
-    leased = [j for j in jobs(deps, alert_id) if j["attempts"] == 1]
-    assert len(leased) == claim and {j["state"] for j in leased} == {"pending"}
+    claimed = [j for j in jobs(deps, alert_id) if j["attempts"] == 1]
+    assert len(claimed) == claim  # a shard nobody is in ended in the claim; the others are still leased
+    leased = [j for j in claimed if j["state"] == "pending"]
+    assert leased and all(j["state"] == "expanded" and j["targets"] == 0 for j in claimed if j not in leased)
     later = datetime.now(UTC) + timedelta(seconds=3)  # after the killed node's lease
     survivor = Expander(deps.uow.engine, clock=lambda: later)
     deadline = time.monotonic() + 60  # a bound, not a measurement: PostgreSQL ends the dead session's locks
@@ -177,3 +184,38 @@ def test_a_node_killed_mid_shard_leaves_the_job_to_the_next_and_nothing_is_writt
         time.sleep(0.05)
     assert_every_target_once(deps, alert_id)
     assert sum(int(str(j["targets"])) for j in jobs(deps, alert_id) if j["id"] in {x["id"] for x in leased}) > 0
+
+
+def test_a_job_that_cannot_be_expanded_ends_dead_and_operators_see_it_beside_dead_rows(
+    deps: Deps, operator: User
+) -> None:
+    alert_id = region_alert(deps, operator)
+    Expander(deps.uow.engine).run_until_idle()
+    assert_every_target_once(deps, alert_id)
+    with deps.uow.engine.begin() as conn:  # a job another tool wrote with an impossible shard count
+        poison = int(conn.execute(insert(jobs_t).values(
+            alert_id=alert_id, channel="sms", shard=99, shards=-1, districts=[], restricted=False, state="pending",
+            attempts=0, created_at=datetime.now(UTC), next_attempt_at=datetime.now(UTC))).inserted_primary_key[0])
+    now = [datetime.now(UTC)]
+    expander = Expander(deps.uow.engine, lease_s=5, clock=lambda: now[0])
+    for _ in range(9):  # each claim fails to expand it; the ninth finds it spent
+        expander.run_once()
+        now[0] += timedelta(seconds=6)
+    [dead] = [j for j in jobs(deps, alert_id) if j["id"] == poison]
+    assert dead["state"] == "dead" and dead["attempts"] == 8
+    assert "claimed 8 times without being expanded" in str(dead["last_error"])
+    assert "OverflowError" in str(dead["last_error"])  # the expansion's own error is kept as the reason
+
+    client = TestClient(create_app(deps, settings=settings_for()))
+    observer = services.add_user(deps, "watcher", "observer")
+    assert client.get("/api/v1/deliveries?state=dead").status_code == 401
+    listed = client.get("/api/v1/deliveries?state=dead", headers={"Authorization": f"Bearer {observer}"}).json()
+    assert listed["deliveries"] == []  # no outbox row is dead …
+    [job] = listed["fanout_jobs"]  # … but the job is, beside them, with its reason
+    assert (job["id"], job["alert_id"], job["channel"], job["shard"]) == (poison, alert_id, "sms", 99)
+    assert job["last_error"] == dead["last_error"] and job["dead_at"]
+    assert client.get("/api/v1/deliveries?state=pending", headers={"Authorization": f"Bearer {observer}"}
+                      ).json()["fanout_jobs"] == []  # jobs are listed with state=dead only
+    metrics = client.get("/metrics").text
+    assert "airwarn_fanout_dead_jobs 1.0" in metrics
+    assert 'airwarn_fanout_jobs_dead_total{channel="sms"}' in metrics

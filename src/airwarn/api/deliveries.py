@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from airwarn.api.auth import DepsDep, Observer
 from airwarn.api.viewer import Viewer, sees_proposed
-from airwarn.delivery.deadletter import count_dead, deliveries
+from airwarn.delivery.deadletter import count_dead, count_dead_jobs, dead_jobs, deliveries
 from airwarn.domain.alerts import AlertState
 from airwarn.errors import NotFound
 from airwarn.store.fanout_tables import job_states
@@ -23,6 +23,7 @@ from airwarn.store.tables import alerts
 router = APIRouter(tags=["deliveries"])
 log = logging.getLogger("airwarn.api")
 DEAD_ROWS = Gauge("airwarn_outbox_dead_rows", "Outbox rows set aside (state dead), counted at scrape time")
+DEAD_JOBS = Gauge("airwarn_fanout_dead_jobs", "Fan-out jobs set aside (state dead), counted at scrape time")
 
 
 def _quantile_s(offsets_s: list[float], share: float, total: int) -> float | None:
@@ -82,12 +83,18 @@ def list_deliveries(deps: DepsDep, _user: Observer,
                     alert: Annotated[str | None, Query(max_length=80)] = None,
                     channel: Annotated[str | None, Query(max_length=32)] = None,
                     before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+                    jobs_before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
                     limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
     """Outbox rows for operators, newest first: `state=dead` lists the rows set aside (each with its reason
-    in `last_error`), `failed` those the receiver refused to the end. Page with `before=<last id>`."""
+    in `last_error`) and, beside them in `fanout_jobs`, the fan-out jobs set aside (an alert's subscribers of
+    one channel and shard that were never expanded into rows); `failed` lists the rows the receiver refused
+    to the end. Page with `before=<next_before>` and `jobs_before=<next_jobs_before>`."""
     with deps.uow.read() as repo:
         rows = deliveries(repo.conn, state=state, alert=alert, channel=channel, limit=limit, before=before)
-    return {"deliveries": rows, "next_before": rows[-1]["id"] if len(rows) == limit else None}
+        jobs = dead_jobs(repo.conn, alert=alert, channel=channel, limit=limit,
+                         before=jobs_before) if state == "dead" else []
+    return {"deliveries": rows, "next_before": rows[-1]["id"] if len(rows) == limit else None,
+            "fanout_jobs": jobs, "next_jobs_before": jobs[-1]["id"] if len(jobs) == limit else None}
 
 
 @router.get("/metrics", include_in_schema=False)
@@ -95,6 +102,7 @@ def metrics_endpoint(deps: DepsDep) -> Response:
     try:
         with deps.uow.read() as repo:
             DEAD_ROWS.set(count_dead(repo.conn))
+            DEAD_JOBS.set(count_dead_jobs(repo.conn))
     except Exception:  # the counters still answer while the database does not
-        log.exception("counting dead outbox rows failed")
+        log.exception("counting dead outbox rows and fan-out jobs failed")
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,5 +1,7 @@
 """Rows set aside: an outbox row that cannot be sent or whose outcome cannot be recorded ends `dead` with a
-reason, so it never holds up the others and its attempt limit holds even when recording keeps failing."""
+reason, so it never holds up the others and its attempt limit holds even when recording keeps failing. A fan-out
+job that could not be expanded within its attempt limit ends `dead` too (delivery/expansion.py); operators see
+both, each with its reason."""
 
 from __future__ import annotations
 
@@ -13,10 +15,13 @@ from sqlalchemy import LargeBinary, and_, cast, func, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from airwarn.store import tables as t
+from airwarn.store.fanout_tables import fanout_jobs as jobs_t
 
 log = logging.getLogger("airwarn.delivery")
 
 DEAD = Counter("airwarn_delivery_dead_total", "Outbox rows set aside (dead-lettered) by channel", ["channel"])
+DEAD_JOBS = Counter("airwarn_fanout_jobs_dead_total", "Fan-out jobs set aside (not expanded within their attempt "
+                    "limit) by channel", ["channel"])
 STATES = ("pending", "delivered", "failed", "dead")
 
 
@@ -85,3 +90,23 @@ def deliveries(conn: Connection, *, state: str | None, alert: str | None, channe
 def count_dead(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(t.outbox).where(t.outbox.c.state == "dead"))
                .scalar() or 0)
+
+
+def dead_jobs(conn: Connection, *, alert: str | None, channel: str | None, limit: int,
+              before: int | None) -> list[dict[str, Any]]:
+    """Fan-out jobs set aside, newest first, each with its reason in `last_error` and when it was set aside
+    (`dead_at`); `before` pages by job id."""
+    q = select(jobs_t.c.id, jobs_t.c.alert_id, jobs_t.c.channel, jobs_t.c.shard, jobs_t.c.shards,
+               jobs_t.c.attempts, jobs_t.c.worker, jobs_t.c.created_at, jobs_t.c.next_attempt_at.label("dead_at"),
+               jobs_t.c.last_error).where(jobs_t.c.state == "dead")
+    if alert:
+        q = q.where(jobs_t.c.alert_id == alert)
+    if channel:
+        q = q.where(jobs_t.c.channel == channel)
+    if before is not None:
+        q = q.where(jobs_t.c.id < before)
+    return [dict(r) for r in conn.execute(q.order_by(jobs_t.c.id.desc()).limit(limit)).mappings()]
+
+
+def count_dead_jobs(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(jobs_t).where(jobs_t.c.state == "dead")).scalar() or 0)

@@ -15,21 +15,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from airwarn import metrics
-from airwarn.delivery.channels.base import Channel, Gone, Message, Refused
-from airwarn.delivery.deadletter import dead_in, mark_dead, safe_text
-from airwarn.delivery.expansion import Expander
-from airwarn.delivery.subscriptions import remove_gone
+from airwarn.delivery.channels.base import Channel, DeliveryError, Gone, Message
+from airwarn.delivery.deadletter import dead_in, mark_dead
+from airwarn.delivery.expansion import CLAIM_JOBS, Expander
+from airwarn.delivery.recording import Outcome, outcome_of, write_outcomes
 from airwarn.domain.alert_payload import live_payload
 from airwarn.domain.targeting import SUBSCRIBER_CHANNELS
 from airwarn.store import tables as t
 from airwarn.store.codec import alert_from_dict
-from airwarn.store.delivery_tables import delivery_attempts, subscriptions
-from airwarn.store.uow import WRITE_LOCK_KEY
+from airwarn.store.delivery_tables import subscriptions
 
 if TYPE_CHECKING:
     from airwarn.bus.memory import Hub
@@ -52,18 +51,6 @@ class RetryPolicy:
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One finished attempt, waiting to be recorded."""
-
-    message: Message
-    started: datetime
-    duration_ms: float
-    error: str | None
-    final: bool = False  # the receiver said the address is gone: no retry, and the address is removed
-    give_up: bool = False  # airwarn will not send there (e.g. a non-public address): no retry, address kept
 
 
 class Dispatcher:
@@ -98,8 +85,10 @@ class Dispatcher:
                    t.outbox.c.channel.in_(list(self.channels)))
         if not self._any_due(due):
             return []
+        # by due time only: the due index's order (ties in insertion order). With `, id` PostgreSQL sorted every
+        # due row for each claim: an expanded alert's rows all share its issue time
         q = (select(t.outbox.c.id, t.outbox.c.attempts, t.outbox.c.channel).where(due)
-             .order_by(t.outbox.c.next_attempt_at, t.outbox.c.id).limit(limit))
+             .order_by(t.outbox.c.next_attempt_at).limit(limit))
         if self._postgres:
             q = q.with_for_update(skip_locked=True)
         with self.engine.begin() as conn:  # SQLite: BEGIN IMMEDIATE makes this the single writer
@@ -187,32 +176,50 @@ class Dispatcher:
     # --- sending -------------------------------------------------------------------------------
     async def deliver(self, message: Message) -> bool:
         """Send one message under the per-target timeout, then record the attempt and the outcome."""
-        started = self.clock()
-        t0 = time.perf_counter()
-        error: str | None = None
-        final = give_up = False
+        started, t0 = self.clock(), time.perf_counter()
+        failure: BaseException | None = None
+        if message.channel in SUBSCRIBER_CHANNELS and message.address is None:
+            failure = Gone("the subscription no longer has this channel (unsubscribed, or its receiver said it "
+                           "is gone)")
+        else:
+            try:
+                async with asyncio.timeout(self.policy.timeout_s):
+                    await self.channels[message.channel].send(message)
+            except Exception as exc:  # any receiver failure is retried, never crashes the worker
+                failure = exc
+        return await self._settle([self._outcome(message, started, t0, failure)]) == 1
+
+    async def deliver_many(self, messages: list[Message]) -> int:
+        """Send a channel's messages as one request (a gateway's batch API, `Channel.send_many`) under the
+        per-attempt timeout; each message keeps its own delivery id, outcome and attempt record."""
+        started, t0 = self.clock(), time.perf_counter()
+        channel: Any = self.channels[messages[0].channel]
         try:
-            if message.channel in SUBSCRIBER_CHANNELS and message.address is None:
-                raise Gone("the subscription no longer has this channel (unsubscribed, or its receiver said "
-                           "it is gone)")
-            await asyncio.wait_for(self.channels[message.channel].send(message), self.policy.timeout_s)
-        except Gone as exc:
-            error, final = f"Gone: {exc}", True
-        except Refused as exc:
-            error, give_up = f"Refused: {exc}", True
-        except TimeoutError:
-            error = f"timed out after {self.policy.timeout_s:g} s"
-        except Exception as exc:  # any receiver failure is retried, never crashes the worker
-            error = f"{type(exc).__name__}: {exc}"
-        error = safe_text(error) if error is not None else None
-        duration_ms = (time.perf_counter() - t0) * 1000
-        metrics.observe(message.channel, error is None, duration_ms / 1000)
+            async with asyncio.timeout(self.policy.timeout_s):
+                results: list[BaseException | None] = list(await channel.send_many(messages))
+        except Exception as exc:  # the whole request failed: every message is retried
+            results = [exc] * len(messages)
+        if len(results) != len(messages):
+            results = [DeliveryError("the channel answered for a different number of messages")] * len(messages)
+        return await self._settle([self._outcome(m, started, t0, r) for m, r in zip(messages, results, strict=True)])
+
+    def _outcome(self, message: Message, started: datetime, t0: float, failure: BaseException | None) -> Outcome:
+        duration_s = time.perf_counter() - t0
+        outcome = outcome_of(message, started, duration_s * 1000, failure, self.policy.timeout_s)
+        metrics.observe(message.channel, outcome.error is None, duration_s)
+        return outcome
+
+    async def _settle(self, outcomes: list[Outcome]) -> int:
+        """Record the outcomes (one batch with whatever else finished meanwhile); returns those delivered."""
         try:
-            await self._recorded(Outcome(message, started, duration_ms, error, final, give_up))
-        except Exception:  # the row stays leased and is sent again when the lease runs out
-            log.exception("recording delivery %s failed", message.outbox_id)
-            return False
-        return error is None
+            if len(outcomes) == 1:
+                await self._recorded(outcomes[0])
+            else:
+                await asyncio.gather(*(self._recorded(o) for o in outcomes))
+        except Exception:  # the rows stay leased and are sent again when the lease runs out
+            log.exception("recording deliveries %s failed", [o.message.outbox_id for o in outcomes])
+            return 0
+        return sum(o.error is None for o in outcomes)
 
     async def _recorded(self, outcome: Outcome) -> None:
         """Queue the outcome and wait until its batch is committed: one transaction for all outcomes that
@@ -253,34 +260,10 @@ class Dispatcher:
                       self.clock())
 
     def _write(self, outcomes: list[Outcome]) -> None:
-        """Write the attempts and the rows' new states in one transaction, and drop gone addresses from
-        their subscriptions in it too, so no later alert is fanned out to them."""
-        now = self.clock()
-        attempts, changes = [], []
-        for o in outcomes:
-            m = o.message
-            attempts.append({"outbox_id": m.outbox_id, "alert_id": m.identifier, "channel": m.channel,
-                             "attempt": m.attempt, "worker": self.worker, "started_at": o.started,
-                             "duration_ms": o.duration_ms, "ok": o.error is None, "error": o.error})
-            if o.error is None:
-                state, delivered_at, due = "delivered", now, now
-            elif o.final or o.give_up or m.attempt >= self.policy.max_attempts:
-                state, delivered_at, due = "failed", None, now
-            else:
-                state, delivered_at = "pending", None
-                due = now + timedelta(seconds=self.policy.backoff_s(m.attempt))
-            changes.append({"b_id": m.outbox_id, "b_state": state, "b_delivered_at": delivered_at,
-                            "b_due": due, "b_error": o.error})
-        change = (update(t.outbox).where(and_(t.outbox.c.id == bindparam("b_id"), t.outbox.c.state == "pending"))
-                  .values(state=bindparam("b_state"), delivered_at=bindparam("b_delivered_at"),
-                          next_attempt_at=bindparam("b_due"), last_error=bindparam("b_error")))
-        gone = [(o.message, o.error) for o in outcomes if o.final and o.error]
-        with self.engine.begin() as conn:
-            if gone and self._postgres:  # subscriptions change under the decisions' lock, taken before any row
-                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
-            conn.execute(insert(delivery_attempts), attempts)
-            conn.execute(change, changes)
-            expired = remove_gone(conn, gone, now)
+        """The attempts and the rows' new states in one transaction, a statement per kind of change
+        (recording.py); gone addresses are dropped from their subscriptions in it too."""
+        expired = write_outcomes(self.engine, outcomes, worker=self.worker, max_attempts=self.policy.max_attempts,
+                                 backoff_s=self.policy.backoff_s, now=self.clock())
         for sub_id in expired:
             log.info("subscription %s expired: its last channel is gone", sub_id)
 
@@ -290,8 +273,27 @@ class Dispatcher:
         were delivered."""
         await asyncio.to_thread(self.expander.run_until_idle)
         messages = await asyncio.to_thread(self.claim, self.concurrency)
-        results = await asyncio.gather(*(self.deliver(m) for m in messages))
+        results = await asyncio.gather(*(self._send(unit) for unit in self.units(messages)))
         return sum(results)
+
+    def units(self, messages: list[Message]) -> list[list[Message]]:
+        """The claimed messages as requests: one each, except a batching channel's (`batch` > 1 and
+        `send_many`: an SMS gateway's bulk endpoint), which go up to `batch` to a request."""
+        out: list[list[Message]] = []
+        open_batches: dict[str, list[Message]] = {}
+        for m in messages:
+            size = int(getattr(self.channels.get(m.channel), "batch", 1) or 1)
+            if size <= 1 or m.address is None:
+                out.append([m])
+                continue
+            batch = open_batches.setdefault(m.channel, [])
+            batch.append(m)
+            if len(batch) >= size:
+                out.append(open_batches.pop(m.channel))
+        return out + list(open_batches.values())
+
+    async def _send(self, unit: list[Message]) -> int:
+        return int(await self.deliver(unit[0])) if len(unit) == 1 else await self.deliver_many(unit)
 
     async def drain(self, rounds: int = 50) -> None:
         """Run until nothing is due (tests and `--speed 0` demos), then close the channels' connections."""
@@ -312,33 +314,43 @@ class Dispatcher:
             return len(conn.execute(q).all())
 
     async def run(self, stop: asyncio.Event, poll_s: float = 0.2) -> None:
-        """Keep up to `concurrency` deliveries in flight; a slow receiver holds only its own slot.
+        """Keep up to `concurrency` deliveries (rows) in flight; a slow receiver holds only its own slots.
+        It claims again when a quarter of them is free (or on a wake-up, or the poll), not after each row:
+        a claim is a transaction, and one per finished row was most of a busy node's database work.
 
         Polls every `poll_s`; with `wake_on` (the node's event hub) it claims at once when a use case
         reports a change, so a fresh alert does not wait for the next poll. Fan-out jobs are expanded in a
         task of their own, which wakes the claiming loop as each shard's rows commit.
         """
-        inflight: set[asyncio.Task[bool]] = set()
-        wake, kick = asyncio.Event(), asyncio.Event()
+        inflight: dict[asyncio.Task[int], int] = {}  # request → its rows
+        busy = 0  # rows in flight
+        refill = max(1, self.concurrency // 4)
+        wake, kick, room = asyncio.Event(), asyncio.Event(), asyncio.Event()
         watcher = asyncio.create_task(_watch(self.wake_on, wake, kick)) if self.wake_on is not None else None
         expanding = asyncio.create_task(self._expand_loop(stop, wake, kick, poll_s))
+
+        def finished(task: asyncio.Task[int]) -> None:
+            nonlocal busy
+            busy -= inflight.pop(task, 0)
+            if self.concurrency - busy >= refill:  # claim again once a quarter is free, not after each row
+                room.set()
+
         while not stop.is_set():
             wake.clear()
-            free = self.concurrency - len(inflight)
+            room.clear()
+            free = self.concurrency - busy
             claimed: list[Message] = []
             if free > 0:
                 try:
                     claimed = await asyncio.to_thread(self.claim, free)
                 except Exception:
                     log.exception("claiming outbox rows failed; retrying")
-            for m in claimed:
-                task = asyncio.create_task(self.deliver(m))
-                inflight.add(task)
-                task.add_done_callback(inflight.discard)
-            waiters: list[asyncio.Future[Any]] = [asyncio.ensure_future(stop.wait()),
-                                                  asyncio.ensure_future(wake.wait())]
-            if inflight:
-                waiters.append(asyncio.ensure_future(asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)))
+            for unit in self.units(claimed):
+                task = asyncio.create_task(self._send(unit))
+                inflight[task] = len(unit)
+                busy += len(unit)
+                task.add_done_callback(finished)
+            waiters = [asyncio.ensure_future(e.wait()) for e in (stop, wake, room)]
             await asyncio.wait(waiters, timeout=poll_s, return_when=asyncio.FIRST_COMPLETED)
             for w in waiters:
                 w.cancel()
@@ -346,7 +358,7 @@ class Dispatcher:
             watcher.cancel()
         await asyncio.wait([expanding], timeout=self.policy.timeout_s)  # a shard being written finishes
         if inflight:  # let attempts in flight finish and be recorded (else their lease covers them)
-            await asyncio.wait(inflight, timeout=self.policy.timeout_s + 5)
+            await asyncio.wait(list(inflight), timeout=self.policy.timeout_s + 5)
         await self.aclose()
 
     async def _expand_loop(self, stop: asyncio.Event, wake: asyncio.Event, kick: asyncio.Event,
@@ -365,7 +377,7 @@ class Dispatcher:
             except Exception:
                 log.exception("expanding fan-out jobs failed; retrying")
                 claimed = 0
-            if claimed:
+            if claimed >= CLAIM_JOBS:  # a full batch: more may be due; a short one means none more was
                 continue
             waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(kick.wait())]
             await asyncio.wait(waiters, timeout=poll_s, return_when=asyncio.FIRST_COMPLETED)

@@ -119,21 +119,34 @@ class SubscriberCache:
         self._tail: dict[str, tuple[float, float, tuple[str, ...], int, int]] = {}
         self._tail_segment: Segment | None = None
         self._lock = threading.Lock()
+        self._present: tuple[int | None, frozenset[str]] | None = None
 
     def __len__(self) -> int:
         return int(self._base.live.sum()) + len(self._tail)
 
-    def match(self, conn: Connection, alert: Alert, districts: Sequence[str]) -> Matched:
+    def match(self, conn: Connection | None, alert: Alert, districts: Sequence[str]) -> Matched:
         """Subscription ids that get `alert` (in its area, or subscribed to one of the `districts` it
-        covers), each one's channel set (a number into `channel_sets`) and id hash (its shard)."""
+        covers), each one's channel set (a number into `channel_sets`) and id hash (its shard). With `conn`
+        the copy is brought up to date first; without, it is used as it is (its caller just did)."""
         with self._lock:
-            self.refresh(conn)
+            if conn is not None:
+                self.refresh(conn)
             parts = [(seg, seg.matches(alert, districts, self.profiles)) for seg in (self._base, self._tail_seg())]
             sets = list(self.channel_sets)
         ids = np.concatenate([seg.ids[rows] for seg, rows in parts])
         channels: IntArray = np.concatenate([seg.channels[rows] for seg, rows in parts])
         hashes = np.concatenate([seg.hashes[rows] for seg, rows in parts])
         return Matched(ids, channels, hashes, sets, self.mark)
+
+    def channels_present(self) -> frozenset[str]:
+        """The channels at least one subscriber in the copy has: a fan-out job for any other has no target
+        (worked out once per version of the copy)."""
+        with self._lock:
+            if self._present is None or self._present[0] != self.mark:
+                used = set(np.unique(self._base.channels[self._base.live]).tolist())
+                used |= {numbers[-1] for numbers in self._tail.values()}
+                self._present = (self.mark, frozenset(name for i in used for name in self.channel_sets[i]))
+            return self._present[1]
 
     def load(self, conn: Connection) -> None:
         """Bring the copy up to date now (a node warming up), under the same lock as `match`."""

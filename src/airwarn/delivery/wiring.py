@@ -35,7 +35,7 @@ def channels_from_settings(settings: Settings, deps: Deps) -> dict[str, Channel]
                                              connections=connections)
     if settings.sms_url:
         channels["sms"] = SmsChannel(settings.sms_url, settings.sms_token, timeout_s=timeout_s,
-                                     connections=connections)
+                                     connections=connections, batch=settings.sms_batch)
     if settings.mqtt_host:
         channels["mqtt"] = MqttChannel(settings.mqtt_host, settings.mqtt_port)
     if settings.vapid_private_key:
