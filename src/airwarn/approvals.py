@@ -62,7 +62,8 @@ def approve_alert(deps: Deps, identifier: str, approver: User) -> dict[str, Any]
     """A second person (approver or admin, not one of the authors) releases a held alert and its decision."""
     _require(approver, Role.APPROVER)
     now = deps.clock()
-    with deps.uow.write(region=region_of(deps, "alert", identifier)) as repo:  # its decision's region
+
+    def approve(repo: Repository) -> tuple[list[str], list[dict[str, Any]]]:  # its decision's region
         group = _held(repo, identifier, approver, "approve")
         ids = [a.identifier for a in group]
         status = group[0].status
@@ -91,6 +92,9 @@ def approve_alert(deps: Deps, identifier: str, approver: User) -> dict[str, Any]
             audit(repo, deps, approver.name, "alert.approved", "alert", alert.identifier,
                   authors=sorted(alert.people), with_alert=identifier)
             released.append(summary(alert))
+        return ids, released
+
+    ids, released = deps.uow.run(approve, region=region_of(deps, "alert", identifier))
     result = released[0]
     if len(released) > 1:
         result = {**result, "released_with_it": released[1:]}
@@ -104,9 +108,13 @@ def reject_alert(deps: Deps, identifier: str, approver: User, reason: str) -> di
     _require(approver, Role.APPROVER)
     if not reason.strip():
         raise InvalidInput("a rejection needs a reason", field="reason")
-    with deps.uow.write(region=region_of(deps, "alert", identifier)) as repo:
+
+    def reject(repo: Repository) -> list[str]:
         group = _held(repo, identifier, approver, "reject")
         ids = _drop(repo, deps, group[0], approver.name, reason, AlertState.REJECTED)
+        return ids
+
+    ids = deps.uow.run(reject, region=region_of(deps, "alert", identifier))
     deps.events.publish("review", {"alert": {"identifier": identifier, "state": "rejected"},
                                    "review": "rejected", "rejected": ids})
     return {"identifier": identifier, "state": AlertState.REJECTED.value, "rejected": ids, "reason": reason}
@@ -118,7 +126,8 @@ def cancel_alert(deps: Deps, identifier: str, actor: User, note: str = "False al
     At or above the threshold, an approver's false-alarm cancel goes out at once (one person, audited as
     such); an operator's waits for a second person, and the regimes stay in force until then."""
     _require(actor, Role.OPERATOR)
-    with deps.uow.write(region=region_of(deps, "alert", identifier)) as repo:
+
+    def cancel_it(repo: Repository) -> tuple[dict[str, Any], Outcome]:
         original = _alert(repo, identifier)
         if original.msg_type is MsgType.CANCEL:
             raise Conflict("a Cancel cannot itself be cancelled")
@@ -156,5 +165,8 @@ def cancel_alert(deps: Deps, identifier: str, actor: User, note: str = "False al
                         _drop(repo, deps, waiting, actor.name, f"superseded by cancel {cancel.identifier}",
                               AlertState.WITHDRAWN)
             result = {"cancel": summary(cancel), **outcome.to_dict()}
+        return result, outcome
+
+    result, outcome = deps.uow.run(cancel_it, region=region_of(deps, "alert", identifier))
     deps.events.publish("alert", outcome.to_dict())
     return result

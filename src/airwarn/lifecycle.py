@@ -91,13 +91,17 @@ def end_measure(deps: Deps, measure_id: str, actor: User, reason: str) -> Outcom
     reason = reason.strip()
     if not reason:
         raise InvalidInput("say why the measure ends", field="reason")
-    outcome = Outcome()
-    with deps.uow.write(region=region_of(deps, "measure", measure_id)) as repo:
+
+    def end(repo: Repository) -> Outcome:
+        outcome = Outcome()  # afresh in each try
         measure = _measure(repo, measure_id)
         if not measure.active:
             raise Conflict(f"measure {measure_id} ended at {measure.ended_at}")
         picture = repo.picture(measure.status)
         finish_measure(repo, deps, picture, measure, actor.name, reason, outcome)
+        return outcome
+
+    outcome = deps.uow.run(end, region=region_of(deps, "measure", measure_id))
     deps.events.publish("regime", outcome.to_dict())  # the picture's topic: regimes and measures
     return outcome
 
@@ -105,7 +109,8 @@ def end_measure(deps: Deps, measure_id: str, actor: User, reason: str) -> Outcom
 def keep_measure(deps: Deps, measure_id: str, actor: User, keep: bool, reason: str = "") -> dict[str, Any]:
     """Keep a measure in force after the regimes it came with end (or let it end with them again)."""
     _require(actor, Role.OPERATOR)
-    with deps.uow.write(region=region_of(deps, "measure", measure_id)) as repo:
+
+    def keep_it(repo: Repository) -> None:
         measure = _measure(repo, measure_id)
         if not measure.active:
             raise Conflict(f"measure {measure_id} ended at {measure.ended_at}")
@@ -113,6 +118,8 @@ def keep_measure(deps: Deps, measure_id: str, actor: User, keep: bool, reason: s
         repo.set_measure_keep(changed)
         audit(repo, deps, actor.name, "measure.keep" if keep else "measure.unkeep", "measure", measure_id,
               kind=measure.kind.value, region=measure.region, reason=reason)
+
+    deps.uow.run(keep_it, region=region_of(deps, "measure", measure_id))
     result = {"id": measure_id, "keep": keep}
     deps.events.publish("regime", {"measure": result})
     return result

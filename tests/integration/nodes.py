@@ -59,6 +59,27 @@ def pg_schema() -> Iterator[str]:
         admin.dispose()
 
 
+@contextlib.contextmanager
+def pg_database() -> Iterator[str]:
+    """A fresh database on the test PostgreSQL server; yields its URL. Advisory locks are per database, so a
+    test that holds the write lock key while it waits for its own threads is not held up by other suites'
+    global writes queued for the key on a shared database (pg_schema shares one)."""
+    from sqlalchemy.engine import make_url
+
+    from airwarn.store.engine import make_engine
+
+    name = f"n_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(POSTGRES_URL).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.engine.dispose()
+
+
 async def drop_stream(name: str) -> None:
     """Delete a JetStream stream a test or bench made for itself."""
     import nats

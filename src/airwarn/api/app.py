@@ -106,7 +106,8 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
     app.state.bus = bus
     app.state.node = health.NodeState()
     app.state.limits = Limits.from_settings(settings)
-    keeper = app.state.audit_heads = audit.HeadKeeper(deps, settings.audit_head_interval_s)
+    keeper = app.state.audit_heads = audit.HeadKeeper(deps, settings.audit_head_interval_s,
+                                                            chain_every_s=settings.audit_chain_every_ms / 1000)
     errors.install(app)
     # loads its graph on first use; a point's warning time is its region's
     app.state.shelters = ShelterService.from_engine(deps.uow.engine, deps.territory)

@@ -19,7 +19,7 @@ from airwarn.service_layer.deps import Deps
 from airwarn.store.audit_store import last_record
 
 log = logging.getLogger("airwarn.audit")
-#: How often a serving node runs the audit chainer besides the writers' own after-commit runs.
+#: How often a serving node runs the audit chainer besides the runs its writes' commits ask for.
 CHAIN_INTERVAL_S = 1.0
 router = APIRouter(prefix="/api/v1", tags=["audit"])
 
@@ -27,9 +27,11 @@ router = APIRouter(prefix="/api/v1", tags=["audit"])
 class HeadKeeper:
     """The node's newest signed head; signs again when the chain moved or the interval has passed."""
 
-    def __init__(self, deps: Deps, interval_s: float) -> None:
+    def __init__(self, deps: Deps, interval_s: float, *, chain_every_s: float = 0.0) -> None:
         self.deps = deps
         self.interval_s = interval_s
+        #: While it runs, this node's writes signal one chainer run per batch of commits, at most this often.
+        self.chain_every_s = chain_every_s
         self._latest: SignedHead | None = None
         self._signed_at = 0.0
         self._lock = threading.Lock()
@@ -71,6 +73,14 @@ class HeadKeeper:
         `CHAIN_INTERVAL_S`, link what the writers' after-commit runs left (a number whose transaction rolled
         back becomes final only once every transaction that might hold it has ended)."""
         signed_at = -self.interval_s
+        if self.chain_every_s > 0:
+            self.deps.uow.chain_in_background(self.chain_every_s)
+        try:
+            await self._loop(stop, signed_at)
+        finally:
+            await asyncio.to_thread(self.deps.uow.chain_after_commit)  # links what is pending
+
+    async def _loop(self, stop: asyncio.Event, signed_at: float) -> None:
         while not stop.is_set():
             try:
                 await asyncio.to_thread(self.chain)

@@ -120,7 +120,7 @@ def build_deps(settings: Settings, engine: Engine | None = None, *, create_db: b
     keys = load_keys(settings.keys_dir)
     signer = keys.signer
     engine = engine or (build_engine(settings) if create_db else open_engine(settings))
-    uow = UnitOfWork(engine, keys.audit)
+    uow = UnitOfWork(engine, keys.audit, hot_s=settings.region_hot_ms / 1000)
     if create_db:  # serve/demo: a log from before the audit key gets linked into the keyed chain once
         from airwarn.auditing import seal_legacy
 

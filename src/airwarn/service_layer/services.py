@@ -21,6 +21,7 @@ from airwarn.regions import region_of
 from airwarn.service_layer.deps import Deps, new_id
 from airwarn.service_layer.intake import ReportDraft, resolve
 from airwarn.service_layer.issuing import Outcome, apply_decision, audit, lift_regimes
+from airwarn.store.repository import Repository
 
 
 def require(user: User, role: Role) -> None:
@@ -67,7 +68,8 @@ def submit_report(deps: Deps, draft: ReportDraft, actor: User) -> Outcome:
     _require_reporter(actor, draft)
     report = resolve(draft, deps.territory, now=deps.clock(), reported_by=actor.name,
                      future_tolerance=deps.future_tolerance)
-    with deps.uow.write(region=report.region) as repo:  # the decision reads and changes its region only
+
+    def decide_it(repo: Repository) -> Outcome:  # the decision reads and changes its region only
         picture = repo.picture(report.status)
         incident, dismissed, pending = _incident_of(repo, report)
         decision = decide(report, picture, deps.territory)
@@ -94,6 +96,9 @@ def submit_report(deps: Deps, draft: ReportDraft, actor: User) -> Outcome:
         if report.trusted and tells_of_a_threat(report):
             _settle(repo, deps, picture, pending, by=report.reported_by, report=report, incident=incident,
                     outcome=outcome)
+        return outcome
+
+    outcome = deps.uow.run(decide_it, region=report.region)  # may decide again: see UnitOfWork.run
     _announce(deps, "report", outcome)
     return outcome
 
@@ -164,7 +169,8 @@ def confirm_report(deps: Deps, report_id: str, actor: User, certainty: str = "Li
         raise InvalidInput("certainty must be Observed or Likely", field="certainty") from None
     if not confirmed_certainty.at_least(Certainty.LIKELY):
         raise InvalidInput("a confirmation must be at least Likely", field="certainty")
-    with deps.uow.write(region=region_of(deps, "report", report_id)) as repo:
+
+    def confirm(repo: Repository) -> Outcome:
         report = _pending(repo, report_id)
         picture = repo.picture(report.status)
         decision = decide(report, picture, deps.territory, confirmed=True)
@@ -173,16 +179,22 @@ def confirm_report(deps: Deps, report_id: str, actor: User, certainty: str = "Li
         repo.set_review(report.id, review="confirmed", by=actor.name, at=deps.clock(),
                         outcome=outcome.to_dict())
         audit(repo, deps, actor.name, "report.confirmed", "report", report.id, certainty=certainty)
+        return outcome
+
+    outcome = deps.uow.run(confirm, region=region_of(deps, "report", report_id))
     _announce(deps, "review", outcome)
     return outcome
 
 
 def dismiss_report(deps: Deps, report_id: str, actor: User, reason: str = "") -> None:
     require(actor, Role.OPERATOR)
-    with deps.uow.write(region=region_of(deps, "report", report_id)) as repo:  # its incident's region
+
+    def dismiss(repo: Repository) -> None:
         report = _pending(repo, report_id)
         repo.set_review(report.id, review="dismissed", by=actor.name, at=deps.clock())
         audit(repo, deps, actor.name, "report.dismissed", "report", report.id, reason=reason)
+
+    deps.uow.run(dismiss, region=region_of(deps, "report", report_id))  # its incident's region
     deps.events.publish("review", {"report_id": report_id, "review": "dismissed"})
 
 
@@ -197,7 +209,8 @@ def _pending(repo: Any, report_id: str) -> Any:
 
 def lift_regime(deps: Deps, regime_id: str, actor: User, reason: str = "") -> Outcome:
     require(actor, Role.OPERATOR)
-    with deps.uow.write(region=region_of(deps, "regime", regime_id)) as repo:
+
+    def lift(repo: Repository) -> Outcome:
         found = repo.regime(regime_id)
         if found is None:
             raise NotFound(f"no regime {regime_id!r}")
@@ -210,6 +223,9 @@ def lift_regime(deps: Deps, regime_id: str, actor: User, reason: str = "") -> Ou
         outcome = Outcome()
         current = next(r for r in picture.regimes if r.id == regime_id)
         lift_regimes(repo, deps, picture, [current], actor.name, reason or "lifted by operator", outcome)
+        return outcome
+
+    outcome = deps.uow.run(lift, region=region_of(deps, "regime", regime_id))
     _announce(deps, "regime", outcome)
     return outcome
 
