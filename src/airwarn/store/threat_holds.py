@@ -4,12 +4,12 @@ a board that would clear a district reads the other partitions' rows for it firs
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Connection, Index, String, Table, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import JSON, Column, Connection, Index, String, Table, bindparam, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from airwarn.store.tables import UtcDateTime, metadata
@@ -28,19 +28,37 @@ threat_holds = Table(
 )
 
 
-def hold(conn: Connection, status: str, partition: str, rows: Sequence[tuple[str, datetime, list[str], str]]) -> None:
-    """Upsert (district, until, tracks, regime) for one partition in one statement; a renewed hold is live again
-    (its all-clear, if any, is forgotten)."""
+#: PostgreSQL: every hold of a step in one statement, the same text whatever their number (so prepared and cached
+#: once), the districts, tracks and regimes as arrays.
+_HOLD_PG = text(
+    "INSERT INTO threat_holds (district, partition, status, until, tracks, regime, cleared_at) "
+    "SELECT u.district, :partition, :status, :until, CAST(u.tracks AS json), u.regime, NULL "
+    "FROM unnest(CAST(:districts AS text[]), CAST(:tracks AS text[]), CAST(:regimes AS text[])) "
+    "AS u(district, tracks, regime) "
+    "ON CONFLICT (district, partition, status) DO UPDATE SET until = EXCLUDED.until, tracks = EXCLUDED.tracks, "
+    "regime = EXCLUDED.regime, cleared_at = NULL"
+).bindparams(bindparam("until", type_=UtcDateTime()))
+_insert = sqlite_insert(threat_holds)
+#: SQLite (one node): one prepared statement run for each hold inside the driver (no round trips).
+_HOLD_SQLITE = _insert.on_conflict_do_update(
+    index_elements=[threat_holds.c.district, threat_holds.c.partition, threat_holds.c.status],
+    set_={"until": _insert.excluded.until, "tracks": _insert.excluded.tracks, "regime": _insert.excluded.regime,
+          "cleared_at": None})
+
+
+def hold(conn: Connection, status: str, partition: str, until: datetime,
+         rows: Sequence[tuple[str, list[str], str]]) -> None:
+    """Upsert one partition's holds (district, tracks, regime), all until `until`, in one statement; a renewed
+    hold is live again (its all-clear, if any, is forgotten)."""
     if not rows:
         return
-    values = [{"district": d, "partition": partition, "status": status, "until": until, "tracks": tracks,
-               "regime": regime, "cleared_at": None} for d, until, tracks, regime in rows]
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(threat_holds).values(values)
-    conn.execute(stmt.on_conflict_do_update(
-        index_elements=[threat_holds.c.district, threat_holds.c.partition, threat_holds.c.status],
-        set_={"until": stmt.excluded.until, "tracks": stmt.excluded.tracks, "regime": stmt.excluded.regime,
-              "cleared_at": None}))
+    if conn.dialect.name == "postgresql":
+        conn.execute(_HOLD_PG, {"partition": partition, "status": status, "until": until,
+                                "districts": [r[0] for r in rows], "tracks": [json.dumps(r[1]) for r in rows],
+                                "regimes": [r[2] for r in rows]})
+        return
+    conn.execute(_HOLD_SQLITE, [{"district": d, "partition": partition, "status": status, "until": until,
+                                 "tracks": tracks, "regime": regime} for d, tracks, regime in rows])
 
 
 def others(conn: Connection, status: str, partition: str, districts: Iterable[str]) -> list[dict[str, Any]]:

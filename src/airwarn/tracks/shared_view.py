@@ -28,9 +28,10 @@ log = logging.getLogger("airwarn.tracks")
 #: all-clear (and marks its hold cleared) within a tick or two after the quiet spell, before its hold ends, so
 #: the partitions it held up drop the district instead of clearing it a second time.
 HOLD_MARGIN_S = 60.0
-#: A board rewrites holds it keeps unchanged at most this often (picture seconds); each write reaches this far
-#: beyond the hold, so a skipped write never shortens one.
-REFRESH_S = 5.0
+#: A board renews the holds it keeps at most this often (picture seconds); each write reaches this far beyond
+#: the hold, so a skipped write never shortens one. Renewing every 2-s step cost a database transaction per
+#: step (+50 µs CPU per detection on the seed raid, SQLite); a dead node's hold lasts this much longer.
+REFRESH_S = 30.0
 
 
 def _utc(t_s: float) -> datetime:
@@ -54,7 +55,9 @@ class DatabaseView:
 
     def step(self, now_s: float, held: list[Held], quiet: Mapping[str, Quiet]) -> Mapping[str, Decision]:
         codes = frozenset(h.district for h in held)
-        write = bool(held) and (codes != self._published or now_s >= self._written_s + self.refresh_s)
+        # a new district needs its hold now; one this board no longer holds keeps the hold last written (its
+        # `until` reaches a hold past this board's last threat), and kept ones are renewed every `refresh_s`
+        write = bool(held) and (not codes <= self._published or now_s >= self._written_s + self.refresh_s)
         answers: dict[str, Decision] = {}
         ask: dict[str, Quiet] = {}
         for code, candidate in quiet.items():
@@ -71,9 +74,8 @@ class DatabaseView:
         try:
             with self.engine.begin() as conn:
                 if write:
-                    until = _utc(now_s + self.hold_s + self.refresh_s)
-                    threat_holds.hold(conn, self.status, self.partition,
-                                      [(h.district, until, list(h.tracks[:20]), h.regime) for h in held])
+                    threat_holds.hold(conn, self.status, self.partition, _utc(now_s + self.hold_s + self.refresh_s),
+                                      [(h.district, list(h.tracks[:20]), h.regime) for h in held])
                 if ask:
                     rows = threat_holds.others(conn, self.status, self.partition, ask)
                     answers.update(self._decide(now_s, ask, rows))
@@ -84,8 +86,10 @@ class DatabaseView:
                         type(exc).__name__, ", ".join(sorted(ask)) or "no district")
             answers.update({code: Decision(Verdict.DEFER) for code in ask})
             return answers
-        if write:
+        if write and now_s >= self._written_s + self.refresh_s:  # renewed all: every hold reaches past now
             self._published, self._written_s = codes, now_s
+        elif write:  # only added: the others' holds still reach a hold past the next renewal
+            self._published |= codes
         return answers
 
     def _decide(self, now_s: float, ask: Mapping[str, Quiet], rows: list[dict[str, Any]]) -> dict[str, Decision]:
