@@ -41,7 +41,7 @@ from airwarn.service_layer.deps import Deps
 from airwarn.settings import Settings, load_settings
 from airwarn.shelters.service import ShelterService
 from airwarn.territory import live as territory_live
-from airwarn.tracks.service import TrackingService
+from airwarn.tracks.service import TrackingService, node_partition
 
 log = logging.getLogger("airwarn.api")
 #: Share of the SIGTERM budget (`shutdown_timeout_s`) left for the dispatcher and the bus after HTTP drained.
@@ -111,7 +111,7 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     # loads its graph on first use; a point's warning time is its region's
     app.state.shelters = ShelterService.from_engine(deps.uow.engine, deps.territory)
-    tracking = app.state.tracking = TrackingService(deps)
+    tracking = app.state.tracking = TrackingService(deps, partition=node_partition(settings.track_regions))
     tracking.load()
     for module in (reports, regimes, alerts, territory, shelters):
         app.include_router(module.router)

@@ -9,6 +9,7 @@ from airwarn.store import (
     sensor_tables,  # noqa: F401  (registers the sensor registry)
     shelter_tables,  # noqa: F401  (registers the shelter tables)
     territory_tables,  # noqa: F401  (registers the territory versions)
+    threat_holds,  # noqa: F401  (registers the shared view of live threats)
 )
 from airwarn.store.tables import metadata
 

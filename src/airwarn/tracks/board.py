@@ -3,12 +3,14 @@ alert when it is within the district's warning time, all-clear once nothing has 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Protocol
 
 from airwarn.tracks.classes import MOTION, ThreatClass
 from airwarn.tracks.forecast import DistrictIndex, Eta
+from airwarn.tracks.holds import Decision, Verdict
 
 
 class Level(IntEnum):
@@ -59,6 +61,10 @@ class _DistrictState:
     regime: str = "drone_hazard"
     last_threat_s: float = 0.0
     tracks: set[str] = field(default_factory=set)
+    #: Its all-clear is deferred to another partition still threatening it. This board no longer counts it
+    #: as raised (a threat of its own raises it again: the other partition may have cleared it meanwhile),
+    #: but asks every step whether to clear it, until it does or the other partition has.
+    pending_clear: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,11 +76,38 @@ class Threat:
     etas: tuple[Eta, ...]
 
 
+@dataclass(frozen=True)
+class Held:
+    """A district this board's live tracks threaten now, as it publishes it to the other partitions."""
+
+    district: str
+    tracks: tuple[str, ...]
+    regime: str
+
+
+@dataclass(frozen=True)
+class Quiet:
+    """A raised district this board's tracks have left alone for the quiet spell: an all-clear candidate."""
+
+    last_threat_s: float
+    regime: str
+    tracks: tuple[str, ...]
+
+
+class SharedView(Protocol):
+    """The live threats of every partition (tracks/holds.py): each step publishes what this board holds and
+    asks what to do with its all-clear candidates (a candidate missing from the answer is cleared)."""
+
+    def step(self, now_s: float, held: list[Held], quiet: Mapping[str, Quiet]) -> Mapping[str, Decision]: ...
+
+
 class Board:
-    def __init__(self, index: DistrictIndex, config: BoardConfig | None = None) -> None:
+    def __init__(self, index: DistrictIndex, config: BoardConfig | None = None,
+                 view: SharedView | None = None) -> None:
         self.index = index
         self.config = config or BoardConfig()
         self.districts: dict[str, _DistrictState] = {}
+        self.view = view  # None: this board is the only one (a single node tracking everything)
 
     def level_of(self, district: str) -> Level:
         state = self.districts.get(district)
@@ -135,18 +168,35 @@ class Board:
             state = self.districts.setdefault(code, _DistrictState())
             state.last_threat_s = now_s
             state.tracks = tracks
+            state.pending_clear = False
             if level > state.level:
                 state.level, state.regime = level, regime
                 name = "alert" if level is Level.ALERT else "pre_alert"
                 changes.append(Change(code, eta.region, name, now_s, eta.earliest_s, eta.latest_s,
                                       tuple(sorted(tracks)), regime))
-        for code, state in self.districts.items():
-            if code in wanted or state.level is Level.NONE:
+        quiet = {code: Quiet(state.last_threat_s, state.regime, tuple(sorted(state.tracks)))
+                 for code, state in self.districts.items()
+                 if code not in wanted and (state.level is not Level.NONE or state.pending_clear)
+                 and now_s - state.last_threat_s >= cfg.clear_after_s}
+        decisions: Mapping[str, Decision] = {}
+        if self.view is not None:
+            held = [Held(code, tuple(sorted(tracks)), regime) for code, (_, _, tracks, regime) in wanted.items()]
+            decisions = self.view.step(now_s, held, quiet)
+        for code, candidate in quiet.items():
+            decision = decisions.get(code)
+            verdict = decision.verdict if decision is not None else Verdict.CLEAR
+            state = self.districts[code]
+            state.level = Level.NONE
+            if verdict is Verdict.DEFER:  # another partition's tracks still threaten it: no all-clear from here
+                state.pending_clear = True
                 continue
-            if now_s - state.last_threat_s >= cfg.clear_after_s:
-                area = self.index.by_code[code]
-                changes.append(Change(code, area.region, "clear", now_s, None, None, tuple(sorted(state.tracks)),
-                                      state.regime))
-                state.level = Level.NONE
-                state.tracks = set()
+            if verdict is Verdict.CLEAR:
+                changes.append(Change(code, self.index.by_code[code].region, "clear", now_s, None, None,
+                                      candidate.tracks, candidate.regime))
+            state.pending_clear = False  # cleared here, or by the partition whose all-clear covered ours
+            state.tracks = set()
         return changes
+
+    def pending(self) -> list[str]:
+        """Districts whose all-clear waits for another partition's tracks."""
+        return sorted(code for code, state in self.districts.items() if state.pending_clear)

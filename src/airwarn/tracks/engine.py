@@ -10,7 +10,7 @@ import numpy as np
 import shapely
 
 from airwarn.domain.territory import Territory
-from airwarn.tracks.board import Board, BoardConfig, Change, Outlook, Threat
+from airwarn.tracks.board import Board, BoardConfig, Change, Outlook, SharedView, Threat
 from airwarn.tracks.detections import Detection
 from airwarn.tracks.forecast import DistrictIndex, Eta, ForecastConfig, etas
 from airwarn.tracks.frame import LocalFrame
@@ -46,12 +46,13 @@ def frame_for(territory: Territory) -> LocalFrame:
 
 class TrackingEngine:
     def __init__(self, territory: Territory, config: EngineConfig | None = None, *,
-                 frame: LocalFrame | None = None, index: DistrictIndex | None = None, prefix: str = "T") -> None:
+                 frame: LocalFrame | None = None, index: DistrictIndex | None = None, prefix: str = "T",
+                 view: SharedView | None = None) -> None:
         self.config = config or EngineConfig()
         self.frame = frame or (index.frame if index else frame_for(territory))
         self.index = index or DistrictIndex(territory, self.frame)
         self.tracker = Tracker(self.frame, self.config.tracker, prefix=prefix)
-        self.board = Board(self.index, self.config.board)
+        self.board = Board(self.index, self.config.board, view)
         self.forecasts: dict[str, _Forecast] = {}
         self.history: dict[str, deque[tuple[float, float, float]]] = {}  # track → (t_s, x, y), oldest first
         self.now_s = 0.0

@@ -4,6 +4,7 @@ sensor reports that go through the same rules, approvals and audit as any other 
 from __future__ import annotations
 
 import threading
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +24,7 @@ from airwarn.tracks.detections import FUTURE_TOLERANCE, MAX_DRILL_SPEED, check_b
 from airwarn.tracks.engine import EngineConfig, TrackingEngine
 from airwarn.tracks.forecast import DistrictIndex
 from airwarn.tracks.sensors import Sensor
+from airwarn.tracks.shared_view import DatabaseView
 
 
 @dataclass(frozen=True)
@@ -62,9 +64,12 @@ def require_sensor(user: User) -> None:
 class TrackingService:
     """One per node: the sensor registry, one engine per picture (Actual, Exercise, Test) and their reports."""
 
-    def __init__(self, deps: Deps, config: EngineConfig | None = None) -> None:
+    def __init__(self, deps: Deps, config: EngineConfig | None = None, *, partition: str | None = None) -> None:
         self.deps = deps
         self.config = config or EngineConfig()
+        #: This node's key in the shared view of live threats (unique per process: a restarted node's old holds
+        #: are another partition's, and end by their time); the partitions it tracks lead it, for the audit.
+        self.partition = partition or f"all#{uuid.uuid4().hex[:8]}"
         self.sensors: dict[str, Sensor] = {}
         self._engines: dict[Status, TrackingEngine] = {}
         self._index: DistrictIndex | None = None
@@ -94,8 +99,10 @@ class TrackingService:
                 from airwarn.tracks.engine import frame_for
 
                 self._index = DistrictIndex(self.deps.territory, frame_for(self.deps.territory))
+            view = DatabaseView(self.deps.uow.engine, status.value, self.partition, self.config.board.clear_after_s)
             engine = TrackingEngine(self.deps.territory, self.config, index=self._index,
-                                    prefix={Status.ACTUAL: "T", Status.EXERCISE: "X", Status.TEST: "Z"}[status])
+                                    prefix={Status.ACTUAL: "T", Status.EXERCISE: "X", Status.TEST: "Z"}[status],
+                                    view=view)
             self._engines[status] = engine
         return engine
 
@@ -223,7 +230,16 @@ class TrackingService:
             draft = ReportDraft(kind=REPORT_KIND[level], region=region, source_type="sensor",
                                 source_name="airwarn tracks", districts=districts, regime=regime,
                                 certainty="Likely" if level == "pre_alert" else "Observed", status=status.value,
-                                text=f"{level}: tracks {', '.join(tracks[:10])}{eta}")
+                                text=f"{level}: tracks {', '.join(tracks[:10])}{eta}; partition {self.partition}")
             outcome = services.submit_report(self.deps, draft, actor)
             if outcome.report_id:
                 result.reports.append(outcome.report_id)
+
+
+def node_partition(track_regions: str) -> str:
+    """This node's key in the shared view of live threats: the partitions it tracks (AIRWARN_TRACK_REGIONS,
+    `all` when empty), its host and a per-process suffix, so that two nodes never share a key."""
+    import socket
+
+    regions = ",".join(r.strip() for r in track_regions.split(",") if r.strip()) or "all"
+    return f"{regions[:120]}@{socket.gethostname()[:40]}#{uuid.uuid4().hex[:8]}"
