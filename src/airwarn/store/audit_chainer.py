@@ -262,6 +262,7 @@ class ChainSoon:
         self._wake = threading.Condition()
         self._pending = False
         self._thread: threading.Thread | None = None
+        self._closed = False
         self._last_run = -every_s
 
     def signal(self) -> None:
@@ -269,7 +270,7 @@ class ChainSoon:
         with self._wake:
             self.signals += 1
             self._pending = True
-            if self._thread is None:
+            if self._thread is None and not self._closed:  # after close, `close`'s own drain links it
                 self._thread = threading.Thread(target=self._loop, name="audit-chainer", daemon=True)
                 self._thread.start()
             else:
@@ -282,14 +283,22 @@ class ChainSoon:
         if pending:
             self._run()
 
+    def close(self) -> None:
+        """Link what is pending and end the thread now (it holds the chainer, and so the engine and its
+        pooled connections, for as long as it waits)."""
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
+        self.drain()
+
     def _loop(self) -> None:
         while True:
             with self._wake:
-                if not self._pending:
+                if not self._pending and not self._closed:
                     self._wake.wait(self.idle_s)
-                    if not self._pending:
-                        self._thread = None
-                        return
+                if not self._pending or self._closed:
+                    self._thread = None
+                    return
             pause = self._last_run + self.every_s - time.monotonic()
             if pause > 0:
                 time.sleep(pause)  # signals meanwhile join this run

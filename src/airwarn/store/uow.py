@@ -111,7 +111,7 @@ class UnitOfWork:
         """Back to one chainer run after each commit (the default), linking what is pending first."""
         soon, self.chain_soon = self.chain_soon, None
         if soon is not None:
-            soon.drain()
+            soon.close()
 
     def run(self, decide: Callable[[Repository], T], *, region: str | None) -> T:
         """A write about one region, decided outside any lock; returns what `decide` returns.
