@@ -67,9 +67,10 @@ class Settings(BaseSettings):
     region_hot_ms: float = Field(1000.0, ge=0, description="PostgreSQL: after two writes about one region "
                                  "conflicted, its writes wait for each other from the start for this long "
                                  "instead of deciding without a lock first (0: always try without)")
-    audit_chain_every_ms: float = Field(25.0, ge=0, le=1000, description="PostgreSQL: a serving node links the "
+    audit_chain_every_ms: float = Field(0.0, ge=0, le=1000, description="PostgreSQL: a serving node links the "
                                         "audit records its writes committed at most this often, in one chainer "
-                                        "run per batch (0: one run after every commit)")
+                                        "run per batch (0, the default: one run after every commit, so a write's "
+                                        "records are linked when it returns)")
     # outbound requests and subscriptions (issue 11)
     outbound_allow: str = Field("", description="comma-separated origins (http://10.0.0.5:8080) that webhooks "
                                 "and push endpoints may use although they are http or not public")
