@@ -19,7 +19,7 @@ from airwarn.service_layer import services
 from airwarn.service_layer.deps import Deps
 from airwarn.service_layer.intake import ReportDraft
 from airwarn.store.delivery_tables import delivery_attempts
-from airwarn.store.repository import LiveReceipt
+from airwarn.store.outbox_rows import LiveReceipt
 from airwarn.store.uow import WRITE_LOCK_KEY
 
 

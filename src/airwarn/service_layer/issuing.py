@@ -35,7 +35,8 @@ from airwarn.domain.reports import Certainty, Report, Status
 from airwarn.domain.rules import Decision
 from airwarn.service_layer.deps import Deps, TargetColumn, new_id
 from airwarn.store.fanout_tables import add_jobs
-from airwarn.store.repository import LiveReceipt, Repository
+from airwarn.store.outbox_rows import LiveReceipt
+from airwarn.store.repository import Repository
 
 log = logging.getLogger("airwarn.service_layer.issuing")
 #: How long the dispatcher leaves a live row to the node that issued it before sending it itself.

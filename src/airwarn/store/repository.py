@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, String, and_, bindparam, cast, func, insert, select, text, update
+from sqlalchemy import Connection, String, and_, bindparam, cast, func, insert, select, update
 
 from airwarn.domain.alerts import Alert, AlertState
 from airwarn.domain.audit import AuditKey, AuditRecord
@@ -16,27 +15,15 @@ from airwarn.domain.reports import (
     Report,
     Status,
 )
-from airwarn.domain.users import Role, User
 from airwarn.store import tables as t
+from airwarn.store.account_rows import AccountRows
 from airwarn.store.audit_store import AuditWriter, read_records
 from airwarn.store.codec import alert_from_dict, alert_to_dict
-from airwarn.store.delivery_tables import delivery_attempts
-from airwarn.store.outbox_bulk import Column, write_outbox
+from airwarn.store.outbox_rows import OutboxRows
 from airwarn.store.rows import measure_from_row, plain, regime_from_row, report_dict, report_from_row
 
 
-@dataclass(frozen=True)
-class LiveReceipt:
-    """A live hand-off that reached the bus, waiting to be recorded on its outbox row."""
-
-    outbox_id: int
-    alert_id: str
-    at: datetime
-    worker: str
-    duration_ms: float
-
-
-class Repository:
+class Repository(OutboxRows, AccountRows):
     """The store's vocabulary in domain terms; it never commits (the unit of work does)."""
 
     def __init__(self, conn: Connection, audit_key: AuditKey | None = None) -> None:
@@ -357,56 +344,6 @@ class Repository:
         found = [alert_from_dict(r.body) for r in self.conn.execute(q)]
         return [a for a in found if any(r.identifier == identifier for r in a.references)]
 
-    def add_outbox(
-        self, *, alert_id: str, channel: str, target: str, reason: str, now: datetime,
-        due: datetime | None = None,
-    ) -> int:
-        """A pending delivery row, due at `due` (default now); returns its id."""
-        inserted = self.conn.execute(
-            insert(t.outbox), dict(
-                alert_id=alert_id, channel=channel, target=target, state="pending", attempts=0,
-                created_at=now, next_attempt_at=due or now, reason=reason,
-            )
-        )
-        key = inserted.inserted_primary_key
-        if key is None:
-            raise RuntimeError("the database returned no id for the outbox row")
-        return int(key[0])
-
-    def add_outbox_many(self, *, alert_id: str, columns: Sequence[Column], now: datetime) -> None:
-        """Pending delivery rows, all due now, given column-wise as (channel, reason, targets), in bulk."""
-        write_outbox(self.conn, alert_id, columns, now)
-
-    def mark_handed_off(self, receipts: Sequence[LiveReceipt]) -> int:
-        """Record live hand-offs as first attempts that succeeded, in bulk; a row a dispatcher has since
-        claimed (its lease ran out) is left to it. Returns how many rows it marked."""
-        if not receipts:
-            return 0
-        by_id = {r.outbox_id: r for r in receipts}
-        if self.conn.dialect.name == "postgresql":  # one round trip instead of three
-            ids = sorted(by_id)
-            marked = self.conn.execute(_MARK_HANDED_OFF_PG, {
-                "ids": ids, "ats": [by_id[i].at.astimezone(UTC) for i in ids],
-                "alert_ids": [by_id[i].alert_id for i in ids], "workers": [by_id[i].worker for i in ids],
-                "durations": [float(by_id[i].duration_ms) for i in ids]})
-            return len(marked.all())
-        q = select(t.outbox.c.id).where(and_(t.outbox.c.id.in_(list(by_id)), t.outbox.c.state == "pending",
-                                             t.outbox.c.attempts == 0))
-        ids = sorted(r.id for r in self.conn.execute(q))
-        if not ids:
-            return 0
-        self.conn.execute(_MARK_HANDED_OFF, [{"b_id": i, "b_at": by_id[i].at} for i in ids])
-        self.conn.execute(insert(delivery_attempts), [dict(
-            outbox_id=i, alert_id=by_id[i].alert_id, channel="live", attempt=1, worker=by_id[i].worker,
-            started_at=by_id[i].at, duration_ms=by_id[i].duration_ms, ok=True, error=None) for i in ids])
-        return len(ids)
-
-    def outbox_rows(self, alert_id: str | None = None) -> list[dict[str, Any]]:
-        q = select(t.outbox).order_by(t.outbox.c.id)
-        if alert_id is not None:
-            q = q.where(t.outbox.c.alert_id == alert_id)
-        return [plain(r) for r in self.conn.execute(q).mappings()]
-
     # --- audit --------------------------------------------------------------------------------
     def append_audit(
         self, *, at: datetime, actor: str, action: str, entity: str, entity_id: str, data: dict[str, Any]
@@ -422,45 +359,6 @@ class Repository:
 
     def audit(self, *, after_seq: int = 0, limit: int | None = None) -> Iterator[AuditRecord]:
         return read_records(self.conn, after_seq=after_seq, limit=limit)
-
-    # --- users --------------------------------------------------------------------------------
-    def add_user(self, user: User, token_hash: str, at: datetime) -> None:
-        self.conn.execute(
-            insert(t.users), dict(name=user.name, role=user.role.value, token_hash=token_hash, created_at=at,
-                                   active=True)
-        )
-
-    def user(self, name: str) -> User | None:
-        row = self.conn.execute(select(t.users).where(t.users.c.name == name)).mappings().first()
-        return User(row["name"], Role(row["role"])) if row else None
-
-    def user_by_token(self, token_hash: str) -> User | None:
-        row = self.conn.execute(_USER_BY_TOKEN, {"token_hash": token_hash}).mappings().first()
-        return User(row["name"], Role(row["role"])) if row else None
-
-    def users(self) -> list[dict[str, Any]]:
-        q = select(t.users.c.name, t.users.c.role, t.users.c.created_at, t.users.c.active)
-        return [plain(r) for r in self.conn.execute(q.order_by(t.users.c.name)).mappings()]
-
-    # --- territory ----------------------------------------------------------------------------
-    def territory_features(self) -> tuple[list[dict[str, Any]], dict[str, str]]:
-        features = [r.feature for r in self.conn.execute(select(t.territory_features.c.feature))]
-        meta = {r.key: r.value for r in self.conn.execute(select(t.territory_meta))}
-        return features, meta
-
-    def replace_territory(self, features: Sequence[dict[str, Any]], meta: dict[str, str]) -> None:
-        self.conn.execute(t.territory_features.delete())
-        self.conn.execute(t.territory_meta.delete())
-        rows = []
-        for f in features:
-            props = f.get("properties", {})
-            kind = props.get("kind", "")
-            code = props.get("code") or props.get("icao") or props.get("id")
-            rows.append({"kind": kind, "code": str(code), "feature": f})
-        if rows:
-            self.conn.execute(insert(t.territory_features), rows)
-        if meta:
-            self.conn.execute(insert(t.territory_meta), [{"key": k, "value": str(v)} for k, v in meta.items()])
 
     def count(self, table: str) -> int:
         return int(self.conn.execute(select(func.count()).select_from(t.metadata.tables[table])).scalar_one())
@@ -509,23 +407,3 @@ _OPEN_MEMBERS = (
 )
 _REGIME_ALERT = select(t.regimes.c.alert_id).where(t.regimes.c.id == bindparam("id"))
 _ALERT_BODY = select(t.alerts.c.body).where(t.alerts.c.identifier == bindparam("identifier"))
-_USER_BY_TOKEN = select(t.users).where(
-    and_(t.users.c.token_hash == bindparam("token_hash"), t.users.c.active.is_(True))
-)
-
-#: PostgreSQL: the same in one statement. Rows a dispatcher holds are skipped (never waited for, as it may
-#: be sending them); the rest are marked delivered and get their first attempt recorded.
-_MARK_HANDED_OFF_PG = text(
-    "WITH r AS (SELECT * FROM unnest(CAST(:ids AS bigint[]), CAST(:ats AS timestamptz[]), "
-    "CAST(:alert_ids AS text[]), CAST(:workers AS text[]), CAST(:durations AS float8[])) "
-    "AS r(id, at, alert_id, worker, duration_ms)), "
-    "claimed AS (SELECT o.id FROM outbox AS o JOIN r ON o.id = r.id "
-    "WHERE o.state = 'pending' AND o.attempts = 0 ORDER BY o.id FOR UPDATE OF o SKIP LOCKED), "
-    "marked AS (UPDATE outbox AS o SET state = 'delivered', delivered_at = r.at, attempts = 1 "
-    "FROM claimed JOIN r ON r.id = claimed.id WHERE o.id = claimed.id RETURNING o.id) "
-    "INSERT INTO delivery_attempts (outbox_id, alert_id, channel, attempt, worker, started_at, duration_ms, "
-    "ok, error) SELECT r.id, r.alert_id, 'live', 1, r.worker, r.at, r.duration_ms, true, NULL "
-    "FROM marked JOIN r ON r.id = marked.id ORDER BY r.id RETURNING outbox_id"
-)
-_MARK_HANDED_OFF = (update(t.outbox).where(t.outbox.c.id == bindparam("b_id"))
-                    .values(state="delivered", delivered_at=bindparam("b_at"), attempts=1))

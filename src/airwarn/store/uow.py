@@ -21,7 +21,8 @@ from airwarn.domain.audit import AuditKey, AuditRecord
 from airwarn.store import lock_keys, region_versions, serial_metrics
 from airwarn.store.audit_chainer import Chainer, ChainSoon
 from airwarn.store.audit_store import watch_writes
-from airwarn.store.repository import LiveReceipt, Repository
+from airwarn.store.outbox_rows import LiveReceipt
+from airwarn.store.repository import Repository
 
 log = logging.getLogger("airwarn.store")
 
