@@ -130,6 +130,22 @@ def test_a_page_that_lost_its_connection_never_says_all_is_well(page: Any, demo:
     page.wait_for_selector("#hero[data-level=none]", timeout=15_000)
 
 
+def test_a_town_typed_before_the_page_has_loaded_is_found(page: Any, demo: Demo) -> None:
+    held: list[Any] = []
+    page.route("**/api/v1/territory", lambda route: held.append(route))  # the map's data arrives only after the resident has typed
+    page.goto(f"{demo.base}/", wait_until="domcontentloaded")
+    page.fill("#q", "Olkhovsky")
+    page.press("#q", "Enter")
+    while not held:
+        page.wait_for_timeout(20)
+    assert page.get_attribute("body", "data-ready") is None
+    held[0].continue_()
+    page.unroute("**/api/v1/territory")
+    page.wait_for_selector("#hero[data-level=none]")
+    assert page.locator("#area .msg.error").count() == 0  # never "not found" for a town that exists
+    assert "Olkhovsky" in page.inner_text("#hero-place")
+
+
 def test_a_drill_shows_a_banner_that_is_not_an_alert(page: Any, demo: Demo) -> None:
     page.goto(f"{demo.base}/")
     page.fill("#q", "Olkhovsky")

@@ -371,9 +371,10 @@ document.addEventListener("airwarn:route", () => {
   if (S.shelterLayer && S.point) S.map.fitBounds(S.shelterLayer.getBounds().extend(S.point), { padding: [30, 30], maxZoom: 17 });
 });
 
-$("search").addEventListener("submit", (ev) => {
+$("search").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   askNotifications();
+  await ready; // a resident who types their town before the page has loaded gets it, not "not found"
   const hit = search(S.places, $("q").value);
   if (!hit) { $("area").replaceChildren(el("p", { class: "msg error", role: "alert" }, `${t("not_found")} “${$("q").value}”`)); return; }
   const land = landing(S.places, hit);
@@ -381,8 +382,9 @@ $("search").addEventListener("submit", (ev) => {
   pick(land.at[0], land.at[1], label(hit));
 });
 
-$("locate").addEventListener("click", () => {
+$("locate").addEventListener("click", async () => {
   askNotifications();
+  await ready;
   if (!navigator.geolocation) { $("area").replaceChildren(el("p", { class: "msg error" }, t("geo_fail"))); return; }
   navigator.geolocation.getCurrentPosition((pos) => {
     S.map.setView([pos.coords.latitude, pos.coords.longitude], 15);
@@ -390,4 +392,5 @@ $("locate").addEventListener("click", () => {
   }, () => $("area").replaceChildren(el("p", { class: "msg error", role: "alert" }, t("geo_fail"))), { timeout: 10000 });
 });
 
-boot().then(() => { showSubscription(S); document.body.setAttribute("data-ready", ""); });
+const ready = boot();
+ready.then(() => { showSubscription(S); document.body.setAttribute("data-ready", ""); });
