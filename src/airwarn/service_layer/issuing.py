@@ -121,6 +121,10 @@ def issue(repo: Repository, deps: Deps, alert: Alert, picture: Picture, actor: s
             outbox_id = repo.add_outbox(alert_id=alert.identifier, channel=d.channel, target=d.target,
                                         reason=d.reason, now=now, due=now + HANDOFF_LEASE)
             repo.after_commit.append(partial(hand_off_live, deps, outbox_id, alert))
+        elif d.channel == "cap":  # committed is published: the feed serves the alerts table
+            repo.add_published(alert_id=alert.identifier, channel=d.channel, target=d.target, reason=d.reason,
+                               now=now, worker=_worker("feed"))
+            repo.after_commit.append(partial(metrics.observe, "cap", True, 0.0))
         else:
             rest.append(TargetColumn(d.channel, d.reason, [d.target]))
     repo.add_outbox_many(alert_id=alert.identifier, columns=rest + deliveries.columns, now=now)
@@ -141,14 +145,14 @@ def hand_off_live(deps: Deps, outbox_id: int, alert: Alert) -> None:
         published = deps.events.publish("alert", {**live_payload(alert), "delivery": "issued"})
         metrics.observe("live", published, time.perf_counter() - t0)
         if published:
-            deps.uow.handed_off(LiveReceipt(outbox_id, alert.identifier, deps.clock(), _handoff_worker(),
+            deps.uow.handed_off(LiveReceipt(outbox_id, alert.identifier, deps.clock(), _worker("handoff"),
                                             (time.perf_counter() - t0) * 1000))
     except Exception:
         log.exception("live hand-off of %s failed; the dispatcher sends it after the lease", alert.identifier)
 
 
-def _handoff_worker() -> str:
-    return f"handoff-{socket.gethostname()}-{os.getpid()}"[:64]
+def _worker(kind: str) -> str:
+    return f"{kind}-{socket.gethostname()}-{os.getpid()}"[:64]
 
 
 def _circumstances(report: Report, plans_en: list[str], plans_ru: list[str]) -> Circumstances:
