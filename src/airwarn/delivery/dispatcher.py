@@ -24,6 +24,7 @@ from airwarn.delivery.channels.base import Channel, DeliveryError, Gone, Message
 from airwarn.delivery.deadletter import dead_in, mark_dead
 from airwarn.delivery.expansion import CLAIM_JOBS, Expander
 from airwarn.delivery.recording import Outcome, outcome_of, write_outcomes
+from airwarn.delivery.wakeups import watch
 from airwarn.domain.alert_payload import live_payload
 from airwarn.domain.targeting import SUBSCRIBER_CHANNELS
 from airwarn.store import tables as t
@@ -326,7 +327,7 @@ class Dispatcher:
         busy = 0  # rows in flight
         refill = max(1, self.concurrency // 4)
         wake, kick, room = asyncio.Event(), asyncio.Event(), asyncio.Event()
-        watcher = asyncio.create_task(_watch(self.wake_on, wake, kick)) if self.wake_on is not None else None
+        watcher = asyncio.create_task(watch(self.wake_on, wake, kick)) if self.wake_on is not None else None
         expanding = asyncio.create_task(self._expand_loop(stop, wake, kick, poll_s))
 
         def finished(task: asyncio.Task[int]) -> None:
@@ -393,13 +394,3 @@ class Dispatcher:
                     await close()
                 except Exception:
                     log.exception("closing channel %s failed", channel.name)
-
-
-async def _watch(hub: Hub, wake: asyncio.Event, kick: asyncio.Event) -> None:
-    """Set `wake` on every use-case event (not on the live channel's own delivery events), and `kick` (the
-    expander) on every event: an issued alert's live hand-off comes first, its jobs committed already."""
-    async for event in hub.listen():
-        kick.set()
-        if event.payload.get("delivery") != "issued":
-            wake.set()
-
