@@ -50,6 +50,14 @@ _LAST = select(t.audit_log.c.seq, t.audit_log.c.hash).order_by(t.audit_log.c.seq
 _DRAW = text("SELECT nextval('audit_seq') AS seq FROM generate_series(1, :n) "
              "WHERE pg_current_xact_id() IS NOT NULL "
              f"AND pg_advisory_xact_lock_shared({WRITE_LOCK_KEY}) IS NOT NULL")
+#: The same, drawing nothing if a region's version is no longer the one an optimistic write read: the
+#: write is decided again and no number is lost to a gap (one statement for the check and the draw).
+_DRAW_UNMOVED = text(_DRAW.text + " AND (SELECT version FROM region_versions WHERE region = :region) "
+                     "IS NOT DISTINCT FROM CAST(:seen AS bigint)")
+
+
+class VersionMoved(Exception):
+    """The guarded region's version moved before the records were numbered: nothing was drawn."""
 
 
 def covered_tables() -> dict[str, Table]:
@@ -211,9 +219,10 @@ class AuditWriter:
                 parts = tuple(parts[0].split(",", width - 1))
             yield row_ref(table, key), found, parts
 
-    def flush(self, now: datetime) -> list[AuditRecord]:
+    def flush(self, now: datetime, *, unmoved: tuple[str, int | None] | None = None) -> list[AuditRecord]:
         """Bind touched rows to the records and store them (before commit): linked on SQLite, unlinked with
-        sequence numbers on PostgreSQL (the chainer links them after commit)."""
+        sequence numbers on PostgreSQL (the chainer links them after commit). `unmoved` (PostgreSQL): the
+        (region, version) an optimistic write read; VersionMoved, with no number drawn, if it moved."""
         self.close()
         if not self.pending and not self.touched:
             return []
@@ -231,7 +240,7 @@ class AuditWriter:
         for ref, table, parts in touched:
             states[self._owner(table.name, parts)][ref] = digests[ref]
         if self.conn.dialect.name == "postgresql":
-            out = self._store_unlinked(self.key, states)
+            out = self._store_unlinked(self.key, states, unmoved)
         else:
             out = self._store_linked(self.key, states)
         self.pending, self.touched, self._if_exists = [], {}, set()
@@ -270,9 +279,17 @@ class AuditWriter:
             out.append((replace(record, content_mac=content_mac(key, record, content)), content))
         return out
 
-    def _store_unlinked(self, key: AuditKey, states: list[dict[str, str | None]]) -> list[AuditRecord]:
+    def _store_unlinked(self, key: AuditKey, states: list[dict[str, str | None]],
+                        unmoved: tuple[str, int | None] | None) -> list[AuditRecord]:
         """PostgreSQL: numbers from the sequence, no link; the chainer links them after commit."""
-        seqs = sorted(r.seq for r in self.conn.execute(_DRAW, {"n": len(self.pending)}))
+        if unmoved is None:
+            drawn = self.conn.execute(_DRAW, {"n": len(self.pending)})
+        else:
+            drawn = self.conn.execute(_DRAW_UNMOVED, {"n": len(self.pending), "region": unmoved[0],
+                                                      "seen": unmoved[1]})
+        seqs = sorted(r.seq for r in drawn)
+        if not seqs:
+            raise VersionMoved(unmoved[0] if unmoved else "")
         self.drew = True
         out = [record for record, _ in self._records(key, seqs, states)]
         self.conn.execute(insert(t.audit_log), [_row(r, linked=False) for r in out])

@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from airwarn.domain.audit import AuditKey, AuditRecord
 from airwarn.store import lock_keys, region_versions, serial_metrics
 from airwarn.store.audit_chainer import Chainer, ChainSoon
-from airwarn.store.audit_store import watch_writes
+from airwarn.store.audit_store import VersionMoved, watch_writes
 from airwarn.store.outbox_rows import LiveReceipt
 from airwarn.store.repository import Repository
 
@@ -188,11 +188,13 @@ class UnitOfWork:
                         repo = Repository(conn, self.audit_key)
                         try:
                             yield repo
-                            if optimistic and region is not None and region_versions.current(conn, region) != seen:
-                                raise RegionConflict(region)  # found before drawing numbers: no gaps
                             taken = self._take_receipts()
                             repo.mark_handed_off(taken)
-                            drawn = repo.audit_writer.flush(datetime.now(UTC))
+                            unmoved = (region, seen) if optimistic and region is not None else None
+                            try:  # a region that moved is found before numbers are drawn: no gaps
+                                drawn = repo.audit_writer.flush(datetime.now(UTC), unmoved=unmoved)
+                            except VersionMoved:
+                                raise RegionConflict(str(region)) from None
                         finally:
                             repo.audit_writer.close()
                         if optimistic:  # the last statement: the only one that waits for no one and is waited for
