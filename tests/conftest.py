@@ -8,17 +8,21 @@ from pathlib import Path
 
 import pytest
 
-from airwarn.cap.signing import Signer
-from airwarn.domain.audit import AuditKey
-from airwarn.domain.territory import Territory
-from airwarn.domain.users import Role, User
-from airwarn.keyring import init_keys, load_audit_key, load_authority
-from airwarn.service_layer.deps import Deps
-from airwarn.store.engine import make_engine
-from airwarn.store.migrate import upgrade
-from airwarn.store.uow import UnitOfWork
-from tests.fixtures.territory import small_territory
-from tests.integration.nodes import pg_schema
+from tests.per_worker import use_a_database_per_worker
+
+use_a_database_per_worker()  # before any module below reads AIRWARN_TEST_POSTGRES_URL
+
+from airwarn.cap.signing import Signer  # noqa: E402
+from airwarn.domain.audit import AuditKey  # noqa: E402
+from airwarn.domain.territory import Territory  # noqa: E402
+from airwarn.domain.users import Role, User  # noqa: E402
+from airwarn.keyring import init_keys, load_audit_key, load_authority  # noqa: E402
+from airwarn.service_layer.deps import Deps  # noqa: E402
+from airwarn.store.engine import make_engine  # noqa: E402
+from airwarn.store.migrate import upgrade  # noqa: E402
+from airwarn.store.uow import UnitOfWork  # noqa: E402
+from tests.fixtures.territory import small_territory  # noqa: E402
+from tests.integration.nodes import pg_schema  # noqa: E402
 
 POSTGRES_URL = os.environ.get("AIRWARN_TEST_POSTGRES_URL")
 
