@@ -33,7 +33,6 @@ log = logging.getLogger("airwarn.audit")
 _TRY = text(f"SELECT pg_try_advisory_xact_lock({CHAIN_LOCK_KEY}) "
             "AND set_config('synchronous_commit', 'off', true) = 'off'")
 _DURABLE = text("SET LOCAL synchronous_commit = on")
-_HEAD = text("SELECT seq, hash FROM audit_log WHERE hash IS NOT NULL ORDER BY seq DESC LIMIT 1")
 #: The linked head (if any) and the records after it, in one round trip.
 _FROM_HEAD = text("SELECT * FROM audit_log WHERE seq >= coalesce((SELECT max(seq) FROM audit_log "
                   "WHERE hash IS NOT NULL), 0) ORDER BY seq LIMIT :n")
@@ -134,15 +133,20 @@ class Chainer:
         known to be final with gap records. Returns (linked, next number, a missing number that blocks the
         chain or None, whether a full batch was linked), or None when another chainer holds the lock.
 
-        The records are read and checked (content hash, the writer's content MAC) before the chainer lock
-        (`pg_try_advisory_xact_lock`, let go at the commit) is taken; under it the chainer only checks that
-        the linked head is still the one it read, computes the HMAC links and runs one `UPDATE`.
+        The chainer lock (`pg_try_advisory_xact_lock`, let go at the commit) is tried first: a process that
+        does not get it reads nothing. The holder then reads the linked head and the records after it (a
+        snapshot taken after the lock, so it sees every earlier holder's links), checks them (content hash,
+        the writer's content MAC), computes the HMAC links and runs one `UPDATE`. Nobody ever waits for this
+        lock, so holding it while reading delays no writer.
 
         Its commit does not wait for the disk (`synchronous_commit` off) unless it wrote a gap record: a link
         is a pure function of the key and the records, so a link lost in a crash is remade identically by
         the next run, and a head signed over it stays true. A gap record carries the time it was made, so
         that one is committed durably."""
         with conn.begin():
+            if not conn.execute(_TRY).scalar():
+                return None
+            t0 = time.perf_counter()
             rows = list(conn.execute(_FROM_HEAD, {"n": self.batch + 1}).mappings())
             head_seq, head_hash = 0, GENESIS
             if rows and rows[0]["hash"] is not None:
@@ -169,13 +173,6 @@ class Chainer:
                     break
                 plan.append((record.seq, content))
                 seq = record.seq
-            if not conn.execute(_TRY).scalar():
-                return None
-            t0 = time.perf_counter()
-            found = conn.execute(_HEAD).first()
-            now_head = (found.seq, found.hash) if found is not None else (0, GENESIS)
-            if now_head != (head_seq, head_hash):
-                return 0, head_seq + 1, None, True  # another chainer moved the head meanwhile: read again
             seqs: list[int] = []
             prevs: list[str] = []
             links: list[str] = []
