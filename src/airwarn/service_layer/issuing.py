@@ -33,8 +33,8 @@ from airwarn.domain.regimes import (
 )
 from airwarn.domain.reports import Certainty, Report, Status
 from airwarn.domain.rules import Decision
-from airwarn.service_layer.deps import Deps, TargetColumn, new_id
-from airwarn.store.fanout_tables import add_jobs
+from airwarn.service_layer.deps import Delivery, Deps, new_id
+from airwarn.store.issued_rows import IssuedRow
 from airwarn.store.outbox_rows import LiveReceipt
 from airwarn.store.repository import Repository
 
@@ -115,24 +115,28 @@ def issue(repo: Repository, deps: Deps, alert: Alert, picture: Picture, actor: s
         repo.replace_alert(alert, xml, now)
     deliveries = deps.fanout(repo, alert, picture)
     hand_off = deps.events.serving
-    rest: list[TargetColumn] = []
-    for d in deliveries.rows:
-        if d.channel == "live" and hand_off:
-            outbox_id = repo.add_outbox(alert_id=alert.identifier, channel=d.channel, target=d.target,
-                                        reason=d.reason, now=now, due=now + HANDOFF_LEASE)
-            repo.after_commit.append(partial(hand_off_live, deps, outbox_id, alert))
-        elif d.channel == "cap":  # committed is published: the feed serves the alerts table
-            repo.add_published(alert_id=alert.identifier, channel=d.channel, target=d.target, reason=d.reason,
-                               now=now, worker=_worker("feed"))
-            repo.after_commit.append(partial(metrics.observe, "cap", True, 0.0))
-        else:
-            rest.append(TargetColumn(d.channel, d.reason, [d.target]))
-    repo.add_outbox_many(alert_id=alert.identifier, columns=rest + deliveries.columns, now=now)
-    add_jobs(repo.conn, alert.identifier, deliveries.jobs, now)
+    rows = [_issued_row(d, now, hand_off) for d in deliveries.rows]
+    ids = repo.add_outbox_issued(alert_id=alert.identifier, rows=rows, jobs=deliveries.jobs, now=now,
+                                 worker=_worker("feed"))
+    repo.add_outbox_many(alert_id=alert.identifier, columns=deliveries.columns, now=now)
+    for row in rows:
+        if row.channel == "live" and hand_off:
+            repo.after_commit.append(partial(hand_off_live, deps, ids[(row.channel, row.target)], alert))
+        elif row.state == "delivered":
+            repo.after_commit.append(partial(metrics.observe, row.channel, True, 0.0))
     audit(repo, deps, actor, "alert.issued", "alert", alert.identifier, msg_type=alert.msg_type.value,
           status=alert.status.value, headline=alert.headline, approved_by=alert.approved_by,
           references=[r.identifier for r in alert.references], channels=deliveries.channels())
     return xml
+
+
+def _issued_row(d: Delivery, now: datetime, hand_off: bool) -> IssuedRow:
+    """The outbox row of one of an alert's single deliveries as its commit writes it."""
+    if d.channel == "live" and hand_off:  # handed off after the commit; the dispatcher's only if that fails
+        return IssuedRow(d.channel, d.target, d.reason, "pending", now + HANDOFF_LEASE)
+    if d.channel == "cap":  # committed is published: the feed serves the alerts table
+        return IssuedRow(d.channel, d.target, d.reason, "delivered", now)
+    return IssuedRow(d.channel, d.target, d.reason, "pending", now)
 
 
 def hand_off_live(deps: Deps, outbox_id: int, alert: Alert) -> None:

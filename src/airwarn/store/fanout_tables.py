@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -24,7 +24,6 @@ from sqlalchemy import (
     Table,
     Text,
     func,
-    insert,
     select,
 )
 
@@ -56,16 +55,13 @@ fanout_jobs = Table(
 )
 
 
-def add_jobs(conn: Connection, alert_id: str, jobs: Sequence[FanoutJob], now: datetime) -> int:
-    """The fan-out jobs of an issued alert, due now, in (shard, channel) order so that every channel's first
-    shards are claimed first; one executemany, whatever the number of subscribers. Returns the rows."""
-    rows = [{"alert_id": alert_id, "channel": job.channel, "shard": shard, "shards": job.shards,
+def job_rows(alert_id: str, jobs: Sequence[FanoutJob], now: datetime) -> list[dict[str, Any]]:
+    """The fan-out job rows of an issued alert, due now, in (shard, channel) order so that every channel's
+    first shards are claimed first; as many whatever the number of subscribers."""
+    return [{"alert_id": alert_id, "channel": job.channel, "shard": shard, "shards": job.shards,
              "districts": list(job.districts), "restricted": job.restricted, "state": "pending", "attempts": 0,
              "created_at": now, "next_attempt_at": now}
             for shard in range(max((j.shards for j in jobs), default=0)) for job in jobs if shard < job.shards]
-    if rows:
-        conn.execute(insert(fanout_jobs), rows)
-    return len(rows)
 
 
 def job_states(conn: Connection, alert_id: str) -> dict[str, int]:

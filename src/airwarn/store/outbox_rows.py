@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, bindparam, insert, select, text, update
 
 from airwarn.store import tables as t
 from airwarn.store.delivery_tables import delivery_attempts
+from airwarn.store.issued_rows import IssuedRow, write_issued
 from airwarn.store.outbox_bulk import Column, write_outbox
 from airwarn.store.rows import plain
+
+if TYPE_CHECKING:
+    from airwarn.service_layer.deps import FanoutJob
 
 
 @dataclass(frozen=True)
@@ -47,24 +51,11 @@ class OutboxRows:
             raise RuntimeError("the database returned no id for the outbox row")
         return int(key[0])
 
-    def add_published(self, *, alert_id: str, channel: str, target: str, reason: str, now: datetime,
-                      worker: str) -> None:
-        """A delivery the commit itself makes (the CAP feed serves committed alerts): its row is written
-        delivered, with its one successful attempt, so no dispatcher claims it afterwards."""
-        values = dict(alert_id=alert_id, channel=channel, target=target, reason=reason, now=now.astimezone(UTC),
-                      worker=worker)
-        if self.conn.dialect.name == "postgresql":  # one round trip
-            self.conn.execute(_PUBLISHED_PG, values)
-            return
-        inserted = self.conn.execute(insert(t.outbox), dict(
-            alert_id=alert_id, channel=channel, target=target, state="delivered", attempts=1, created_at=now,
-            next_attempt_at=now, delivered_at=now, reason=reason))
-        key = inserted.inserted_primary_key
-        if key is None:
-            raise RuntimeError("the database returned no id for the outbox row")
-        self.conn.execute(insert(delivery_attempts), dict(
-            outbox_id=int(key[0]), alert_id=alert_id, channel=channel, attempt=1, worker=worker, started_at=now,
-            duration_ms=0.0, ok=True, error=None))
+    def add_outbox_issued(self, *, alert_id: str, rows: Sequence[IssuedRow], jobs: Sequence[FanoutJob],
+                          now: datetime, worker: str) -> dict[tuple[str, str], int]:
+        """An issued alert's outbox rows, the delivered ones' attempts and its fan-out jobs (one statement on
+        PostgreSQL); each row's id by (channel, target)."""
+        return write_issued(self.conn, alert_id, rows, jobs, now, worker)
 
     def add_outbox_many(self, *, alert_id: str, columns: Sequence[Column], now: datetime) -> None:
         """Pending delivery rows, all due now, given column-wise as (channel, reason, targets), in bulk."""
@@ -114,12 +105,6 @@ _MARK_HANDED_OFF_PG = text(
     "INSERT INTO delivery_attempts (outbox_id, alert_id, channel, attempt, worker, started_at, duration_ms, "
     "ok, error) SELECT r.id, r.alert_id, 'live', 1, r.worker, r.at, r.duration_ms, true, NULL "
     "FROM marked JOIN r ON r.id = marked.id ORDER BY r.id RETURNING outbox_id"
-)
-_PUBLISHED_PG = text(
-    "WITH o AS (INSERT INTO outbox (alert_id, channel, target, state, attempts, created_at, next_attempt_at, "
-    "delivered_at, reason) VALUES (:alert_id, :channel, :target, 'delivered', 1, :now, :now, :now, :reason) "
-    "RETURNING id) INSERT INTO delivery_attempts (outbox_id, alert_id, channel, attempt, worker, started_at, "
-    "duration_ms, ok, error) SELECT id, :alert_id, :channel, 1, :worker, :now, 0, true, NULL FROM o"
 )
 _MARK_HANDED_OFF = (update(t.outbox).where(t.outbox.c.id == bindparam("b_id"))
                     .values(state="delivered", delivered_at=bindparam("b_at"), attempts=1))
