@@ -11,7 +11,7 @@ from sqlalchemy import update
 from airwarn.domain.users import hash_token, new_token
 from airwarn.errors import Conflict, NotFound
 from airwarn.service_layer.deps import Deps
-from airwarn.service_layer.issuing import audit
+from airwarn.service_layer.publishing import audit
 from airwarn.store import tables as t
 
 

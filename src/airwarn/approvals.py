@@ -20,14 +20,13 @@ from airwarn.regions import region_of
 from airwarn.service_layer.deps import Deps
 from airwarn.service_layer.issuing import (
     Outcome,
-    audit,
     held_group,
-    issue,
     lift_one,
     lift_regimes,
     store_alert,
 )
 from airwarn.service_layer.issuing import withdraw_group as _drop
+from airwarn.service_layer.publishing import audit, issue
 from airwarn.store.repository import Repository
 
 #: How the audit names the one public act above the threshold that one person may do.

@@ -27,7 +27,8 @@ from airwarn.domain.users import Role, User
 from airwarn.errors import Conflict, Forbidden, InvalidInput, NotFound
 from airwarn.regions import region_of
 from airwarn.service_layer.deps import Deliveries, Delivery, Deps
-from airwarn.service_layer.issuing import Outcome, airport_notice, audit, drill_clear, issue, store_alert
+from airwarn.service_layer.issuing import Outcome, airport_notice, drill_clear, store_alert
+from airwarn.service_layer.publishing import audit, issue
 from airwarn.store.repository import Repository
 
 log = logging.getLogger("airwarn.lifecycle")

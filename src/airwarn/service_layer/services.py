@@ -20,7 +20,8 @@ from airwarn.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthen
 from airwarn.regions import region_of
 from airwarn.service_layer.deps import Deps, new_id
 from airwarn.service_layer.intake import ReportDraft, resolve
-from airwarn.service_layer.issuing import Outcome, apply_decision, audit, lift_regimes
+from airwarn.service_layer.issuing import Outcome, apply_decision, lift_regimes
+from airwarn.service_layer.publishing import audit
 from airwarn.store.repository import Repository
 
 

@@ -17,7 +17,7 @@ from airwarn.errors import Forbidden, InvalidInput
 from airwarn.service_layer import services
 from airwarn.service_layer.deps import Deps
 from airwarn.service_layer.intake import ReportDraft
-from airwarn.service_layer.issuing import audit
+from airwarn.service_layer.publishing import audit
 from airwarn.store.sensor_repo import load_sensors, save_sensors
 from airwarn.tracks.board import Change
 from airwarn.tracks.detections import FUTURE_TOLERANCE, MAX_DRILL_SPEED, check_batch
