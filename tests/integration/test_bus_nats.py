@@ -72,8 +72,11 @@ def test_event_published_on_one_node_reaches_another_and_a_late_node_resumes_fro
             events = await asyncio.wait_for(got, 5)
             assert [e.topic for e in events] == ["alert", "report", "regime"]
             assert events[0].id == first and events[2].id == third and events[0].payload["identifier"] == "aw-1"
+            assert [e.local for e in events] == [False, False, True]  # b's hub knows its own event
             # same ids on every node (a learns of b's event through the stream, so wait for it too)
-            assert [e.id for e in await asyncio.wait_for(got_on_a, 5)] == [e.id for e in events]
+            seen_on_a = await asyncio.wait_for(got_on_a, 5)
+            assert [e.id for e in seen_on_a] == [e.id for e in events]
+            assert [e.local for e in seen_on_a] == [True, True, False]
             assert [e.id for e in a.hub.since(0)] == [e.id for e in events]
 
             late = make_bus(url)  # a node that starts after the events: resumes from the id a client saw

@@ -21,6 +21,8 @@ class Event:
     id: int
     topic: str
     payload: dict[str, Any]
+    #: published by this process (not mirrored in from another node): only its own dispatcher is woken
+    local: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "topic": self.topic, "payload": self.payload}

@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import re
+import uuid
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
@@ -42,6 +43,10 @@ def parse_url(url: str, stream: str | None = None) -> tuple[str, str]:
     return urlunsplit(parts._replace(query="")), name
 
 
+#: The publishing bus instance of an event (random per process start; says nothing else about the node).
+ORIGIN_HEADER = "Airwarn-Origin"
+
+
 class NatsBus:
     def __init__(self, url: str, stream: str | None = None, keep: int = 10_000,
                  max_msgs: int = 100_000) -> None:
@@ -55,6 +60,8 @@ class NatsBus:
         self._sub: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._last_seen = 0
+        #: this bus's events carry it in a header, so the hub can tell its own from other nodes'
+        self._origin = uuid.uuid4().hex
 
     async def start(self) -> None:
         """Connect, make sure the stream exists, replay its recent events, then follow it."""
@@ -92,14 +99,16 @@ class NatsBus:
             log.warning("dropping undecodable bus event %s", seq)
             return
         self._last_seen = seq
-        self.hub.put(Event(seq, topic, payload))
+        local = (msg.headers or {}).get(ORIGIN_HEADER) == self._origin
+        self.hub.put(Event(seq, topic, payload, local))
 
     async def apublish(self, topic: str, payload: dict[str, Any]) -> int:
         """Publish and wait for JetStream to store it; returns the event id (stream sequence)."""
         if self._js is None:
             raise RuntimeError("NATS bus is not started")
         ack = await self._js.publish(f"{self.subject}.{topic}", json.dumps(payload, default=str).encode(),
-                                     stream=self.stream, timeout=PUBLISH_TIMEOUT_S)
+                                     stream=self.stream, timeout=PUBLISH_TIMEOUT_S,
+                                     headers={ORIGIN_HEADER: self._origin})
         metrics.EVENTS.labels(topic=topic).inc()
         return int(ack.seq)
 

@@ -1,7 +1,8 @@
-"""When the node's own events wake the dispatcher: the claim loop when a use case may have written rows due
-now, the expander when an alert may have fan-out jobs it has not been told about. A wake-up that finds
-nothing costs a statement (and on PostgreSQL a transaction), so each alert asks once; the poll stays the
-safety net for anything an event does not say."""
+"""When the process's own events wake its dispatcher: the claim loop when a use case may have written rows
+due now, the expander when an alert may have fan-out jobs it has not been told about. A wake-up that finds
+nothing costs a statement (and on PostgreSQL a transaction), so each alert asks once, and only the process
+that published it: events mirrored in from other nodes wake no one here (this node's poll is how it joins a
+large fan-out). The poll stays the safety net for anything an event does not say."""
 
 from __future__ import annotations
 
@@ -47,9 +48,11 @@ class Wakeups:
 
 
 async def watch(hub: Hub, wake: asyncio.Event, kick: asyncio.Event) -> None:
-    """Set `wake` and `kick` as `Wakeups` decides, for every event on the node's hub."""
+    """Set `wake` and `kick` as `Wakeups` decides, for every event this process published."""
     wakeups = Wakeups()
     async for event in hub.listen():
+        if not event.local:
+            continue
         claim, expand = wakeups.on(event.payload)
         if expand:
             kick.set()

@@ -37,3 +37,28 @@ def test_it_remembers_a_bounded_number_of_alerts() -> None:
         w.on({"delivery": "issued", "identifier": f"a{n}"})
     assert w.on(_report("a0")) == (True, True)  # forgotten: asked again (a wasted claim, never a lost one)
     assert w.on(_report(f"a{REMEMBERED + 9}")) == (True, False)
+
+
+def test_events_mirrored_in_from_another_node_wake_no_one_here() -> None:
+    import asyncio
+
+    from airwarn.bus.memory import Event, Hub
+    from airwarn.delivery.wakeups import watch
+
+    async def scenario() -> tuple[bool, bool]:
+        hub = Hub(100)
+        wake, kick = asyncio.Event(), asyncio.Event()
+        watcher = asyncio.create_task(watch(hub, wake, kick))
+        await asyncio.sleep(0)
+        hub.put(Event(1, "alert", {"delivery": "issued", "identifier": "a1"}, local=False))
+        hub.put(Event(2, "report", {"alerts": [{"identifier": "a1"}]}, local=False))
+        for _ in range(5):
+            await asyncio.sleep(0)
+        remote = (wake.is_set(), kick.is_set())
+        hub.put(Event(3, "report", {"alerts": [{"identifier": "a2"}]}))  # this process's own
+        for _ in range(5):
+            await asyncio.sleep(0)
+        watcher.cancel()
+        return remote, (wake.is_set(), kick.is_set())
+
+    assert asyncio.run(scenario()) == ((False, False), (True, True))
