@@ -37,6 +37,7 @@ from airwarn.store import tables as t
 from airwarn.store.codec import alert_from_dict
 from airwarn.store.fanout_tables import fanout_jobs as jobs_t
 from airwarn.store.outbox_bulk import write_outbox
+from airwarn.store.outbox_stats import OutboxStats
 
 log = logging.getLogger("airwarn.delivery")
 
@@ -100,6 +101,7 @@ class Expander:
         base = worker or f"{socket.gethostname()}-{os.getpid()}"
         self.worker = f"{base[:52]}-x{next(_serial)}"
         self.on_expanded = on_expanded  # called (in the expanding thread) with the rows of each commit
+        self.stats = OutboxStats(engine)  # the claim's plan stays an index scan as a million rows arrive
         self._postgres = engine.dialect.name == "postgresql"
         self._alerts: OrderedDict[str, Alert] = OrderedDict()
         self._memo: OrderedDict[tuple[str, tuple[str, ...]], Matched] = OrderedDict()
@@ -265,6 +267,7 @@ class Expander:
         if lost:
             log.warning("%d fan-out job(s) were taken over by another worker after their lease; not written", lost)
         rows = sum(len(c.targets) for _, c in ours)
+        self.stats.wrote(rows)  # before the wake-up, so the claim it causes plans with the new rows
         if self.on_expanded is not None and ours:
             self.on_expanded(rows)
         return rows
