@@ -230,16 +230,29 @@ def run(db: str, label: str, reports: int, clients: int, workload: str, workers:
             "regions": regions, "nodes": nodes, "held_ms": {k: v * 1000 / len(results) for k, v in held.items()}}
 
 
+#: Schemas this run made, dropped when it ends (a run used to leave them in the test database).
+SCHEMAS: list[str] = []
+
+
 def postgres_url() -> str | None:
     try:
         engine = create_engine(POSTGRES)
         schema = f"bench_{uuid.uuid4().hex[:8]}"
         with engine.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        SCHEMAS.append(schema)
         return f"{POSTGRES}?options=-csearch_path%3D{schema}"
     except Exception as exc:  # noqa: BLE001 - a benchmark reports and moves on
         print(f"PostgreSQL skipped: {exc}")
         return None
+
+
+def drop_schemas() -> None:
+    if SCHEMAS:
+        with create_engine(POSTGRES).begin() as conn:
+            for schema in SCHEMAS:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        SCHEMAS.clear()
 
 
 def main() -> None:
@@ -291,4 +304,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        drop_schemas()
