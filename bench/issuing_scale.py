@@ -24,8 +24,6 @@ import asyncio
 import contextlib
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -41,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench.population
 
 import httpx  # noqa: E402
 from bench.population import insert_subscribers, subscriber_rows  # noqa: E402
+from bench.stub_receivers import running  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from airwarn.delivery.channels.webpush import generate_vapid  # noqa: E402
@@ -113,22 +112,9 @@ RECEIVER_PID: list[int] = []
 @contextlib.contextmanager
 def receivers() -> Iterator[str]:
     """The stub receivers in their own process; yields their base URL (its pid in RECEIVER_PID)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("stub_receivers.py")), str(port)])
-    base = f"http://127.0.0.1:{port}"
-    RECEIVER_PID[:] = [proc.pid]
-    try:
-        for _ in range(200):
-            with contextlib.suppress(httpx.HTTPError):
-                httpx.get(f"{base}/stats", timeout=1)
-                break
-            time.sleep(0.05)
+    with running() as (base, pid):
+        RECEIVER_PID[:] = [pid]
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def stats(base: str) -> dict[str, Any]:

@@ -5,16 +5,22 @@ form (`{"messages": [...]}`) counts each message and answers each one's result (
 Every request is also recorded by target with its delivery id (SMS: `to` and `delivery`; webhooks: the path and
 `X-Airwarn-Delivery`; push: the path only, its payload is encrypted for the browser): `GET /seen` returns
 `{"ids": {target: [delivery ids]}, "requests": {target: n}}` for the crash benchmark.
-Run in its own process: python bench/stub_receivers.py PORT
+Run in its own process: python bench/stub_receivers.py PORT, or `running()` from the benchmarks and tests.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
+import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 from aiohttp import web
 
 
@@ -65,6 +71,26 @@ def app() -> web.Application:
     application.router.add_post("/reset", reset)
     application.router.add_route("*", "/{tail:.*}", receive)
     return application
+
+
+@contextlib.contextmanager
+def running() -> Iterator[tuple[str, int]]:
+    """The receivers in a process of their own on a free port; yields (base URL, pid) once they answer."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, str(Path(__file__)), str(port)])
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(400):
+            with contextlib.suppress(httpx.HTTPError):
+                httpx.get(f"{base}/stats", timeout=1)
+                break
+            time.sleep(0.05)
+        yield base, proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(10)
 
 
 if __name__ == "__main__":

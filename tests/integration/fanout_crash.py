@@ -12,11 +12,8 @@ kill -9 of that node while its fan-out jobs are being expanded and sent, a resta
 
 from __future__ import annotations
 
-import contextlib
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +21,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from tests.integration.nodes import Node, add_users, free_port, prepare
+from tests.integration.nodes import Node, add_users, prepare
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION_WIDE = {"kind": "regime_declared", "region": "RU-ROS", "regime": "drone_hazard",
@@ -47,23 +44,6 @@ class FanoutCrash:
     extra_rows: int  # rows beyond one per (channel, target), and rows not in the reference (must be 0)
     lost: int  # reference targets without a row (must be 0)
     notes: dict[str, Any] = field(default_factory=dict)
-
-
-@contextlib.contextmanager
-def stub_receivers() -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "stub_receivers.py"), str(port)])
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(400):
-            with contextlib.suppress(httpx.HTTPError):
-                httpx.get(f"{base}/stats", timeout=1)
-                break
-            time.sleep(0.05)
-        yield base
-    finally:
-        proc.kill()
-        proc.wait(10)
 
 
 def received(base: str) -> int:
@@ -125,13 +105,14 @@ def crash_fanout(db: str, workdir: Path, subscribers: int, *, kill_after: int = 
     done by then, as soon as `kill_after` messages arrived (mid-send)."""
     sys.path.insert(0, str(ROOT))
     from bench.population import insert_subscribers
+    from bench.stub_receivers import running
 
     from airwarn.delivery.channels.webpush import generate_vapid
     from airwarn.service_layer.bootstrap import build_deps
     from airwarn.settings import Settings
     from airwarn.store import tables as t
 
-    with stub_receivers() as base:
+    with running() as (base, _pid):
         env = {"AIRWARN_DB": db, "AIRWARN_KEYS_DIR": str(workdir / "keys"), "AIRWARN_APPROVAL_SEVERITY": "Extreme",
                "AIRWARN_DISPATCH": "true", "AIRWARN_DISPATCH_CONCURRENCY": str(concurrency),
                "AIRWARN_DISPATCH_LEASE_S": str(lease_s), "AIRWARN_DISPATCH_TIMEOUT_S": str(min(5.0, lease_s / 2)),
