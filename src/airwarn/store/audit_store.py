@@ -288,8 +288,8 @@ class AuditWriter:
             drawn = self.conn.execute(_DRAW_UNMOVED, {"n": len(self.pending), "region": unmoved[0],
                                                       "seen": unmoved[1]})
         seqs = sorted(r.seq for r in drawn)
-        if not seqs:
-            raise VersionMoved(unmoved[0] if unmoved else "")
+        if not seqs and unmoved is not None:  # the guard held the numbers back
+            raise VersionMoved(unmoved[0])
         self.drew = True
         out = [record for record, _ in self._records(key, seqs, states)]
         self.conn.execute(insert(t.audit_log), [_row(r, linked=False) for r in out])
