@@ -12,7 +12,8 @@ from dataclasses import replace
 from typing import Any
 
 from airwarn.domain.alert_payload import summary
-from airwarn.domain.alerts import Alert, AlertState, MsgType, compose_cancel
+from airwarn.domain.alerts import Alert, AlertState, MsgType
+from airwarn.domain.composing import compose_cancel
 from airwarn.domain.users import Role, User
 from airwarn.errors import Conflict, Forbidden, InvalidInput, NotFound
 from airwarn.lifecycle import guard_drill_cancel, release_measures

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from airwarn.domain.alerts import ApprovalPolicy, Severity
+from airwarn.domain.alerts import Severity
+from airwarn.domain.approval_policy import ApprovalPolicy
 from airwarn.domain.policy import AutoConfirmPolicy
 from airwarn.domain.reports import RegimeKind, ReportKind
 from airwarn.errors import ConfigError

@@ -12,14 +12,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from airwarn.domain.alerts import (
-    Alert,
-    AlertState,
-    Circumstances,
-    as_update,
-    compose_regime_alert,
-    compose_renewal,
-)
+from airwarn.domain.alerts import Alert, AlertState, Circumstances
+from airwarn.domain.composing import as_update, compose_regime_alert, compose_renewal
 from airwarn.domain.measure_notices import compose_measure_ended, ends_with_notice
 from airwarn.domain.regimes import Level, Measure, MeasureKind, Picture, Regime, released_measures
 from airwarn.domain.reports import Certainty, Status

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from airwarn.api.app import create_app
 from airwarn.delivery.fanout import make_fanout
-from airwarn.domain.alerts import ApprovalPolicy
+from airwarn.domain.approval_policy import ApprovalPolicy
 from airwarn.domain.territory import District, Region, Territory
 from airwarn.domain.users import Role, User
 from airwarn.service_layer import services

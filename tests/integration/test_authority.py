@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from airwarn.domain.alerts import ApprovalPolicy
+from airwarn.domain.approval_policy import ApprovalPolicy
 from airwarn.domain.policy import AutoConfirmPolicy
 from airwarn.domain.reports import ReportKind, Status
 from airwarn.domain.users import Role, User

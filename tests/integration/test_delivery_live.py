@@ -15,7 +15,8 @@ from airwarn.delivery.channels.base import MemoryChannel
 from airwarn.delivery.channels.live import LiveChannel
 from airwarn.delivery.dispatcher import Dispatcher
 from airwarn.delivery.fanout import make_fanout
-from airwarn.domain.alerts import ApprovalPolicy, Severity
+from airwarn.domain.alerts import Severity
+from airwarn.domain.approval_policy import ApprovalPolicy
 from airwarn.domain.users import User
 from airwarn.service_layer import services
 from airwarn.service_layer.deps import Deps

@@ -13,7 +13,8 @@ from sqlalchemy import event, select
 from airwarn.delivery.channels.base import MemoryChannel
 from airwarn.delivery.dispatcher import Dispatcher
 from airwarn.delivery.fanout import make_fanout
-from airwarn.domain.alerts import ApprovalPolicy, Severity
+from airwarn.domain.alerts import Severity
+from airwarn.domain.approval_policy import ApprovalPolicy
 from airwarn.domain.users import User
 from airwarn.service_layer import services
 from airwarn.service_layer.deps import Deps

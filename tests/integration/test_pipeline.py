@@ -8,7 +8,8 @@ import pytest
 
 from airwarn.cap.signing import Signer
 from airwarn.cap.validate import validate
-from airwarn.domain.alerts import ApprovalPolicy, Severity
+from airwarn.domain.alerts import Severity
+from airwarn.domain.approval_policy import ApprovalPolicy
 from airwarn.domain.reports import Status
 from airwarn.domain.users import Role, User
 from airwarn.errors import Conflict, Forbidden, InvalidInput

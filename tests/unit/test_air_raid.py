@@ -10,7 +10,9 @@ import pytest
 from airwarn.cap.validate import validate
 from airwarn.cap.xml import alert_from_xml, alert_to_xml
 from airwarn.domain.air_raid import AIR_RAID_BY_THREAT, AIR_RAID_KINDS, AIR_RAID_TEXTS, air_raid_kind
-from airwarn.domain.alerts import ApprovalPolicy, Authority, Severity, Urgency, compose_all_clear, compose_regime_alert
+from airwarn.domain.alerts import Authority, Severity, Urgency
+from airwarn.domain.approval_policy import ApprovalPolicy
+from airwarn.domain.composing import compose_all_clear, compose_regime_alert
 from airwarn.domain.expiry import ExpiryPolicy
 from airwarn.domain.regimes import Level, Picture, Regime
 from airwarn.domain.reports import Certainty, RegimeKind, Report, ReportKind, Source, SourceType

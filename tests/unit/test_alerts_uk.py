@@ -8,15 +8,9 @@ import pytest
 
 from airwarn.cap.validate import validate
 from airwarn.cap.xml import alert_from_xml, alert_to_xml
-from airwarn.domain.alerts import (
-    Alert,
-    Authority,
-    MsgType,
-    compose_all_clear,
-    compose_cancel,
-    compose_regime_alert,
-)
+from airwarn.domain.alerts import Alert, Authority, MsgType
 from airwarn.domain.alerts_uk import UK_REGION_NAMES, UK_THREAT_TEXTS, with_ukrainian
+from airwarn.domain.composing import compose_all_clear, compose_cancel, compose_regime_alert
 from airwarn.domain.regimes import Regime
 from airwarn.domain.reports import Certainty, RegimeKind
 from airwarn.territory.io import demo_territory

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from airwarn.domain.alerts import Alert, ApprovalPolicy, Area, Info, MsgType, Severity, Urgency
+from airwarn.domain.alerts import Alert, Area, Info, MsgType, Severity, Urgency
+from airwarn.domain.approval_policy import ApprovalPolicy
 from airwarn.domain.policy import AutoConfirmPolicy
 from airwarn.domain.regimes import Picture, Regime
 from airwarn.domain.reports import Certainty, RegimeKind, Report, ReportKind, Source, SourceType, Status

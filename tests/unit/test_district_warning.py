@@ -13,7 +13,8 @@ from airwarn.cap.xml import CAP_NS, WARNING_PARAMETER, alert_from_xml, alert_to_
 from airwarn.delivery.channels.base import Message
 from airwarn.delivery.channels.webpush import push_payload
 from airwarn.domain.alert_payload import live_payload
-from airwarn.domain.alerts import Authority, compose_regime_alert
+from airwarn.domain.alerts import Authority
+from airwarn.domain.composing import compose_regime_alert
 from airwarn.domain.regimes import Regime
 from airwarn.domain.reports import Certainty, RegimeKind, Status
 from airwarn.errors import InvalidInput

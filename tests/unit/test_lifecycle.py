@@ -9,11 +9,9 @@ import pytest
 
 from airwarn.delivery.channels.base import Message
 from airwarn.delivery.channels.mqtt import siren_payload
-from airwarn.domain.alerts import (
+from airwarn.domain.alerts import Authority, MsgType, Urgency
+from airwarn.domain.composing import (
     RENEWAL_NOTE,
-    Authority,
-    MsgType,
-    Urgency,
     as_update,
     compose_all_clear,
     compose_cancel,

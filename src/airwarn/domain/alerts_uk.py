@@ -1,6 +1,6 @@
 """Ukrainian <info> blocks (uk-UA) for alerts whose area is in Ukraine: the texts, and the one hook that adds them.
 
-Kept apart from alerts.py so the English/Russian composers stay as they are: every composed alert passes through
+Kept apart from composing.py so the English/Russian composers stay as they are: every composed alert passes through
 `with_ukrainian`, which (re)builds its uk-UA block from the en-US one when the region is a Ukrainian one (UA-*).
 """
 
@@ -8,15 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from airwarn.domain.air_raid import AIR_RAID_TEXTS
+from airwarn.domain.alerts import Alert, Info
 from airwarn.domain.cap_vocabulary import MsgType
 from airwarn.domain.reports import RegimeKind
 from airwarn.domain.threat_texts import STILL_IN_FORCE
-
-if TYPE_CHECKING:  # alerts.py imports this module; the types are needed for checking only
-    from airwarn.domain.alerts import Alert, Info
 
 __all__ = ["UK_LANGUAGE", "UK_REGION_NAMES", "UK_THREAT_TEXTS", "is_ukrainian_area", "with_ukrainian"]
 

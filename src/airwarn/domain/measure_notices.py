@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from airwarn.domain.alerts import Alert, Authority, Info, MsgType, Severity, Urgency, area_for
+from airwarn.domain.alerts import Alert, Authority, Info, MsgType, Severity, Urgency
+from airwarn.domain.composing import area_for
 from airwarn.domain.regimes import MeasureKind
 from airwarn.domain.reports import Certainty, Status
 from airwarn.domain.territory import Territory

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
-from airwarn.domain.alerts import Alert, ApprovalPolicy, Authority
+from airwarn.domain.alerts import Alert, Authority
+from airwarn.domain.approval_policy import ApprovalPolicy
 from airwarn.domain.expiry import ExpiryPolicy
 from airwarn.domain.policy import AutoConfirmPolicy
 from airwarn.domain.regimes import Picture

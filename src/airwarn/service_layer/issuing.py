@@ -8,15 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from airwarn.domain.alert_payload import summary
-from airwarn.domain.alerts import (
-    Alert,
-    AlertState,
-    Circumstances,
-    MsgType,
-    area_for,
-    compose_airport_notice,
-    compose_all_clear,
-)
+from airwarn.domain.alerts import Alert, AlertState, Circumstances, MsgType
+from airwarn.domain.composing import area_for, compose_airport_notice, compose_all_clear
 from airwarn.domain.regimes import (
     Measure,
     MeasureKind,

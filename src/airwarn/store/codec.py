@@ -5,16 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from airwarn.domain.alerts import (
-    Alert,
-    AlertState,
-    Area,
-    Info,
-    MsgType,
-    Reference,
-    Severity,
-    Urgency,
-)
+from airwarn.domain.alerts import Alert, AlertState, Area, Info, MsgType, Reference, Severity, Urgency
 from airwarn.domain.reports import Certainty, Status
 from airwarn.domain.territory import AreaFit, AreaPart
 

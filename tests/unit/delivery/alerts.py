@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from airwarn.domain.alerts import Alert, Authority, compose_regime_alert
+from airwarn.domain.alerts import Alert, Authority
+from airwarn.domain.composing import compose_regime_alert
 from airwarn.domain.regimes import Regime
 from airwarn.domain.reports import Certainty, RegimeKind, Status
 from tests.fixtures.territory import small_territory

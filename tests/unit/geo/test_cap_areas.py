@@ -126,7 +126,7 @@ def test_the_error_is_measured_not_assumed() -> None:
 
 
 def test_disjoint_parts_are_separate_cap_area_blocks_naming_their_districts() -> None:
-    from airwarn.domain.alerts import area_for
+    from airwarn.domain.composing import area_for
     from airwarn.territory.io import demo_territory
 
     t = demo_territory()
