@@ -199,9 +199,15 @@ async def _tick_tracks(tracking: TrackingService, stop: asyncio.Event, every_s: 
 
 
 async def _warm(deps: Deps) -> None:
-    """Load the node's subscriber copy in the background, so the first alert does not pay for it."""
+    """Load the node's subscriber copy and shape the territory's CAP areas in the background, so the first
+    alert does not pay for them."""
     if isinstance(deps.fanout, ChannelFanout):
         try:
             await asyncio.to_thread(deps.fanout.warm, deps.uow)
         except Exception:  # the first alert loads it instead, inside its transaction
             log.exception("loading the subscribers at start failed")
+    try:
+        shaped = await asyncio.to_thread(deps.territory.shape_ahead)
+        log.info("shaped %d regions' CAP areas ahead of the first alerts", shaped)
+    except Exception:  # each alert shapes its own area instead
+        log.exception("shaping the territory's CAP areas at start failed")

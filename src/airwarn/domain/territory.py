@@ -335,6 +335,17 @@ class Territory:
             self._areas[key] = found
         return found
 
+    def shape_ahead(self) -> int:
+        """Shape every region's whole area now (a node starting, in the background), so the first region-wide
+        alert does not spend tens of ms on its geometry; returns how many were shaped. (A district's shape
+        costs a few ms and is made by its first alert.)"""
+        shaped = 0
+        for code, region in list(self.regions.items()):
+            if region.polygon and (code, ()) not in self._areas:
+                self.cap_area(code, ())
+                shaped += 1
+        return shaped
+
     def _shape(self, region: str, districts: Sequence[str]) -> tuple[tuple[AreaPart, ...], AreaFit | None]:
         if districts:
             items = [(c, self.districts[c].polygon, self.districts[c].holes) for c in districts]

@@ -40,6 +40,7 @@ def refresh(deps: Deps, *holders: Any) -> bool:
         return False
     switch(deps, territory, *holders)
     log.info("territory switched to version %s", territory.version)
+    territory.shape_ahead()  # its regions start unshaped: shape them before a region-wide alert comes
     return True
 
 

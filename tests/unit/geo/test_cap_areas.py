@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -15,8 +17,9 @@ from shapely.geometry import Polygon
 from airwarn.cap.xml import CAP_NS, alert_to_xml
 from airwarn.domain.alerts import Alert, Info, MsgType, Severity, Urgency
 from airwarn.domain.reports import Certainty, Status
-from airwarn.domain.territory import Ring
+from airwarn.domain.territory import AreaFit, AreaInput, AreaPart, Ring
 from airwarn.geo.cap_areas import DEFAULT_BOUND_M, shape_areas
+from airwarn.territory.io import demo_territory
 
 # an independent metric grid for checks: UTM zone 37N (Rostov region), not the shaper's local LAEA
 UTM = Transformer.from_crs("EPSG:4326", "EPSG:32637", always_xy=True)
@@ -127,7 +130,6 @@ def test_the_error_is_measured_not_assumed() -> None:
 
 def test_disjoint_parts_are_separate_cap_area_blocks_naming_their_districts() -> None:
     from airwarn.domain.composing import area_for
-    from airwarn.territory.io import demo_territory
 
     t = demo_territory()
     west, east = "RU-ROS-CHERTKOVSKY", "RU-ROS-ZAVETINSKY"
@@ -147,3 +149,22 @@ def test_disjoint_parts_are_separate_cap_area_blocks_naming_their_districts() ->
     params = {p.findtext(f"{{{CAP_NS}}}valueName"): p.findtext(f"{{{CAP_NS}}}value")
               for p in root.iter(f"{{{CAP_NS}}}parameter")}
     assert params["airwarn:warning_s"] == str(t.warning_s_for("RU-ROS", [west, east]))
+
+
+def test_regions_shaped_ahead_are_not_shaped_again_by_their_first_region_wide_alert() -> None:
+    shaped: list[tuple[str, ...]] = []
+
+    def counting(areas: Sequence[AreaInput]) -> tuple[tuple[AreaPart, ...], AreaFit | None]:
+        shaped.append(tuple(code for code, _, _ in areas))
+        return shape_areas(areas)
+
+    territory = replace(demo_territory(), shaper=counting)
+    with_outline = sorted(code for code, r in territory.regions.items() if r.polygon)
+    assert territory.shape_ahead() == len(with_outline)
+    assert sorted(codes[0] for codes in shaped) == with_outline
+    shaped.clear()
+    whole, _ = territory.cap_area("RU-ROS", ())
+    assert whole and shaped == []  # kept from the start
+    territory.cap_area("RU-ROS", ("RU-ROS-MILLEROVSKY",))
+    assert shaped == [("RU-ROS-MILLEROVSKY",)]  # a district is shaped by its first alert
+    assert territory.shape_ahead() == 0
