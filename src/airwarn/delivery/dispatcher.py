@@ -28,6 +28,7 @@ from airwarn.delivery.wakeups import watch
 from airwarn.domain.alert_payload import live_payload
 from airwarn.domain.targeting import SUBSCRIBER_CHANNELS
 from airwarn.store import tables as t
+from airwarn.store.among import among
 from airwarn.store.codec import alert_from_dict
 from airwarn.store.delivery_tables import subscriptions
 
@@ -108,7 +109,7 @@ class Dispatcher:
             if not rows:
                 return []
             lease_until = now + timedelta(seconds=self.policy.lease_s)
-            conn.execute(update(t.outbox).where(t.outbox.c.id.in_([r["id"] for r in rows]))
+            conn.execute(update(t.outbox).where(among(t.outbox.c.id, [r["id"] for r in rows], postgres=self._postgres))
                          .values(attempts=t.outbox.c.attempts + 1, next_attempt_at=lease_until))
             messages, broken = self._messages(conn, rows)
             for (row_id, channel), reason in broken.items():
@@ -131,7 +132,8 @@ class Dispatcher:
             return [], []
         try:
             with conn.begin_nested():
-                return [dict(r) for r in conn.execute(select(t.outbox).where(t.outbox.c.id.in_(ids))
+                return [dict(r) for r in conn.execute(select(t.outbox).where(among(t.outbox.c.id, ids,
+                                                                                   postgres=self._postgres))
                                                       .order_by(t.outbox.c.id)).mappings()], []
         except (DBAPIError, UnicodeError, ValueError):
             if len(ids) == 1:
@@ -158,7 +160,7 @@ class Dispatcher:
         sub_ids = [r["target"] for r in rows if r["channel"] in SUBSCRIBER_CHANNELS]
         subs = {s.id: s for s in conn.execute(
             select(subscriptions.c.id, subscriptions.c.channels, subscriptions.c.language)
-            .where(subscriptions.c.id.in_(sub_ids)))} if sub_ids else {}
+            .where(among(subscriptions.c.id, sub_ids, postgres=self._postgres)))} if sub_ids else {}
         out, broken = [], {}
         for r in rows:
             try:

@@ -2,8 +2,8 @@
 kind of change rather than per row.
 
 Every attempt is a row of `delivery_attempts` (COPY on PostgreSQL, one executemany on SQLite). The outbox rows
-delivered — nearly all of them — change with one `UPDATE … WHERE id IN (…)` per chunk of ids; the others
-(failed, given up, or due again at their own backoff) with one executemany. A row changes only while it is
+delivered — nearly all of them — change with one `UPDATE … WHERE id = ANY (…)` (SQLite: `IN`) per chunk of ids;
+the others (failed, given up, or due again at their own backoff) with one executemany. A row changes only while it is
 still `pending`, as before. Addresses a receiver called gone are dropped from their subscriptions in the
 same transaction (under the decisions' lock on PostgreSQL), so no later alert is fanned out to them.
 """
@@ -23,12 +23,13 @@ from airwarn.delivery.channels.base import Gone, Message, Refused
 from airwarn.delivery.deadletter import safe_text
 from airwarn.delivery.subscriptions import remove_gone
 from airwarn.store import tables as t
+from airwarn.store.among import among
 from airwarn.store.delivery_tables import delivery_attempts
 from airwarn.store.uow import WRITE_LOCK_KEY
 
 log = logging.getLogger("airwarn.delivery")
 
-#: Outbox ids per `UPDATE … WHERE id IN (…)` (well under every driver's parameter limit).
+#: Outbox ids per `UPDATE` of delivered rows (well under every driver's parameter limit).
 UPDATE_CHUNK_IDS = 5_000
 _ATTEMPT_COLUMNS = ("outbox_id", "alert_id", "channel", "attempt", "worker", "started_at", "duration_ms", "ok",
                     "error")
@@ -85,7 +86,8 @@ def write_outcomes(engine: Engine, outcomes: Sequence[Outcome], *, worker: str, 
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
         _attempts(conn, outcomes, worker, postgres)
         for start in range(0, len(delivered), UPDATE_CHUNK_IDS):
-            conn.execute(update(t.outbox).where(and_(t.outbox.c.id.in_(delivered[start:start + UPDATE_CHUNK_IDS]),
+            chunk = delivered[start:start + UPDATE_CHUNK_IDS]
+            conn.execute(update(t.outbox).where(and_(among(t.outbox.c.id, chunk, postgres=postgres),
                                                      t.outbox.c.state == "pending"))
                          .values(state="delivered", delivered_at=now, next_attempt_at=now, last_error=None))
         if changes:
