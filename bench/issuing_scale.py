@@ -1,10 +1,10 @@
 """Issuing at scale: N subscribers in the database, then a district and a region-wide alert through the real
 use case (`services.submit_report`, an official report, issued without a second person).
 
-Subscribers: the realistic mix of bench/population.py. Reported per alert: the whole use case, the time
-inside the fan-out, the inserts inside the transaction (outbox rows and fan-out jobs), the rows the
-transaction wrote, and then the expansion of its fan-out jobs into per-target outbox rows (the work that
-used to be inside the transaction): time to the first shard committed, to all, and the rows.
+Subscribers: the realistic mix of bench/population.py. Reported per alert: the whole use case, its transaction
+(BEGIN to COMMIT done), the time inside the fan-out, the inserts inside the transaction (outbox rows and fan-out
+jobs), the rows the transaction wrote, and then the expansion of its fan-out jobs into per-target outbox rows
+(the work that used to be inside the transaction): time to the first shard committed, to all, and the rows.
 
 With `--deliver S`, a node's real dispatcher (`dispatcher_from_settings`: expander + SMS, webhook and Web Push
 channels) runs in this process against local stub receivers (bench/stub_receivers.py, another process), and
@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench.population
 import httpx  # noqa: E402
 from bench.population import insert_subscribers, subscriber_rows  # noqa: E402
 from bench.stub_receivers import running  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import event, func, select  # noqa: E402
 
 from airwarn.delivery.channels.webpush import generate_vapid  # noqa: E402
 from airwarn.delivery.expansion import Expander  # noqa: E402
@@ -74,6 +74,30 @@ class Stopwatch:
                 self.ms[label] = self.ms.get(label, 0.0) + (time.perf_counter() - t0) * 1000
 
         return timed
+
+
+@contextlib.contextmanager
+def transactions_ms(engine: Any) -> Iterator[list[float]]:
+    """Durations of the transactions this thread runs meanwhile: from BEGIN to the connection's return to the
+    pool, which follows the COMMIT (the use case's after-commit work, e.g. the live hand-off, comes later)."""
+    me, began, spans = threading.get_ident(), {}, []
+
+    def on_begin(conn: Any) -> None:
+        if threading.get_ident() == me:
+            began[id(conn.connection.dbapi_connection)] = time.perf_counter()
+
+    def on_checkin(dbapi_connection: Any, _record: Any) -> None:
+        t0 = began.pop(id(dbapi_connection), None)
+        if t0 is not None:
+            spans.append((time.perf_counter() - t0) * 1000)
+
+    event.listen(engine, "begin", on_begin)
+    event.listen(engine.pool, "checkin", on_checkin)
+    try:
+        yield spans
+    finally:
+        event.remove(engine, "begin", on_begin)
+        event.remove(engine.pool, "checkin", on_checkin)
 
 
 @contextlib.contextmanager
@@ -202,6 +226,7 @@ def main() -> None:
         cache = deps.fanout.subscribers
         rss0, t0 = rss_mb(), time.perf_counter()
         deps.fanout.warm(deps.uow)  # as a starting node does, in the background
+        deps.territory.shape_ahead()  # likewise
         console.print(f"subscriber copy loaded in {time.perf_counter() - t0:.1f} s, +{rss_mb() - rss0:,.0f} MiB "
                       f"(process {rss_mb():,.0f} MiB)")
         table = issue_table(console, deps, cache, args)
@@ -217,7 +242,7 @@ def main() -> None:
 def issue_table(console: Console, deps: Deps, cache: SubscriberCache, args: argparse.Namespace) -> Table:
     """Issue the district alerts (expanded right away) into a table the region-wide one joins."""
     table = Table(title=f"issuing with {args.n:,} subscribers, load {os.getloadavg()[0]:.2f}")
-    for col in ("alert", "use case", "fan-out", "inserts in txn", "rows in txn (outbox + jobs)",
+    for col in ("alert", "use case", "its transaction", "fan-out", "inserts in txn", "rows in txn (outbox + jobs)",
                 "expand: first shard / all", "outbox rows after"):
         table.add_column(col, justify="left" if col == "alert" else "right")
     for label, draft in DRAFTS:
@@ -229,7 +254,7 @@ def issue_one(deps: Deps, table: Table, cache: SubscriberCache, label: str, draf
     ms, ids, rows_in_txn, watch = timed_issue(deps, draft)
     first_s, all_s = expand_timed(deps, cache)
     rows = sum(outbox_count(deps, i) for i in ids)
-    table.add_row(label, f"{ms:,.0f} ms", f"{watch.ms.get('fanout', 0):,.1f} ms",
+    table.add_row(label, f"{ms:,.0f} ms", f"{watch.ms['transaction']:,.0f} ms", f"{watch.ms.get('fanout', 0):,.1f} ms",
                   f"{watch.ms.get('insert', 0):,.1f} ms", f"{rows_in_txn:,}",
                   f"{first_s * 1000:,.0f} ms / {all_s:,.2f} s", f"{rows:,}")
     return ids[0] if ids else ""
@@ -244,9 +269,11 @@ def timed_issue(deps: Deps, draft: ReportDraft) -> tuple[float, list[str], int, 
     for name, fn in originals.items():
         setattr(Repository, name, watch.wrap("insert", fn))
     try:
-        t0 = time.perf_counter()
-        outcome = services.submit_report(deps, draft, User("bench", Role.OPERATOR))
-        ms = (time.perf_counter() - t0) * 1000
+        with transactions_ms(deps.uow.engine) as spans:
+            t0 = time.perf_counter()
+            outcome = services.submit_report(deps, draft, User("bench", Role.OPERATOR))
+            ms = (time.perf_counter() - t0) * 1000
+        watch.ms["transaction"] = spans[0]  # the decision's; the chainer's own follows it
     finally:
         deps.fanout = fanout
         for name, fn in originals.items():
@@ -292,9 +319,10 @@ def follow(console: Console, deps: Deps, settings: Settings, base: str, seconds:
     cpu0, rcpu0, load0 = time.process_time(), cpu_s(RECEIVER_PID[0]), os.getloadavg()[0]
     main0, expand_cpu[0] = time.thread_time(), 0.0
     started = time.time()
-    ms, ids, rows_in_txn, _ = timed_issue(deps, REGION[1])
+    ms, ids, rows_in_txn, watch = timed_issue(deps, REGION[1])
     committed = time.time()
-    console.print(f"region-wide alert: use case {ms:,.0f} ms, {rows_in_txn:,} rows in its transaction")
+    console.print(f"region-wide alert: use case {ms:,.0f} ms, its transaction {watch.ms['transaction']:,.0f} ms "
+                  f"with {rows_in_txn:,} rows")
     alert_id, expanded_at, t_end = ids[0], None, committed + seconds
     samples: list[tuple[float, int, int]] = []
     while time.time() < t_end:
