@@ -1,4 +1,4 @@
-"""Operating commands: serve, db upgrade, alerts list/show, users, territory. The commands that change the
+"""Operating commands: serve, dispatch, db upgrade, alerts list/show, users, territory. The commands that change the
 public picture are in `acts.py` and go through a node; these read, or bootstrap a deployment locally."""
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ def register(app: typer.Typer) -> None:
     from airwarn.cli import acts
 
     app.command()(serve)
+    app.command()(dispatch)
     database = typer.Typer(help="The database named by AIRWARN_DB.", no_args_is_help=True)
     database.command("upgrade")(db_upgrade)
     app.add_typer(database, name="db")
@@ -122,6 +123,42 @@ def serve(
     server.run()
     if not server.started:
         raise AirwarnError("the node did not start (see the log above)")
+
+
+def dispatch(
+    db: Annotated[Optional[str], typer.Option(help="database URL (default: $AIRWARN_DB)")] = None,  # noqa: UP045
+) -> None:
+    """Send what the outbox holds, with no HTTP API, until interrupted: fan-out jobs expanded into targets,
+    every configured channel. On PostgreSQL, run the nodes that take reports with AIRWARN_DISPATCH=false and
+    one or more of these beside them, so that sending a large fan-out never holds up decisions (a process
+    that does both shares one interpreter between them). SIGTERM stops it; rows it had claimed are sent
+    again after their lease, under the same ids. The database must exist (`airwarn db upgrade`)."""
+    import asyncio
+    import signal
+
+    from airwarn.api.server import probe_bus
+    from airwarn.cli.workers import check_sends_only
+    from airwarn.delivery.wiring import send_only, waiting_channels
+    from airwarn.redact import mask_url
+    from airwarn.service_layer.bootstrap import build_deps
+
+    settings = _settings(db)
+    check_sends_only(settings)
+    probe_bus(settings.bus, settings.startup_timeout_s)
+    deps = build_deps(settings, create_db=False)
+    console.print(f"airwarn dispatching from {mask_url(settings.db)} (bus {mask_url(settings.bus)})", highlight=False)
+    waiting = waiting_channels(settings)
+    if waiting:
+        console.print(f"[yellow]not configured, their deliveries wait:[/yellow] {', '.join(waiting)}")
+
+    async def until_stopped() -> None:
+        stop = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+        await send_only(settings, deps, stop)
+
+    asyncio.run(until_stopped())
+    console.print("dispatcher stopped")
 
 
 def db_upgrade(

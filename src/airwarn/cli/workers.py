@@ -1,4 +1,5 @@
-"""`airwarn serve --workers N`: what each uvicorn worker process builds, and when several may share a port.
+"""`airwarn serve --workers N` and `airwarn dispatch`: what each uvicorn worker process builds, and when
+several processes may share the work.
 
 Several processes need a bus that carries live events between them (NATS JetStream) and a database that
 takes concurrent writers (PostgreSQL); the in-process bus reaches one process and SQLite has one writer."""
@@ -34,6 +35,18 @@ def check_workers(settings: Settings, workers: int) -> None:
         problems.append(f"the database is {backend}")
     if problems:
         raise InvalidInput(f"--workers {workers}: {WORKERS_NEED}; here {' and '.join(problems)}", field="workers")
+
+
+def check_sends_only(settings: Settings) -> None:
+    """`airwarn dispatch` runs beside the processes that decide: refuse a database they cannot share."""
+    try:
+        backend = make_url(settings.db).get_backend_name()
+    except Exception:  # noqa: BLE001 - a malformed URL is reported as not PostgreSQL
+        backend = "unknown"
+    if backend != "postgresql":
+        raise InvalidInput(f"airwarn dispatch runs beside the nodes that take reports and needs a PostgreSQL "
+                           f"database they share (AIRWARN_DB or --db postgresql+psycopg://…); here the database "
+                           f"is {backend} (SQLite has one writer: there `airwarn serve` sends itself)", field="db")
 
 
 def worker_app() -> Any:

@@ -58,9 +58,12 @@ def _utc_now() -> datetime:
 class Dispatcher:
     def __init__(self, engine: Engine, channels: Mapping[str, Channel], *, policy: RetryPolicy | None = None,
                  concurrency: int = 256, clock: Callable[[], datetime] = _utc_now,
-                 worker: str | None = None, wake_on: Hub | None = None, expander: Expander | None = None) -> None:
+                 worker: str | None = None, wake_on: Hub | None = None, expander: Expander | None = None,
+                 wake_on_any: bool = False) -> None:
         self.engine = engine
         self.wake_on = wake_on
+        #: woken by events from every process, not only its own (a process that only sends)
+        self.wake_on_any = wake_on_any
         self.channels = dict(channels)
         self.policy = policy or RetryPolicy()
         self.concurrency = concurrency
@@ -329,7 +332,8 @@ class Dispatcher:
         busy = 0  # rows in flight
         refill = max(1, self.concurrency // 4)
         wake, kick, room = asyncio.Event(), asyncio.Event(), asyncio.Event()
-        watcher = asyncio.create_task(watch(self.wake_on, wake, kick)) if self.wake_on is not None else None
+        watcher = (asyncio.create_task(watch(self.wake_on, wake, kick, any_origin=self.wake_on_any))
+                   if self.wake_on is not None else None)
         expanding = asyncio.create_task(self._expand_loop(stop, wake, kick, poll_s))
 
         def finished(task: asyncio.Task[int]) -> None:

@@ -2,7 +2,8 @@
 due now, the expander when an alert may have fan-out jobs it has not been told about. A wake-up that finds
 nothing costs a statement (and on PostgreSQL a transaction), so each alert asks once, and only the process
 that published it: events mirrored in from other nodes wake no one here (this node's poll is how it joins a
-large fan-out). The poll stays the safety net for anything an event does not say."""
+large fan-out), except in a process that only sends (`airwarn dispatch`), which the deciding processes leave
+all of it to. The poll stays the safety net for anything an event does not say."""
 
 from __future__ import annotations
 
@@ -47,11 +48,12 @@ class Wakeups:
             self._told.popitem(last=False)
 
 
-async def watch(hub: Hub, wake: asyncio.Event, kick: asyncio.Event) -> None:
-    """Set `wake` and `kick` as `Wakeups` decides, for every event this process published."""
+async def watch(hub: Hub, wake: asyncio.Event, kick: asyncio.Event, *, any_origin: bool = False) -> None:
+    """Set `wake` and `kick` as `Wakeups` decides, for every event this process published (`any_origin`: for
+    every event, wherever it was published: a process that only sends, `airwarn dispatch`)."""
     wakeups = Wakeups()
     async for event in hub.listen():
-        if not event.local:
+        if not (event.local or any_origin):
             continue
         claim, expand = wakeups.on(event.payload)
         if expand:

@@ -3,6 +3,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from typing import cast
+
+from airwarn.bus import Bus
 from airwarn.delivery.channels.base import Channel
 from airwarn.delivery.channels.cap import CapFeedChannel
 from airwarn.delivery.channels.live import LiveChannel
@@ -16,6 +21,8 @@ from airwarn.delivery.outbound import OutboundPolicy
 from airwarn.errors import ConfigError
 from airwarn.service_layer.deps import Deps
 from airwarn.settings import Settings
+
+log = logging.getLogger("airwarn.delivery")
 
 
 def outbound_policy(settings: Settings) -> OutboundPolicy:
@@ -60,8 +67,9 @@ def http_timeout_s(settings: Settings) -> float:
     return max(0.1, min(5.0, settings.dispatch_timeout_s * 0.8))
 
 
-def dispatcher_from_settings(settings: Settings, deps: Deps) -> Dispatcher:
-    """The outbox dispatcher with every configured channel (others' rows wait) and the retry policy."""
+def dispatcher_from_settings(settings: Settings, deps: Deps, *, sends_only: bool = False) -> Dispatcher:
+    """The outbox dispatcher with every configured channel (others' rows wait) and the retry policy;
+    `sends_only`: for a process that takes no reports (`airwarn dispatch`), woken by every process's events."""
     policy = RetryPolicy(timeout_s=settings.dispatch_timeout_s,
                          lease_s=max(settings.dispatch_lease_s, settings.dispatch_timeout_s + 1))
     # the expander shares the node's subscriber copy (one copy per node, loaded once at start)
@@ -69,4 +77,25 @@ def dispatcher_from_settings(settings: Settings, deps: Deps) -> Dispatcher:
     expander = Expander(deps.uow.engine, cache, lease_s=policy.lease_s, max_attempts=policy.max_attempts)
     return Dispatcher(deps.uow.engine, channels_from_settings(settings, deps), policy=policy,
                       concurrency=settings.dispatch_concurrency, wake_on=getattr(deps.events, "hub", None),
-                      expander=expander)
+                      expander=expander, wake_on_any=sends_only)
+
+
+async def send_only(settings: Settings, deps: Deps, stop: asyncio.Event) -> None:
+    """`airwarn dispatch`: the bus started (the deciding processes' events wake it), the dispatcher run until
+    `stop`, the bus closed."""
+    bus = cast(Bus, deps.events)  # build_deps makes it from AIRWARN_BUS
+    await bus.start()
+    loading = asyncio.create_task(_load_subscribers(deps))  # meanwhile; the first expansion waits for the copy
+    try:
+        await dispatcher_from_settings(settings, deps, sends_only=True).run(stop)
+    finally:
+        loading.cancel()
+        await bus.stop()
+
+
+async def _load_subscribers(deps: Deps) -> None:
+    if isinstance(deps.fanout, ChannelFanout):
+        try:
+            await asyncio.to_thread(deps.fanout.warm, deps.uow)
+        except Exception:  # the first expansion loads it instead
+            log.exception("loading the subscribers at start failed")

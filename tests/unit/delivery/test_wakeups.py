@@ -62,3 +62,23 @@ def test_events_mirrored_in_from_another_node_wake_no_one_here() -> None:
         return remote, (wake.is_set(), kick.is_set())
 
     assert asyncio.run(scenario()) == ((False, False), (True, True))
+
+
+def test_a_process_that_only_sends_is_woken_by_every_processs_events() -> None:
+    import asyncio
+
+    from airwarn.bus.memory import Event, Hub
+    from airwarn.delivery.wakeups import watch
+
+    async def scenario() -> tuple[bool, bool]:
+        hub = Hub(100)
+        wake, kick = asyncio.Event(), asyncio.Event()
+        watcher = asyncio.create_task(watch(hub, wake, kick, any_origin=True))
+        await asyncio.sleep(0)
+        hub.put(Event(1, "report", {"alerts": [{"identifier": "a1"}]}, local=False))  # a deciding node's
+        for _ in range(5):
+            await asyncio.sleep(0)
+        watcher.cancel()
+        return wake.is_set(), kick.is_set()
+
+    assert asyncio.run(scenario()) == (True, True)
