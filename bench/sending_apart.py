@@ -24,14 +24,17 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from dataclasses import replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # issuing_scale; it adds the repository root
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]  # issuing_scale; bench.* and tests.*
 
 from bench.population import insert_subscribers  # noqa: E402
 from issuing_scale import REGION, cpu_s, database, receivers, stats, timed_issue  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
+from tests.integration.nodes import drop_stream  # noqa: E402
 
 from airwarn.delivery.channels.webpush import generate_vapid  # noqa: E402
 from airwarn.domain.targeting import SUBSCRIBER_CHANNELS  # noqa: E402
@@ -60,6 +63,7 @@ def main() -> None:
     ap.add_argument("--every", type=float, default=4.0, help="seconds between them")
     ap.add_argument("--follow", type=float, default=120.0, help="follow the sending at most this long (s)")
     ap.add_argument("--sms-batch", type=int, default=100)
+    ap.add_argument("--nats", default=os.environ.get("AIRWARN_TEST_NATS_URL", "nats://127.0.0.1:4222"))
     args = ap.parse_args()
     with contextlib.ExitStack() as stack:
         url = stack.enter_context(database(args.db))
@@ -69,8 +73,14 @@ def main() -> None:
         extra = {"sms_url": f"{base}/sms", "webhook_secret": "bench-webhook-secret-key", "outbound_allow": base,
                  "vapid_private_key": generate_vapid()[0], "sms_batch": args.sms_batch,
                  "approval_severity": "Extreme"}
+        if args.dispatch == "process":  # they hear the alerts on NATS (a private stream, dropped at the end)
+            stream = f"BENCH_{uuid.uuid4().hex[:8]}"
+            stack.callback(lambda: asyncio.run(drop_stream(stream)))
+            extra["bus"] = f"{args.nats}?stream={stream}"
         settings = Settings(db=url, keys_dir=keys, **extra)
         deps = build_deps(settings)
+        if args.dispatch == "process":
+            serve_bus(stack, deps)
         insert_subscribers(deps.uow.engine, deps.territory, args.n, base_url=base)
         deps.fanout.warm(deps.uow)  # as a starting node does, in the background
         deps.territory.shape_ahead()
@@ -112,6 +122,17 @@ def main() -> None:
         if senders:
             print("CPU of the sending processes after the last alert: "
                   + ", ".join(f"{cpu_s(pid) - cpu0[pid]:.1f} s" for pid in senders))
+
+
+def serve_bus(stack: contextlib.ExitStack, deps: object) -> None:
+    """Start the NATS bus on a loop of its own, as a serving node does, so this process's alerts reach the
+    dispatch processes (and its live hand-offs go out)."""
+    loop = asyncio.new_event_loop()
+    threading.Thread(target=loop.run_forever, daemon=True).start()
+    bus = deps.events  # type: ignore[attr-defined]
+    asyncio.run_coroutine_threadsafe(bus.start(), loop).result(30)
+    stack.callback(lambda: (asyncio.run_coroutine_threadsafe(bus.stop(), loop).result(30),
+                            loop.call_soon_threadsafe(loop.stop)))
 
 
 def start_sending(stack: contextlib.ExitStack, settings: Settings, deps: object, args: argparse.Namespace

@@ -43,7 +43,7 @@ def test_dispatch_on_sqlite_is_refused_before_anything_is_created(tmp_path: Path
                           env={"PATH": "/usr/bin:/bin", "PYTHONPATH": ":".join(sys.path),
                                "AIRWARN_DB": f"sqlite:///{tmp_path / 'a.db'}", "AIRWARN_BUS": "memory://"})
     assert done.returncode == 2
-    assert done.stderr.startswith("Error: airwarn dispatch") and "PostgreSQL" in done.stderr
+    assert done.stderr.startswith("Error: airwarn dispatch") and "PostgreSQL" in done.stderr and "nats://" in done.stderr
     assert not (tmp_path / "a.db").exists()
 
 

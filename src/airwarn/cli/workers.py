@@ -22,8 +22,24 @@ def check_workers(settings: Settings, workers: int) -> None:
     """Refuse a worker count this deployment cannot run correctly, saying what it needs."""
     if workers < 1:
         raise InvalidInput("--workers must be at least 1", field="workers")
-    if workers == 1:
-        return
+    problems = unshared(settings) if workers > 1 else []
+    if problems:
+        raise InvalidInput(f"--workers {workers}: {WORKERS_NEED}; here {' and '.join(problems)}", field="workers")
+
+
+def check_sends_only(settings: Settings) -> None:
+    """`airwarn dispatch` runs beside the processes that decide: refuse a bus or database they cannot share
+    (the in-process bus would swallow the live rows it sends after a failed hand-off)."""
+    problems = unshared(settings)
+    if problems:
+        raise InvalidInput(f"airwarn dispatch sends beside the nodes that take reports, so it needs the "
+                           f"AIRWARN_BUS=nats://… they publish to (live deliveries must reach their clients) and "
+                           f"the PostgreSQL database they write (AIRWARN_DB or --db postgresql+psycopg://…); here "
+                           f"{' and '.join(problems)}", field="db")
+
+
+def unshared(settings: Settings) -> list[str]:
+    """What keeps this deployment's processes from sharing the work: a bus or a database only one can use."""
     problems = []
     if not settings.bus.startswith("nats://"):
         problems.append(f"the bus is {settings.bus.split('?')[0]!r}")
@@ -33,20 +49,7 @@ def check_workers(settings: Settings, workers: int) -> None:
         backend = "unknown"
     if backend != "postgresql":
         problems.append(f"the database is {backend}")
-    if problems:
-        raise InvalidInput(f"--workers {workers}: {WORKERS_NEED}; here {' and '.join(problems)}", field="workers")
-
-
-def check_sends_only(settings: Settings) -> None:
-    """`airwarn dispatch` runs beside the processes that decide: refuse a database they cannot share."""
-    try:
-        backend = make_url(settings.db).get_backend_name()
-    except Exception:  # noqa: BLE001 - a malformed URL is reported as not PostgreSQL
-        backend = "unknown"
-    if backend != "postgresql":
-        raise InvalidInput(f"airwarn dispatch runs beside the nodes that take reports and needs a PostgreSQL "
-                           f"database they share (AIRWARN_DB or --db postgresql+psycopg://…); here the database "
-                           f"is {backend} (SQLite has one writer: there `airwarn serve` sends itself)", field="db")
+    return problems
 
 
 def worker_app() -> Any:
