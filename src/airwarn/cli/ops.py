@@ -128,11 +128,12 @@ def serve(
 def dispatch(
     db: Annotated[Optional[str], typer.Option(help="database URL (default: $AIRWARN_DB)")] = None,  # noqa: UP045
 ) -> None:
-    """Send what the outbox holds, with no HTTP API, until interrupted: fan-out jobs expanded into targets,
-    every configured channel. On PostgreSQL, run the nodes that take reports with AIRWARN_DISPATCH=false and
-    one or more of these beside them, so that sending a large fan-out never holds up decisions (a process
-    that does both shares one interpreter between them). SIGTERM stops it; rows it had claimed are sent
-    again after their lease, under the same ids. The database must exist (`airwarn db upgrade`)."""
+    """Only send (no HTTP API): expand fan-out jobs and deliver on every configured channel until stopped.
+
+    On PostgreSQL with NATS, run the nodes that take reports with AIRWARN_DISPATCH=false and one or more of
+    these beside them, so that sending a large fan-out never holds up decisions (a process that does both
+    shares one interpreter between them). SIGTERM stops it; rows it had claimed are sent again after their
+    lease, under the same ids. The database must exist (`airwarn db upgrade`)."""
     import asyncio
     import signal
 
