@@ -1,6 +1,7 @@
-"""`airwarn dispatch`: a process that only sends. A node takes reports with its own dispatcher off; the
-alert's webhook deliveries are expanded and sent by the dispatch process (its attempts carry its worker id),
-woken by the node's events over NATS; SIGTERM stops it cleanly. On SQLite it is refused with a reason."""
+"""`airwarn dispatch`: a process that only sends. A node takes reports with its own dispatcher off (and keeps
+no subscriber copy, so its alerts get every fan-out shard); the alert's webhook deliveries are expanded and
+sent by the dispatch process (its attempts carry its worker id), woken by the node's events over NATS;
+SIGTERM stops it cleanly. Without PostgreSQL and NATS it is refused with a reason."""
 
 from __future__ import annotations
 
@@ -18,9 +19,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from airwarn.delivery.fanout import FANOUT_SHARDS
 from airwarn.store import tables as t
 from airwarn.store.delivery_tables import delivery_attempts
 from airwarn.store.engine import make_engine
+from airwarn.store.fanout_tables import fanout_jobs
 from tests.integration.nodes import (
     NATS_URL,
     POSTGRES_URL,
@@ -93,9 +96,13 @@ def test_a_node_that_does_not_send_leaves_its_alerts_deliveries_to_the_dispatch_
                     (t.outbox.c.alert_id == alert["identifier"]) & (t.outbox.c.channel == "webhook"))).scalars())
                 states = set(conn.execute(select(t.outbox.c.state).where(
                     (t.outbox.c.alert_id == alert["identifier"]) & (t.outbox.c.channel == "webhook"))).scalars())
+                shards = set(conn.execute(select(fanout_jobs.c.shards).where(
+                    fanout_jobs.c.alert_id == alert["identifier"])).scalars())
         finally:
             engine.dispose()
     assert {identifier for identifier, _ in receiver.got} == {alert["identifier"]}
     assert states == {"delivered"}
+    # the node keeps no subscriber copy, so it cannot size the fan-out: every shard, for any number of senders
+    assert shards == {FANOUT_SHARDS}
     assert workers == {f"{socket.gethostname()}-{sender.pid}"}  # the dispatch process sent every one
     assert "dispatcher stopped" in (tmp_path / "dispatch.log").read_text()

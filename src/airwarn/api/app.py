@@ -62,7 +62,7 @@ def create_app(deps: Deps, *, settings: Settings | None = None) -> FastAPI:
         await bus.start()
         stop = asyncio.Event()
         runner = None
-        warming = asyncio.create_task(_warm(deps))
+        warming = asyncio.create_task(_warm(deps, subscribers=settings.dispatch))
         watching = asyncio.create_task(territory_live.watch(deps, stop, _app.state.shelters))
         following = asyncio.create_task(territory_live.follow(deps, bus.hub, _app.state.shelters))
         heads = asyncio.create_task(keeper.run(stop)) if keeper.enabled else None
@@ -198,10 +198,10 @@ async def _tick_tracks(tracking: TrackingService, stop: asyncio.Event, every_s: 
                 log.exception("tracking tick failed")
 
 
-async def _warm(deps: Deps) -> None:
-    """Load the node's subscriber copy and shape the territory's CAP areas in the background, so the first
-    alert does not pay for them."""
-    if isinstance(deps.fanout, ChannelFanout):
+async def _warm(deps: Deps, *, subscribers: bool) -> None:
+    """Load the node's subscriber copy (if it sends: its dispatcher expands fan-out jobs from it) and shape the
+    territory's CAP areas in the background, so the first alert does not pay for them."""
+    if subscribers and isinstance(deps.fanout, ChannelFanout):
         try:
             await asyncio.to_thread(deps.fanout.warm, deps.uow)
         except Exception:  # the first alert loads it instead, inside its transaction

@@ -14,7 +14,7 @@ from airwarn.cap.signing import Signer
 from airwarn.cap.validate import validate
 from airwarn.cap.xml import alert_to_xml
 from airwarn.delivery.dispatcher import Dispatcher
-from airwarn.delivery.fanout import make_fanout
+from airwarn.delivery.fanout import FANOUT_SHARDS, make_fanout
 from airwarn.domain.alerts import Alert, Authority
 from airwarn.domain.expiry import ExpiryPolicy
 from airwarn.domain.territory import Territory
@@ -130,7 +130,10 @@ def build_deps(settings: Settings, engine: Engine | None = None, *, create_db: b
         uow=uow,
         territory=territory,
         events=make_bus(settings.bus),
-        fanout=make_fanout(territory, siren_tests=settings.siren_tests),
+        # a node that does not send keeps no subscriber copy (only dispatchers expand jobs): its alerts get
+        # every shard, so that any number of dispatch processes can share them
+        fanout=make_fanout(territory, siren_tests=settings.siren_tests,
+                           shards=None if settings.dispatch else FANOUT_SHARDS),
         render=cap_renderer(signer),
         certificate_pem=signer.cert_pem,
         sign_head=signer.sign_bytes,
