@@ -4,6 +4,7 @@ aside as `dead` there, so neither is sent again nor blocks the rows claimed with
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,10 @@ from airwarn.store.delivery_tables import subscriptions
 if TYPE_CHECKING:
     from airwarn.delivery.dispatcher import RetryPolicy
 
+#: Alerts whose CAP document and live payload a claimer keeps, the most recently used (a fan-out's rows come
+#: alert by alert); the process used to keep every alert it ever sent for its whole life.
+ALERTS_KEPT = 256
+
 
 class Claimer:
     """A dispatcher's claims: due rows of the channels it has (`channels`, read at each claim)."""
@@ -35,7 +40,7 @@ class Claimer:
         self.policy = policy
         self.clock = clock
         self._postgres = engine.dialect.name == "postgresql"
-        self._alerts: dict[str, tuple[str, dict[str, Any]]] = {}  # CAP XML and live payload by identifier
+        self._alerts: OrderedDict[str, tuple[str, dict[str, Any]]] = OrderedDict()  # CAP XML and payload by id
 
     def claim(self, limit: int) -> list[Message]:
         """Take up to `limit` due rows of known channels and lease them (one transaction).
@@ -108,13 +113,17 @@ class Claimer:
         return rows, bad
 
     def _alert(self, conn: Connection, alert_id: str) -> tuple[str, dict[str, Any]] | None:
-        if alert_id not in self._alerts:
+        kept = self._alerts.get(alert_id)
+        if kept is None:
             found = conn.execute(select(t.alerts.c.body, t.alerts.c.xml)
                                  .where(t.alerts.c.identifier == alert_id)).first()
             if found is None:
                 return None
-            self._alerts[alert_id] = (found.xml or "", live_payload(alert_from_dict(found.body)))
-        return self._alerts[alert_id]
+            kept = self._alerts[alert_id] = (found.xml or "", live_payload(alert_from_dict(found.body)))
+            while len(self._alerts) > ALERTS_KEPT:
+                self._alerts.popitem(last=False)
+        self._alerts.move_to_end(alert_id)
+        return kept
 
     def _messages(self, conn: Connection, rows: list[dict[str, Any]]
                   ) -> tuple[list[Message], dict[tuple[int, str], str]]:
