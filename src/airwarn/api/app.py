@@ -34,7 +34,6 @@ from airwarn.api import (
 from airwarn.api.headers import SecurityHeaders, header_list
 from airwarn.api.limits import BodySizeLimit, Limits, RateLimits
 from airwarn.bus import Bus, MemoryBus
-from airwarn.delivery.fanout import ChannelFanout
 from airwarn.lifecycle import run_renewals
 from airwarn.redact import mask_secrets, mask_url
 from airwarn.service_layer.deps import Deps
@@ -201,11 +200,10 @@ async def _tick_tracks(tracking: TrackingService, stop: asyncio.Event, every_s: 
 async def _warm(deps: Deps, *, subscribers: bool) -> None:
     """Load the node's subscriber copy (if it sends: its dispatcher expands fan-out jobs from it) and shape the
     territory's CAP areas in the background, so the first alert does not pay for them."""
-    if subscribers and isinstance(deps.fanout, ChannelFanout):
-        try:
-            await asyncio.to_thread(deps.fanout.warm, deps.uow)
-        except Exception:  # the first alert loads it instead, inside its transaction
-            log.exception("loading the subscribers at start failed")
+    if subscribers:
+        from airwarn.delivery.wiring import load_subscribers  # the channels' libraries load with the dispatcher
+
+        await load_subscribers(deps)
     try:
         shaped = await asyncio.to_thread(deps.territory.shape_ahead)
         log.info("shaped %d regions' CAP areas ahead of the first alerts", shaped)

@@ -43,12 +43,8 @@ class Claimer:
         self._alerts: OrderedDict[str, tuple[str, dict[str, Any]]] = OrderedDict()  # CAP XML and payload by id
 
     def claim(self, limit: int) -> list[Message]:
-        """Take up to `limit` due rows of known channels and lease them (one transaction).
-
-        A row already at the attempt limit (its outcomes could not be recorded) and a row that cannot be
-        read or turned into a message are set aside as `dead` here, so neither is sent again nor blocks
-        the rows claimed with it.
-        """
+        """Take up to `limit` due rows of known channels and lease them (one transaction); a row at the attempt
+        limit (its outcomes could not be recorded) or that cannot be read or made a message goes dead."""
         now = self.clock()
         due = and_(t.outbox.c.state == "pending", t.outbox.c.next_attempt_at <= now,
                    t.outbox.c.channel.in_(list(self.channels)))

@@ -85,7 +85,7 @@ async def send_only(settings: Settings, deps: Deps, stop: asyncio.Event) -> None
     `stop`, the bus closed."""
     bus = cast(Bus, deps.events)  # build_deps makes it from AIRWARN_BUS
     await bus.start()
-    loading = asyncio.create_task(_load_subscribers(deps))  # meanwhile; the first expansion waits for the copy
+    loading = asyncio.create_task(load_subscribers(deps))  # meanwhile; the first expansion waits for the copy
     try:
         await dispatcher_from_settings(settings, deps, sends_only=True).run(stop)
     finally:
@@ -93,7 +93,8 @@ async def send_only(settings: Settings, deps: Deps, stop: asyncio.Event) -> None
         await bus.stop()
 
 
-async def _load_subscribers(deps: Deps) -> None:
+async def load_subscribers(deps: Deps) -> None:
+    """Load the process's subscriber copy in the background as it starts, so the first expansion need not."""
     if isinstance(deps.fanout, ChannelFanout):
         try:
             await asyncio.to_thread(deps.fanout.warm, deps.uow)

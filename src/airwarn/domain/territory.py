@@ -340,7 +340,7 @@ class Territory:
         alert does not spend tens of ms on its geometry; returns how many were shaped. (A district's shape
         costs a few ms and is made by its first alert.)"""
         shaped = 0
-        for code, region in list(self.regions.items()):
+        for code, region in self.regions.items():
             if region.polygon and (code, ()) not in self._areas:
                 self.cap_area(code, ())
                 shaped += 1
